@@ -1,0 +1,74 @@
+//! Assembly: from a [`Config`] to a running context and registry.
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::passwords::Passwords;
+use crate::config::Config;
+use crate::ctx::{Ctx, RandomIds, SystemClock};
+use crate::registry::Registry;
+use crate::sender::{CodeSender, OutboxSender, WebhookSender};
+use crate::store::{codes, settings, Store};
+use std::sync::Arc;
+
+/// Everything the server shares between connections.
+pub struct App {
+    /// Handler context.
+    pub ctx: Arc<Ctx>,
+    /// The route registry.
+    pub registry: Arc<Registry>,
+}
+
+impl App {
+    /// Opens the store, loads the registry and the JWT secret, and picks the code sender.
+    pub fn open(config: Config) -> Result<App, String> {
+        let registry = Registry::builtin()?;
+        let store = Store::open(&config.db, config.pool_size)
+            .map_err(|e| format!("cannot open database {}: {e}", config.db.display()))?;
+        let secret = match &config.jwt_secret {
+            Some(s) => s.as_bytes().to_vec(),
+            None => stored_secret(&store)?,
+        };
+        let sender: Arc<dyn CodeSender> = match &config.code_webhook_url {
+            Some(url) => Arc::new(WebhookSender::new(store.clone(), url)?),
+            None => Arc::new(OutboxSender::new(store.clone())),
+        };
+        let ctx = Ctx {
+            jwt: JwtKeys::new(&secret, config.jwt_lifetime_secs),
+            passwords: Passwords::new(&config)?,
+            store,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(RandomIds::new()),
+            sender,
+            config: Arc::new(config),
+        };
+        Ok(App {
+            ctx: Arc::new(ctx),
+            registry: Arc::new(registry),
+        })
+    }
+}
+
+/// The JWT secret kept in the database, generated on first start.
+fn stored_secret(store: &Store) -> Result<Vec<u8>, String> {
+    store
+        .write(|tx| match settings::get(tx, "jwt_secret")? {
+            Some(s) => Ok(s),
+            None => {
+                let s: [u8; 32] = rand::random();
+                settings::put(tx, "jwt_secret", &s)?;
+                Ok(s.to_vec())
+            }
+        })
+        .map_err(|e| format!("cannot load the JWT secret: {e}"))
+}
+
+/// Reads codes from a store's outbox, for fixture steps that need one.
+pub struct StoreOutbox(pub Store);
+
+impl crate::fixtures::OutboxSource for StoreOutbox {
+    fn latest_code(&self, phone: &str) -> Option<String> {
+        self.0
+            .read(|c| codes::outbox(c, Some(phone)))
+            .ok()
+            .and_then(|v| v.last().map(|e| e.code.clone()))
+    }
+}

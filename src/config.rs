@@ -1,0 +1,165 @@
+//! Server configuration: defaults, a TOML file, then `SWITCHBOARD_*` environment overrides.
+//!
+//! Every key is flat so that each one has an obvious environment variable:
+//! `body_limit` ↔ `SWITCHBOARD_BODY_LIMIT`. `config.example.toml` documents them all.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Everything the server can be told at start-up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub addr: String,
+    /// SQLite database file, created on first start.
+    pub db: PathBuf,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub body_limit: usize,
+    /// Most connections served at once; further ones wait in the accept queue.
+    pub max_connections: usize,
+    /// How long a client may take to send its request headers, in milliseconds.
+    pub header_timeout_ms: u64,
+    /// How long one request may take from headers to answer, in milliseconds.
+    pub request_timeout_ms: u64,
+    /// How long shutdown waits for in-flight requests, in milliseconds.
+    pub shutdown_grace_ms: u64,
+    /// Pooled SQLite connections.
+    pub pool_size: u32,
+    /// Threads for blocking work (SQLite, password hashing).
+    pub blocking_threads: usize,
+    /// JWT signing secret for the opcode dialect; generated and kept in the database when unset.
+    pub jwt_secret: Option<String>,
+    /// JWT lifetime in seconds (the original deployment ran 24 h).
+    pub jwt_lifetime_secs: i64,
+    /// argon2id memory cost in KiB.
+    pub argon2_m_cost_kib: u32,
+    /// argon2id iterations.
+    pub argon2_t_cost: u32,
+    /// argon2id lanes.
+    pub argon2_p_cost: u32,
+    /// Password hashes computed at once (each takes `argon2_m_cost_kib` of memory).
+    pub hashing_concurrency: usize,
+    /// Offset of the server's local time from UTC in minutes, for 14-digit `intime` stamps
+    /// (the original servers ran at UTC+8).
+    pub utc_offset_minutes: i32,
+    /// Accounts at or above this level are administrators.
+    pub admin_level: i64,
+    /// When set, verification codes are also POSTed as JSON to this `http://` URL.
+    pub code_webhook_url: Option<String>,
+    /// Log filter (tracing `EnvFilter` syntax).
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: "127.0.0.1:8080".into(),
+            db: PathBuf::from("switchboard.db"),
+            body_limit: 8 * 1024 * 1024,
+            max_connections: 1024,
+            header_timeout_ms: 5_000,
+            request_timeout_ms: 30_000,
+            shutdown_grace_ms: 10_000,
+            pool_size: 4,
+            blocking_threads: 8,
+            jwt_secret: None,
+            jwt_lifetime_secs: 86_400,
+            argon2_m_cost_kib: 7_168,
+            argon2_t_cost: 5,
+            argon2_p_cost: 1,
+            hashing_concurrency: 2,
+            utc_offset_minutes: 480,
+            admin_level: 9,
+            code_webhook_url: None,
+            log: "info".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `file` (when given) over the defaults, then applies `SWITCHBOARD_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Config, String> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| format!("bad config {}: {e}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, std::env::vars())?;
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| format!("bad configuration: {e}"))
+    }
+
+    /// Settings with cheap password hashing, for tests and in-process replays.
+    pub fn for_tests(db: PathBuf) -> Config {
+        Config {
+            db,
+            argon2_m_cost_kib: 64,
+            argon2_t_cost: 1,
+            ..Config::default()
+        }
+    }
+}
+
+/// Overlays `SWITCHBOARD_<KEY>` variables onto the table; values are TOML scalars or bare text.
+fn apply_env(
+    table: &mut toml::Table,
+    vars: impl Iterator<Item = (String, String)>,
+) -> Result<(), String> {
+    let known = toml::Table::try_from(Config::default()).map_err(|e| e.to_string())?;
+    for (name, raw) in vars {
+        let Some(key) = name.strip_prefix("SWITCHBOARD_") else {
+            continue;
+        };
+        let key = key.to_ascii_lowercase();
+        let known_key =
+            known.contains_key(&key) || matches!(key.as_str(), "jwt_secret" | "code_webhook_url");
+        if !known_key {
+            return Err(format!("unknown environment setting {name}"));
+        }
+        let value = format!("v = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(raw));
+        table.insert(key, value);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_environment_variable_overrides_the_default() {
+        let mut t = toml::Table::new();
+        let vars = vec![
+            ("SWITCHBOARD_BODY_LIMIT".to_string(), "1024".to_string()),
+            ("SWITCHBOARD_ADDR".to_string(), "0.0.0.0:9000".to_string()),
+            ("PATH".to_string(), "/bin".to_string()),
+        ];
+        apply_env(&mut t, vars.into_iter()).unwrap();
+        let c: Config = toml::Value::Table(t).try_into().unwrap();
+        assert_eq!(c.body_limit, 1024);
+        assert_eq!(c.addr, "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn an_unknown_environment_setting_is_refused() {
+        let mut t = toml::Table::new();
+        let vars = vec![("SWITCHBOARD_BODYLIMIT".to_string(), "1".to_string())];
+        assert!(apply_env(&mut t, vars.into_iter()).is_err());
+    }
+
+    #[test]
+    fn an_unknown_file_key_is_refused() {
+        let t: toml::Table = "no_such_key = 1".parse().unwrap();
+        assert!(toml::Value::Table(t).try_into::<Config>().is_err());
+    }
+}

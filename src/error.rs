@@ -1,0 +1,126 @@
+//! The one error enum of domain failures, shared by every dialect.
+//!
+//! Handlers and decoders return [`Error`]; each dialect's encoder maps a variant to its own
+//! code and message in one table. The detail of a store failure goes to the log only.
+
+/// A domain failure: what went wrong, in terms a client can be told.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The body is not parseable as the dialect's frame (not JSON, not an object, bad UTF-8).
+    #[error("invalid request body: {0}")]
+    BadFrame(String),
+    /// The request names no command this server knows.
+    #[error("unknown command")]
+    UnknownCommand,
+    /// The HTTP method is not one the path serves.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A required field is absent or null.
+    #[error("missing field: {0}")]
+    MissingField(String),
+    /// A field has the wrong JSON type.
+    #[error("field {field} must be {expected}")]
+    WrongType {
+        /// The field's name (dotted path for nested fields).
+        field: String,
+        /// What the field should have been, in words.
+        expected: &'static str,
+    },
+    /// A field is present and typed right, but its value is not acceptable.
+    #[error("invalid {field}: {reason}")]
+    InvalidValue {
+        /// The field's name.
+        field: String,
+        /// Why the value is refused.
+        reason: String,
+    },
+    /// The request body exceeds the configured limit.
+    #[error("request body too large")]
+    TooLarge,
+    /// The command needs a token and none was sent.
+    #[error("missing token")]
+    MissingToken,
+    /// The token is malformed, forged, revoked or unknown.
+    #[error("invalid token: {0}")]
+    BadToken(String),
+    /// The token was valid once and has expired.
+    #[error("token expired")]
+    TokenExpired,
+    /// The token's account does not match the account the request names.
+    #[error("token does not belong to this account")]
+    TokenMismatch,
+    /// Registration with a phone that already has an account.
+    #[error("phone already registered")]
+    PhoneTaken,
+    /// Login with an unknown phone or a wrong password.
+    #[error("wrong phone or password")]
+    BadCredentials,
+    /// The named thing does not exist, or is not the caller's.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The caller may not do this.
+    #[error("permission denied")]
+    Forbidden,
+    /// The verification code is wrong, used, expired or exhausted.
+    #[error("verification code is wrong or expired")]
+    BadCode,
+    /// A code was requested for this phone less than a minute ago.
+    #[error("a code was sent to this phone less than a minute ago")]
+    Throttled,
+    /// The request took longer than the configured limit.
+    #[error("request timed out")]
+    Timeout,
+    /// The server is shutting down or overloaded.
+    #[error("service unavailable")]
+    Unavailable,
+    /// The store failed; the detail is logged, never sent.
+    #[error("store failure")]
+    Store(#[source] StoreError),
+}
+
+/// A failure inside the store or the blocking pool.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// No pooled connection could be had.
+    #[error(transparent)]
+    Pool(#[from] r2d2::Error),
+    /// Anything else (migration, blocking task join, hashing).
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Store(StoreError::Sqlite(e))
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(e: r2d2::Error) -> Self {
+        Error::Store(StoreError::Pool(e))
+    }
+}
+
+impl Error {
+    /// Shorthand for [`Error::WrongType`].
+    pub fn wrong_type(field: impl Into<String>, expected: &'static str) -> Self {
+        Error::WrongType {
+            field: field.into(),
+            expected,
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidValue`].
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidValue {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Result with the domain [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,180 @@
+//! Verification codes, built once for every dialect: issue (with the one-a-minute throttle)
+//! and consume (single use, 3-minute expiry, 5 wrong tries).
+
+use crate::auth::token_digest;
+use crate::command::Outcome;
+use crate::ctx::Ctx;
+use crate::domain::{CodePurpose, Phone};
+use crate::error::{Error, Result};
+use crate::sender::CodeMessage;
+use crate::store::codes;
+use rusqlite::Connection;
+
+/// How long a code stays valid, in seconds.
+pub const CODE_TTL_SECS: i64 = 180;
+/// How long a phone must wait between two codes, in seconds.
+pub const THROTTLE_SECS: i64 = 60;
+/// Wrong tries after which a code is dead.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Queue a code of `length` digits for `phone`.
+#[derive(Debug)]
+pub struct RequestCode {
+    /// Destination.
+    pub phone: Phone,
+    /// What the code will be good for.
+    pub purpose: CodePurpose,
+    /// Digits in the code (5 typed, 4 INEWW, 6 others).
+    pub length: usize,
+    /// Only send when the phone has an account (password resets).
+    pub needs_account: bool,
+}
+
+impl RequestCode {
+    /// Issues the code; answers [`Outcome::Done`].
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        if self.needs_account {
+            let known = ctx.store.read(|c| {
+                Ok(crate::store::accounts::by_phone(c, self.phone.as_str())?.is_some())
+            })?;
+            if !known {
+                return Err(Error::NotFound("account"));
+            }
+        }
+        issue(ctx, &self.phone, self.purpose.as_str(), self.length)?;
+        Ok(Outcome::Done)
+    }
+}
+
+/// Stores a new code for `phone` and hands it to the sender; refuses a second code within a
+/// minute (any purpose, any dialect) without sending anything.
+pub fn issue(ctx: &Ctx, phone: &Phone, purpose: &str, length: usize) -> Result<()> {
+    let now = ctx.now_secs();
+    let code = ctx.ids.digits(length);
+    ctx.store.write(|tx| {
+        if let Some(last) = codes::last_created(tx, phone.as_str())? {
+            if now - last < THROTTLE_SECS {
+                return Err(Error::Throttled);
+            }
+        }
+        codes::insert(
+            tx,
+            phone.as_str(),
+            purpose,
+            &token_digest(&code),
+            now,
+            now + CODE_TTL_SECS,
+        )
+    })?;
+    ctx.sender.deliver(&CodeMessage {
+        phone: phone.as_str().to_string(),
+        code,
+        purpose: purpose.to_string(),
+        at: now,
+    });
+    Ok(())
+}
+
+/// Checks `code` against the newest code for the phone and purpose inside the caller's
+/// transaction. The outer `Result` is a store failure; the inner one is the verdict, so that
+/// the caller can commit the counted wrong try while still failing the command.
+pub fn consume(
+    conn: &Connection,
+    now: i64,
+    phone: &str,
+    purpose: &str,
+    code: &str,
+) -> Result<Result<()>> {
+    let Some(row) = codes::latest_unused(conn, phone, purpose)? else {
+        return Ok(Err(Error::BadCode));
+    };
+    if row.expires_at <= now || row.attempts >= MAX_ATTEMPTS {
+        return Ok(Err(Error::BadCode));
+    }
+    if row.code_hash != token_digest(code) {
+        codes::add_attempt(conn, row.id)?;
+        return Ok(Err(Error::BadCode));
+    }
+    codes::mark_used(conn, row.id)?;
+    Ok(Ok(()))
+}
+
+/// Whether a code that could still succeed exists (cheap check before slow work).
+pub fn usable_exists(conn: &Connection, now: i64, phone: &str, purpose: &str) -> Result<bool> {
+    Ok(codes::latest_unused(conn, phone, purpose)?
+        .is_some_and(|r| r.expires_at > now && r.attempts < MAX_ATTEMPTS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handlers::testing;
+    use crate::store::codes::outbox;
+
+    fn phone() -> Phone {
+        Phone::parse("13000000001", "phone").unwrap()
+    }
+
+    fn try_code(ctx: &Ctx, code: &str) -> Result<()> {
+        let now = ctx.now_secs();
+        ctx.store
+            .write(|tx| consume(tx, now, "13000000001", "reset", code))?
+    }
+
+    #[test]
+    fn an_issued_code_reaches_the_outbox_with_its_purpose() {
+        let (ctx, _, _d) = testing::ctx();
+        issue(&ctx, &phone(), "reset", 6).unwrap();
+        let out = ctx.store.read(|c| outbox(c, Some("13000000001"))).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].code, "123456");
+        assert_eq!(out[0].purpose, "reset");
+    }
+
+    #[test]
+    fn a_second_code_within_a_minute_is_refused_and_not_sent() {
+        let (ctx, clock, _d) = testing::ctx();
+        issue(&ctx, &phone(), "reset", 6).unwrap();
+        clock.advance(chrono::Duration::seconds(59));
+        assert!(matches!(
+            issue(&ctx, &phone(), "register", 6),
+            Err(Error::Throttled)
+        ));
+        assert_eq!(ctx.store.read(|c| outbox(c, None)).unwrap().len(), 1);
+        clock.advance(chrono::Duration::seconds(1));
+        assert!(issue(&ctx, &phone(), "register", 6).is_ok());
+    }
+
+    #[test]
+    fn a_code_works_once() {
+        let (ctx, _, _d) = testing::ctx();
+        issue(&ctx, &phone(), "reset", 6).unwrap();
+        assert!(try_code(&ctx, "123456").is_ok());
+        assert!(matches!(try_code(&ctx, "123456"), Err(Error::BadCode)));
+    }
+
+    #[test]
+    fn a_code_expires_after_three_minutes() {
+        let (ctx, clock, _d) = testing::ctx();
+        issue(&ctx, &phone(), "reset", 6).unwrap();
+        clock.advance(chrono::Duration::seconds(CODE_TTL_SECS));
+        assert!(matches!(try_code(&ctx, "123456"), Err(Error::BadCode)));
+    }
+
+    #[test]
+    fn five_wrong_tries_kill_the_code() {
+        let (ctx, _, _d) = testing::ctx();
+        issue(&ctx, &phone(), "reset", 6).unwrap();
+        for _ in 0..5 {
+            assert!(try_code(&ctx, "000000").is_err());
+        }
+        assert!(matches!(try_code(&ctx, "123456"), Err(Error::BadCode)));
+    }
+
+    #[test]
+    fn a_code_for_one_purpose_does_not_serve_another() {
+        let (ctx, _, _d) = testing::ctx();
+        issue(&ctx, &phone(), "register", 6).unwrap();
+        assert!(matches!(try_code(&ctx, "123456"), Err(Error::BadCode)));
+    }
+}

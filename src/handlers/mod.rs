@@ -1,0 +1,59 @@
+//! Handlers, grouped by domain. Plain functions of (command, caller, [`Ctx`]): no HTTP, no
+//! wire envelopes, no knowledge of which dialect asked. They run on blocking threads.
+
+pub mod accounts;
+pub mod codes;
+pub mod contacts;
+pub mod sessions;
+
+use crate::command::{Outcome, Request};
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+
+/// Authenticates the request when its route needs a token, checks any account it claims to
+/// act for, and applies its command.
+pub fn execute(ctx: &Ctx, req: Request) -> Result<Outcome> {
+    let caller = if req.auth {
+        Some(sessions::authenticate(ctx, req.credential.as_ref())?)
+    } else {
+        None
+    };
+    if let (Some(caller), Some(claimed)) = (&caller, &req.acting_for) {
+        if !claimed.eq_ignore_ascii_case(&caller.account_uid.hyphenated().to_string()) {
+            return Err(Error::TokenMismatch);
+        }
+    }
+    req.command.apply(ctx, caller.as_ref())
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A context over a temporary database with a manual clock and sequential ids.
+    use crate::auth::jwt::JwtKeys;
+    use crate::auth::passwords::Passwords;
+    use crate::config::Config;
+    use crate::ctx::{Ctx, ManualClock, SequentialIds};
+    use crate::sender::OutboxSender;
+    use crate::store::Store;
+    use std::sync::Arc;
+
+    /// A test context and the clock that drives it; keep the tempdir alive with it.
+    pub fn ctx() -> (Ctx, Arc<ManualClock>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::for_tests(dir.path().join("db"));
+        let store = Store::open(&config.db, 2).unwrap();
+        let clock = Arc::new(ManualClock::new(
+            chrono::DateTime::from_timestamp(1_494_492_617, 0).unwrap(),
+        ));
+        let ctx = Ctx {
+            sender: Arc::new(OutboxSender::new(store.clone())),
+            store,
+            clock: clock.clone(),
+            ids: Arc::new(SequentialIds::default()),
+            jwt: JwtKeys::new(b"test secret", config.jwt_lifetime_secs),
+            passwords: Passwords::new(&config).unwrap(),
+            config: Arc::new(config),
+        };
+        (ctx, clock, dir)
+    }
+}

@@ -1,0 +1,248 @@
+//! The `switchboard` command: serve, read the outbox, set levels, print routes, replay fixtures.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use switchboard::app::{App, StoreOutbox};
+use switchboard::config::Config;
+use switchboard::registry::Registry;
+use switchboard::store::{accounts, codes, Store};
+use switchboard::{fixtures, server};
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Five legacy mobile-app backends in one binary"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve every dialect over HTTP.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        addr: Option<String>,
+        /// Database file (default ./switchboard.db).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// TOML configuration file (see config.example.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print queued verification codes as JSON lines.
+    Outbox {
+        /// Database file.
+        #[arg(long)]
+        db: PathBuf,
+        /// Only codes for this phone.
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCmd,
+    },
+    /// Print the route table (Markdown) from the registry.
+    Routes,
+    /// Replay fixture files against a server; without --target, against an in-process server
+    /// on a fresh temporary database.
+    Replay {
+        /// Base URL of a running server, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        target: Option<String>,
+        /// With --target: the target's database, for steps that read the outbox.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Fixture files or directories.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Set an account's level (how the first administrator is made).
+    SetLevel {
+        /// Database file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The account's phone.
+        #[arg(long)]
+        phone: String,
+        /// The new level.
+        #[arg(long)]
+        level: i64,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("switchboard: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Cmd::Serve { addr, db, config } => {
+            let mut config = Config::load(config.as_deref())?;
+            if let Some(a) = addr {
+                config.addr = a;
+            }
+            if let Some(d) = db {
+                config.db = d;
+            }
+            serve(config)
+        }
+        Cmd::Outbox { db, phone } => {
+            let store = Store::open(&db, 1).map_err(|e| e.to_string())?;
+            let entries = store
+                .read(|c| codes::outbox(c, phone.as_deref()))
+                .map_err(|e| e.to_string())?;
+            for e in entries {
+                println!("{}", serde_json::to_string(&e).map_err(|e| e.to_string())?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::User {
+            command: UserCmd::SetLevel { db, phone, level },
+        } => {
+            let store = Store::open(&db, 1).map_err(|e| e.to_string())?;
+            let found = store
+                .write(|tx| accounts::set_level(tx, &phone, level))
+                .map_err(|e| e.to_string())?;
+            if !found {
+                return Err(format!("no account with phone {phone}"));
+            }
+            println!("{phone} is now at level {level}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Routes => {
+            print!("{}", Registry::builtin()?.markdown());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Replay { target, db, files } => replay(target, db, files),
+    }
+}
+
+fn runtime(config: &Config) -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(config.blocking_threads.max(1))
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+fn serve(config: Config) -> Result<ExitCode, String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log)
+                .map_err(|e| format!("bad log filter: {e}"))?,
+        )
+        .init();
+    let rt = runtime(&config)?;
+    rt.block_on(async move {
+        let addr = config.addr.clone();
+        let db = config.db.clone();
+        let app = tokio::task::spawn_blocking(move || App::open(config))
+            .await
+            .map_err(|e| e.to_string())??;
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        tracing::info!(%addr, db = %db.display(), "switchboard listening");
+        server::run(listener, std::sync::Arc::new(app), shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+fn replay(
+    target: Option<String>,
+    db: Option<PathBuf>,
+    paths: Vec<PathBuf>,
+) -> Result<ExitCode, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            files.extend(fixtures::discover(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    let config = Config::default();
+    let rt = runtime(&config)?;
+    let (passed, failed) = rt.block_on(async move {
+        match target {
+            Some(base_url) => {
+                let outbox = match db {
+                    Some(db) => Some(std::sync::Arc::new(StoreOutbox(
+                        Store::open(&db, 1).map_err(|e| e.to_string())?,
+                    ))
+                        as std::sync::Arc<dyn fixtures::OutboxSource>),
+                    None => None,
+                };
+                let t = fixtures::Target { base_url, outbox };
+                Ok::<_, String>(fixtures::replay_files(&files, &t).await)
+            }
+            None => {
+                let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+                let config = Config::for_tests(dir.path().join("replay.db"));
+                let app = tokio::task::spawn_blocking(move || App::open(config))
+                    .await
+                    .map_err(|e| e.to_string())??;
+                let running = server::Running::start(app)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let t = fixtures::Target {
+                    base_url: running.base_url.clone(),
+                    outbox: Some(std::sync::Arc::new(StoreOutbox(
+                        running.app.ctx.store.clone(),
+                    ))),
+                };
+                let counts = fixtures::replay_files(&files, &t).await;
+                running.stop().await;
+                Ok(counts)
+            }
+        }
+    })?;
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,222 @@
+//! The HTTP server: accept loop, connection cap, timeouts, body limit, routing and graceful
+//! shutdown, all here. Nothing below this module knows hyper.
+//!
+//! ```text
+//! POST / | /phonebooks   body {"op":…} → opcode dialect
+//! GET  /healthz          → 200 {"status":"ok"}
+//! ```
+
+use crate::app::App;
+use crate::dialect::{opcode, Reply, Step, Wire};
+use crate::error::{Error, StoreError};
+use crate::handlers;
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use serde_json::Value;
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests
+/// finish (up to the configured grace) and checkpoints the store.
+pub async fn run(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let config = app.ctx.config.clone();
+    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_millis(config.header_timeout_ms))
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => p.expect("semaphore never closed"),
+            _ = &mut shutdown => break,
+        };
+        let (stream, _) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = service_fn(move |req| {
+            let app = app.clone();
+            async move { Ok::<_, Infallible>(handle(app, req).await) }
+        });
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing in-flight requests");
+    let grace = Duration::from_millis(config.shutdown_grace_ms);
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown grace expired with connections still open");
+    }
+    let store = app.ctx.store.clone();
+    let _ = tokio::task::spawn_blocking(move || store.close()).await;
+    Ok(())
+}
+
+/// Routes one request.
+async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let reply = match (&parts.method, parts.uri.path()) {
+        (&Method::GET, "/healthz") => Reply::json(200, &serde_json::json!({"status": "ok"})),
+        (_, "/" | "/phonebooks") => rpc(&app, &parts, body).await,
+        _ => Reply::json(404, &serde_json::json!({"error": "not found"})),
+    };
+    let mut resp = Response::new(Full::new(reply.body));
+    *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    if let Some(ct) = reply.content_type {
+        resp.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(ct),
+        );
+    }
+    resp
+}
+
+/// The single RPC endpoint: a body with `op` is the opcode dialect.
+async fn rpc(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Reply {
+    if parts.method != Method::POST {
+        return opcode::encode(None, Err(Error::MethodNotAllowed));
+    }
+    let bytes = match read_body(app, parts, body).await {
+        Ok(b) => b,
+        Err(e) => return opcode::encode(None, Err(e)),
+    };
+    let json: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            let why = if bytes.is_empty() {
+                "the body is empty".to_string()
+            } else {
+                format!("the body is not valid JSON ({e})")
+            };
+            return opcode::encode(None, Err(Error::BadFrame(why)));
+        }
+    };
+    let wire = Wire {
+        method: &parts.method,
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        json: Some(&json),
+    };
+    let step = opcode::handle(&app.registry, &wire, &json);
+    execute(app, step).await
+}
+
+/// Runs a decoded request on the blocking pool (within the request timeout) and encodes it.
+async fn execute(app: &Arc<App>, step: Step) -> Reply {
+    let (request, encoder) = match step {
+        Step::Reply(r) => return r,
+        Step::Execute { request, encoder } => (request, encoder),
+    };
+    let name = request.command.name();
+    let ctx = app.ctx.clone();
+    let timeout = Duration::from_millis(app.ctx.config.request_timeout_ms);
+    let job = tokio::task::spawn_blocking(move || handlers::execute(&ctx, request));
+    let result = match tokio::time::timeout(timeout, job).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(join)) => Err(Error::Store(StoreError::Other(format!(
+            "handler {name} failed: {join}"
+        )))),
+        Err(_) => Err(Error::Timeout),
+    };
+    if let Err(e) = &result {
+        tracing::debug!(command = name, error = %e, "command failed");
+    }
+    encoder(result)
+}
+
+/// Reads the body within the size limit and the request timeout.
+async fn read_body(
+    app: &Arc<App>,
+    parts: &http::request::Parts,
+    body: Incoming,
+) -> Result<Bytes, Error> {
+    let limit = app.ctx.config.body_limit;
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Error::TooLarge);
+    }
+    let timeout = Duration::from_millis(app.ctx.config.request_timeout_ms);
+    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+        Err(_) => Err(Error::BadFrame("the body did not arrive in time".into())),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(Error::TooLarge),
+        Ok(Err(e)) => Err(Error::BadFrame(format!("the body could not be read ({e})"))),
+    }
+}
+
+/// A server running in this process on a random local port (tests, in-process replay).
+pub struct Running {
+    /// Base URL, `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The shared state, for reaching the store in tests.
+    pub app: Arc<App>,
+    /// Dropping or sending stops the server.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The server task.
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    /// Starts `app` on `127.0.0.1:0`.
+    pub async fn start(app: App) -> std::io::Result<Running> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let app = Arc::new(app);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(run(listener, app.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Ok(Running {
+            base_url,
+            app,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Accounts: one table for every dialect.
+
+use crate::domain::Account;
+use crate::error::Error;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use uuid::Uuid;
+
+const COLUMNS: &str =
+    "pk, uid, phone, username, email, name, nickname, level, created_at, password_hash";
+
+/// The fields of a new account.
+pub struct NewAccount<'a> {
+    /// The account's UUID.
+    pub uid: Uuid,
+    /// Login phone (already validated).
+    pub phone: &'a str,
+    /// Contact e-mail.
+    pub email: Option<&'a str>,
+    /// Display name.
+    pub name: Option<&'a str>,
+    /// argon2id PHC string.
+    pub password_hash: &'a str,
+    /// Creation time, unix microseconds.
+    pub created_at: i64,
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<(Account, String)> {
+    let uid: String = r.get(1)?;
+    Ok((
+        Account {
+            pk: r.get(0)?,
+            uid: Uuid::parse_str(&uid).unwrap_or_default(),
+            phone: r.get(2)?,
+            username: r.get(3)?,
+            email: r.get(4)?,
+            name: r.get(5)?,
+            nickname: r.get(6)?,
+            level: r.get(7)?,
+            created_at: r.get(8)?,
+        },
+        r.get(9)?,
+    ))
+}
+
+/// Inserts an account; a phone that already has one gives [`Error::PhoneTaken`].
+pub fn insert(conn: &Connection, a: &NewAccount<'_>) -> Result<i64, Error> {
+    let r = conn.execute(
+        "INSERT INTO accounts (uid, phone, email, name, password_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            a.uid.hyphenated().to_string(),
+            a.phone,
+            a.email,
+            a.name,
+            a.password_hash,
+            a.created_at
+        ],
+    );
+    match r {
+        Ok(_) => Ok(conn.last_insert_rowid()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(Error::PhoneTaken)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The account with this login phone, with its password hash.
+pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<(Account, String)>, Error> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE phone = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([phone], from_row)
+        .optional()?)
+}
+
+/// The account with this integer id.
+pub fn by_pk(conn: &Connection, pk: i64) -> Result<Option<Account>, Error> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE pk = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([pk], from_row)
+        .optional()?
+        .map(|(a, _)| a))
+}
+
+/// Replaces the password hash of an account.
+pub fn set_password(conn: &Connection, pk: i64, hash: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE accounts SET password_hash = ?2 WHERE pk = ?1",
+        params![pk, hash],
+    )?;
+    Ok(())
+}
+
+/// Sets the level of the account with this phone; false when there is none.
+pub fn set_level(conn: &Connection, phone: &str, level: i64) -> Result<bool, Error> {
+    let n = conn.execute(
+        "UPDATE accounts SET level = ?2 WHERE phone = ?1",
+        params![phone, level],
+    )?;
+    Ok(n == 1)
+}

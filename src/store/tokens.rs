@@ -1,0 +1,82 @@
+//! Live tokens of every dialect, stored as SHA-256 digests. Deleting a row revokes a token.
+
+use crate::error::Error;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// A token row found by its digest.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    /// Row id (what logout deletes).
+    pub id: i64,
+    /// The owning account.
+    pub account_pk: i64,
+    /// The owning account's UUID, dashed.
+    pub account_uid: String,
+    /// Absolute expiry, unix seconds, when the kind has one.
+    pub expires_at: Option<i64>,
+    /// Last use, unix seconds (for idle expiry).
+    pub last_used_at: i64,
+    /// Exempt from idle expiry and from the live-token cap.
+    pub enduring: bool,
+}
+
+/// Stores the digest of a new token; returns its row id.
+pub fn insert(
+    conn: &Connection,
+    account_pk: i64,
+    kind: &str,
+    digest: &[u8; 32],
+    now: i64,
+    expires_at: Option<i64>,
+) -> Result<i64, Error> {
+    // The same JWT can be issued twice within one second (same claims); it is one token.
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO tokens (account_pk, kind, token_hash, created_at, expires_at, last_used_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?4)
+             ON CONFLICT(token_hash) DO UPDATE SET last_used_at = excluded.last_used_at
+             RETURNING id",
+        )?
+        .query_row(params![account_pk, kind, &digest[..], now, expires_at], |r| r.get(0))?)
+}
+
+/// The live row of a token of `kind` with this digest.
+pub fn find(conn: &Connection, kind: &str, digest: &[u8; 32]) -> Result<Option<TokenRow>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT t.id, t.account_pk, a.uid, t.expires_at, t.last_used_at, t.enduring
+             FROM tokens t JOIN accounts a ON a.pk = t.account_pk
+             WHERE t.token_hash = ?1 AND t.kind = ?2",
+        )?
+        .query_row(params![&digest[..], kind], |r| {
+            Ok(TokenRow {
+                id: r.get(0)?,
+                account_pk: r.get(1)?,
+                account_uid: r.get(2)?,
+                expires_at: r.get(3)?,
+                last_used_at: r.get(4)?,
+                enduring: r.get(5)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Revokes one token.
+pub fn delete(conn: &Connection, id: i64) -> Result<(), Error> {
+    conn.execute("DELETE FROM tokens WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Revokes every token of an account, of every dialect.
+pub fn delete_all(conn: &Connection, account_pk: i64) -> Result<usize, Error> {
+    Ok(conn.execute("DELETE FROM tokens WHERE account_pk = ?1", [account_pk])?)
+}
+
+/// Drops expired tokens of an account (kept tidy at each login).
+pub fn prune_expired(conn: &Connection, account_pk: i64, now: i64) -> Result<(), Error> {
+    conn.execute(
+        "DELETE FROM tokens WHERE account_pk = ?1 AND expires_at IS NOT NULL AND expires_at <= ?2",
+        params![account_pk, now],
+    )?;
+    Ok(())
+}

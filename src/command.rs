@@ -102,7 +102,10 @@ impl Command {
             Command::Logout(_) => "logout",
             Command::AddContacts(_) => "add_contacts",
             Command::UpdateContact(_) => "update_contact",
-            Command::EditContactItem(_) => "edit_contact_item",
+            Command::EditContactItem(c) => match c.kind {
+                contacts::ItemKind::Phone => "edit_contact_phone",
+                contacts::ItemKind::Mail => "edit_contact_mail",
+            },
             Command::DeleteContacts(_) => "delete_contacts",
             Command::ListContacts(_) => "list_contacts",
             Command::GetContacts(_) => "get_contacts",

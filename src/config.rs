@@ -163,3 +163,25 @@ mod tests {
         assert!(toml::Value::Table(t).try_into::<Config>().is_err());
     }
 }
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    /// config.example.toml documents every key with its default value.
+    #[test]
+    fn the_example_config_shows_every_key_with_its_default() {
+        let text = include_str!("../config.example.toml");
+        let example: toml::Table = text.parse().unwrap();
+        let defaults = toml::Table::try_from(Config::default()).unwrap();
+        assert_eq!(example, defaults);
+        for optional in ["jwt_secret", "code_webhook_url"] {
+            assert!(
+                text.contains(&format!("# {optional} = ")),
+                "{optional} undocumented"
+            );
+        }
+        let parsed: Config = toml::Value::Table(example).try_into().unwrap();
+        assert_eq!(parsed.addr, Config::default().addr);
+    }
+}

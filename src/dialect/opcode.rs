@@ -407,6 +407,7 @@ fn listed_contact(c: &Contact) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::{Dialect, WireKey};
 
     fn reg() -> Registry {
         Registry::builtin().unwrap()
@@ -520,5 +521,58 @@ mod tests {
     fn rid_is_carried_as_the_account_the_request_acts_for() {
         let r = command(step(json!({"op": 1009, "rid": "abc"}), Some("JWT t")));
         assert_eq!(r.acting_for.as_deref(), Some("abc"));
+    }
+
+    /// A valid body for every op code; a registry row without one fails the test below.
+    fn samples() -> Vec<(i64, Value)> {
+        vec![
+            (
+                1001,
+                json!({"op": 1001, "phone": "13000000001", "password": "123456"}),
+            ),
+            (1002, json!({"op": 1002, "phone": "13000000001"})),
+            (
+                1003,
+                json!({"op": 1003, "phone": "13000000001", "password": "123456"}),
+            ),
+            (1004, json!({"op": 1004})),
+            (1005, json!({"op": 1005, "users": [{"name": "a"}]})),
+            (1006, json!({"op": 1006, "uid": "u", "user": {"name": "b"}})),
+            (
+                10061,
+                json!({"op": 10061, "uid": "u", "action": 0, "phone_info": {"phone": "1"}}),
+            ),
+            (
+                10062,
+                json!({"op": 10062, "uid": "u", "action": 1, "mail_info": {"mid": "m"}}),
+            ),
+            (1007, json!({"op": 1007, "users": [{"uid": "u"}]})),
+            (1008, json!({"op": 1008, "q": "a"})),
+            (1009, json!({"op": 1009})),
+            (1010, json!({"op": 1010, "users": [{"uid": "u"}]})),
+        ]
+    }
+
+    #[test]
+    fn every_opcode_row_of_the_registry_reaches_its_command() {
+        let reg = reg();
+        let samples = samples();
+        for route in reg.routes().iter().filter(|r| r.dialect == Dialect::Opcode) {
+            let WireKey::Op(op) = route.key else {
+                panic!("opcode row without an op: {route:?}")
+            };
+            let (_, body) = samples
+                .iter()
+                .find(|(o, _)| *o == op)
+                .unwrap_or_else(|| panic!("no sample body for op {op}"));
+            let req = command(step(body.clone(), Some("JWT t")));
+            assert_eq!(req.auth, route.auth, "op {op}");
+            let expected = route.command.as_str();
+            let name = req.command.name();
+            assert!(
+                name == expected || (expected == "forgot_password" && name == "request_code"),
+                "op {op}: {name} != {expected}"
+            );
+        }
     }
 }

@@ -6,14 +6,15 @@ use crate::config::Config;
 use crate::error::{Error, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 /// Hashes and verifies passwords as argon2id PHC strings.
 pub struct Passwords {
     /// Cost parameters for new hashes (verification reads them from the stored hash).
     params: Params,
-    /// A hash computed against unknown accounts, so that a miss costs as much as a hit.
-    decoy: String,
+    /// A hash checked against unknown accounts, so that a miss costs as much as a hit
+    /// (made on first need, not at start-up).
+    decoy: OnceLock<String>,
     /// Counts hashes in progress; at most `limit` run at once.
     running: Mutex<usize>,
     /// Wakes a waiting hasher when one finishes.
@@ -32,17 +33,13 @@ impl Passwords {
             None,
         )
         .map_err(|e| format!("bad argon2 parameters: {e}"))?;
-        let mut p = Passwords {
+        Ok(Passwords {
             params,
-            decoy: String::new(),
+            decoy: OnceLock::new(),
             running: Mutex::new(0),
             freed: Condvar::new(),
             limit: config.hashing_concurrency.max(1),
-        };
-        p.decoy = p
-            .hash("switchboard decoy password")
-            .map_err(|e| e.to_string())?;
-        Ok(p)
+        })
     }
 
     /// A new PHC string for `password` with a fresh random salt.
@@ -58,8 +55,13 @@ impl Passwords {
 
     /// Whether `password` matches the stored PHC string; `None` spends the same time and fails.
     pub fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+        let phc = match stored {
+            Some(s) => s,
+            None => self
+                .decoy
+                .get_or_init(|| self.hash("switchboard decoy").unwrap_or_default()),
+        };
         let _slot = self.slot();
-        let phc = stored.unwrap_or(&self.decoy);
         let Ok(parsed) = PasswordHash::new(phc) else {
             return false;
         };
@@ -125,6 +127,6 @@ mod tests {
 
     #[test]
     fn an_unknown_account_never_verifies_even_with_the_decoy_password() {
-        assert!(!cheap().verify("switchboard decoy password", None));
+        assert!(!cheap().verify("switchboard decoy", None));
     }
 }

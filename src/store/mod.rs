@@ -1,27 +1,35 @@
 //! The SQLite store: a pooled, cheap-to-clone handle over one database file.
 //!
 //! Every call here blocks; handlers run on tokio's blocking pool, never on async workers.
-//! Writes go through [`Store::write`], one `BEGIN IMMEDIATE` transaction per command, taken
-//! behind an in-process mutex so writers queue in memory instead of spinning on SQLITE_BUSY.
-//! Reads use [`Store::read`] and run concurrently thanks to WAL.
+//! Writes go through [`Store::write`]: each command is atomic (its own savepoint) and is
+//! acknowledged only once durably committed, while concurrent commands share one COMMIT
+//! ([`writer`], group commit). Reads use [`Store::read`] on pooled connections and run
+//! concurrently thanks to WAL.
 
 pub mod accounts;
 pub mod codes;
 pub mod contacts;
 pub mod settings;
 pub mod tokens;
+pub mod writer;
 
 use crate::error::{Error, StoreError};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The whole schema, applied to a new database.
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Schema version that `schema.sql` creates.
 pub const SCHEMA_VERSION: i64 = 1;
+
+/// Set on every connection: durability of every acknowledged commit, foreign keys, and a
+/// wait instead of an error when another process holds the write lock.
+const PRAGMAS: &str = "PRAGMA foreign_keys = ON;
+     PRAGMA synchronous = FULL;
+     PRAGMA busy_timeout = 5000;";
 
 /// Upgrade steps: `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`.
 const MIGRATIONS: &[&str] = &[];
@@ -31,8 +39,8 @@ const MIGRATIONS: &[&str] = &[];
 pub struct Store {
     /// Pooled connections, each set up with WAL, foreign keys and a busy timeout.
     pool: r2d2::Pool<SqliteConnectionManager>,
-    /// Serialises writers inside this process (SQLite allows one writer at a time anyway).
-    write_lock: Arc<Mutex<()>>,
+    /// The one writing connection, batching concurrent commands into shared commits.
+    writer: Arc<writer::Writer>,
 }
 
 impl Store {
@@ -41,21 +49,15 @@ impl Store {
         let mut conn = Connection::open(path)?;
         conn.execute_batch("PRAGMA journal_mode = WAL;")?;
         migrate(&mut conn)?;
-        drop(conn);
-        let manager = SqliteConnectionManager::file(path).with_init(|c| {
-            c.execute_batch(
-                "PRAGMA foreign_keys = ON;
-                 PRAGMA synchronous = FULL;
-                 PRAGMA busy_timeout = 5000;",
-            )
-        });
+        conn.execute_batch(PRAGMAS)?;
+        let manager = SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(PRAGMAS));
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
             .build(manager)?;
         Ok(Store {
             pool,
-            write_lock: Arc::new(Mutex::new(())),
+            writer: Arc::new(writer::Writer::new(conn)),
         })
     }
 
@@ -65,25 +67,15 @@ impl Store {
         f(&conn)
     }
 
-    /// Runs `f` in one immediate transaction: committed when `f` returns `Ok`, rolled back
-    /// (nothing written) when it returns `Err`.
-    pub fn write<T>(
-        &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let mut conn = self.pool.get()?;
-        let _writer = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    /// Runs `f` atomically: when it returns `Ok` its writes are durably committed before this
+    /// returns; when it returns `Err` nothing it wrote remains.
+    pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        self.writer.write(f)
     }
 
     /// Checkpoints the WAL into the main file; called at shutdown.
     pub fn close(&self) {
-        if let Ok(conn) = self.pool.get() {
-            let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
-        }
+        self.writer.checkpoint();
     }
 }
 

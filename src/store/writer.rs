@@ -1,0 +1,232 @@
+//! Group commit: one writer connection shared by every write, so that many commands share one
+//! durable COMMIT (one fsync with `synchronous = FULL`) without losing their atomicity.
+//!
+//! ```text
+//! writer A: lock ─ SAVEPOINT ─ f ─ RELEASE ─ (B queued? wait) ·········· ─ ack
+//! writer B:        (queued) ───── lock ─ SAVEPOINT ─ f ─ RELEASE ─ COMMIT ─ ack
+//! ```
+//! Each command runs inside its own SAVEPOINT: a failing command rolls back to it and leaves
+//! nothing behind, while the others in the batch go on. The writer that finds nobody queued
+//! behind it commits the batch and wakes the ones waiting; nobody is answered before the COMMIT
+//! that holds their change has returned, so an acknowledged write survives `kill -9`.
+
+use crate::error::{Error, StoreError};
+use rusqlite::Connection;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// Most commands that share one COMMIT.
+const MAX_BATCH: usize = 64;
+
+/// The batching writer.
+pub struct Writer {
+    /// The writer connection and the batch state; held while a command runs.
+    state: Mutex<Batch>,
+    /// Signalled after every COMMIT.
+    committed: Condvar,
+    /// Writers that have arrived and not yet run their command.
+    queued: AtomicUsize,
+}
+
+/// The open batch.
+struct Batch {
+    /// The one connection that writes.
+    conn: Connection,
+    /// Whether a transaction is open.
+    open: bool,
+    /// Number of the current batch (incremented at each BEGIN).
+    epoch: u64,
+    /// Commands in the open batch.
+    size: usize,
+    /// Highest batch number whose COMMIT has finished (successfully or not).
+    done: u64,
+    /// Recent batch numbers whose COMMIT failed.
+    failed: Vec<u64>,
+}
+
+impl Writer {
+    /// A writer over `conn` (already configured with pragmas).
+    pub fn new(conn: Connection) -> Writer {
+        Writer {
+            state: Mutex::new(Batch {
+                conn,
+                open: false,
+                epoch: 0,
+                size: 0,
+                done: 0,
+                failed: Vec::new(),
+            }),
+            committed: Condvar::new(),
+            queued: AtomicUsize::new(0),
+        }
+    }
+
+    /// Runs `f` atomically and returns once its effect is durably committed (or rolled back
+    /// when `f` fails).
+    pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let mut b = self.lock();
+        let ran = self.run(&mut b, f);
+        let last = self.queued.fetch_sub(1, Ordering::SeqCst) == 1;
+        let (result, epoch) = match ran {
+            Ok(r) => r,
+            Err(panic) => {
+                // Nothing of the panicking command stays; let the batch end normally.
+                if last && b.open {
+                    self.commit(&mut b);
+                }
+                drop(b);
+                resume_unwind(panic);
+            }
+        };
+        if b.open && (last || b.size >= MAX_BATCH) {
+            self.commit(&mut b);
+        }
+        if result.is_err() {
+            return result; // rolled back to its savepoint: nothing to wait for
+        }
+        while b.done < epoch {
+            b = self.committed.wait(b).unwrap_or_else(|p| p.into_inner());
+        }
+        if b.failed.contains(&epoch) {
+            return Err(Error::Store(StoreError::Other("commit failed".into())));
+        }
+        result
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Batch> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` inside a savepoint of the open batch (opening one if needed).
+    #[allow(clippy::type_complexity)]
+    fn run<T>(
+        &self,
+        b: &mut Batch,
+        f: impl FnOnce(&Connection) -> Result<T, Error>,
+    ) -> Result<(Result<T, Error>, u64), Box<dyn std::any::Any + Send>> {
+        if !b.open {
+            if let Err(e) = b.conn.execute_batch("BEGIN IMMEDIATE") {
+                return Ok((Err(e.into()), b.epoch));
+            }
+            b.open = true;
+            b.epoch += 1;
+            b.size = 0;
+        }
+        b.size += 1;
+        if let Err(e) = b.conn.execute_batch("SAVEPOINT cmd") {
+            return Ok((Err(e.into()), b.epoch));
+        }
+        let out = catch_unwind(AssertUnwindSafe(|| f(&b.conn)));
+        let undo = !matches!(out, Ok(Ok(_)));
+        let end = if undo {
+            "ROLLBACK TO cmd; RELEASE cmd"
+        } else {
+            "RELEASE cmd"
+        };
+        let ended = b.conn.execute_batch(end);
+        match (out, ended) {
+            (Err(panic), _) => Err(panic),
+            (Ok(r), Ok(())) => Ok((r, b.epoch)),
+            (Ok(_), Err(e)) => Ok((Err(e.into()), b.epoch)),
+        }
+    }
+
+    /// Commits the open batch and wakes its waiters.
+    fn commit(&self, b: &mut Batch) {
+        if let Err(e) = b.conn.execute_batch("COMMIT") {
+            tracing::error!(error = %e, batch = b.epoch, "group commit failed");
+            let _ = b.conn.execute_batch("ROLLBACK");
+            b.failed.push(b.epoch);
+            if b.failed.len() > 64 {
+                b.failed.remove(0);
+            }
+        }
+        b.open = false;
+        b.done = b.epoch;
+        self.committed.notify_all();
+    }
+
+    /// Checkpoints the WAL into the main file.
+    pub fn checkpoint(&self) {
+        let b = self.lock();
+        if !b.open {
+            let _ = b.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn writer() -> (Arc<Writer>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join("db")).unwrap();
+        conn.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER UNIQUE);")
+            .unwrap();
+        (Arc::new(Writer::new(conn)), dir)
+    }
+
+    fn count(w: &Writer) -> i64 {
+        w.write(|c| Ok(c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_failing_command_leaves_nothing_while_its_batch_neighbours_commit() {
+        let (w, _d) = writer();
+        let threads: Vec<_> = (0..32)
+            .map(|i| {
+                let w = w.clone();
+                std::thread::spawn(move || {
+                    w.write(|c| {
+                        c.execute("INSERT INTO t VALUES (?1)", [i])?;
+                        if i % 2 == 1 {
+                            return Err(Error::Forbidden);
+                        }
+                        Ok(())
+                    })
+                })
+            })
+            .collect();
+        let oks = threads
+            .into_iter()
+            .map(|t| t.join().unwrap().is_ok())
+            .filter(|ok| *ok)
+            .count();
+        assert_eq!(oks, 16);
+        assert_eq!(count(&w), 16);
+    }
+
+    #[test]
+    fn a_panicking_command_is_rolled_back_and_the_writer_keeps_working() {
+        let (w, _d) = writer();
+        let w2 = w.clone();
+        let r = std::thread::spawn(move || {
+            w2.write(|c| -> Result<(), Error> {
+                c.execute("INSERT INTO t VALUES (1)", [])?;
+                panic!("boom");
+            })
+        })
+        .join();
+        assert!(r.is_err());
+        w.write(|c| Ok(c.execute("INSERT INTO t VALUES (2)", [])?))
+            .unwrap();
+        assert_eq!(count(&w), 1);
+    }
+
+    #[test]
+    fn a_write_is_visible_to_a_fresh_connection_once_acknowledged() {
+        let (w, d) = writer();
+        w.write(|c| Ok(c.execute("INSERT INTO t VALUES (7)", [])?))
+            .unwrap();
+        let other = Connection::open(d.path().join("db")).unwrap();
+        let n: i64 = other
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+}

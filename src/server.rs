@@ -127,7 +127,6 @@ async fn rpc(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Re
         path: parts.uri.path(),
         query: parts.uri.query(),
         headers: &parts.headers,
-        json: Some(&json),
     };
     let step = opcode::handle(&app.registry, &wire, &json);
     execute(app, step).await

@@ -21,8 +21,6 @@ pub struct Wire<'a> {
     pub query: Option<&'a str>,
     /// Request headers.
     pub headers: &'a http::HeaderMap,
-    /// The body, when it parsed as JSON.
-    pub json: Option<&'a Value>,
 }
 
 /// An answer as the dialects produce it.

@@ -423,7 +423,6 @@ mod tests {
             path: "/",
             query: None,
             headers: &headers,
-            json: Some(&body),
         };
         handle(&reg(), &wire, &body)
     }

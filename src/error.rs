@@ -52,9 +52,18 @@ pub enum Error {
     /// Registration with a phone that already has an account.
     #[error("phone already registered")]
     PhoneTaken,
-    /// Login with an unknown phone or a wrong password.
-    #[error("wrong phone or password")]
-    BadCredentials,
+    /// No account has this phone (or login name).
+    #[error("no such account")]
+    UnknownAccount,
+    /// The password does not match the account's.
+    #[error("wrong password")]
+    WrongPassword,
+    /// The presented device token names no device.
+    #[error("invalid device token")]
+    BadDeviceToken,
+    /// The thing already exists or was already done (duplicate device, second bind, second sign).
+    #[error("{0}")]
+    AlreadyDone(&'static str),
     /// The named thing does not exist, or is not the caller's.
     #[error("{0} not found")]
     NotFound(&'static str),

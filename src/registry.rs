@@ -79,6 +79,8 @@ pub struct Route {
     pub extension: bool,
     /// One line saying what the route does.
     pub summary: String,
+    /// For a `type`/`subtype` row: the documented POST path that also serves it.
+    pub path: Option<String>,
 }
 
 /// The row as written in TOML.
@@ -92,6 +94,8 @@ struct RawRoute {
     subtype: Option<String>,
     method: Option<String>,
     path: Option<String>,
+    /// A `type`/`subtype` row's documented POST path.
+    also_at: Option<String>,
     command: CommandKind,
     #[serde(default)]
     auth: bool,
@@ -113,6 +117,8 @@ struct RawRegistry {
 pub struct Registry {
     routes: Vec<Route>,
     index: HashMap<WireKey, usize>,
+    /// POST paths that serve `type`/`subtype` bodies, with the rows each accepts.
+    typed_paths: HashMap<String, Vec<usize>>,
 }
 
 impl Registry {
@@ -127,7 +133,17 @@ impl Registry {
             toml::from_str(text).map_err(|e| format!("opcodes.toml is malformed: {e}"))?;
         let mut routes = Vec::with_capacity(raw.route.len());
         let mut index = HashMap::new();
+        let mut typed_paths: HashMap<String, Vec<usize>> = HashMap::new();
         for (n, row) in raw.route.into_iter().enumerate() {
+            if row.also_at.is_some() && row.type_.is_none() {
+                return Err(format!(
+                    "opcodes.toml route #{}: `also_at` belongs to `type`/`subtype` rows",
+                    n + 1
+                ));
+            }
+            if let Some(p) = &row.also_at {
+                typed_paths.entry(p.clone()).or_default().push(routes.len());
+            }
             let key = match (row.op, row.type_, row.subtype, row.method, row.path) {
                 (Some(op), None, None, None, None) => WireKey::Op(op),
                 (None, Some(t), Some(s), None, None) => WireKey::Typed(t, s),
@@ -156,9 +172,14 @@ impl Registry {
                 required: row.required,
                 extension: row.extension,
                 summary: row.summary,
+                path: row.also_at,
             });
         }
-        Ok(Registry { routes, index })
+        Ok(Registry {
+            routes,
+            index,
+            typed_paths,
+        })
     }
 
     /// The route for an op code.
@@ -169,6 +190,22 @@ impl Registry {
     /// The route for a wire key.
     pub fn get(&self, key: &WireKey) -> Option<&Route> {
         self.index.get(key).map(|&i| &self.routes[i])
+    }
+
+    /// Whether `path` is a documented POST path of `type`/`subtype` bodies.
+    pub fn is_typed_path(&self, path: &str) -> bool {
+        self.typed_paths.contains_key(path)
+    }
+
+    /// The `type`/`subtype` row for a body, when `path` (if a typed path) serves it.
+    pub fn typed(&self, path: Option<&str>, type_: &str, subtype: &str) -> Option<&Route> {
+        let i = *self
+            .index
+            .get(&WireKey::Typed(type_.to_string(), subtype.to_string()))?;
+        match path.and_then(|p| self.typed_paths.get(p)) {
+            Some(rows) if !rows.contains(&i) => None,
+            _ => Some(&self.routes[i]),
+        }
     }
 
     /// Every route in file order.
@@ -189,11 +226,15 @@ impl Registry {
                 r.required.join(", ")
             };
             let ext = if r.extension { " (extension)" } else { "" };
+            let key = match &r.path {
+                Some(p) => format!("`{}` (`POST {p}`)", r.key),
+                None => format!("`{}`", r.key),
+            };
             let _ = writeln!(
                 out,
-                "| {} | `{}` | `{}` | {} | {} | {}{} |",
+                "| {} | {} | `{}` | {} | {} | {}{} |",
                 r.dialect.as_str(),
-                r.key,
+                key,
                 r.command.as_str(),
                 if r.auth { "yes" } else { "no" },
                 required,
@@ -269,6 +310,35 @@ mod tests {
             summary = "b"
         "#;
         assert!(Registry::parse(text).unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn a_typed_row_is_found_on_post_root_and_on_its_own_path_only() {
+        let text = r#"
+            [[route]]
+            dialect = "typed"
+            type = "login"
+            subtype = "pass"
+            also_at = "/api/user/login"
+            command = "login"
+            summary = "a"
+            [[route]]
+            dialect = "typed"
+            type = "register"
+            subtype = "phone"
+            also_at = "/api/user/register"
+            command = "register"
+            summary = "b"
+        "#;
+        let reg = Registry::parse(text).unwrap();
+        assert!(reg.typed(None, "login", "pass").is_some());
+        assert!(reg
+            .typed(Some("/api/user/login"), "login", "pass")
+            .is_some());
+        assert!(reg
+            .typed(Some("/api/user/register"), "login", "pass")
+            .is_none());
+        assert!(reg.is_typed_path("/api/user/login"));
     }
 
     #[test]

@@ -296,7 +296,7 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
         }
         (Some(Login), Error::MissingField(f)) if f == "phone" => "login phone empty".into(),
         (_, Error::PhoneTaken) => "user had registed".into(),
-        (_, Error::BadCredentials) => "phone or password error".into(),
+        (_, Error::UnknownAccount | Error::WrongPassword) => "phone or password error".into(),
         (_, Error::TokenExpired) => "Signature has expired".into(),
         (_, Error::Store(_)) => "internal error, nothing was changed".into(),
         _ => e.to_string(),

@@ -25,12 +25,13 @@ impl Login {
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
         let found = ctx.store.read(|c| accounts::by_phone(c, &self.phone))?;
         let stored = found.as_ref().map(|(_, hash)| hash.as_str());
-        if !ctx.passwords.verify(&self.password, stored) {
-            return Err(Error::BadCredentials);
-        }
+        let verified = ctx.passwords.verify(&self.password, stored);
         let Some((account, _)) = found else {
-            return Err(Error::BadCredentials);
+            return Err(Error::UnknownAccount);
         };
+        if !verified {
+            return Err(Error::WrongPassword);
+        }
         let now = ctx.now_secs();
         let uid = account.uid.hyphenated().to_string();
         let token = ctx.jwt.issue(&uid, now)?;
@@ -126,18 +127,18 @@ mod tests {
     #[test]
     fn a_wrong_password_is_refused() {
         let (ctx, _, _d) = setup();
-        assert!(matches!(login(&ctx, "654321"), Err(Error::BadCredentials)));
+        assert!(matches!(login(&ctx, "654321"), Err(Error::WrongPassword)));
     }
 
     #[test]
-    fn an_unknown_phone_is_refused_like_a_wrong_password() {
+    fn an_unknown_phone_is_refused_as_unknown() {
         let (ctx, _, _d) = setup();
         let r = Login {
             phone: "13999999999".into(),
             password: "123456".into(),
         }
         .apply(&ctx);
-        assert!(matches!(r, Err(Error::BadCredentials)));
+        assert!(matches!(r, Err(Error::UnknownAccount)));
     }
 
     #[test]

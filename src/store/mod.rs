@@ -31,7 +31,9 @@ const PRAGMAS: &str = "PRAGMA foreign_keys = ON;
      PRAGMA synchronous = FULL;
      PRAGMA busy_timeout = 5000;";
 
-/// Upgrade steps: `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`.
+/// Upgrade steps: `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`. Only
+/// changes to existing tables belong here (ALTER …): new tables and indexes come from
+/// re-applying `schema.sql`, whose statements are all `IF NOT EXISTS`.
 const MIGRATIONS: &[&str] = &[];
 
 /// Cheap-to-clone handle to the database.
@@ -83,17 +85,17 @@ impl Store {
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version == 0 {
-        tx.execute_batch(SCHEMA)?;
-    } else if version > SCHEMA_VERSION {
+    if version > SCHEMA_VERSION {
         return Err(StoreError::Other(format!(
             "database schema version {version} is newer than this binary's {SCHEMA_VERSION}"
         )));
-    } else {
+    }
+    if version > 0 {
         for step in &MIGRATIONS[(version as usize - 1)..] {
             tx.execute_batch(step)?;
         }
     }
+    tx.execute_batch(SCHEMA)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())

@@ -1,5 +1,6 @@
 -- Switchboard's whole SQLite schema, applied at start-up.
--- Version 1. Upgrades append a new block in src/store/mod.rs MIGRATIONS and bump PRAGMA user_version.
+-- Every statement is IF NOT EXISTS: upgrades run the ALTER steps in src/store/mod.rs MIGRATIONS,
+-- then re-apply this file, which adds new tables and indexes. PRAGMA user_version is the version.
 
 -- One account for every dialect. `uid` is the account's UUID (PhoneBooks shows it dashed,
 -- INEWW and v4.0 as 32 hex digits); `pk` is the integer id rooms shows; HelpAged shows the phone.
@@ -82,4 +83,58 @@ CREATE INDEX IF NOT EXISTS outbox_phone ON outbox(phone, id);
 CREATE TABLE IF NOT EXISTS settings (
     key   TEXT PRIMARY KEY,
     value BLOB NOT NULL
+);
+
+-- HelpAged image captchas: only MD5(lower(code)+rand) is known to the client; we keep its digest.
+CREATE TABLE IF NOT EXISTS image_captchas (
+    digest     BLOB    PRIMARY KEY,
+    expires_at INTEGER NOT NULL             -- unix seconds
+);
+
+-- HelpAged portraits, one per account.
+CREATE TABLE IF NOT EXISTS portraits (
+    account_pk   INTEGER PRIMARY KEY REFERENCES accounts(pk) ON DELETE CASCADE,
+    content_type TEXT    NOT NULL,
+    image        BLOB    NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+
+-- HelpAged camera devices. The device_id shown once at creation is the device's upload token:
+-- only its digest is kept. Names are unique per adding account.
+CREATE TABLE IF NOT EXISTS devices (
+    pk         INTEGER PRIMARY KEY,
+    token_hash BLOB    NOT NULL UNIQUE,
+    name       TEXT    NOT NULL,
+    owner_pk   INTEGER REFERENCES accounts(pk) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (owner_pk, name)
+);
+
+CREATE TABLE IF NOT EXISTS device_bindings (
+    device_pk  INTEGER NOT NULL REFERENCES devices(pk) ON DELETE CASCADE,
+    account_pk INTEGER NOT NULL REFERENCES accounts(pk) ON DELETE CASCADE,
+    bound_at   INTEGER NOT NULL,
+    PRIMARY KEY (device_pk, account_pk)
+);
+CREATE INDEX IF NOT EXISTS device_bindings_account ON device_bindings(account_pk);
+
+-- Fall notices uploaded by devices, with their picture.
+CREATE TABLE IF NOT EXISTS notices (
+    pk           INTEGER PRIMARY KEY,
+    event_id     TEXT    NOT NULL UNIQUE,
+    device_pk    INTEGER NOT NULL REFERENCES devices(pk) ON DELETE CASCADE,
+    pic_name     TEXT    NOT NULL,
+    content      TEXT    NOT NULL,
+    content_type TEXT    NOT NULL,
+    image        BLOB    NOT NULL,
+    created_at   INTEGER NOT NULL           -- unix seconds
+);
+CREATE INDEX IF NOT EXISTS notices_device ON notices(device_pk, created_at);
+
+-- Which account has read (signed) which notice.
+CREATE TABLE IF NOT EXISTS notice_reads (
+    notice_pk  INTEGER NOT NULL REFERENCES notices(pk) ON DELETE CASCADE,
+    account_pk INTEGER NOT NULL REFERENCES accounts(pk) ON DELETE CASCADE,
+    read_at    INTEGER NOT NULL,
+    PRIMARY KEY (notice_pk, account_pk)
 );

@@ -6,8 +6,8 @@
 //! A new command adds a [`CommandKind`] (named in `opcodes.toml`), a variant here, a struct
 //! and handler in its domain module under `handlers/`, and an arm in each decoder that maps to it.
 
-use crate::domain::{Caller, Contact, ContactMail, ContactPhone};
-use crate::handlers::{accounts, codes, contacts, sessions};
+use crate::domain::{Account, Auth, Contact, ContactMail, ContactPhone};
+use crate::handlers::{accounts, admin, codes, contacts, devices, media, sessions};
 use crate::{ctx::Ctx, error::Result};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -40,6 +40,50 @@ pub enum CommandKind {
     ListContacts,
     /// Fetch contacts by uid.
     GetContacts,
+    /// Draw an image captcha.
+    ImageCaptcha,
+    /// Check an image-captcha hash.
+    CheckImageCaptcha,
+    /// Send an SMS code (HelpAged hash flavour).
+    SmsCode,
+    /// Check an SMS-code hash.
+    CheckSmsCode,
+    /// Change a password knowing the old one.
+    ChangePassword,
+    /// Another account's nickname.
+    Nickname,
+    /// The caller's profile.
+    Profile,
+    /// Update the caller's profile.
+    UpdateProfile,
+    /// Store the caller's portrait.
+    UploadPortrait,
+    /// Fetch a portrait image.
+    Portrait,
+    /// Token heartbeat.
+    Doki,
+    /// Register a camera device.
+    AddDevice,
+    /// Bind a device to the caller.
+    BindDevice,
+    /// The caller's bound devices.
+    ListDevices,
+    /// A device uploads a fall notice.
+    UploadNotice,
+    /// Notices of the caller's devices.
+    ListNotices,
+    /// One notice with its picture.
+    NoticeInfo,
+    /// Mark a notice read.
+    SignNotice,
+    /// Admin: every account.
+    AdminListUsers,
+    /// Admin: one account.
+    AdminUserInfo,
+    /// Admin: edit an account.
+    AdminUpdateUser,
+    /// Admin: delete an account.
+    AdminDeleteUser,
 }
 
 impl CommandKind {
@@ -58,6 +102,28 @@ impl CommandKind {
             CommandKind::SearchContacts => "search_contacts",
             CommandKind::ListContacts => "list_contacts",
             CommandKind::GetContacts => "get_contacts",
+            CommandKind::ImageCaptcha => "image_captcha",
+            CommandKind::CheckImageCaptcha => "check_image_captcha",
+            CommandKind::SmsCode => "sms_code",
+            CommandKind::CheckSmsCode => "check_sms_code",
+            CommandKind::ChangePassword => "change_password",
+            CommandKind::Nickname => "nickname",
+            CommandKind::Profile => "profile",
+            CommandKind::UpdateProfile => "update_profile",
+            CommandKind::UploadPortrait => "upload_portrait",
+            CommandKind::Portrait => "portrait",
+            CommandKind::Doki => "doki",
+            CommandKind::AddDevice => "add_device",
+            CommandKind::BindDevice => "bind_device",
+            CommandKind::ListDevices => "list_devices",
+            CommandKind::UploadNotice => "upload_notice",
+            CommandKind::ListNotices => "list_notices",
+            CommandKind::NoticeInfo => "notice_info",
+            CommandKind::SignNotice => "sign_notice",
+            CommandKind::AdminListUsers => "admin_list_users",
+            CommandKind::AdminUserInfo => "admin_user_info",
+            CommandKind::AdminUpdateUser => "admin_update_user",
+            CommandKind::AdminDeleteUser => "admin_delete_user",
         }
     }
 }
@@ -89,6 +155,40 @@ pub enum Command {
     GetContacts(contacts::GetContacts),
     /// Search the caller's contacts.
     SearchContacts(contacts::SearchContacts),
+    /// Draw an image captcha.
+    ImageCaptcha(codes::ImageCaptcha),
+    /// Check a captcha or SMS hash.
+    CheckHash(codes::CheckHash),
+    /// Change a password knowing the old one.
+    ChangePassword(accounts::ChangePassword),
+    /// Another account's nickname.
+    Nickname(accounts::Nickname),
+    /// The caller's profile.
+    Profile(accounts::Profile),
+    /// Update the caller's profile.
+    UpdateProfile(accounts::UpdateProfile),
+    /// Store the caller's portrait.
+    UploadPortrait(media::UploadPortrait),
+    /// Fetch a portrait image.
+    Portrait(media::Portrait),
+    /// Token heartbeat.
+    Doki(sessions::Doki),
+    /// Register a device.
+    AddDevice(devices::AddDevice),
+    /// Bind a device.
+    BindDevice(devices::BindDevice),
+    /// List bound devices.
+    ListDevices(devices::ListDevices),
+    /// Upload a fall notice.
+    UploadNotice(devices::UploadNotice),
+    /// List notices.
+    ListNotices(devices::ListNotices),
+    /// One notice.
+    NoticeInfo(devices::NoticeInfo),
+    /// Mark a notice read.
+    SignNotice(devices::SignNotice),
+    /// Administer accounts.
+    Admin(admin::AdminCommand),
 }
 
 impl Command {
@@ -110,11 +210,29 @@ impl Command {
             Command::ListContacts(_) => "list_contacts",
             Command::GetContacts(_) => "get_contacts",
             Command::SearchContacts(_) => "search_contacts",
+            Command::ImageCaptcha(_) => "image_captcha",
+            Command::CheckHash(_) => "check_hash",
+            Command::ChangePassword(_) => "change_password",
+            Command::Nickname(_) => "nickname",
+            Command::Profile(_) => "profile",
+            Command::UpdateProfile(_) => "update_profile",
+            Command::UploadPortrait(_) => "upload_portrait",
+            Command::Portrait(_) => "portrait",
+            Command::Doki(_) => "doki",
+            Command::AddDevice(_) => "add_device",
+            Command::BindDevice(_) => "bind_device",
+            Command::ListDevices(_) => "list_devices",
+            Command::UploadNotice(_) => "upload_notice",
+            Command::ListNotices(_) => "list_notices",
+            Command::NoticeInfo(_) => "notice_info",
+            Command::SignNotice(_) => "sign_notice",
+            Command::Admin(c) => c.name(),
         }
     }
 
-    /// Applies the command for `caller` (present when the route requires a token).
-    pub fn apply(self, ctx: &Ctx, caller: Option<&Caller>) -> Result<Outcome> {
+    /// Applies the command for `auth` (present when the route requires a token).
+    pub fn apply(self, ctx: &Ctx, auth: Option<&Auth>) -> Result<Outcome> {
+        let caller = auth;
         match self {
             Command::Register(c) => c.apply(ctx),
             Command::RequestCode(c) => c.apply(ctx),
@@ -128,6 +246,23 @@ impl Command {
             Command::ListContacts(c) => c.apply(ctx, sessions::require(caller)?),
             Command::GetContacts(c) => c.apply(ctx, sessions::require(caller)?),
             Command::SearchContacts(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::ImageCaptcha(c) => c.apply(ctx),
+            Command::CheckHash(c) => c.apply(ctx),
+            Command::ChangePassword(c) => c.apply(ctx),
+            Command::Nickname(c) => c.apply(ctx),
+            Command::Profile(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::UpdateProfile(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::UploadPortrait(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::Portrait(c) => c.apply(ctx),
+            Command::Doki(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::AddDevice(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::BindDevice(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::ListDevices(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::UploadNotice(c) => c.apply(ctx, devices::require_device(caller)?),
+            Command::ListNotices(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::NoticeInfo(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::SignNotice(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::Admin(c) => c.apply(ctx, sessions::require(caller)?),
         }
     }
 }
@@ -150,6 +285,10 @@ pub struct Request {
 pub enum Credential {
     /// An opcode-dialect JWT.
     Jwt(String),
+    /// A HelpAged user token.
+    Typed(String),
+    /// A HelpAged device token (`device_id`).
+    Device(String),
 }
 
 /// What a successful command produced, for the dialect's encoder to shape.
@@ -188,4 +327,50 @@ pub enum Outcome {
     MailAdded(ContactMail),
     /// A mail removed from a contact.
     MailRemoved(String),
+    /// A verification code went out; `rand` is the HelpAged hash salt.
+    CodeSent {
+        /// The salt the client hashes with the code (`MD5(code+rand)`).
+        rand: Option<String>,
+    },
+    /// An image captcha.
+    Captcha {
+        /// PNG bytes.
+        png: Vec<u8>,
+        /// The salt the client hashes with the code.
+        rand: String,
+    },
+    /// One account's public profile.
+    Profile(Account),
+    /// Every account (admin).
+    Accounts(Vec<Account>),
+    /// A nickname (possibly unset).
+    Nickname(Option<String>),
+    /// Where a stored portrait can be fetched.
+    PortraitStored {
+        /// The owner's phone (the portrait URL's id).
+        phone: String,
+    },
+    /// Image bytes to send as they are.
+    Image {
+        /// The bytes.
+        bytes: bytes::Bytes,
+        /// Their content type.
+        content_type: &'static str,
+    },
+    /// A new device and its token.
+    DeviceAdded {
+        /// The device's 32-hex id, which is also its upload token (shown once).
+        device_id: String,
+    },
+    /// The caller's bound devices.
+    Devices(Vec<crate::domain::Device>),
+    /// A stored fall notice.
+    NoticeStored {
+        /// The picture's name.
+        pic_name: String,
+    },
+    /// Notices, oldest first.
+    Notices(Vec<crate::domain::Notice>),
+    /// One notice with its picture as base64.
+    Notice(crate::domain::Notice),
 }

@@ -45,6 +45,14 @@ pub struct Config {
     pub utc_offset_minutes: i32,
     /// Accounts at or above this level are administrators.
     pub admin_level: i64,
+    /// HelpAged answers with `application/json` instead of the original's
+    /// `text/html; charset=utf-8`.
+    pub typed_json: bool,
+    /// Largest decoded image accepted (portraits, fall pictures), in bytes.
+    pub image_limit: usize,
+    /// Domains whose pages may embed portraits (subdomains included); the server's own host
+    /// and requests without a `Referer` are always allowed.
+    pub portrait_referers: Vec<String>,
     /// When set, verification codes are also POSTed as JSON to this `http://` URL.
     pub code_webhook_url: Option<String>,
     /// Log filter (tracing `EnvFilter` syntax).
@@ -71,6 +79,9 @@ impl Default for Config {
             hashing_concurrency: 2,
             utc_offset_minutes: 480,
             admin_level: 9,
+            typed_json: false,
+            image_limit: 4 * 1024 * 1024,
+            portrait_referers: vec!["helpaged.cn".into(), "localhost".into()],
             code_webhook_url: None,
             log: "info".into(),
         }

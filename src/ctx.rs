@@ -43,12 +43,24 @@ impl Ctx {
 
     /// Now as a 14-digit `%Y%m%d%H%M%S` stamp in the configured local time.
     pub fn intime(&self) -> String {
-        let offset = FixedOffset::east_opt(self.config.utc_offset_minutes * 60)
-            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
         self.now()
-            .with_timezone(&offset)
+            .with_timezone(&self.offset())
             .format("%Y%m%d%H%M%S")
             .to_string()
+    }
+
+    /// A unix time as `YYYY-MM-DD HH:MM:SS` in the configured local time.
+    pub fn local_datetime(&self, secs: i64) -> String {
+        DateTime::from_timestamp(secs, 0)
+            .unwrap_or_default()
+            .with_timezone(&self.offset())
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+
+    fn offset(&self) -> FixedOffset {
+        FixedOffset::east_opt(self.config.utc_offset_minutes * 60)
+            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
     }
 }
 

@@ -96,6 +96,48 @@ pub struct Caller {
     pub token_id: i64,
 }
 
+/// Who a request was authenticated as.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// A person's account.
+    Account(Caller),
+    /// A HelpAged camera device (its `device_id` is its token).
+    Device(DeviceCaller),
+}
+
+/// The device behind a device-token request.
+#[derive(Debug, Clone)]
+pub struct DeviceCaller {
+    /// The device's row id.
+    pub device_pk: i64,
+    /// The device's name.
+    pub name: String,
+}
+
+/// A field of a partial update: leave it, clear it (`null`), or set it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Patch<T> {
+    /// Absent from the request: unchanged.
+    #[default]
+    Keep,
+    /// `null` in the request: cleared.
+    Clear,
+    /// A new value.
+    Set(T),
+}
+
+/// Which token a login issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenIssue {
+    /// An HS256 JWT (PhoneBooks).
+    Jwt,
+    /// A 32-hex opaque token (HelpAged); `enduring` ones never idle out and are not capped.
+    Typed {
+        /// Exempt from the 10-minute idle expiry and the 10-token cap.
+        enduring: bool,
+    },
+}
+
 /// A contact in a PhoneBooks phone book.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
@@ -131,6 +173,32 @@ pub struct ContactMail {
     pub mail: String,
     /// When it was written, `%Y%m%d%H%M%S`.
     pub intime: String,
+}
+
+/// A HelpAged camera device as its binder sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    /// The device's name.
+    pub name: String,
+    /// When the caller bound it, `YYYY-MM-DD HH:MM:SS` local time.
+    pub bound_at: String,
+}
+
+/// A fall notice uploaded by a device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// 32-hex event id.
+    pub event_id: String,
+    /// Free text from the device.
+    pub content: String,
+    /// The uploading device's name.
+    pub device: String,
+    /// 32-hex picture name.
+    pub pic_name: String,
+    /// Upload time, `YYYY-MM-DD HH:MM:SS` local time.
+    pub createtime: String,
+    /// The picture, when asked for.
+    pub picture: Option<Vec<u8>>,
 }
 
 /// What a verification code may be used for.

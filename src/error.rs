@@ -18,6 +18,9 @@ pub enum Error {
     /// A required field is absent or null.
     #[error("missing field: {0}")]
     MissingField(String),
+    /// A field the command does not take.
+    #[error("unknown field: {0}")]
+    UnknownField(String),
     /// A field has the wrong JSON type.
     #[error("field {field} must be {expected}")]
     WrongType {

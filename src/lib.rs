@@ -15,12 +15,13 @@
 //! | [`registry`] | `opcodes.toml`: wire key → command, token, required fields |
 //! | [`dialect`] | one decoder/encoder pair per wire protocol ([`dialect::opcode`], …) |
 //! | [`command`] | the one `Command` enum, `Request`, `Outcome` |
-//! | [`handlers`] | plain functions by domain: accounts, sessions, contacts, codes |
+//! | [`handlers`] | plain functions by domain: accounts, admin, sessions, contacts, codes, media, devices |
 //! | [`store`] | SQLite: schema, migrations, one module per table group |
 //! | [`domain`] | validated values (`Phone`, `Password`) and records (`Account`, `Contact`) |
 //! | [`error`] | the one domain error enum |
 //! | [`ctx`] | what handlers get: store, clock, ids, JWT keys, hasher, code sender |
 //! | [`auth`] | argon2id passwords, HS256 JWTs, token digests |
+//! | [`media`] | captcha PNGs, placeholder portraits, image sniffing and base64 decoding |
 //! | [`sender`] | verification-code delivery (outbox table, webhook) |
 //! | [`config`] | TOML + `SWITCHBOARD_*` configuration |
 //! | [`app`] | assembly of the above from a config |
@@ -36,6 +37,7 @@ pub mod domain;
 pub mod error;
 pub mod fixtures;
 pub mod handlers;
+pub mod media;
 pub mod registry;
 pub mod sender;
 pub mod server;

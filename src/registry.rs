@@ -208,6 +208,27 @@ impl Registry {
         }
     }
 
+    /// The REST route for a method and a concrete path.
+    pub fn rest(&self, method: &str, path: &str) -> RestMatch<'_> {
+        let mut other_method = false;
+        for r in &self.routes {
+            let WireKey::Rest(m, pattern) = &r.key else {
+                continue;
+            };
+            if let Some(params) = match_path(pattern, path) {
+                if m.eq_ignore_ascii_case(method) {
+                    return RestMatch::Found(r, params);
+                }
+                other_method = true;
+            }
+        }
+        if other_method {
+            RestMatch::WrongMethod
+        } else {
+            RestMatch::NotFound
+        }
+    }
+
     /// Every route in file order.
     pub fn routes(&self) -> &[Route] {
         &self.routes
@@ -244,6 +265,37 @@ impl Registry {
         }
         out
     }
+}
+
+/// What [`Registry::rest`] found.
+#[derive(Debug)]
+pub enum RestMatch<'r> {
+    /// The route, with its path parameters (`<name>` → segment).
+    Found(&'r Route, Vec<(String, String)>),
+    /// The path exists, but not for this method.
+    WrongMethod,
+    /// No route has this path.
+    NotFound,
+}
+
+/// Matches a concrete path against a pattern whose `<name>` segments match any one
+/// non-empty segment; a trailing slash on either side is ignored.
+fn match_path(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let pat: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
+    let got: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    if pat.len() != got.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (p, g) in pat.iter().zip(&got) {
+        match p.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
+            Some(name) if !g.is_empty() => params.push((name.to_string(), g.to_string())),
+            Some(_) => return None,
+            None if p == g => {}
+            None => return None,
+        }
+    }
+    Some(params)
 }
 
 #[cfg(test)]
@@ -339,6 +391,43 @@ mod tests {
             .typed(Some("/api/user/register"), "login", "pass")
             .is_none());
         assert!(reg.is_typed_path("/api/user/login"));
+    }
+
+    #[test]
+    fn a_path_parameter_matches_one_segment_and_a_trailing_slash_is_tolerated() {
+        assert_eq!(
+            match_path(
+                "/api/get/portrait/<user_id>",
+                "/api/get/portrait/13750687010/"
+            ),
+            Some(vec![("user_id".into(), "13750687010".into())])
+        );
+        assert_eq!(
+            match_path("/api/get/portrait/<user_id>", "/api/get/portrait/"),
+            None
+        );
+        assert_eq!(
+            match_path("/api/get/portrait/<user_id>", "/api/get/portrait/a/b"),
+            None
+        );
+        assert_eq!(match_path("/users/", "/users"), Some(vec![]));
+    }
+
+    #[test]
+    fn a_known_path_with_another_method_is_told_apart_from_an_unknown_path() {
+        let reg = Registry::builtin().unwrap();
+        assert!(matches!(
+            reg.rest("GET", "/api/user/doki"),
+            RestMatch::Found(..)
+        ));
+        assert!(matches!(
+            reg.rest("POST", "/api/user/doki"),
+            RestMatch::WrongMethod
+        ));
+        assert!(matches!(
+            reg.rest("GET", "/api/nowhere"),
+            RestMatch::NotFound
+        ));
     }
 
     #[test]

@@ -2,14 +2,17 @@
 //! shutdown, all here. Nothing below this module knows hyper.
 //!
 //! ```text
-//! POST / | /phonebooks   body {"op":…} → opcode dialect
+//! POST / | /phonebooks   body {"op":…} → opcode; body {"type","subtype",…} → typed
+//! POST /api/…            the typed dialect's documented paths
+//! GET|… <registry path>  REST rows of opcodes.toml (typed GET routes, later ineww/rooms/v4)
 //! GET  /healthz          → 200 {"status":"ok"}
 //! ```
 
 use crate::app::App;
-use crate::dialect::{opcode, Reply, Step, Wire};
+use crate::dialect::{opcode, typed, Reply, Step, Wire};
 use crate::error::{Error, StoreError};
 use crate::handlers;
+use crate::registry::{Dialect, RestMatch};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
@@ -86,10 +89,19 @@ pub async fn run(
 /// Routes one request.
 async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let reply = match (&parts.method, parts.uri.path()) {
+    let path = parts.uri.path();
+    let reply = match (&parts.method, path) {
         (&Method::GET, "/healthz") => Reply::json(200, &serde_json::json!({"status": "ok"})),
+        (&Method::GET, "/api/ping") => Reply {
+            status: 200,
+            content_type: Some("text/html; charset=utf-8"),
+            body: Bytes::from_static(b"<h1>Pong</h1>"),
+        },
         (_, "/" | "/phonebooks") => rpc(&app, &parts, body).await,
-        _ => Reply::json(404, &serde_json::json!({"error": "not found"})),
+        (&Method::POST, _) if app.registry.is_typed_path(path) => {
+            typed_post(&app, &parts, body).await
+        }
+        _ => rest(&app, &parts).await,
     };
     let mut resp = Response::new(Full::new(reply.body));
     *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
@@ -102,7 +114,54 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> 
     resp
 }
 
-/// The single RPC endpoint: a body with `op` is the opcode dialect.
+/// A REST row of the registry, a 405 for a known path with another method, or a 404.
+async fn rest(app: &Arc<App>, parts: &http::request::Parts) -> Reply {
+    let path = parts.uri.path();
+    let opts = typed_options(app);
+    match app.registry.rest(parts.method.as_str(), path) {
+        RestMatch::Found(route, params) => {
+            let wire = wire(parts);
+            let step = match route.dialect {
+                Dialect::Typed => typed::handle_get(route, &wire, &params, opts),
+                _ => return Reply::json(404, &serde_json::json!({"error": "not found"})),
+            };
+            execute(app, step).await
+        }
+        RestMatch::WrongMethod => typed::reject(Error::MethodNotAllowed, opts),
+        RestMatch::NotFound if app.registry.is_typed_path(path) => {
+            typed::reject(Error::MethodNotAllowed, opts)
+        }
+        RestMatch::NotFound => Reply::json(404, &serde_json::json!({"error": "not found"})),
+    }
+}
+
+/// A POST to one of the typed dialect's documented paths.
+async fn typed_post(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Reply {
+    let opts = typed_options(app);
+    let bytes = match read_body(app, parts, body).await {
+        Ok(b) => b,
+        Err(e) => return typed::reject(e, opts),
+    };
+    let json = serde_json::from_slice::<Value>(&bytes).ok();
+    let step = typed::handle(&app.registry, &wire(parts), json.as_ref(), opts);
+    execute(app, step).await
+}
+
+fn typed_options(app: &App) -> typed::Options {
+    typed::Options::new(app.ctx.config.typed_json)
+}
+
+fn wire(parts: &http::request::Parts) -> Wire<'_> {
+    Wire {
+        method: &parts.method,
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+    }
+}
+
+/// The single RPC endpoint: a body with `op` is the opcode dialect, one with `type` and
+/// `subtype` the typed dialect.
 async fn rpc(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Reply {
     if parts.method != Method::POST {
         return opcode::encode(None, Err(Error::MethodNotAllowed));
@@ -122,13 +181,13 @@ async fn rpc(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Re
             return opcode::encode(None, Err(Error::BadFrame(why)));
         }
     };
-    let wire = Wire {
-        method: &parts.method,
-        path: parts.uri.path(),
-        query: parts.uri.query(),
-        headers: &parts.headers,
+    let is_typed =
+        json.get("op").is_none() && json.get("type").is_some() && json.get("subtype").is_some();
+    let step = if is_typed {
+        typed::handle(&app.registry, &wire(parts), Some(&json), typed_options(app))
+    } else {
+        opcode::handle(&app.registry, &wire(parts), &json)
     };
-    let step = opcode::handle(&app.registry, &wire, &json);
     execute(app, step).await
 }
 

@@ -3,6 +3,7 @@
 //! a handler: it returns a [`Step`], and the server runs the request and calls the encoder.
 
 pub mod opcode;
+pub mod typed;
 
 use crate::command::{Outcome, Request};
 use crate::error::{Error, Result};
@@ -98,6 +99,11 @@ impl<'a> Fields<'a> {
         self.obj.get(key).filter(|v| !v.is_null())
     }
 
+    /// Whether the field is present with the value `null`.
+    pub fn is_null(&self, key: &str) -> bool {
+        self.obj.get(key).is_some_and(Value::is_null)
+    }
+
     /// Marks keys as acceptable without reading them (keys our own answers carry).
     pub fn tolerate(&self, keys: &[&'a str]) {
         self.seen.borrow_mut().extend(keys.iter().copied());
@@ -175,7 +181,7 @@ impl<'a> Fields<'a> {
     pub fn finish(&self) -> Result<()> {
         let seen = self.seen.borrow();
         match self.obj.keys().find(|k| !seen.contains(k.as_str())) {
-            Some(k) => Err(Error::invalid(self.name(k), "unknown field")),
+            Some(k) => Err(Error::UnknownField(self.name(k))),
             None => Ok(()),
         }
     }

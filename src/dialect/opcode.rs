@@ -10,7 +10,7 @@
 
 use super::{to_ascii_json, Fields, Reply, Step, Wire};
 use crate::command::{Command, CommandKind, Credential, Outcome, Request};
-use crate::domain::{CodePurpose, Contact, Password, Phone};
+use crate::domain::{CodePurpose, Contact, Password, Phone, TokenIssue};
 use crate::error::{Error, Result};
 use crate::handlers::{accounts, codes, contacts, sessions};
 use crate::registry::{Registry, Route};
@@ -105,6 +105,7 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
             password: Password::parse(f.str("password")?, "password")?,
             email: f.opt_str("email")?.map(str::to_string),
             name: f.opt_str("name")?.map(str::to_string),
+            proof: None,
         }),
         CommandKind::ForgotPassword => {
             let phone = phone(f)?;
@@ -114,6 +115,7 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
                     purpose: CodePurpose::Reset,
                     length: 6,
                     needs_account: true,
+                    salted: false,
                 }),
                 Some(code) => Command::ResetPassword(accounts::ResetPassword {
                     phone,
@@ -125,6 +127,7 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
         CommandKind::Login => Command::Login(sessions::Login {
             phone: f.str("phone")?.to_string(),
             password: f.str("password")?.to_string(),
+            issue: TokenIssue::Jwt,
         }),
         CommandKind::Logout => Command::Logout(sessions::Logout),
         CommandKind::AddContacts => {
@@ -162,6 +165,7 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
         }
         CommandKind::ListContacts => Command::ListContacts(contacts::ListContacts),
         CommandKind::GetContacts => Command::GetContacts(contacts::GetContacts { uids: uids(f)? }),
+        _ => return Err(Error::UnknownCommand),
     })
 }
 
@@ -290,6 +294,7 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
         (_, Error::TooLarge) => return (413, e.to_string()),
         (_, Error::MethodNotAllowed) => return (405, "only POST is served here".into()),
         (_, Error::UnknownCommand) => "no method".into(),
+        (_, Error::UnknownField(f)) => format!("invalid {f}: unknown field"),
         (Some(Register), Error::MissingField(f)) if f == "phone" => "phone empty".into(),
         (Some(Register), Error::InvalidValue { field, .. }) if field == "phone" => {
             "phone empty".into()
@@ -370,7 +375,7 @@ fn success(kind: Option<CommandKind>, outcome: Outcome) -> Value {
         Outcome::MailRemoved(mid) => {
             json!({"msg": "success", "mail_info": {"mid": mid}, "ret": 0})
         }
-        Outcome::Done => json!({"msg": "success", "ret": 0}),
+        _ => json!({"msg": "success", "ret": 0}),
     }
 }
 

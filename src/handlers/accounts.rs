@@ -2,7 +2,7 @@
 
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::{CodePurpose, Password, Phone};
+use crate::domain::{Account, Caller, CodePurpose, Password, Patch, Phone};
 use crate::error::{Error, Result};
 use crate::handlers::codes;
 use crate::store::{accounts, tokens};
@@ -18,11 +18,23 @@ pub struct Register {
     pub email: Option<String>,
     /// Display name.
     pub name: Option<String>,
+    /// A registration code (or its salted hash) the client must present, when the dialect
+    /// verifies phones; checked before the duplicate-phone check, used up on success.
+    pub proof: Option<String>,
 }
 
 impl Register {
     /// Hashes the password (slow, outside any transaction), then inserts the account.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let now = ctx.now_secs();
+        let purpose = CodePurpose::Register.as_str();
+        if self.proof.is_some()
+            && !ctx
+                .store
+                .read(|c| codes::usable_exists(c, now, self.phone.as_str(), purpose))?
+        {
+            return Err(Error::BadCode);
+        }
         let taken = ctx
             .store
             .read(|c| Ok(accounts::by_phone(c, self.phone.as_str())?.is_some()))?;
@@ -33,6 +45,11 @@ impl Register {
         let uid = ctx.ids.uuid();
         let created_at = ctx.now().timestamp_micros();
         ctx.store.write(|tx| {
+            if let Some(proof) = &self.proof {
+                if let Err(e) = codes::consume(tx, now, self.phone.as_str(), purpose, proof)? {
+                    return Ok(Err(e));
+                }
+            }
             accounts::insert(
                 tx,
                 &accounts::NewAccount {
@@ -44,7 +61,8 @@ impl Register {
                     created_at,
                 },
             )
-        })?;
+            .map(Ok)
+        })??;
         Ok(Outcome::Registered { account_uid: uid })
     }
 }
@@ -89,6 +107,114 @@ impl ResetPassword {
     }
 }
 
+/// Change a password knowing the old one; revokes every token of the account.
+#[derive(Debug)]
+pub struct ChangePassword {
+    /// The account's phone.
+    pub phone: String,
+    /// The current password.
+    pub old: String,
+    /// The new password.
+    pub new: Password,
+}
+
+impl ChangePassword {
+    /// Verifies the old password, stores the new hash and revokes tokens.
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let found = ctx.store.read(|c| accounts::by_phone(c, &self.phone))?;
+        let verified = ctx
+            .passwords
+            .verify(&self.old, found.as_ref().map(|(_, h)| h.as_str()));
+        let (account, _) = found.ok_or(Error::UnknownAccount)?;
+        if !verified {
+            return Err(Error::WrongPassword);
+        }
+        let hash = ctx.passwords.hash(self.new.expose())?;
+        ctx.store.write(|tx| {
+            accounts::set_password(tx, account.pk, &hash)?;
+            tokens::delete_all(tx, account.pk)?;
+            Ok(())
+        })?;
+        Ok(Outcome::Done)
+    }
+}
+
+/// Another account's nickname, by phone.
+#[derive(Debug)]
+pub struct Nickname {
+    /// The account's phone.
+    pub phone: String,
+}
+
+impl Nickname {
+    /// Answers the nickname (possibly unset).
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let (account, _) = ctx
+            .store
+            .read(|c| accounts::by_phone(c, &self.phone))?
+            .ok_or(Error::NotFound("account"))?;
+        Ok(Outcome::Nickname(account.nickname))
+    }
+}
+
+/// The caller's own profile.
+#[derive(Debug)]
+pub struct Profile;
+
+impl Profile {
+    /// Answers the caller's account.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        Ok(Outcome::Profile(own_account(ctx, caller)?))
+    }
+}
+
+/// The caller's account row.
+pub fn own_account(ctx: &Ctx, caller: &Caller) -> Result<Account> {
+    ctx.store
+        .read(|c| accounts::by_pk(c, caller.account_pk))?
+        .ok_or_else(|| Error::BadToken("the token's account is gone".into()))
+}
+
+/// Profile fields to change; absent fields stay, `null` clears.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePatch {
+    /// Display name.
+    pub name: Patch<String>,
+    /// Nickname.
+    pub nickname: Patch<String>,
+    /// E-mail.
+    pub email: Patch<String>,
+    /// Privilege level (administrators only).
+    pub level: Option<i64>,
+}
+
+/// Update the caller's own profile. `phone` must be the caller's (it is the row key and
+/// cannot change); `level` may change only by an administrator.
+#[derive(Debug)]
+pub struct UpdateProfile {
+    /// The phone of the row to update; must be the caller's own.
+    pub phone: String,
+    /// The changes.
+    pub patch: ProfilePatch,
+}
+
+impl UpdateProfile {
+    /// Applies the patch to the caller's row.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let me = own_account(ctx, caller)?;
+        if me.phone != self.phone {
+            return Err(Error::Forbidden);
+        }
+        let level_change = self.patch.level.is_some_and(|l| l != me.level);
+        if level_change && me.level < ctx.config.admin_level {
+            return Err(Error::Forbidden);
+        }
+        ctx.store
+            .write(|tx| accounts::update_profile(tx, me.pk, &self.patch))?;
+        Ok(Outcome::Done)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +226,7 @@ mod tests {
             password: Password::parse("123456", "password").unwrap(),
             email: None,
             name: Some("zhangsan".into()),
+            proof: None,
         }
         .apply(ctx)
     }

@@ -6,8 +6,9 @@ use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{CodePurpose, Phone};
 use crate::error::{Error, Result};
+use crate::media;
 use crate::sender::CodeMessage;
-use crate::store::codes;
+use crate::store::{codes, media as store_media};
 use rusqlite::Connection;
 
 /// How long a code stays valid, in seconds.
@@ -16,6 +17,9 @@ pub const CODE_TTL_SECS: i64 = 180;
 pub const THROTTLE_SECS: i64 = 60;
 /// Wrong tries after which a code is dead.
 pub const MAX_ATTEMPTS: i64 = 5;
+
+/// How long an image captcha stays valid, in seconds.
+pub const CAPTCHA_TTL_SECS: i64 = 300;
 
 /// Queue a code of `length` digits for `phone`.
 #[derive(Debug)]
@@ -28,10 +32,13 @@ pub struct RequestCode {
     pub length: usize,
     /// Only send when the phone has an account (password resets).
     pub needs_account: bool,
+    /// HelpAged flavour: the client proves the code as `MD5(code + rand)` with a fresh
+    /// 5-character `rand` returned to it, instead of sending the code itself.
+    pub salted: bool,
 }
 
 impl RequestCode {
-    /// Issues the code; answers [`Outcome::Done`].
+    /// Issues the code; answers [`Outcome::CodeSent`].
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
         if self.needs_account {
             let known = ctx.store.read(|c| {
@@ -41,16 +48,41 @@ impl RequestCode {
                 return Err(Error::NotFound("account"));
             }
         }
-        issue(ctx, &self.phone, self.purpose.as_str(), self.length)?;
-        Ok(Outcome::Done)
+        if !self.salted {
+            issue(
+                ctx,
+                &self.phone,
+                self.purpose.as_str(),
+                self.length,
+                |code| code.to_string(),
+            )?;
+            return Ok(Outcome::CodeSent { rand: None });
+        }
+        let rand = media::captcha_rand(&mut rand::thread_rng());
+        issue(
+            ctx,
+            &self.phone,
+            self.purpose.as_str(),
+            self.length,
+            |code| media::sms_hash(code, &rand),
+        )?;
+        Ok(Outcome::CodeSent { rand: Some(rand) })
     }
 }
 
 /// Stores a new code for `phone` and hands it to the sender; refuses a second code within a
-/// minute (any purpose, any dialect) without sending anything.
-pub fn issue(ctx: &Ctx, phone: &Phone, purpose: &str, length: usize) -> Result<()> {
+/// minute (any purpose, any dialect) without sending anything. `proof` turns the code into
+/// what the client will present (the code itself, or a salted hash of it).
+pub fn issue(
+    ctx: &Ctx,
+    phone: &Phone,
+    purpose: &str,
+    length: usize,
+    proof: impl FnOnce(&str) -> String,
+) -> Result<()> {
     let now = ctx.now_secs();
     let code = ctx.ids.digits(length);
+    let presented = proof(&code);
     ctx.store.write(|tx| {
         if let Some(last) = codes::last_created(tx, phone.as_str())? {
             if now - last < THROTTLE_SECS {
@@ -61,7 +93,7 @@ pub fn issue(ctx: &Ctx, phone: &Phone, purpose: &str, length: usize) -> Result<(
             tx,
             phone.as_str(),
             purpose,
-            &token_digest(&code),
+            &token_digest(&presented),
             now,
             now + CODE_TTL_SECS,
         )
@@ -99,6 +131,63 @@ pub fn consume(
     Ok(Ok(()))
 }
 
+/// Draw an image captcha: 5 mixed-case letters and digits, and a 5-character `rand`. Only
+/// the digest of `MD5(lower(code) + rand)` is kept, for 5 minutes, for one use.
+#[derive(Debug)]
+pub struct ImageCaptcha;
+
+impl ImageCaptcha {
+    /// Draws and remembers the captcha.
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let mut rng = rand::thread_rng();
+        let code = media::captcha_code(&mut rng);
+        let rand = media::captcha_rand(&mut rng);
+        let png = media::captcha_png(&code, rand::Rng::gen(&mut rng));
+        let digest = token_digest(&media::captcha_hash(&code, &rand));
+        let now = ctx.now_secs();
+        ctx.store
+            .write(|tx| store_media::put_captcha(tx, &digest, now, now + CAPTCHA_TTL_SECS))?;
+        Ok(Outcome::Captcha { png, rand })
+    }
+}
+
+/// Which hash a [`CheckHash`] checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashKind {
+    /// An image captcha (used up by the check).
+    Image,
+    /// An SMS code (checked, not used up: the register or reset that follows uses it).
+    Sms,
+}
+
+/// Check a captcha or SMS hash.
+#[derive(Debug)]
+pub struct CheckHash {
+    /// What kind of hash.
+    pub kind: HashKind,
+    /// `MD5(code + rand)` as the client computed it.
+    pub hash: String,
+}
+
+impl CheckHash {
+    /// Answers [`Outcome::Done`] for a live hash of that kind, else [`Error::BadCode`].
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let digest = token_digest(&self.hash.to_ascii_lowercase());
+        let now = ctx.now_secs();
+        let ok = match self.kind {
+            HashKind::Image => ctx
+                .store
+                .write(|tx| store_media::take_captcha(tx, &digest, now))?,
+            HashKind::Sms => ctx.store.read(|c| codes::live_digest(c, &digest, now))?,
+        };
+        if ok {
+            Ok(Outcome::Done)
+        } else {
+            Err(Error::BadCode)
+        }
+    }
+}
+
 /// Whether a code that could still succeed exists (cheap check before slow work).
 pub fn usable_exists(conn: &Connection, now: i64, phone: &str, purpose: &str) -> Result<bool> {
     Ok(codes::latest_unused(conn, phone, purpose)?
@@ -124,7 +213,7 @@ mod tests {
     #[test]
     fn an_issued_code_reaches_the_outbox_with_its_purpose() {
         let (ctx, _, _d) = testing::ctx();
-        issue(&ctx, &phone(), "reset", 6).unwrap();
+        issue(&ctx, &phone(), "reset", 6, str::to_string).unwrap();
         let out = ctx.store.read(|c| outbox(c, Some("13000000001"))).unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].code, "123456");
@@ -134,21 +223,21 @@ mod tests {
     #[test]
     fn a_second_code_within_a_minute_is_refused_and_not_sent() {
         let (ctx, clock, _d) = testing::ctx();
-        issue(&ctx, &phone(), "reset", 6).unwrap();
+        issue(&ctx, &phone(), "reset", 6, str::to_string).unwrap();
         clock.advance(chrono::Duration::seconds(59));
         assert!(matches!(
-            issue(&ctx, &phone(), "register", 6),
+            issue(&ctx, &phone(), "register", 6, str::to_string),
             Err(Error::Throttled)
         ));
         assert_eq!(ctx.store.read(|c| outbox(c, None)).unwrap().len(), 1);
         clock.advance(chrono::Duration::seconds(1));
-        assert!(issue(&ctx, &phone(), "register", 6).is_ok());
+        assert!(issue(&ctx, &phone(), "register", 6, str::to_string).is_ok());
     }
 
     #[test]
     fn a_code_works_once() {
         let (ctx, _, _d) = testing::ctx();
-        issue(&ctx, &phone(), "reset", 6).unwrap();
+        issue(&ctx, &phone(), "reset", 6, str::to_string).unwrap();
         assert!(try_code(&ctx, "123456").is_ok());
         assert!(matches!(try_code(&ctx, "123456"), Err(Error::BadCode)));
     }
@@ -156,7 +245,7 @@ mod tests {
     #[test]
     fn a_code_expires_after_three_minutes() {
         let (ctx, clock, _d) = testing::ctx();
-        issue(&ctx, &phone(), "reset", 6).unwrap();
+        issue(&ctx, &phone(), "reset", 6, str::to_string).unwrap();
         clock.advance(chrono::Duration::seconds(CODE_TTL_SECS));
         assert!(matches!(try_code(&ctx, "123456"), Err(Error::BadCode)));
     }
@@ -164,7 +253,7 @@ mod tests {
     #[test]
     fn five_wrong_tries_kill_the_code() {
         let (ctx, _, _d) = testing::ctx();
-        issue(&ctx, &phone(), "reset", 6).unwrap();
+        issue(&ctx, &phone(), "reset", 6, str::to_string).unwrap();
         for _ in 0..5 {
             assert!(try_code(&ctx, "000000").is_err());
         }
@@ -174,7 +263,7 @@ mod tests {
     #[test]
     fn a_code_for_one_purpose_does_not_serve_another() {
         let (ctx, _, _d) = testing::ctx();
-        issue(&ctx, &phone(), "register", 6).unwrap();
+        issue(&ctx, &phone(), "register", 6, str::to_string).unwrap();
         assert!(matches!(try_code(&ctx, "123456"), Err(Error::BadCode)));
     }
 }

@@ -2,28 +2,32 @@
 //! wire envelopes, no knowledge of which dialect asked. They run on blocking threads.
 
 pub mod accounts;
+pub mod admin;
 pub mod codes;
 pub mod contacts;
+pub mod devices;
+pub mod media;
 pub mod sessions;
 
 use crate::command::{Outcome, Request};
 use crate::ctx::Ctx;
+use crate::domain::Auth;
 use crate::error::{Error, Result};
 
 /// Authenticates the request when its route needs a token, checks any account it claims to
 /// act for, and applies its command.
 pub fn execute(ctx: &Ctx, req: Request) -> Result<Outcome> {
-    let caller = if req.auth {
+    let auth = if req.auth {
         Some(sessions::authenticate(ctx, req.credential.as_ref())?)
     } else {
         None
     };
-    if let (Some(caller), Some(claimed)) = (&caller, &req.acting_for) {
+    if let (Some(Auth::Account(caller)), Some(claimed)) = (&auth, &req.acting_for) {
         if !claimed.eq_ignore_ascii_case(&caller.account_uid.hyphenated().to_string()) {
             return Err(Error::TokenMismatch);
         }
     }
-    req.command.apply(ctx, caller.as_ref())
+    req.command.apply(ctx, auth.as_ref())
 }
 
 #[cfg(test)]

@@ -3,21 +3,32 @@
 use crate::auth::token_digest;
 use crate::command::{Credential, Outcome};
 use crate::ctx::Ctx;
-use crate::domain::Caller;
+use crate::domain::{Auth, Caller, TokenIssue};
 use crate::error::{Error, Result};
 use crate::store::{accounts, contacts, tokens};
 use uuid::Uuid;
 
 /// Token kind of opcode-dialect JWTs in the token table.
 pub const JWT: &str = "jwt";
+/// Token kind of HelpAged opaque tokens.
+pub const TYPED: &str = "typed";
+/// HelpAged tokens unused this long (seconds) are dead, unless enduring.
+pub const TYPED_IDLE_SECS: i64 = 600;
+/// Most live non-enduring HelpAged tokens per account; a new login drops the oldest.
+pub const TYPED_CAP: i64 = 10;
+/// A use refreshes a token's idle clock only when it is at least this stale (seconds), so
+/// that reads do not each cost a write; idle expiry is exact to within this much.
+pub const REFRESH_SECS: i64 = 15;
 
-/// Log in with phone and password; answers a JWT.
+/// Log in with phone and password; answers a new token.
 #[derive(Debug)]
 pub struct Login {
     /// Login phone (not format-checked: an odd phone simply has no account).
     pub phone: String,
     /// Password to check.
     pub password: String,
+    /// Which token to issue.
+    pub issue: TokenIssue,
 }
 
 impl Login {
@@ -33,12 +44,24 @@ impl Login {
             return Err(Error::WrongPassword);
         }
         let now = ctx.now_secs();
-        let uid = account.uid.hyphenated().to_string();
-        let token = ctx.jwt.issue(&uid, now)?;
-        let exp = now + ctx.config.jwt_lifetime_secs;
+        let (token, kind, expires_at, enduring) = match self.issue {
+            TokenIssue::Jwt => {
+                let uid = account.uid.hyphenated().to_string();
+                let exp = now + ctx.config.jwt_lifetime_secs;
+                (ctx.jwt.issue(&uid, now)?, JWT, Some(exp), false)
+            }
+            TokenIssue::Typed { enduring } => (ctx.ids.hex32(), TYPED, None, enduring),
+        };
         let count = ctx.store.write(|tx| {
             tokens::prune_expired(tx, account.pk, now)?;
-            tokens::insert(tx, account.pk, JWT, &token_digest(&token), now, Some(exp))?;
+            if kind == TYPED && !enduring {
+                tokens::prune_idle(tx, account.pk, TYPED, now - TYPED_IDLE_SECS)?;
+                tokens::keep_newest(tx, account.pk, TYPED, TYPED_CAP - 1)?;
+            }
+            let id = tokens::insert(tx, account.pk, kind, &token_digest(&token), now, expires_at)?;
+            if enduring {
+                tokens::set_enduring(tx, id)?;
+            }
             contacts::count(tx, account.pk)
         })?;
         Ok(Outcome::LoggedIn {
@@ -61,17 +84,65 @@ impl Logout {
     }
 }
 
-/// The caller, or [`Error::MissingToken`] when the request was not authenticated.
-pub fn require(caller: Option<&Caller>) -> Result<&Caller> {
-    caller.ok_or(Error::MissingToken)
+/// HelpAged heartbeat: the token was checked (and its idle clock refreshed) by
+/// [`authenticate`]; nothing more to do.
+#[derive(Debug)]
+pub struct Doki;
+
+impl Doki {
+    /// Answers success for a live token.
+    pub fn apply(self, _ctx: &Ctx, _caller: &Caller) -> Result<Outcome> {
+        Ok(Outcome::Done)
+    }
 }
 
-/// Checks a presented credential: signature, algorithm and expiry, then that it is still
-/// live (not logged out, not revoked by a password change) and names its own account.
-pub fn authenticate(ctx: &Ctx, credential: Option<&Credential>) -> Result<Caller> {
-    let Some(Credential::Jwt(token)) = credential else {
-        return Err(Error::MissingToken);
-    };
+/// The account behind the request, or an error when there is none (or it is a device).
+pub fn require(auth: Option<&Auth>) -> Result<&Caller> {
+    match auth {
+        Some(Auth::Account(c)) => Ok(c),
+        Some(Auth::Device(_)) => Err(Error::Forbidden),
+        None => Err(Error::MissingToken),
+    }
+}
+
+/// Checks a presented credential of any kind.
+pub fn authenticate(ctx: &Ctx, credential: Option<&Credential>) -> Result<Auth> {
+    match credential {
+        None => Err(Error::MissingToken),
+        Some(Credential::Jwt(token)) => authenticate_jwt(ctx, token).map(Auth::Account),
+        Some(Credential::Typed(token)) => authenticate_typed(ctx, token).map(Auth::Account),
+        Some(Credential::Device(token)) => {
+            crate::handlers::devices::authenticate(ctx, token).map(Auth::Device)
+        }
+    }
+}
+
+/// A HelpAged token: live, not idle for 10 minutes unless enduring; each use refreshes it.
+fn authenticate_typed(ctx: &Ctx, token: &str) -> Result<Caller> {
+    let now = ctx.now_secs();
+    let digest = token_digest(token);
+    let row = ctx
+        .store
+        .read(|c| tokens::find(c, TYPED, &digest))?
+        .ok_or_else(|| Error::BadToken("token not found".into()))?;
+    if !row.enduring && now - row.last_used_at > TYPED_IDLE_SECS {
+        ctx.store.write(|tx| tokens::delete(tx, row.id))?;
+        return Err(Error::TokenExpired);
+    }
+    if now - row.last_used_at >= REFRESH_SECS {
+        ctx.store.write(|tx| tokens::touch(tx, row.id, now))?;
+    }
+    Ok(Caller {
+        account_pk: row.account_pk,
+        account_uid: Uuid::parse_str(&row.account_uid)
+            .map_err(|_| Error::BadToken("token names no account".into()))?,
+        token_id: row.id,
+    })
+}
+
+/// A PhoneBooks JWT: signature, algorithm and expiry, then that it is still live (not
+/// logged out, not revoked by a password change) and names its own account.
+fn authenticate_jwt(ctx: &Ctx, token: &str) -> Result<Caller> {
     let now = ctx.now_secs();
     let claims = ctx.jwt.verify(token, now)?;
     let row = ctx
@@ -106,6 +177,7 @@ mod tests {
             password: Password::parse("123456", "password").unwrap(),
             email: None,
             name: None,
+            proof: None,
         }
         .apply(&ctx)
         .unwrap();
@@ -116,6 +188,7 @@ mod tests {
         match (Login {
             phone: "13000000001".into(),
             password: password.into(),
+            issue: TokenIssue::Jwt,
         })
         .apply(ctx)?
         {
@@ -136,6 +209,7 @@ mod tests {
         let r = Login {
             phone: "13999999999".into(),
             password: "123456".into(),
+            issue: TokenIssue::Jwt,
         }
         .apply(&ctx);
         assert!(matches!(r, Err(Error::UnknownAccount)));
@@ -145,8 +219,8 @@ mod tests {
     fn a_fresh_token_authenticates_its_account() {
         let (ctx, _, _d) = setup();
         let t = login(&ctx, "123456").unwrap();
-        let caller = authenticate(&ctx, Some(&Credential::Jwt(t))).unwrap();
-        assert_eq!(caller.account_pk, 1);
+        let auth = authenticate(&ctx, Some(&Credential::Jwt(t))).unwrap();
+        assert_eq!(require(Some(&auth)).unwrap().account_pk, 1);
     }
 
     #[test]
@@ -163,8 +237,8 @@ mod tests {
         let (ctx, _, _d) = setup();
         let t = login(&ctx, "123456").unwrap();
         let cred = Credential::Jwt(t);
-        let caller = authenticate(&ctx, Some(&cred)).unwrap();
-        Logout.apply(&ctx, &caller).unwrap();
+        let auth = authenticate(&ctx, Some(&cred)).unwrap();
+        Logout.apply(&ctx, require(Some(&auth)).unwrap()).unwrap();
         assert!(matches!(
             authenticate(&ctx, Some(&cred)),
             Err(Error::BadToken(_))

@@ -103,3 +103,51 @@ pub fn set_level(conn: &Connection, phone: &str, level: i64) -> Result<bool, Err
     )?;
     Ok(n == 1)
 }
+
+/// Applies a profile patch to an account.
+pub fn update_profile(
+    conn: &Connection,
+    pk: i64,
+    patch: &crate::handlers::accounts::ProfilePatch,
+) -> Result<(), Error> {
+    use crate::domain::Patch;
+    for (column, value) in [
+        ("name", &patch.name),
+        ("nickname", &patch.nickname),
+        ("email", &patch.email),
+    ] {
+        let v = match value {
+            Patch::Keep => continue,
+            Patch::Clear => None,
+            Patch::Set(v) => Some(v.as_str()),
+        };
+        // `column` comes from the fixed list above, never from the request.
+        conn.execute(
+            &format!("UPDATE accounts SET {column} = ?2 WHERE pk = ?1"),
+            params![pk, v],
+        )?;
+    }
+    if let Some(level) = patch.level {
+        conn.execute(
+            "UPDATE accounts SET level = ?2 WHERE pk = ?1",
+            params![pk, level],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every account, by phone.
+pub fn all(conn: &Connection) -> Result<Vec<Account>, Error> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts ORDER BY phone");
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map([], from_row)?
+        .map(|r| r.map(|(a, _)| a))
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Deletes an account with everything it owns; false when there was none.
+pub fn delete(conn: &Connection, pk: i64) -> Result<bool, Error> {
+    Ok(conn.execute("DELETE FROM accounts WHERE pk = ?1", [pk])? == 1)
+}

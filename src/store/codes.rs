@@ -70,6 +70,18 @@ pub fn latest_unused(
         .optional()?)
 }
 
+/// Whether an unused, unexpired, not exhausted code has this digest (any phone).
+pub fn live_digest(conn: &Connection, digest: &[u8; 32], now: i64) -> Result<bool, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM codes WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2
+             AND attempts < 5 LIMIT 1",
+        )?
+        .query_row(params![&digest[..], now], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// Counts one wrong try against a code.
 pub fn add_attempt(conn: &Connection, id: i64) -> Result<(), Error> {
     conn.execute(

@@ -9,6 +9,8 @@
 pub mod accounts;
 pub mod codes;
 pub mod contacts;
+pub mod devices;
+pub mod media;
 pub mod settings;
 pub mod tokens;
 pub mod writer;
@@ -23,7 +25,7 @@ use std::sync::Arc;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Schema version that `schema.sql` creates.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Set on every connection: durability of every acknowledged commit, foreign keys, and a
 /// wait instead of an error when another process holds the write lock.
@@ -34,7 +36,10 @@ const PRAGMAS: &str = "PRAGMA foreign_keys = ON;
 /// Upgrade steps: `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`. Only
 /// changes to existing tables belong here (ALTER …): new tables and indexes come from
 /// re-applying `schema.sql`, whose statements are all `IF NOT EXISTS`.
-const MIGRATIONS: &[&str] = &[];
+const MIGRATIONS: &[&str] = &[
+    // 1 → 2: HelpAged tables (captchas, portraits, devices, notices) — all new, from schema.sql.
+    "",
+];
 
 /// Cheap-to-clone handle to the database.
 #[derive(Clone)]

@@ -80,3 +80,42 @@ pub fn prune_expired(conn: &Connection, account_pk: i64, now: i64) -> Result<(),
     )?;
     Ok(())
 }
+
+/// Marks a token as enduring (no idle expiry, outside the cap).
+pub fn set_enduring(conn: &Connection, id: i64) -> Result<(), Error> {
+    conn.execute("UPDATE tokens SET enduring = 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Records a use of a token now.
+pub fn touch(conn: &Connection, id: i64, now: i64) -> Result<(), Error> {
+    conn.prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1")?
+        .execute(params![id, now])?;
+    Ok(())
+}
+
+/// Drops an account's non-enduring tokens of `kind` last used before `before`.
+pub fn prune_idle(
+    conn: &Connection,
+    account_pk: i64,
+    kind: &str,
+    before: i64,
+) -> Result<(), Error> {
+    conn.execute(
+        "DELETE FROM tokens WHERE account_pk = ?1 AND kind = ?2 AND enduring = 0
+         AND last_used_at < ?3",
+        params![account_pk, kind, before],
+    )?;
+    Ok(())
+}
+
+/// Keeps only the `keep` newest non-enduring tokens of `kind` of an account.
+pub fn keep_newest(conn: &Connection, account_pk: i64, kind: &str, keep: i64) -> Result<(), Error> {
+    conn.execute(
+        "DELETE FROM tokens WHERE id IN (
+             SELECT id FROM tokens WHERE account_pk = ?1 AND kind = ?2 AND enduring = 0
+             ORDER BY id DESC LIMIT -1 OFFSET ?3)",
+        params![account_pk, kind, keep.max(0)],
+    )?;
+    Ok(())
+}

@@ -83,16 +83,15 @@ impl Writer {
         if b.open && (last || b.size >= MAX_BATCH) {
             self.commit(&mut b);
         }
-        if result.is_err() {
-            return result; // rolled back to its savepoint: nothing to wait for
-        }
+        // A failed command was rolled back to its savepoint: nothing to wait for.
+        let value = result?;
         while b.done < epoch {
             b = self.committed.wait(b).unwrap_or_else(|p| p.into_inner());
         }
         if b.failed.contains(&epoch) {
             return Err(Error::Store(StoreError::Other("commit failed".into())));
         }
-        result
+        Ok(value)
     }
 
     fn lock(&self) -> MutexGuard<'_, Batch> {

@@ -1,0 +1,200 @@
+//! The typed encoder: outcome → `data`, and the one table from domain errors to the
+//! document's `status` and `message` for each endpoint.
+
+use super::Options;
+use crate::command::{CommandKind, Outcome};
+use crate::dialect::{to_ascii_json, Reply};
+use crate::error::Error;
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// What the encoder must echo.
+#[derive(Debug, Clone, Copy)]
+pub struct Echo {
+    /// The request's `id`, already normalised.
+    pub id: i64,
+    /// The command, when the request got that far.
+    pub kind: Option<CommandKind>,
+    /// Content type and friends.
+    pub opts: Options,
+}
+
+/// Encodes an outcome or failure as the HelpAged envelope (or raw image bytes).
+pub fn encode(echo: Echo, result: Result<Outcome, Error>) -> Reply {
+    match result {
+        Ok(Outcome::Image {
+            bytes,
+            content_type,
+        }) => Reply {
+            status: 200,
+            content_type: Some(content_type),
+            body: bytes,
+        },
+        Ok(outcome) => envelope(
+            echo,
+            200,
+            echo.id,
+            0,
+            success_message(echo.kind),
+            data(outcome),
+        ),
+        Err(e) => {
+            if let Error::Store(inner) = &e {
+                tracing::error!(error = %inner, "store failure");
+            }
+            let (http, status, message, hide_id) = failure(echo.kind, &e);
+            let id = if hide_id { -1 } else { echo.id };
+            envelope(echo, http, id, status, message, json!({}))
+        }
+    }
+}
+
+fn envelope(echo: Echo, http: u16, id: i64, status: i64, message: String, data: Value) -> Reply {
+    let body = json!({"id": id, "status": status, "message": message, "data": data});
+    Reply {
+        status: http,
+        content_type: Some(echo.opts.content_type),
+        body: to_ascii_json(&body).into(),
+    }
+}
+
+/// "Successful" or "successful", as the original answered each endpoint.
+fn success_message(kind: Option<CommandKind>) -> String {
+    use CommandKind::*;
+    let lower = matches!(
+        kind,
+        Some(
+            CheckImageCaptcha
+                | CheckSmsCode
+                | ForgotPassword
+                | ChangePassword
+                | AddDevice
+                | BindDevice
+                | ListNotices
+                | NoticeInfo
+                | SignNotice
+                | AdminListUsers
+                | AdminDeleteUser
+        )
+    );
+    if lower { "successful" } else { "Successful" }.to_string()
+}
+
+fn data(outcome: Outcome) -> Value {
+    match outcome {
+        Outcome::Captcha { png, rand } => json!({
+            "imgdata": base64::engine::general_purpose::STANDARD.encode(png),
+            "rand": rand
+        }),
+        Outcome::CodeSent { rand } => json!({"rand": rand}),
+        Outcome::LoggedIn { token, .. } => json!({"token": token}),
+        Outcome::Nickname(n) => json!({"nickname": n}),
+        Outcome::Profile(a) => profile(&a),
+        Outcome::Accounts(list) => Value::Array(list.iter().map(profile).collect()),
+        Outcome::PortraitStored { phone } => json!({"url": format!("./api/get/portrait/{phone}")}),
+        Outcome::DeviceAdded { device_id } => json!({"device_id": device_id}),
+        Outcome::Devices(list) => json!({
+            "num": list.len(),
+            "list": list.iter().map(|d| json!({"device": d.name, "bindtime": d.bound_at})).collect::<Vec<_>>()
+        }),
+        Outcome::NoticeStored { pic_name } => json!({"pic_name": pic_name}),
+        Outcome::Notices(list) => json!({
+            "num": list.len(),
+            "list": list.iter().map(|n| json!({
+                "event_id": n.event_id,
+                "content": n.content,
+                "device": n.device,
+                "pic_name": n.pic_name,
+                "createtime": n.createtime
+            })).collect::<Vec<_>>()
+        }),
+        Outcome::Notice(n) => json!({
+            "event_id": n.event_id,
+            "content": n.content,
+            "device": n.device,
+            "pic_name": n.pic_name,
+            "base64": base64::engine::general_purpose::STANDARD.encode(n.picture.unwrap_or_default()),
+            "createtime": n.createtime
+        }),
+        _ => json!({}),
+    }
+}
+
+fn profile(a: &crate::domain::Account) -> Value {
+    json!({
+        "phone": a.phone,
+        "name": a.name,
+        "nickname": a.nickname,
+        "email": a.email,
+        "level": a.level
+    })
+}
+
+/// The one table: (HTTP status, `status`, `message`, whether `id` becomes -1).
+fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, i64, String, bool) {
+    use CommandKind::*;
+    let detailed = |doc: &str| format!("{doc}: {e}");
+    let admin = matches!(
+        kind,
+        Some(AdminListUsers | AdminUserInfo | AdminUpdateUser | AdminDeleteUser)
+    );
+    let (status, message, hide_id): (i64, String, bool) = match (kind, e) {
+        (_, Error::TooLarge) => return (413, -204, detailed("Arg's value error"), true),
+        (_, Error::MethodNotAllowed) => return (405, -1, detailed("Error JSON key"), true),
+        (_, Error::BadFrame(_)) => (-1, detailed("Error JSON key"), false),
+        (_, Error::UnknownCommand) => (-2, detailed("Error JSON value"), false),
+        (_, Error::MissingField(_) | Error::UnknownField(_)) => {
+            (-3, detailed("Error data key"), false)
+        }
+        (_, Error::WrongType { .. }) => (-203, detailed("Arg's value type error"), false),
+        (Some(SmsCode), Error::InvalidValue { field, .. }) if field == "phone" => {
+            (1016, "手机号格式错误".into(), false)
+        }
+        (Some(ListNotices), Error::InvalidValue { field, .. }) if field == "mode" => {
+            (102, "mode value error".into(), false)
+        }
+        (_, Error::InvalidValue { .. }) => (-204, detailed("Arg's value error"), false),
+        (Some(Doki), Error::MissingToken) => (-1000, "Missing necessary args".into(), true),
+        (_, Error::MissingToken) => (-100, "Missing necessary args".into(), true),
+        (Some(Profile), Error::BadToken(_) | Error::TokenExpired) => {
+            (1, "Error Token".into(), true)
+        }
+        (Some(Doki), Error::BadToken(_) | Error::TokenExpired) => {
+            (1, "Token not existed".into(), true)
+        }
+        (_, Error::BadToken(_) | Error::TokenExpired | Error::TokenMismatch) => {
+            (-101, "Error token".into(), true)
+        }
+        (_, Error::BadDeviceToken) => (-104, "Error device_id token".into(), true),
+        (_, Error::Forbidden) => (-103, "No permission to operate".into(), admin),
+        (Some(Register), Error::BadCode) => (-4, "Error hash".into(), false),
+        (Some(ForgotPassword), Error::BadCode) => (400, "Error hash".into(), false),
+        (Some(CheckImageCaptcha | CheckSmsCode), Error::BadCode) => {
+            (100, "Error captcha hash".into(), false)
+        }
+        (_, Error::BadCode) => (-4, "Error Hash".into(), false),
+        (_, Error::Throttled) => (1023, e.to_string(), false),
+        (_, Error::PhoneTaken) => (101, "Phone number existed".into(), false),
+        (_, Error::UnknownAccount) => (100, "Incorrect user".into(), false),
+        (_, Error::WrongPassword) => (101, "Error password".into(), false),
+        (Some(Nickname), Error::NotFound(_)) => (100, "user not existed".into(), false),
+        (Some(ForgotPassword), Error::NotFound(_)) => (100, "Incorrect user".into(), false),
+        (_, Error::NotFound("account")) if admin => (1, "user not existed".into(), false),
+        (Some(BindDevice), Error::NotFound(_)) => (100, "device_id not exist".into(), false),
+        (Some(ListNotices), Error::NotFound(_)) => (101, "not bind device".into(), false),
+        (Some(NoticeInfo), Error::NotFound(_)) => (200, "GetNotice error".into(), false),
+        (Some(SignNotice), Error::NotFound(_)) => (100, "Error event_id".into(), false),
+        (Some(AddDevice), Error::AlreadyDone(_)) => (101, "Duplicate device".into(), false),
+        (Some(BindDevice), Error::AlreadyDone(_)) => {
+            (101, "The device has already be bind".into(), false)
+        }
+        (Some(SignNotice), Error::AlreadyDone(_)) => {
+            (101, "event_id has been signed".into(), false)
+        }
+        (_, Error::NotFound(_) | Error::AlreadyDone(_)) => (100, e.to_string(), false),
+        (_, Error::Store(_) | Error::Timeout | Error::Unavailable) => {
+            (-200, "Failure to operate database".into(), false)
+        }
+    };
+    (200, status, message, hide_id)
+}

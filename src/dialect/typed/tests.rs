@@ -1,0 +1,215 @@
+use super::*;
+use crate::command::Command;
+use serde_json::json;
+
+fn reg() -> Registry {
+    Registry::builtin().unwrap()
+}
+
+fn post(path: &str, query: Option<&str>, body: Value) -> Step {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        "application/json".parse().unwrap(),
+    );
+    let wire = Wire {
+        method: &http::Method::POST,
+        path,
+        query,
+        headers: &headers,
+    };
+    handle(&reg(), &wire, Some(&body), Options::new(false))
+}
+
+fn reply(s: Step) -> (u16, Value) {
+    match s {
+        Step::Reply(r) => (r.status, serde_json::from_slice(&r.body).unwrap()),
+        Step::Execute { request, .. } => panic!("expected a reply, got {request:?}"),
+    }
+}
+
+fn command(s: Step) -> Request {
+    match s {
+        Step::Execute { request, .. } => request,
+        Step::Reply(r) => panic!("expected a command, got {:?}", r.body),
+    }
+}
+
+#[test]
+fn the_envelope_keys_come_in_the_documents_order() {
+    let (_, v) = reply(post(
+        "/",
+        None,
+        json!({"id": 7, "type": "x", "subtype": "y", "data": {}}),
+    ));
+    let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(keys, ["id", "status", "message", "data"]);
+    assert_eq!(v["status"], -2);
+    assert_eq!(v["id"], 7);
+}
+
+#[test]
+fn a_numeric_string_id_is_echoed_as_an_integer_and_other_ids_as_minus_one() {
+    assert_eq!(echo_id(Some(&json!("123"))), 123);
+    assert_eq!(echo_id(Some(&json!(12))), 12);
+    assert_eq!(echo_id(Some(&json!("abc"))), -1);
+    assert_eq!(echo_id(Some(&json!(1.5))), -1);
+    assert_eq!(echo_id(None), -1);
+}
+
+#[test]
+fn missing_type_subtype_or_data_is_error_json_key() {
+    for body in [
+        json!({"id": 1, "subtype": "pass", "data": {}}),
+        json!({"id": 1, "type": "login", "data": {}}),
+        json!({"id": 1, "type": "login", "subtype": "pass"}),
+        json!([1, 2]),
+    ] {
+        let (status, v) = reply(post("/", None, body.clone()));
+        assert_eq!(status, 200);
+        assert_eq!(v["status"], -1, "{body}");
+    }
+}
+
+#[test]
+fn a_non_object_data_or_an_unknown_data_key_is_error_data_key() {
+    let (_, v) = reply(post(
+        "/",
+        None,
+        json!({"id": 1, "type": "login", "subtype": "pass", "data": 5}),
+    ));
+    assert_eq!(v["status"], -3);
+    let body = json!({"id": 1, "type": "login", "subtype": "pass",
+                      "data": {"phone": "13750687010", "pass": "x", "extra": 1}});
+    let (_, v) = reply(post("/", None, body));
+    assert_eq!(v["status"], -3);
+    assert!(v["message"].as_str().unwrap().starts_with("Error data key"));
+}
+
+#[test]
+fn a_wrong_value_type_is_minus_203() {
+    let body = json!({"id": 1, "type": "login", "subtype": "pass", "data": {"phone": 13750687010u64, "pass": "x"}});
+    let (_, v) = reply(post("/", None, body));
+    assert_eq!(v["status"], -203);
+}
+
+#[test]
+fn a_type_sent_to_another_documented_path_is_error_json_value() {
+    let body =
+        json!({"id": 1, "type": "login", "subtype": "pass", "data": {"phone": "1", "pass": "x"}});
+    let (_, v) = reply(post("/api/device", None, body.clone()));
+    assert_eq!(v["status"], -2);
+    let r = command(post("/api/user/login", None, body));
+    assert_eq!(r.command.name(), "login");
+}
+
+#[test]
+fn a_bad_phone_for_an_sms_code_is_1016() {
+    let body = json!({"id": 3, "type": "sms", "subtype": "generate", "data": {"phone": "12345"}});
+    let (_, v) = reply(post("/api/captcha", None, body));
+    assert_eq!(v["status"], 1016);
+    assert_eq!(v["message"], "手机号格式错误");
+}
+
+#[test]
+fn a_command_type_other_than_1_or_2_is_minus_204() {
+    let body = json!({"id": 3, "type": "sms", "subtype": "generate",
+                      "data": {"phone": "13750687010", "command_type": 3}});
+    let (_, v) = reply(post("/api/captcha", None, body));
+    assert_eq!(v["status"], -204);
+}
+
+#[test]
+fn a_missing_token_is_minus_100_with_id_minus_one() {
+    let body = json!({"id": 9, "type": "device", "subtype": "add", "data": {"device": "camera1"}});
+    let (_, v) = reply(post("/api/device", None, body));
+    assert_eq!(v["status"], -100);
+    assert_eq!(v["id"], -1);
+}
+
+#[test]
+fn notice_upload_takes_a_device_token_and_other_routes_a_user_token() {
+    let body = json!({"id": 1, "type": "notice", "subtype": "upload", "data": {"base64": "x"}});
+    let r = command(post("/api/notice", Some("token=abc"), body));
+    assert!(matches!(r.credential, Some(Credential::Device(ref t)) if t == "abc"));
+    let body = json!({"id": 1, "type": "device", "subtype": "list", "data": {}});
+    let r = command(post("/api/device", Some("token=abc"), body));
+    assert!(matches!(r.credential, Some(Credential::Typed(ref t)) if t == "abc"));
+}
+
+#[test]
+fn enduring_follows_the_originals_rule() {
+    for (v, want) in [
+        (json!(true), true),
+        (json!(1), true),
+        (json!(0), false),
+        (json!("1"), false),
+        (json!(false), false),
+    ] {
+        let body = json!({"id": 1, "type": "login", "subtype": "pass",
+                          "data": {"phone": "13750687010", "pass": "x", "enduring": v}});
+        let r = command(post("/", None, body));
+        let Command::Login(l) = r.command else {
+            panic!()
+        };
+        assert_eq!(
+            l.issue,
+            crate::domain::TokenIssue::Typed { enduring: want },
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn mode_out_of_range_is_102_and_missing_mode_is_minus_3() {
+    let body = json!({"id": 1, "type": "notice", "subtype": "get", "data": {"mode": 5}});
+    let (_, v) = reply(post("/api/get/notice", Some("token=t"), body));
+    assert_eq!(v["status"], 102);
+    let body = json!({"id": 1, "type": "notice", "subtype": "get", "data": {}});
+    let (_, v) = reply(post("/api/get/notice", Some("token=t"), body));
+    assert_eq!(v["status"], -3);
+}
+
+#[test]
+fn a_body_not_sent_as_json_is_error_json_key() {
+    let headers = http::HeaderMap::new();
+    let wire = Wire {
+        method: &http::Method::POST,
+        path: "/api/user/login",
+        query: None,
+        headers: &headers,
+    };
+    let body = json!({"id": 1, "type": "login", "subtype": "pass", "data": {}});
+    let (_, v) = reply(handle(&reg(), &wire, Some(&body), Options::new(false)));
+    assert_eq!(v["status"], -1);
+}
+
+#[test]
+fn every_typed_row_of_the_registry_decodes_into_a_command() {
+    let reg = reg();
+    for route in reg
+        .routes()
+        .iter()
+        .filter(|r| r.dialect == crate::registry::Dialect::Typed)
+    {
+        let crate::registry::WireKey::Typed(t, s) = &route.key else {
+            continue;
+        };
+        let mut data = serde_json::Map::new();
+        for k in &route.required {
+            let v = match k.as_str() {
+                "mode" => json!(0),
+                "phone" => json!("13750687010"),
+                _ => json!("x"),
+            };
+            data.insert(k.clone(), v);
+        }
+        if route.command == CommandKind::Nickname {
+            data.insert("user_id".into(), json!("13750687010"));
+        }
+        let body = json!({"id": 1, "type": t, "subtype": s, "data": data});
+        let path = route.path.clone().unwrap();
+        let r = command(post(&path, Some("token=t"), body));
+        assert_eq!(r.auth, route.auth, "{t}/{s}");
+    }
+}

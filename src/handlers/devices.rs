@@ -1,0 +1,202 @@
+//! HelpAged camera devices and the fall notices they upload. A device's `device_id` is its
+//! upload token (kept only as a digest); people bind devices and read their notices.
+
+use crate::auth::token_digest;
+use crate::command::Outcome;
+use crate::ctx::Ctx;
+use crate::domain::{Auth, Caller, DeviceCaller, Notice};
+use crate::error::{Error, Result};
+use crate::handlers::media::decode_image;
+use crate::sender::CodeMessage;
+use crate::store::devices::{self as store, NewNotice, ReadFilter};
+
+/// The device behind a device-token request.
+pub fn require_device(auth: Option<&Auth>) -> Result<&DeviceCaller> {
+    match auth {
+        Some(Auth::Device(d)) => Ok(d),
+        Some(Auth::Account(_)) => Err(Error::BadDeviceToken),
+        None => Err(Error::MissingToken),
+    }
+}
+
+/// Checks a device token.
+pub fn authenticate(ctx: &Ctx, token: &str) -> Result<DeviceCaller> {
+    let (device_pk, name) = ctx
+        .store
+        .read(|c| store::by_token(c, &token_digest(token)))?
+        .ok_or(Error::BadDeviceToken)?;
+    Ok(DeviceCaller { device_pk, name })
+}
+
+/// Register a device under a name (unique among the caller's devices).
+#[derive(Debug)]
+pub struct AddDevice {
+    /// The device's name.
+    pub name: String,
+}
+
+impl AddDevice {
+    /// Creates the device; answers its `device_id` (also its upload token), shown only once.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let device_id = ctx.ids.hex32();
+        let now = ctx.now_secs();
+        let digest = token_digest(&device_id);
+        let added = ctx
+            .store
+            .write(|tx| store::insert(tx, &digest, &self.name, caller.account_pk, now))?;
+        if !added {
+            return Err(Error::AlreadyDone("duplicate device"));
+        }
+        Ok(Outcome::DeviceAdded { device_id })
+    }
+}
+
+/// Bind a device to the caller by its `device_id`.
+#[derive(Debug)]
+pub struct BindDevice {
+    /// The device's id (its token).
+    pub device_id: String,
+}
+
+impl BindDevice {
+    /// Binds; a second bind by the same account is refused.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let device = authenticate(ctx, &self.device_id).map_err(|_| Error::NotFound("device"))?;
+        let now = ctx.now_secs();
+        let bound = ctx
+            .store
+            .write(|tx| store::bind(tx, device.device_pk, caller.account_pk, now))?;
+        if !bound {
+            return Err(Error::AlreadyDone("device already bound"));
+        }
+        Ok(Outcome::Done)
+    }
+}
+
+/// The caller's bound devices.
+#[derive(Debug)]
+pub struct ListDevices;
+
+impl ListDevices {
+    /// Lists them in binding order.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let rows = ctx.store.read(|c| store::bound(c, caller.account_pk))?;
+        Ok(Outcome::Devices(store::to_devices(rows, |t| {
+            ctx.local_datetime(t)
+        })))
+    }
+}
+
+/// A device uploads a fall picture; every account bound to it is alerted.
+#[derive(Debug)]
+pub struct UploadNotice {
+    /// The picture as base64, with or without a `data:image/...;base64,` header.
+    pub base64: String,
+    /// Free text (≤ 255 characters).
+    pub content: String,
+}
+
+impl UploadNotice {
+    /// Stores the notice, then sends a `fall_alert` through the code sender to each binder.
+    pub fn apply(self, ctx: &Ctx, device: &DeviceCaller) -> Result<Outcome> {
+        let (image, kind) = decode_image(ctx, &self.base64)?;
+        let event_id = ctx.ids.hex32();
+        let pic_name = ctx.ids.hex32();
+        let now = ctx.now_secs();
+        let phones = ctx.store.write(|tx| {
+            let n = NewNotice {
+                event_id: &event_id,
+                pic_name: &pic_name,
+                content: &self.content,
+                content_type: kind.content_type(),
+                image: &image,
+            };
+            store::insert_notice(tx, device.device_pk, &n, now)?;
+            store::bound_phones(tx, device.device_pk)
+        })?;
+        for phone in phones {
+            ctx.sender.deliver(&CodeMessage {
+                phone,
+                code: event_id.clone(),
+                purpose: "fall_alert".into(),
+                at: now,
+            });
+        }
+        Ok(Outcome::NoticeStored { pic_name })
+    }
+}
+
+/// Notices of the caller's devices.
+#[derive(Debug)]
+pub struct ListNotices {
+    /// Unread, read or all.
+    pub filter: ReadFilter,
+}
+
+impl ListNotices {
+    /// Lists them oldest first; an account with no bound device is told so.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let (devices, rows) = ctx.store.read(|c| {
+            Ok((
+                store::bound(c, caller.account_pk)?,
+                store::notices(c, caller.account_pk, self.filter)?,
+            ))
+        })?;
+        if devices.is_empty() {
+            return Err(Error::NotFound("bound device"));
+        }
+        Ok(Outcome::Notices(
+            rows.into_iter().map(|r| with_time(ctx, r)).collect(),
+        ))
+    }
+}
+
+fn with_time(ctx: &Ctx, (mut n, at): (Notice, i64)) -> Notice {
+    n.createtime = ctx.local_datetime(at);
+    n
+}
+
+/// One notice of a device the caller has bound, with its picture; marks it read.
+#[derive(Debug)]
+pub struct NoticeInfo {
+    /// The notice's event id.
+    pub event_id: String,
+}
+
+impl NoticeInfo {
+    /// Answers the notice; unknown or foreign notices are not found (and nothing is marked).
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let now = ctx.now_secs();
+        let found = ctx.store.write(|tx| {
+            let Some((pk, row)) = store::notice(tx, caller.account_pk, &self.event_id)? else {
+                return Ok(None);
+            };
+            store::mark_read(tx, pk, caller.account_pk, now)?;
+            Ok(Some(row))
+        })?;
+        let row = found.ok_or(Error::NotFound("notice"))?;
+        Ok(Outcome::Notice(with_time(ctx, row)))
+    }
+}
+
+/// Mark a notice of a bound device read.
+#[derive(Debug)]
+pub struct SignNotice {
+    /// The notice's event id.
+    pub event_id: String,
+}
+
+impl SignNotice {
+    /// Marks it; unknown or foreign notices are not found, a second sign is refused.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let now = ctx.now_secs();
+        ctx.store.write(|tx| {
+            let (pk, _) = store::notice(tx, caller.account_pk, &self.event_id)?
+                .ok_or(Error::NotFound("notice"))?;
+            if !store::mark_read(tx, pk, caller.account_pk, now)? {
+                return Err(Error::AlreadyDone("notice already signed"));
+            }
+            Ok(Outcome::Done)
+        })
+    }
+}

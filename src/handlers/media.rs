@@ -1,0 +1,154 @@
+//! Portraits: upload (a real image, size-limited) and fetch, with the original's three
+//! placeholder images for unknown, malformed and hot-linked requests.
+
+use crate::command::Outcome;
+use crate::ctx::Ctx;
+use crate::domain::Caller;
+use crate::error::{Error, Result};
+use crate::handlers::accounts::own_account;
+use crate::media::{self, ImageKind};
+use crate::store::media as store;
+
+/// Store the caller's portrait (replacing any earlier one).
+#[derive(Debug)]
+pub struct UploadPortrait {
+    /// The image as base64, with or without a `data:image/...;base64,` header.
+    pub base64: String,
+}
+
+impl UploadPortrait {
+    /// Decodes and checks the image, stores it; answers the portrait's URL id (the phone).
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let (image, kind) = decode_image(ctx, &self.base64)?;
+        let me = own_account(ctx, caller)?;
+        let now = ctx.now_secs();
+        ctx.store
+            .write(|tx| store::put_portrait(tx, me.pk, kind.content_type(), &image, now))?;
+        Ok(Outcome::PortraitStored { phone: me.phone })
+    }
+}
+
+/// Decodes base64 into a real image within the configured size limit.
+pub fn decode_image(ctx: &Ctx, base64: &str) -> Result<(Vec<u8>, ImageKind)> {
+    media::decode_base64_image_limited(base64, ctx.config.image_limit)
+        .map_err(|e| Error::invalid("base64", e.to_string()))
+}
+
+/// Fetch a portrait by user id (the phone).
+#[derive(Debug)]
+pub struct Portrait {
+    /// The id from the URL, as given.
+    pub user_id: String,
+    /// The request's `Referer`, if any.
+    pub referer: Option<String>,
+    /// The request's `Host`, if any (the server's own host is always allowed).
+    pub host: Option<String>,
+}
+
+impl Portrait {
+    /// The stored image, or the ban, error or default placeholder.
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        if !referer_allowed(ctx, self.referer.as_deref(), self.host.as_deref()) {
+            return Ok(placeholder(media::ban_portrait()));
+        }
+        let id = self.user_id.as_str();
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(placeholder(media::error_portrait()));
+        }
+        match ctx.store.read(|c| store::portrait_by_phone(c, id))? {
+            Some((content_type, bytes)) => Ok(Outcome::Image {
+                bytes: bytes.into(),
+                content_type: ImageKind::from_content_type(&content_type)
+                    .map_or("application/octet-stream", ImageKind::content_type),
+            }),
+            None => Ok(placeholder(media::default_portrait())),
+        }
+    }
+}
+
+/// A missing Referer is allowed (apps fetch directly); otherwise its host must be an
+/// allow-listed domain (or a subdomain of one) or the server's own host.
+fn referer_allowed(ctx: &Ctx, referer: Option<&str>, own_host: Option<&str>) -> bool {
+    let Some(referer) = referer else {
+        return true;
+    };
+    let Some(host) = url_host(referer) else {
+        return false;
+    };
+    let own = own_host.map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name));
+    own.is_some_and(|o| o.eq_ignore_ascii_case(&host))
+        || ctx.config.portrait_referers.iter().any(|allowed| {
+            let allowed = allowed.to_ascii_lowercase();
+            host == allowed || host.ends_with(&format!(".{allowed}"))
+        })
+}
+
+/// The lower-cased host of an absolute URL.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if authority.starts_with('[') {
+        authority.split(']').next()?.trim_start_matches('[')
+    } else {
+        authority.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+fn placeholder(png: &'static [u8]) -> Outcome {
+    Outcome::Image {
+        bytes: bytes::Bytes::from_static(png),
+        content_type: "image/png",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handlers::testing;
+
+    #[test]
+    fn a_missing_referer_is_allowed() {
+        let (ctx, _, _d) = testing::ctx();
+        assert!(referer_allowed(&ctx, None, None));
+    }
+
+    #[test]
+    fn the_allow_listed_domain_and_its_subdomains_are_allowed() {
+        let (ctx, _, _d) = testing::ctx();
+        assert!(referer_allowed(
+            &ctx,
+            Some("http://www.helpaged.cn/app"),
+            None
+        ));
+        assert!(referer_allowed(&ctx, Some("https://helpaged.cn"), None));
+        assert!(referer_allowed(&ctx, Some("http://localhost:3000/x"), None));
+    }
+
+    #[test]
+    fn a_foreign_referer_is_banned_even_when_it_contains_an_allowed_name() {
+        let (ctx, _, _d) = testing::ctx();
+        assert!(!referer_allowed(
+            &ctx,
+            Some("http://evil.com/helpaged.cn"),
+            None
+        ));
+        assert!(!referer_allowed(
+            &ctx,
+            Some("http://helpaged.cn.evil.com/"),
+            None
+        ));
+        assert!(!referer_allowed(&ctx, Some("not a url"), None));
+    }
+
+    #[test]
+    fn the_servers_own_host_is_allowed() {
+        let (ctx, _, _d) = testing::ctx();
+        assert!(referer_allowed(
+            &ctx,
+            Some("http://10.0.0.7:8080/page"),
+            Some("10.0.0.7:8080")
+        ));
+    }
+}

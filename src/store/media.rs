@@ -1,0 +1,59 @@
+//! Image captchas (as digests) and portraits.
+
+use crate::error::Error;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Stores an image-captcha digest, dropping expired ones.
+pub fn put_captcha(
+    conn: &Connection,
+    digest: &[u8; 32],
+    now: i64,
+    expires_at: i64,
+) -> Result<(), Error> {
+    conn.execute("DELETE FROM image_captchas WHERE expires_at <= ?1", [now])?;
+    conn.execute(
+        "INSERT OR REPLACE INTO image_captchas (digest, expires_at) VALUES (?1, ?2)",
+        params![&digest[..], expires_at],
+    )?;
+    Ok(())
+}
+
+/// Uses up a live image-captcha digest; false when there is none.
+pub fn take_captcha(conn: &Connection, digest: &[u8; 32], now: i64) -> Result<bool, Error> {
+    let n = conn.execute(
+        "DELETE FROM image_captchas WHERE digest = ?1 AND expires_at > ?2",
+        params![&digest[..], now],
+    )?;
+    Ok(n == 1)
+}
+
+/// Stores (replacing) an account's portrait.
+pub fn put_portrait(
+    conn: &Connection,
+    account_pk: i64,
+    content_type: &str,
+    image: &[u8],
+    now: i64,
+) -> Result<(), Error> {
+    conn.execute(
+        "INSERT INTO portraits (account_pk, content_type, image, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(account_pk) DO UPDATE SET content_type = excluded.content_type,
+             image = excluded.image, updated_at = excluded.updated_at",
+        params![account_pk, content_type, image, now],
+    )?;
+    Ok(())
+}
+
+/// The portrait of the account with this phone: (content type, bytes).
+pub fn portrait_by_phone(
+    conn: &Connection,
+    phone: &str,
+) -> Result<Option<(String, Vec<u8>)>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT p.content_type, p.image FROM portraits p
+             JOIN accounts a ON a.pk = p.account_pk WHERE a.phone = ?1",
+        )?
+        .query_row([phone], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}

@@ -109,6 +109,8 @@ pub trait Ids: Send + Sync {
     fn hex32(&self) -> String;
     /// `n` random decimal digits, for verification codes.
     fn digits(&self, n: usize) -> String;
+    /// `n` random characters of `alphabet` (captcha codes and salts).
+    fn text(&self, alphabet: &str, n: usize) -> String;
 }
 
 /// Random ids from the operating system's generator.
@@ -146,6 +148,14 @@ impl Ids for RandomIds {
             .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
             .collect()
     }
+
+    fn text(&self, alphabet: &str, n: usize) -> String {
+        let chars: Vec<char> = alphabet.chars().collect();
+        let mut rng = rand::thread_rng();
+        (0..n)
+            .map(|_| chars[rng.gen_range(0..chars.len())])
+            .collect()
+    }
 }
 
 /// Predictable ids for tests: counters, and codes made of one repeated digit sequence.
@@ -165,6 +175,10 @@ impl Ids for SequentialIds {
 
     fn digits(&self, n: usize) -> String {
         "123456789".chars().cycle().take(n).collect()
+    }
+
+    fn text(&self, alphabet: &str, n: usize) -> String {
+        alphabet.chars().cycle().take(n).collect()
     }
 }
 

@@ -18,6 +18,9 @@ pub const THROTTLE_SECS: i64 = 60;
 /// Wrong tries after which a code is dead.
 pub const MAX_ATTEMPTS: i64 = 5;
 
+/// Characters of a HelpAged `rand` salt.
+const SALT_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
 /// How long an image captcha stays valid, in seconds.
 pub const CAPTCHA_TTL_SECS: i64 = 300;
 
@@ -58,7 +61,7 @@ impl RequestCode {
             )?;
             return Ok(Outcome::CodeSent { rand: None });
         }
-        let rand = media::captcha_rand(&mut rand::thread_rng());
+        let rand = ctx.ids.text(SALT_ALPHABET, 5);
         issue(
             ctx,
             &self.phone,
@@ -139,10 +142,9 @@ pub struct ImageCaptcha;
 impl ImageCaptcha {
     /// Draws and remembers the captcha.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let mut rng = rand::thread_rng();
-        let code = media::captcha_code(&mut rng);
-        let rand = media::captcha_rand(&mut rng);
-        let png = media::captcha_png(&code, rand::Rng::gen(&mut rng));
+        let code = ctx.ids.text(media::CAPTCHA_ALPHABET, media::CAPTCHA_LEN);
+        let rand = ctx.ids.text(SALT_ALPHABET, 5);
+        let png = media::captcha_png(&code, rand::random());
         let digest = token_digest(&media::captcha_hash(&code, &rand));
         let now = ctx.now_secs();
         ctx.store
@@ -258,6 +260,71 @@ mod tests {
             assert!(try_code(&ctx, "000000").is_err());
         }
         assert!(matches!(try_code(&ctx, "123456"), Err(Error::BadCode)));
+    }
+
+    fn check(ctx: &Ctx, kind: HashKind, hash: &str) -> Result<Outcome> {
+        CheckHash {
+            kind,
+            hash: hash.into(),
+        }
+        .apply(ctx)
+    }
+
+    #[test]
+    fn an_image_captcha_hash_validates_once_and_is_case_insensitive_on_the_code() {
+        let (ctx, _, _d) = testing::ctx();
+        let Outcome::Captcha { png, rand } = ImageCaptcha.apply(&ctx).unwrap() else {
+            panic!()
+        };
+        assert!(png.starts_with(b"\x89PNG"));
+        let code = ctx_code();
+        let hash = media::captcha_hash(&code.to_uppercase(), &rand);
+        assert!(check(&ctx, HashKind::Image, &hash).is_ok());
+        assert!(matches!(
+            check(&ctx, HashKind::Image, &hash),
+            Err(Error::BadCode)
+        ));
+    }
+
+    /// The code SequentialIds draws: the alphabet's first five characters.
+    fn ctx_code() -> String {
+        media::CAPTCHA_ALPHABET.chars().take(5).collect()
+    }
+
+    #[test]
+    fn an_image_captcha_expires_after_five_minutes() {
+        let (ctx, clock, _d) = testing::ctx();
+        let Outcome::Captcha { rand, .. } = ImageCaptcha.apply(&ctx).unwrap() else {
+            panic!()
+        };
+        clock.advance(chrono::Duration::seconds(CAPTCHA_TTL_SECS));
+        let hash = media::captcha_hash(&ctx_code(), &rand);
+        assert!(check(&ctx, HashKind::Image, &hash).is_err());
+    }
+
+    #[test]
+    fn an_image_hash_is_not_an_sms_hash_and_the_reverse() {
+        let (ctx, _, _d) = testing::ctx();
+        let Outcome::Captcha { rand, .. } = ImageCaptcha.apply(&ctx).unwrap() else {
+            panic!()
+        };
+        let img_hash = media::captcha_hash(&ctx_code(), &rand);
+        assert!(check(&ctx, HashKind::Sms, &img_hash).is_err());
+        let out = RequestCode {
+            phone: phone(),
+            purpose: CodePurpose::Register,
+            length: 5,
+            needs_account: false,
+            salted: true,
+        }
+        .apply(&ctx)
+        .unwrap();
+        let Outcome::CodeSent { rand: Some(rand) } = out else {
+            panic!()
+        };
+        let sms = media::sms_hash("12345", &rand);
+        assert!(check(&ctx, HashKind::Image, &sms).is_err());
+        assert!(check(&ctx, HashKind::Sms, &sms).is_ok());
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub struct Config {
     pub max_connections: usize,
     /// How long a client may take to send its request headers, in milliseconds.
     pub header_timeout_ms: u64,
-    /// How long one request may take from headers to answer, in milliseconds.
+    /// How long a client may take to send its request body, in milliseconds (a command, once
+    /// received, is always answered with its real outcome).
     pub request_timeout_ms: u64,
     /// How long shutdown waits for in-flight requests, in milliseconds.
     pub shutdown_grace_ms: u64,

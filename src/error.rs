@@ -79,9 +79,6 @@ pub enum Error {
     /// A code was requested for this phone less than a minute ago.
     #[error("a code was sent to this phone less than a minute ago")]
     Throttled,
-    /// The request took longer than the configured limit.
-    #[error("request timed out")]
-    Timeout,
     /// The server is shutting down or overloaded.
     #[error("service unavailable")]
     Unavailable,

@@ -191,7 +191,9 @@ async fn rpc(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Re
     execute(app, step).await
 }
 
-/// Runs a decoded request on the blocking pool (within the request timeout) and encodes it.
+/// Runs a decoded request on the blocking pool and encodes its real outcome. It is not cut
+/// off by the request timeout: blocking work cannot be cancelled, and answering "failed" for
+/// a command that then commits would make clients retry it twice.
 async fn execute(app: &Arc<App>, step: Step) -> Reply {
     let (request, encoder) = match step {
         Step::Reply(r) => return r,
@@ -199,14 +201,12 @@ async fn execute(app: &Arc<App>, step: Step) -> Reply {
     };
     let name = request.command.name();
     let ctx = app.ctx.clone();
-    let timeout = Duration::from_millis(app.ctx.config.request_timeout_ms);
     let job = tokio::task::spawn_blocking(move || handlers::execute(&ctx, request));
-    let result = match tokio::time::timeout(timeout, job).await {
-        Ok(Ok(r)) => r,
-        Ok(Err(join)) => Err(Error::Store(StoreError::Other(format!(
+    let result = match job.await {
+        Ok(r) => r,
+        Err(join) => Err(Error::Store(StoreError::Other(format!(
             "handler {name} failed: {join}"
         )))),
-        Err(_) => Err(Error::Timeout),
     };
     if let Err(e) = &result {
         tracing::debug!(command = name, error = %e, "command failed");

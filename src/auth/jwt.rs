@@ -10,7 +10,8 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-/// The claims the original server put in its tokens.
+/// The claims the original server put in its tokens, plus a random `jti` so that two
+/// logins within one second get distinct tokens (one can be logged out alone).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Claims {
     /// Issued at, unix seconds.
@@ -19,6 +20,9 @@ pub struct Claims {
     pub uid: String,
     /// Expiry, unix seconds.
     pub exp: i64,
+    /// Random token id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
 }
 
 /// Signing and verification keys, pinned to HS256.
@@ -54,6 +58,7 @@ impl JwtKeys {
             iat: now,
             uid: uid.to_string(),
             exp: now + self.lifetime,
+            jti: Some(hex::encode(rand::random::<[u8; 8]>())),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| Error::BadToken(format!("cannot sign: {e}")))
@@ -98,6 +103,12 @@ mod tests {
     }
 
     #[test]
+    fn two_tokens_issued_in_the_same_second_differ() {
+        let k = JwtKeys::new(b"k", 60);
+        assert_ne!(k.issue("abc", NOW).unwrap(), k.issue("abc", NOW).unwrap());
+    }
+
+    #[test]
     fn an_expired_token_is_refused_as_expired() {
         let k = JwtKeys::new(b"k", 60);
         let t = k.issue("abc", NOW).unwrap();
@@ -130,6 +141,7 @@ mod tests {
             iat: NOW,
             uid: "abc".into(),
             exp: NOW + 60,
+            jti: None,
         };
         let t = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),

@@ -54,15 +54,15 @@ fn route<'r>(registry: &'r Registry, body: &Value) -> Result<&'r Route> {
 
 /// Builds the command of a routed body.
 fn decode(route: &Route, wire: &Wire<'_>, body: &Value) -> Result<Request> {
-    let f = Fields::of(body, "")?;
-    f.tolerate(&["op"]);
-    f.require(&route.required)?;
-    let acting_for = f.opt_str("rid")?.map(str::to_string);
     let credential = if route.auth {
         Some(credential(wire.headers)?)
     } else {
         None
     };
+    let f = Fields::of(body, "")?;
+    f.tolerate(&["op"]);
+    f.require(&route.required)?;
+    let acting_for = f.opt_str("rid")?.map(str::to_string);
     let command = command(route.command, &f)?;
     f.finish()?;
     Ok(Request {
@@ -125,7 +125,7 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
             }
         }
         CommandKind::Login => Command::Login(sessions::Login {
-            phone: f.str("phone")?.to_string(),
+            phone: present(f, "phone")?.to_string(),
             password: f.str("password")?.to_string(),
             issue: TokenIssue::Jwt,
         }),
@@ -169,8 +169,18 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
     })
 }
 
+/// The phone, checked against the phone rule; blank counts as missing ("phone empty").
 fn phone(f: &Fields<'_>) -> Result<Phone> {
-    Phone::parse(f.str("phone")?, "phone")
+    Phone::parse(present(f, "phone")?, "phone")
+}
+
+/// A string field that must be present and not blank.
+fn present<'a>(f: &Fields<'a>, key: &'a str) -> Result<&'a str> {
+    let v = f.str(key)?;
+    if v.trim().is_empty() {
+        return Err(Error::MissingField(f.name(key)));
+    }
+    Ok(v)
 }
 
 fn new_contact(u: &Fields<'_>) -> Result<contacts::NewContact> {
@@ -296,9 +306,6 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
         (_, Error::UnknownCommand) => "no method".into(),
         (_, Error::UnknownField(f)) => format!("invalid {f}: unknown field"),
         (Some(Register), Error::MissingField(f)) if f == "phone" => "phone empty".into(),
-        (Some(Register), Error::InvalidValue { field, .. }) if field == "phone" => {
-            "phone empty".into()
-        }
         (Some(Login), Error::MissingField(f)) if f == "phone" => "login phone empty".into(),
         (_, Error::PhoneTaken) => "user had registed".into(),
         (_, Error::UnknownAccount | Error::WrongPassword) => "phone or password error".into(),

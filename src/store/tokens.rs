@@ -29,15 +29,12 @@ pub fn insert(
     now: i64,
     expires_at: Option<i64>,
 ) -> Result<i64, Error> {
-    // The same JWT can be issued twice within one second (same claims); it is one token.
-    Ok(conn
-        .prepare_cached(
-            "INSERT INTO tokens (account_pk, kind, token_hash, created_at, expires_at, last_used_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?4)
-             ON CONFLICT(token_hash) DO UPDATE SET last_used_at = excluded.last_used_at
-             RETURNING id",
-        )?
-        .query_row(params![account_pk, kind, &digest[..], now, expires_at], |r| r.get(0))?)
+    conn.prepare_cached(
+        "INSERT INTO tokens (account_pk, kind, token_hash, created_at, expires_at, last_used_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
+    )?
+    .execute(params![account_pk, kind, &digest[..], now, expires_at])?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// The live row of a token of `kind` with this digest.

@@ -192,7 +192,7 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, i64, String, bool) {
             (101, "event_id has been signed".into(), false)
         }
         (_, Error::NotFound(_) | Error::AlreadyDone(_)) => (100, e.to_string(), false),
-        (_, Error::Store(_) | Error::Timeout | Error::Unavailable) => {
+        (_, Error::Store(_) | Error::Unavailable) => {
             (-200, "Failure to operate database".into(), false)
         }
     };

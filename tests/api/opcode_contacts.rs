@@ -1,0 +1,580 @@
+//! Contacts: 1005 add, 1006 update, 10061/10062 phone and mail edits, 1007 delete, 1009 list,
+//! 1010 get, and the extension 1008 search — each end to end with its wire shape.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const PHONE: &str = "13000000001";
+const OTHER: &str = "13000000002";
+
+/// `[{pid|mid, phone|mail, …}]` → id → value.
+fn by_id(items: &Value, id: &str, value: &str) -> BTreeMap<String, String> {
+    items
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {items}"))
+        .iter()
+        .map(|i| {
+            (
+                i[id].as_str().unwrap().to_string(),
+                i[value].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The one contact 1010 answers for `uid`.
+async fn fetch(app: &TestApp, token: &str, uid: &str) -> Value {
+    let v = app.get_contacts(token, &[uid]).await.ok_json();
+    assert_eq!(v["users"].as_array().unwrap().len(), 1, "{v}");
+    v["users"][0].clone()
+}
+
+fn count_rows(app: &TestApp, table: &str, contact_uid: &str) -> i64 {
+    app.query_i64(
+        &format!("SELECT COUNT(*) FROM {table} WHERE contact_uid = ?1"),
+        &[&contact_uid],
+    )
+}
+
+#[tokio::test]
+async fn adding_contacts_answers_uuid_ids_a_14_digit_intime_and_items_carrying_the_contact_uid() {
+    // Arrange
+    let app = spawn_app().await;
+    let (rid, token) = app.account(PHONE).await;
+
+    // Act
+    let resp = app
+        .post_auth(
+            json!({"op": 1005, "rid": rid, "users": [
+                {"name": "a", "phones": [{"phone": "13503768800"}], "mails": [{"mail": "1@qq.com"}]},
+                {"name": "刘可", "phones": [{"phone": "13500000001"}, {"phone": ""},
+                                            {"phone": "  "}, {"phone": "13500000002"}]}
+            ]}),
+            &token,
+        )
+        .await;
+
+    // Assert: envelope
+    let v = resp.ok_json();
+    assert_eq!(keys(&v), ["msg", "rid", "users", "ret"]);
+    assert_eq!(v["rid"], rid.as_str());
+    let users = v["users"].as_array().unwrap();
+    assert_eq!(users.len(), 2);
+    // Each contact and its items
+    for u in users {
+        assert_eq!(keys(u), ["phones", "mails", "intime", "uid", "name"]);
+        assert_uuid_v1(&u["uid"]);
+        assert_intime(&u["intime"]);
+        for p in u["phones"].as_array().unwrap() {
+            assert_eq!(keys(p), ["phone", "pid", "intime", "uid"]);
+            assert_uuid_v1(&p["pid"]);
+            assert_eq!(p["uid"], u["uid"], "a phone carries its contact's uid");
+            assert_eq!(p["intime"], u["intime"], "one intime per added contact");
+        }
+        for m in u["mails"].as_array().unwrap() {
+            assert_eq!(keys(m), ["mail", "intime", "uid", "mid"]);
+            assert_uuid_v1(&m["mid"]);
+            assert_eq!(m["uid"], u["uid"], "a mail carries its contact's uid");
+            assert_eq!(m["intime"], u["intime"]);
+        }
+    }
+    assert_eq!(users[0]["name"], "a");
+    assert_eq!(users[0]["phones"][0]["phone"], "13503768800");
+    assert_eq!(users[0]["mails"][0]["mail"], "1@qq.com");
+    assert_eq!(users[1]["name"], "刘可");
+    let phones: Vec<&str> = users[1]["phones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phone"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        phones,
+        ["13500000001", "13500000002"],
+        "blank phones are skipped"
+    );
+    assert_eq!(users[1]["mails"], json!([]));
+    assert_ne!(users[0]["uid"], users[1]["uid"]);
+    // Non-ASCII travels escaped, as Python's json.dumps wrote it.
+    let text = std::str::from_utf8(&resp.body).unwrap();
+    assert!(text.is_ascii(), "{text}");
+    assert!(text.contains(r"\u5218\u53ef"), "{text}");
+    // Persisted
+    assert_eq!(app.contact_count(PHONE), 2);
+    assert_eq!(app.list(&token).await["users"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn adding_contacts_without_rid_uses_the_tokens_book() {
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+
+    let v = app
+        .post_auth(json!({"op": 1005, "users": [{"name": "x"}]}), &token)
+        .await
+        .ok_json();
+
+    assert_eq!(v["users"][0]["phones"], json!([]));
+    assert_eq!(app.contact_count(PHONE), 1);
+}
+
+#[tokio::test]
+async fn updating_a_contact_persists_the_name_updates_listed_items_inserts_new_ones_and_keeps_unlisted_ones(
+) {
+    // Arrange: a contact with two phones and two mails
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+    let added = app
+        .post_auth(
+            json!({"op": 1005, "users": [{"name": "a",
+                "phones": [{"phone": "13500000001"}, {"phone": "13500000002"}],
+                "mails": [{"mail": "a@qq.com"}, {"mail": "b@qq.com"}]}]}),
+            &token,
+        )
+        .await
+        .ok_json();
+    let c = &added["users"][0];
+    let uid = c["uid"].as_str().unwrap();
+    let (p1, p2) = (&c["phones"][0]["pid"], &c["phones"][1]["pid"]);
+    let (m1, m2) = (&c["mails"][0]["mid"], &c["mails"][1]["mid"]);
+    let p2_intime = c["phones"][1]["intime"].clone();
+
+    // Act
+    let resp = app
+        .post_auth(
+            json!({"op": 1006, "uid": uid, "user": {"name": "刘可",
+                "phones": [{"pid": p1, "phone": "135012345678"}, {"phone": "13503768800"}],
+                "mails": [{"mid": m1, "mail": "5678@qq.com"}, {"mail": "88@qq.com"}]}}),
+            &token,
+        )
+        .await;
+
+    // Assert: the answer, in the document's shape
+    let v = resp.ok_json();
+    assert_eq!(keys(&v), ["msg", "uid", "ret", "user"]);
+    assert_eq!(v["uid"], uid);
+    let user = &v["user"];
+    assert_eq!(keys(user), ["phones", "mails", "uid", "name"]);
+    assert_eq!(user["uid"], uid);
+    assert_eq!(user["name"], "刘可");
+    assert!(std::str::from_utf8(&resp.body)
+        .unwrap()
+        .contains(r"\u5218\u53ef"));
+    let phones = user["phones"].as_array().unwrap();
+    assert_eq!(phones.len(), 2);
+    for p in phones {
+        assert_eq!(keys(p), ["phone", "pid", "intime"]);
+        assert_intime(&p["intime"]);
+    }
+    assert_eq!(phones[0]["pid"], *p1);
+    assert_eq!(phones[0]["phone"], "135012345678");
+    assert_uuid_v1(&phones[1]["pid"]);
+    assert_ne!(phones[1]["pid"], *p1);
+    assert_ne!(phones[1]["pid"], *p2);
+    let mails = user["mails"].as_array().unwrap();
+    assert_eq!(mails.len(), 2);
+    for m in mails {
+        assert_eq!(keys(m), ["mail", "intime", "mid"]);
+    }
+    assert_eq!(mails[0]["mid"], *m1);
+    assert_eq!(mails[0]["mail"], "5678@qq.com");
+    assert_uuid_v1(&mails[1]["mid"]);
+    let new_pid = phones[1]["pid"].as_str().unwrap().to_string();
+    let new_mid = mails[1]["mid"].as_str().unwrap().to_string();
+
+    // Assert: what 1010 reads back afterwards
+    let now = fetch(&app, &token, uid).await;
+    assert_eq!(now["name"], "刘可", "the new name was saved");
+    let phones = by_id(&now["phones"], "pid", "phone");
+    let expected: BTreeMap<String, String> = [
+        (p1.as_str().unwrap(), "135012345678"),
+        (p2.as_str().unwrap(), "13500000002"),
+        (new_pid.as_str(), "13503768800"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(
+        phones, expected,
+        "listed updated, new inserted, unlisted kept"
+    );
+    let mails = by_id(&now["mails"], "mid", "mail");
+    let expected: BTreeMap<String, String> = [
+        (m1.as_str().unwrap(), "5678@qq.com"),
+        (m2.as_str().unwrap(), "b@qq.com"),
+        (new_mid.as_str(), "88@qq.com"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(mails, expected);
+    let untouched = now["phones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pid"] == *p2)
+        .unwrap();
+    assert_eq!(
+        untouched["intime"], p2_intime,
+        "an unlisted phone keeps its intime"
+    );
+}
+
+#[tokio::test]
+async fn an_update_with_an_unknown_pid_changes_nothing_at_all() {
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+    let c = app.add_contact(&token, "a").await;
+    let before = fetch(&app, &token, &c).await;
+
+    let resp = app
+        .post_auth(
+            json!({"op": 1006, "uid": c, "user": {"name": "renamed",
+                "phones": [{"phone": "13900000000"}, {"pid": UNKNOWN_UID, "phone": "1"}],
+                "mails": [{"mail": "new@qq.com"}]}}),
+            &token,
+        )
+        .await;
+
+    assert_eq!(resp.failure(200), "phone not found");
+    assert_eq!(
+        fetch(&app, &token, &c).await,
+        before,
+        "one transaction: nothing half-written"
+    );
+}
+
+#[tokio::test]
+async fn adding_and_deleting_a_phone_with_10061() {
+    // Arrange
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+    let c = app
+        .add_contact_full(&token, "a", "13500000001", "a@qq.com")
+        .await;
+
+    // Act: add
+    let added = app
+        .post_auth(
+            json!({"op": 10061, "uid": c.uid, "action": 0,
+                   "phone_info": {"phone": "13000001234"}}),
+            &token,
+        )
+        .await
+        .ok_json();
+
+    // Assert
+    assert_eq!(keys(&added), ["msg", "phone_info", "ret"]);
+    assert_eq!(keys(&added["phone_info"]), ["phone", "pid", "intime"]);
+    assert_eq!(added["phone_info"]["phone"], "13000001234");
+    assert_uuid_v1(&added["phone_info"]["pid"]);
+    assert_intime(&added["phone_info"]["intime"]);
+    let pid = added["phone_info"]["pid"].as_str().unwrap().to_string();
+    let phones = by_id(&fetch(&app, &token, &c.uid).await["phones"], "pid", "phone");
+    assert_eq!(phones.get(&pid).map(String::as_str), Some("13000001234"));
+    assert_eq!(phones.len(), 2);
+
+    // Act: delete
+    let deleted = app
+        .post_auth(
+            json!({"op": 10061, "uid": c.uid, "action": 1, "phone_info": {"pid": pid}}),
+            &token,
+        )
+        .await
+        .ok_json();
+
+    // Assert
+    assert_eq!(
+        deleted,
+        json!({"msg": "success", "phone_info": {"pid": pid}, "ret": 0})
+    );
+    let phones = by_id(&fetch(&app, &token, &c.uid).await["phones"], "pid", "phone");
+    assert_eq!(phones.keys().collect::<Vec<_>>(), [&c.pid]);
+    let again = app
+        .post_auth(
+            json!({"op": 10061, "uid": c.uid, "action": 1, "phone_info": {"pid": pid}}),
+            &token,
+        )
+        .await;
+    assert_eq!(again.failure(200), "phone not found");
+}
+
+#[tokio::test]
+async fn adding_and_deleting_a_mail_with_10062() {
+    // Arrange
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+    let c = app
+        .add_contact_full(&token, "a", "13500000001", "a@qq.com")
+        .await;
+
+    // Act: add
+    let added = app
+        .post_auth(
+            json!({"op": 10062, "uid": c.uid, "action": 0,
+                   "mail_info": {"mail": "13000001234@qq.com"}}),
+            &token,
+        )
+        .await
+        .ok_json();
+
+    // Assert
+    assert_eq!(keys(&added), ["msg", "mail_info", "ret"]);
+    assert_eq!(keys(&added["mail_info"]), ["mail", "mid", "intime"]);
+    assert_eq!(added["mail_info"]["mail"], "13000001234@qq.com");
+    assert_uuid_v1(&added["mail_info"]["mid"]);
+    assert_intime(&added["mail_info"]["intime"]);
+    let mid = added["mail_info"]["mid"].as_str().unwrap().to_string();
+    let mails = by_id(&fetch(&app, &token, &c.uid).await["mails"], "mid", "mail");
+    assert_eq!(
+        mails.get(&mid).map(String::as_str),
+        Some("13000001234@qq.com")
+    );
+
+    // Act: delete
+    let deleted = app
+        .post_auth(
+            json!({"op": 10062, "uid": c.uid, "action": 1, "mail_info": {"mid": mid}}),
+            &token,
+        )
+        .await
+        .ok_json();
+
+    // Assert
+    assert_eq!(
+        deleted,
+        json!({"msg": "success", "mail_info": {"mid": mid}, "ret": 0})
+    );
+    let mails = by_id(&fetch(&app, &token, &c.uid).await["mails"], "mid", "mail");
+    assert_eq!(mails.keys().collect::<Vec<_>>(), [&c.mid]);
+    let again = app
+        .post_auth(
+            json!({"op": 10062, "uid": c.uid, "action": 1, "mail_info": {"mid": mid}}),
+            &token,
+        )
+        .await;
+    assert_eq!(again.failure(200), "mail not found");
+}
+
+#[tokio::test]
+async fn deleting_contacts_really_removes_them_with_their_phones_and_mails() {
+    // Arrange
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+    let a = app.add_contact(&token, "a").await;
+    let b = app.add_contact(&token, "b").await;
+    let keep = app.add_contact(&token, "keep").await;
+
+    // Act
+    let resp = app
+        .post_auth(
+            json!({"op": 1007, "users": [{"uid": a}, {"uid": b}]}),
+            &token,
+        )
+        .await;
+
+    // Assert
+    assert_eq!(resp.ok_json(), json!({"msg": "success", "ret": 0}));
+    let listed: Vec<Value> = app.list(&token).await["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["uid"].clone())
+        .collect();
+    assert_eq!(listed, [json!(keep)]);
+    assert_eq!(app.contact_count(PHONE), 1);
+    for gone in [&a, &b] {
+        assert_eq!(count_rows(&app, "contact_phones", gone), 0);
+        assert_eq!(count_rows(&app, "contact_mails", gone), 0);
+        assert_eq!(
+            app.get_contacts(&token, &[gone]).await.failure(200),
+            "contact not found"
+        );
+    }
+    assert_eq!(count_rows(&app, "contact_phones", &keep), 1);
+}
+
+#[tokio::test]
+async fn deleting_with_one_unknown_uid_deletes_nothing() {
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+    let a = app.add_contact(&token, "a").await;
+
+    let resp = app
+        .post_auth(
+            json!({"op": 1007, "users": [{"uid": a}, {"uid": UNKNOWN_UID}]}),
+            &token,
+        )
+        .await;
+
+    assert_eq!(resp.failure(200), "contact not found");
+    assert_eq!(app.contact_count(PHONE), 1);
+    fetch(&app, &token, &a).await;
+}
+
+#[tokio::test]
+async fn listing_answers_the_whole_book_of_the_caller_in_the_documents_shape() {
+    // Arrange
+    let app = spawn_app().await;
+    let (rid, token) = app.account(PHONE).await;
+    let (_, other) = app.account(OTHER).await;
+    app.add_contact(&other, "not mine").await;
+    let mut mine = Vec::new();
+    for name in ["a", "b", "c"] {
+        mine.push(app.add_contact(&token, name).await);
+    }
+    app.post_auth(
+        json!({"op": 10061, "uid": mine[0], "action": 0, "phone_info": {"phone": "13000001234"}}),
+        &token,
+    )
+    .await
+    .ok_json();
+
+    // Act
+    let v = app
+        .post_auth(json!({"op": 1009, "rid": rid}), &token)
+        .await
+        .ok_json();
+
+    // Assert
+    assert_eq!(keys(&v), ["msg", "rid", "users", "ret"]);
+    assert_eq!(v["rid"], rid.as_str());
+    let users = v["users"].as_array().unwrap();
+    let mut uids: Vec<&str> = users.iter().map(|u| u["uid"].as_str().unwrap()).collect();
+    let listed_order = uids.clone();
+    uids.sort_unstable();
+    assert_eq!(listed_order, uids, "listed in id order, as the original");
+    let mut expected: Vec<&str> = mine.iter().map(String::as_str).collect();
+    expected.sort_unstable();
+    assert_eq!(uids, expected, "exactly the caller's contacts");
+    for u in users {
+        assert_eq!(keys(u), ["phones", "mails", "intime", "uid", "name"]);
+        assert_intime(&u["intime"]);
+        for p in u["phones"].as_array().unwrap() {
+            assert_eq!(keys(p), ["intime", "pid", "phone"]);
+        }
+        for m in u["mails"].as_array().unwrap() {
+            assert_eq!(keys(m), ["mail", "intime", "mid"]);
+        }
+        let pids: Vec<&str> = u["phones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["pid"].as_str().unwrap())
+            .collect();
+        let mut sorted = pids.clone();
+        sorted.sort_unstable();
+        assert_eq!(pids, sorted, "phones in id order");
+    }
+    let first = users.iter().find(|u| u["uid"] == mine[0].as_str()).unwrap();
+    assert_eq!(first["phones"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn getting_contacts_answers_them_in_the_request_order() {
+    // Arrange
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+    let a = app.add_contact(&token, "a").await;
+    let b = app.add_contact(&token, "b").await;
+    let c = app.add_contact(&token, "c").await;
+
+    // Act
+    let v = app.get_contacts(&token, &[&c, &a, &b]).await.ok_json();
+
+    // Assert
+    assert_eq!(keys(&v), ["msg", "users", "ret"]);
+    let users = v["users"].as_array().unwrap();
+    let got: Vec<(&str, &str)> = users
+        .iter()
+        .map(|u| (u["uid"].as_str().unwrap(), u["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [(c.as_str(), "c"), (a.as_str(), "a"), (b.as_str(), "b")]
+    );
+    for u in users {
+        assert_eq!(keys(u), ["phones", "mails", "intime", "uid", "name"]);
+        assert_eq!(keys(&u["phones"][0]), ["intime", "pid", "phone"]);
+        assert_eq!(keys(&u["mails"][0]), ["mail", "intime", "mid"]);
+    }
+}
+
+#[tokio::test]
+async fn getting_a_known_and_then_an_unknown_uid_is_refused_instead_of_echoing_the_previous_contact(
+) {
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+    let a = app.add_contact(&token, "a").await;
+
+    let resp = app.get_contacts(&token, &[&a, UNKNOWN_UID]).await;
+
+    assert_eq!(resp.failure(200), "contact not found");
+}
+
+#[tokio::test]
+async fn searching_finds_the_callers_contacts_by_name_phone_or_mail_fragment() {
+    // Arrange
+    let app = spawn_app().await;
+    let (rid, token) = app.account(PHONE).await;
+    let (_, other) = app.account(OTHER).await;
+    let alice = app
+        .add_contact_full(&token, "Alice", "13511112222", "alice@example.com")
+        .await
+        .uid;
+    let bob = app
+        .add_contact_full(&token, "Bob", "13633334444", "bob@work.org")
+        .await
+        .uid;
+    app.add_contact_full(&other, "Alice Other", "13511119999", "alice@work.org")
+        .await;
+
+    for (q, expected) in [
+        ("ali", vec![alice.as_str()]),
+        ("ALICE", vec![alice.as_str()]),
+        ("1111", vec![alice.as_str()]),
+        ("3333", vec![bob.as_str()]),
+        ("work.org", vec![bob.as_str()]),
+        ("example", vec![alice.as_str()]),
+        ("zzz", vec![]),
+        ("%", vec![]),
+        ("_", vec![]),
+    ] {
+        // Act
+        let v = app
+            .post_auth(json!({"op": 1008, "q": q}), &token)
+            .await
+            .ok_json();
+
+        // Assert
+        assert_eq!(v["rid"], rid.as_str(), "{q}");
+        let got: Vec<&str> = v["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["uid"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, expected, "query {q:?}");
+        for u in v["users"].as_array().unwrap() {
+            assert_eq!(keys(u), ["phones", "mails", "intime", "uid", "name"]);
+        }
+    }
+    let both = app
+        .post_auth(json!({"op": 1008, "q": "3"}), &token)
+        .await
+        .ok_json();
+    assert_eq!(both["users"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn searching_with_an_empty_fragment_is_refused() {
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+    app.add_contact(&token, "a").await;
+
+    let resp = app.post_auth(json!({"op": 1008, "q": "  "}), &token).await;
+
+    let msg = resp.failure(200);
+    assert!(msg.contains('q'), "{msg}");
+}

@@ -1,0 +1,551 @@
+//! The original server's security holes, each closed: contacts belong to the token's account,
+//! only HS256 JWTs signed with our key and unexpired are accepted, `rid` must be the token's
+//! account, passwords are argon2id, and the JWT secret lives in the database.
+
+use crate::helpers::*;
+use jsonwebtoken::Algorithm;
+use serde_json::{json, Value};
+use switchboard::config::Config;
+
+const A: &str = "13000000001";
+const B: &str = "13000000002";
+const SECRET: &str = "a configured test secret";
+
+/// Two accounts; A has one contact with one phone and one mail, B has one of its own.
+struct TwoBooks {
+    app: TestApp,
+    a_rid: String,
+    a_token: String,
+    a_contact: AddedContact,
+    b_token: String,
+    b_contact: AddedContact,
+}
+
+async fn two_books() -> TwoBooks {
+    let app = spawn_app().await;
+    let (a_rid, a_token) = app.account(A).await;
+    let (_, b_token) = app.account(B).await;
+    let a_contact = app
+        .add_contact_full(&a_token, "A's friend", "13500000001", "friend@a.com")
+        .await;
+    let b_contact = app
+        .add_contact_full(&b_token, "B's friend", "13500000002", "friend@b.com")
+        .await;
+    TwoBooks {
+        app,
+        a_rid,
+        a_token,
+        a_contact,
+        b_token,
+        b_contact,
+    }
+}
+
+impl TwoBooks {
+    /// B sends `with_foreign` (naming A's data) and `with_unknown` (naming nothing); both must
+    /// get exactly the same answer, a failure, and A's book must be unchanged. Returns the msg.
+    async fn assert_foreign_is_unknown(&self, with_foreign: Value, with_unknown: Value) -> String {
+        // Arrange
+        let a_before = self.app.list(&self.a_token).await;
+        let b_before = self.app.list(&self.b_token).await;
+        let rows_before = self.all_rows();
+
+        // Act
+        let foreign = self.app.post_auth(with_foreign, &self.b_token).await;
+        let unknown = self.app.post_auth(with_unknown, &self.b_token).await;
+
+        // Assert
+        let msg = foreign.failure(200);
+        assert_eq!(foreign.status, unknown.status);
+        assert_eq!(
+            foreign.json(),
+            unknown.json(),
+            "another account's id must look exactly like an unknown one"
+        );
+        assert_eq!(self.app.list(&self.a_token).await, a_before, "A unchanged");
+        assert_eq!(self.app.list(&self.b_token).await, b_before, "B unchanged");
+        assert_eq!(self.all_rows(), rows_before, "no row written anywhere");
+        msg
+    }
+
+    fn all_rows(&self) -> Vec<i64> {
+        ["contacts", "contact_phones", "contact_mails"]
+            .iter()
+            .map(|t| {
+                self.app
+                    .query_i64(&format!("SELECT COUNT(*) FROM {t}"), &[])
+            })
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn updating_another_accounts_contact_answers_like_an_unknown_uid() {
+    let t = two_books().await;
+    let edit = |uid: &str| {
+        json!({"op": 1006, "uid": uid, "user": {"name": "hijacked",
+            "phones": [{"phone": "13900000000"}], "mails": [{"mail": "x@evil.com"}]}})
+    };
+
+    let msg = t
+        .assert_foreign_is_unknown(edit(&t.a_contact.uid), edit(UNKNOWN_UID))
+        .await;
+
+    assert_eq!(msg, "contact not found");
+}
+
+#[tokio::test]
+async fn updating_ones_own_contact_with_another_accounts_pid_or_mid_answers_like_an_unknown_one() {
+    let t = two_books().await;
+    let with_pid = |pid: &str| {
+        json!({"op": 1006, "uid": t.b_contact.uid,
+               "user": {"phones": [{"pid": pid, "phone": "13900000000"}]}})
+    };
+    let with_mid = |mid: &str| {
+        json!({"op": 1006, "uid": t.b_contact.uid,
+               "user": {"mails": [{"mid": mid, "mail": "x@evil.com"}]}})
+    };
+
+    let phone_msg = t
+        .assert_foreign_is_unknown(with_pid(&t.a_contact.pid), with_pid(UNKNOWN_UID))
+        .await;
+    let mail_msg = t
+        .assert_foreign_is_unknown(with_mid(&t.a_contact.mid), with_mid(UNKNOWN_UID))
+        .await;
+
+    assert_eq!(phone_msg, "phone not found");
+    assert_eq!(mail_msg, "mail not found");
+}
+
+#[tokio::test]
+async fn adding_a_phone_to_another_accounts_contact_answers_like_an_unknown_uid() {
+    let t = two_books().await;
+    let add = |uid: &str| json!({"op": 10061, "uid": uid, "action": 0, "phone_info": {"phone": "13900000000"}});
+
+    let msg = t
+        .assert_foreign_is_unknown(add(&t.a_contact.uid), add(UNKNOWN_UID))
+        .await;
+
+    assert_eq!(msg, "contact not found");
+}
+
+#[tokio::test]
+async fn deleting_a_phone_of_another_accounts_contact_answers_like_an_unknown_uid() {
+    let t = two_books().await;
+    let pid = t.a_contact.pid.clone();
+    let del = |uid: &str| json!({"op": 10061, "uid": uid, "action": 1, "phone_info": {"pid": pid}});
+
+    let msg = t
+        .assert_foreign_is_unknown(del(&t.a_contact.uid), del(UNKNOWN_UID))
+        .await;
+    // And through B's own contact with A's pid.
+    let via_own = |p: &str| json!({"op": 10061, "uid": t.b_contact.uid, "action": 1, "phone_info": {"pid": p}});
+    let own_msg = t
+        .assert_foreign_is_unknown(via_own(&t.a_contact.pid), via_own(UNKNOWN_UID))
+        .await;
+
+    assert_eq!(msg, "contact not found");
+    assert_eq!(own_msg, "phone not found");
+}
+
+#[tokio::test]
+async fn adding_a_mail_to_another_accounts_contact_answers_like_an_unknown_uid() {
+    let t = two_books().await;
+    let add = |uid: &str| json!({"op": 10062, "uid": uid, "action": 0, "mail_info": {"mail": "x@evil.com"}});
+
+    let msg = t
+        .assert_foreign_is_unknown(add(&t.a_contact.uid), add(UNKNOWN_UID))
+        .await;
+
+    assert_eq!(msg, "contact not found");
+}
+
+#[tokio::test]
+async fn deleting_a_mail_of_another_accounts_contact_answers_like_an_unknown_uid() {
+    let t = two_books().await;
+    let mid = t.a_contact.mid.clone();
+    let del = |uid: &str| json!({"op": 10062, "uid": uid, "action": 1, "mail_info": {"mid": mid}});
+
+    let msg = t
+        .assert_foreign_is_unknown(del(&t.a_contact.uid), del(UNKNOWN_UID))
+        .await;
+    let via_own = |m: &str| json!({"op": 10062, "uid": t.b_contact.uid, "action": 1, "mail_info": {"mid": m}});
+    let own_msg = t
+        .assert_foreign_is_unknown(via_own(&t.a_contact.mid), via_own(UNKNOWN_UID))
+        .await;
+
+    assert_eq!(msg, "contact not found");
+    assert_eq!(own_msg, "mail not found");
+}
+
+#[tokio::test]
+async fn deleting_another_accounts_contact_answers_like_an_unknown_uid() {
+    let t = two_books().await;
+    let del = |uid: &str| json!({"op": 1007, "users": [{"uid": uid}]});
+
+    let msg = t
+        .assert_foreign_is_unknown(del(&t.a_contact.uid), del(UNKNOWN_UID))
+        .await;
+
+    assert_eq!(msg, "contact not found");
+    assert_eq!(t.app.contact_count(A), 1);
+}
+
+#[tokio::test]
+async fn getting_another_accounts_contact_answers_like_an_unknown_uid() {
+    let t = two_books().await;
+    let get = |uid: &str| json!({"op": 1010, "users": [{"uid": uid}]});
+
+    let msg = t
+        .assert_foreign_is_unknown(get(&t.a_contact.uid), get(UNKNOWN_UID))
+        .await;
+
+    assert_eq!(msg, "contact not found");
+}
+
+#[tokio::test]
+async fn listing_with_another_accounts_rid_answers_like_an_unknown_rid() {
+    let t = two_books().await;
+    let list = |rid: &str| json!({"op": 1009, "rid": rid});
+
+    let msg = t
+        .assert_foreign_is_unknown(list(&t.a_rid), list(UNKNOWN_UID))
+        .await;
+
+    assert_eq!(msg, "token does not belong to this account");
+}
+
+#[tokio::test]
+async fn adding_with_another_accounts_rid_answers_like_an_unknown_rid_and_writes_nothing() {
+    let t = two_books().await;
+    let add = |rid: &str| json!({"op": 1005, "rid": rid, "users": [{"name": "planted"}]});
+
+    let msg = t
+        .assert_foreign_is_unknown(add(&t.a_rid), add(UNKNOWN_UID))
+        .await;
+
+    assert_eq!(msg, "token does not belong to this account");
+    assert_eq!(t.app.contact_count(A), 1);
+    assert_eq!(t.app.contact_count(B), 1);
+}
+
+#[tokio::test]
+async fn searching_never_finds_another_accounts_contacts() {
+    let t = two_books().await;
+
+    let v = t
+        .app
+        .post_auth(json!({"op": 1008, "q": "friend"}), &t.b_token)
+        .await
+        .ok_json();
+
+    let got: Vec<&str> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, [t.b_contact.uid.as_str()]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+// ---------------------------------------------------------------------------------------------
+
+/// An app with a known JWT secret, one account, and its rid and real token.
+async fn with_secret() -> (TestApp, String, String) {
+    let app = spawn_app_with(|c| Config {
+        jwt_secret: Some(SECRET.into()),
+        ..c
+    })
+    .await;
+    let (rid, token) = app.account(A).await;
+    (app, rid, token)
+}
+
+fn claims(uid: &str) -> Value {
+    let now = now_secs();
+    json!({"iat": now, "uid": uid, "exp": now + 3600})
+}
+
+/// Sends 1009 with `token`; asserts an HTTP 200 failure and returns its msg.
+async fn refused(app: &TestApp, token: &str) -> String {
+    app.post_auth(json!({"op": 1009}), token).await.failure(200)
+}
+
+#[tokio::test]
+async fn the_configured_secret_signs_the_tokens_we_issue() {
+    let (app, rid, token) = with_secret().await;
+
+    let ours = jsonwebtoken::decode::<Value>(
+        &token,
+        &jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()),
+        &jsonwebtoken::Validation::new(Algorithm::HS256),
+    )
+    .expect("an HS256 token signed with the configured secret");
+
+    assert_eq!(ours.header.alg, Algorithm::HS256);
+    assert_eq!(ours.claims["uid"], rid.as_str());
+    assert_eq!(app.list(&token).await["rid"], rid.as_str());
+}
+
+#[tokio::test]
+async fn an_alg_none_token_is_refused() {
+    let (app, rid, _) = with_secret().await;
+    let unsigned = format!(
+        "{}.{}.",
+        b64url(br#"{"alg":"none","typ":"JWT"}"#),
+        b64url(claims(&rid).to_string().as_bytes())
+    );
+
+    let msg = refused(&app, &unsigned).await;
+
+    assert!(msg.contains("token"), "{msg}");
+}
+
+#[tokio::test]
+async fn an_hs512_token_signed_with_the_right_secret_is_refused() {
+    let (app, rid, _) = with_secret().await;
+    let hs512 = sign(Algorithm::HS512, SECRET.as_bytes(), &claims(&rid));
+
+    let msg = refused(&app, &hs512).await;
+
+    assert!(msg.contains("HS256"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_token_signed_with_a_wrong_key_is_refused() {
+    let (app, rid, _) = with_secret().await;
+    let wrong = sign(Algorithm::HS256, b"not the secret", &claims(&rid));
+    // The original deployment's literal key, too.
+    let original = sign(Algorithm::HS256, b"secret", &claims(&rid));
+
+    let msg = refused(&app, &wrong).await;
+    let msg_original = refused(&app, &original).await;
+
+    assert!(msg.contains("signature"), "{msg}");
+    assert!(msg_original.contains("signature"), "{msg_original}");
+}
+
+#[tokio::test]
+async fn a_token_with_a_tampered_payload_is_refused() {
+    let (app, _, token) = with_secret().await;
+    let (_, b_token) = app.account(B).await;
+    let b_rid = jwt_claims(&b_token)["uid"].as_str().unwrap().to_string();
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64url(claims(&b_rid).to_string().as_bytes()),
+        parts[2]
+    );
+
+    let msg = refused(&app, &forged).await;
+
+    assert!(msg.contains("signature"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_token_without_exp_is_refused() {
+    let (app, rid, _) = with_secret().await;
+    let forever = sign(
+        Algorithm::HS256,
+        SECRET.as_bytes(),
+        &json!({"iat": now_secs(), "uid": rid}),
+    );
+
+    let msg = refused(&app, &forever).await;
+
+    assert!(msg.contains("token"), "{msg}");
+}
+
+#[tokio::test]
+async fn an_expired_token_answers_signature_has_expired() {
+    // A correctly signed token that expired a minute ago …
+    let (app, rid, _) = with_secret().await;
+    let then = now_secs() - 3600;
+    let expired = sign(
+        Algorithm::HS256,
+        SECRET.as_bytes(),
+        &json!({"iat": then, "uid": rid, "exp": then + 3540}),
+    );
+
+    let resp = app.post_auth(json!({"op": 1009}), &expired).await;
+
+    assert_eq!(resp.status, 200);
+    assert_eq!(
+        resp.json(),
+        json!({"ret": -1, "msg": "Signature has expired"})
+    );
+}
+
+#[tokio::test]
+async fn a_token_we_issued_answers_signature_has_expired_once_its_lifetime_is_over() {
+    // … and one this server issued with a lifetime that is already over.
+    let app = spawn_app_with(|c| Config {
+        jwt_lifetime_secs: 0,
+        ..c
+    })
+    .await;
+    let (_, token) = app.account(A).await;
+
+    let resp = app.post_auth(json!({"op": 1009}), &token).await;
+
+    assert_eq!(resp.status, 200);
+    assert_eq!(
+        resp.json(),
+        json!({"ret": -1, "msg": "Signature has expired"})
+    );
+}
+
+#[tokio::test]
+async fn a_rid_other_than_the_tokens_uid_is_refused_for_every_op_that_carries_one() {
+    let (app, _, token) = with_secret().await;
+    let (b_rid, _) = app.account(B).await;
+
+    for body in [
+        json!({"op": 1009, "rid": b_rid}),
+        json!({"op": 1005, "rid": b_rid, "users": [{"name": "x"}]}),
+        json!({"op": 1008, "rid": b_rid, "q": "x"}),
+        json!({"op": 1009, "rid": "not-a-uuid"}),
+    ] {
+        let msg = app.post_auth(body.clone(), &token).await.failure(200);
+        assert_eq!(msg, "token does not belong to this account", "{body}");
+    }
+    assert_eq!(app.contact_count(A), 0);
+    assert_eq!(app.contact_count(B), 0);
+}
+
+#[tokio::test]
+async fn the_tokens_own_rid_in_upper_case_is_accepted() {
+    let (app, rid, token) = with_secret().await;
+
+    let v = app
+        .post_auth(json!({"op": 1009, "rid": rid.to_uppercase()}), &token)
+        .await
+        .ok_json();
+
+    assert_eq!(v["rid"], rid.as_str());
+}
+
+#[tokio::test]
+async fn a_correctly_signed_token_for_an_unknown_account_is_refused() {
+    let (app, _, _) = with_secret().await;
+    let nobody = sign(Algorithm::HS256, SECRET.as_bytes(), &claims(UNKNOWN_UID));
+
+    let msg = refused(&app, &nobody).await;
+
+    assert!(msg.contains("token"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_correctly_signed_token_that_was_never_issued_is_refused() {
+    // Signed with the right key for a real account, but not one we handed out.
+    let (app, rid, _) = with_secret().await;
+    let minted = sign(
+        Algorithm::HS256,
+        SECRET.as_bytes(),
+        &json!({"iat": now_secs() - 7, "uid": rid, "exp": now_secs() + 100}),
+    );
+
+    let msg = refused(&app, &minted).await;
+
+    assert!(msg.contains("token"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_token_of_a_deleted_account_is_refused() {
+    let (app, _, token) = with_secret().await;
+    app.list(&token).await;
+    app.store()
+        .write(|tx| Ok(tx.execute("DELETE FROM accounts WHERE phone = ?1", [A])?))
+        .unwrap();
+
+    let msg = refused(&app, &token).await;
+
+    assert!(msg.contains("token"), "{msg}");
+}
+
+#[tokio::test]
+async fn passwords_are_stored_as_argon2id_phc_strings_never_in_clear() {
+    let app = spawn_app().await;
+    app.register(A).await;
+    app.register(B).await;
+
+    let hashes: Vec<String> = app
+        .store()
+        .read(|c| {
+            let mut st = c.prepare("SELECT password_hash FROM accounts ORDER BY pk")?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .unwrap();
+
+    assert_eq!(hashes.len(), 2);
+    for h in &hashes {
+        assert!(h.starts_with("$argon2id$v=19$"), "{h}");
+        assert_eq!(
+            h.split('$').count(),
+            6,
+            "a PHC string with salt and hash: {h}"
+        );
+        assert!(!h.contains(PASSWORD), "{h}");
+    }
+    assert_ne!(hashes[0], hashes[1], "same password, different salts");
+    let clear = app.query_i64(
+        "SELECT COUNT(*) FROM accounts WHERE instr(password_hash, ?1) > 0
+            OR instr(COALESCE(email,''), ?1) > 0 OR instr(COALESCE(name,''), ?1) > 0",
+        &[&PASSWORD],
+    );
+    assert_eq!(clear, 0);
+}
+
+#[tokio::test]
+async fn tokens_are_stored_only_as_digests() {
+    let app = spawn_app().await;
+    let (_, token) = app.account(A).await;
+
+    let in_clear = app.query_i64(
+        "SELECT COUNT(*) FROM tokens WHERE CAST(token_hash AS TEXT) = ?1",
+        &[&token],
+    );
+    let rows = app.query_i64(
+        "SELECT COUNT(*) FROM tokens WHERE length(token_hash) = 32",
+        &[],
+    );
+
+    assert_eq!(in_clear, 0);
+    assert_eq!(rows, 1);
+}
+
+#[tokio::test]
+async fn the_jwt_secret_is_kept_in_the_settings_table_and_survives_a_restart() {
+    // Arrange: a server that generated its own secret, and a token it issued
+    let app = spawn_app().await;
+    let (rid, token) = app.account(A).await;
+    let secret = |store: &switchboard::store::Store| {
+        store
+            .read(|c| switchboard::store::settings::get(c, "jwt_secret"))
+            .unwrap()
+            .expect("a jwt_secret row")
+    };
+    let before = secret(app.store());
+    assert!(
+        before.len() >= 32,
+        "a generated secret of at least 256 bits"
+    );
+    jsonwebtoken::decode::<Value>(
+        &token,
+        &jsonwebtoken::DecodingKey::from_secret(&before),
+        &jsonwebtoken::Validation::new(Algorithm::HS256),
+    )
+    .expect("the stored secret signs the tokens");
+
+    // Act: restart on the same database
+    let (dir, db) = app.stop().await;
+    let app = spawn_app_in(dir, Config::for_tests(db)).await;
+
+    // Assert
+    assert_eq!(secret(app.store()), before, "the same secret after restart");
+    assert_eq!(app.list(&token).await["rid"], rid.as_str());
+}

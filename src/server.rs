@@ -15,7 +15,7 @@ use crate::handlers;
 use crate::registry::{Dialect, RestMatch};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -201,7 +201,7 @@ async fn execute(app: &Arc<App>, step: Step) -> Reply {
     };
     let name = request.command.name();
     let ctx = app.ctx.clone();
-    let job = tokio::task::spawn_blocking(move || handlers::execute(&ctx, request));
+    let job = tokio::task::spawn_blocking(move || handlers::execute(&ctx, *request));
     let result = match job.await {
         Ok(r) => r,
         Err(join) => Err(Error::Store(StoreError::Other(format!(
@@ -214,11 +214,13 @@ async fn execute(app: &Arc<App>, step: Step) -> Reply {
     encoder(result)
 }
 
-/// Reads the body within the size limit and the request timeout.
+/// Reads the body within the size limit and the request timeout. An oversized body is
+/// answered 413 at once, and what the client still sends is read and thrown away in the
+/// background (a lingering close) so that it sees the 413 instead of a broken pipe.
 async fn read_body(
     app: &Arc<App>,
     parts: &http::request::Parts,
-    body: Incoming,
+    mut body: Incoming,
 ) -> Result<Bytes, Error> {
     let limit = app.ctx.config.body_limit;
     let declared = parts
@@ -227,15 +229,50 @@ async fn read_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
+        tokio::spawn(drain(body));
         return Err(Error::TooLarge);
     }
     let timeout = Duration::from_millis(app.ctx.config.request_timeout_ms);
-    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+    let read = async {
+        let mut buf = bytes::BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| format!("the body could not be read ({e})"))?;
+            if let Ok(data) = frame.into_data() {
+                if buf.len() + data.len() > limit {
+                    return Ok(None);
+                }
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok::<_, String>(Some(buf.freeze()))
+    };
+    match tokio::time::timeout(timeout, read).await {
         Err(_) => Err(Error::BadFrame("the body did not arrive in time".into())),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(Error::TooLarge),
-        Ok(Err(e)) => Err(Error::BadFrame(format!("the body could not be read ({e})"))),
+        Ok(Ok(Some(bytes))) => Ok(bytes),
+        Ok(Ok(None)) => {
+            tokio::spawn(drain(body));
+            Err(Error::TooLarge)
+        }
+        Ok(Err(why)) => Err(Error::BadFrame(why)),
     }
+}
+
+/// Most bytes and time spent discarding an oversized body before closing the connection.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+
+/// Reads and discards the rest of a refused body, within bounds.
+async fn drain(mut body: Incoming) {
+    let discard = async {
+        let mut seen = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, Bytes::len);
+            if seen > DRAIN_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
 }
 
 /// A server running in this process on a random local port (tests, in-process replay).

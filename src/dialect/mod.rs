@@ -56,8 +56,8 @@ pub enum Step {
     Reply(Reply),
     /// Execute `request` off the async threads, then encode.
     Execute {
-        /// The decoded request.
-        request: Request,
+        /// The decoded request (boxed: it is much larger than a reply).
+        request: Box<Request>,
         /// The dialect's encoder, holding what it must echo.
         encoder: Encoder,
     },

@@ -25,7 +25,7 @@ pub fn handle(registry: &Registry, wire: &Wire<'_>, body: &Value) -> Step {
     let kind = route.command;
     match decode(route, wire, body) {
         Ok(request) => Step::Execute {
-            request,
+            request: Box::new(request),
             encoder: Box::new(move |r| encode(Some(kind), r)),
         },
         Err(e) => Step::Reply(encode(Some(kind), Err(e))),
@@ -448,7 +448,7 @@ mod tests {
 
     fn command(s: Step) -> Request {
         match s {
-            Step::Execute { request, .. } => request,
+            Step::Execute { request, .. } => *request,
             Step::Reply(r) => panic!("expected a command, got {:?}", r.body),
         }
     }

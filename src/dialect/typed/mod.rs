@@ -118,7 +118,7 @@ pub fn reject(e: Error, opts: Options) -> Reply {
 
 fn execute(request: Request, echo: Echo) -> Step {
     Step::Execute {
-        request,
+        request: Box::new(request),
         encoder: Box::new(move |r| encode(echo, r)),
     }
 }

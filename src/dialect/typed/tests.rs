@@ -30,7 +30,7 @@ fn reply(s: Step) -> (u16, Value) {
 
 fn command(s: Step) -> Request {
     match s {
-        Step::Execute { request, .. } => request,
+        Step::Execute { request, .. } => *request,
         Step::Reply(r) => panic!("expected a command, got {:?}", r.body),
     }
 }

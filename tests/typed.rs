@@ -1,0 +1,1388 @@
+//! HelpAged (the `typed` dialect): the holes of the original server that CONTRACT.md and
+//! ORIGINALS.md close, each proved over a real in-process server (or, where time must pass,
+//! over the typed decoder/handlers/encoder with a manual clock), plus a bad-input table.
+
+mod typed_support;
+
+use serde_json::{json, Value};
+use switchboard::media::{ban_portrait, default_portrait, error_portrait};
+use typed_support::*;
+
+const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==";
+
+fn png_bytes() -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(PNG_1X1)
+        .expect("valid base64")
+}
+
+// ---------------------------------------------------------------------------------------------
+// SMS and image-captcha hashes: single use, expiring, bound to their kind, purpose and phone
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_sms_hash_registers_once_and_is_spent_afterwards() {
+    let s = Server::start().await;
+    let hash = s.sms_hash("13750687010", 1).await;
+    let data = json!({"phone": "13750687010", "hash": hash, "pass": PASS});
+    let register = body("register", "phone", data);
+    ok(s.post("/api/user/register", &register).await);
+
+    // The same hash again: the spent hash is refused before the duplicate phone is noticed.
+    let again = s.post("/api/user/register", &register).await;
+    assert_status(&again, -4);
+    assert_eq!(again["message"], "Error hash");
+
+    // An administrator deletes the account; the spent hash still cannot recreate it.
+    let admin = s.account("13750687011").await;
+    s.set_level("13750687011", 9);
+    let del = body("user", "delete", json!({"phone": "13750687010"}));
+    ok(s.post(&format!("/api/admin/user?token={admin}"), &del)
+        .await);
+    assert!(s.account_row("13750687010").is_none());
+    let after_delete = s.post("/api/user/register", &register).await;
+    assert_status(&after_delete, -4);
+    assert!(s.account_row("13750687010").is_none());
+
+    // Nor does it validate any more.
+    let v = s
+        .post(
+            "/api/captcha",
+            &body("sms", "validate", json!({"hash": hash})),
+        )
+        .await;
+    assert_status(&v, 100);
+}
+
+#[tokio::test]
+async fn a_used_reset_hash_cannot_reset_a_second_time() {
+    let s = Server::start().await;
+    s.register_phonebooks("13750687012", "first-password").await;
+    let hash = s.sms_hash("13750687012", 2).await;
+    let forget = |pass: &str| {
+        body(
+            "password",
+            "forget",
+            json!({"phone": "13750687012", "hash": hash, "pass": pass}),
+        )
+    };
+    ok(s.post("/api/user/password", &forget("second-password"))
+        .await);
+    let again = s
+        .post("/api/user/password", &forget("third-password"))
+        .await;
+    assert_status(&again, 400);
+    assert_eq!(again["message"], "Error hash");
+    s.login("13750687012", "second-password").await;
+    assert_status(
+        &s.login_raw("13750687012", "third-password", json!(0)).await,
+        101,
+    );
+}
+
+#[test]
+fn sms_hashes_expire_after_three_minutes() {
+    let d = Direct::new();
+    let early = d.sms_hash("13750687013", 1);
+    let late = d.sms_hash("13750687014", 1);
+    d.advance(179);
+    ok(d.validate("sms", &early));
+    ok(d.register_with("13750687013", &early));
+    d.advance(1);
+    let v = d.validate("sms", &late);
+    assert_status(&v, 100);
+    let v = d.register_with("13750687014", &late);
+    assert_status(&v, -4);
+    assert_eq!(v["message"], "Error hash");
+
+    // A reset code expires the same way.
+    d.advance(60);
+    let reset = d.sms_hash("13750687013", 2);
+    d.advance(180);
+    assert_status(&d.forget_with("13750687013", &reset, "new-password"), 400);
+}
+
+#[test]
+fn five_wrong_hashes_kill_an_sms_code() {
+    let d = Direct::new();
+    let good = d.sms_hash("13750687019", 1);
+    for _ in 0..5 {
+        let wrong = md5_hex("not the code");
+        assert_status(&d.register_with("13750687019", &wrong), -4);
+    }
+    assert_status(&d.register_with("13750687019", &good), -4);
+    assert_status(&d.validate("sms", &good), 100);
+}
+
+#[test]
+fn an_image_captcha_hash_validates_once_and_cannot_register_an_account() {
+    let d = Direct::new();
+    let captcha = || {
+        let v = ok(d.post("/api/captcha", None, &body("img", "generate", json!({}))));
+        let rand = v["data"]["rand"].as_str().expect("rand").to_string();
+        assert_eq!(rand.chars().count(), 5, "rand is 5 characters: {v}");
+        md5_hex(&format!("{}{rand}", CAPTCHA_CODE.to_lowercase()))
+    };
+    let first = captcha();
+    ok(d.validate("img", &first));
+    assert_status(&d.validate("img", &first), 100);
+
+    // An image hash is neither an SMS hash nor a registration proof, even while a
+    // registration code for the phone is live.
+    let img = captcha();
+    assert_status(&d.validate("sms", &img), 100);
+    let v = d.register_with("13750687015", &img);
+    assert_status(&v, -4);
+    let sms = d.sms_hash("13750687015", 1);
+    assert_status(&d.register_with("13750687015", &img), -4);
+    assert_status(&d.validate("img", &sms), 100);
+    ok(d.register_with("13750687015", &sms));
+    // The image hash was not used up by those refusals; it is still good for its own use.
+    ok(d.validate("img", &img));
+}
+
+#[test]
+fn an_image_captcha_expires_after_five_minutes() {
+    let d = Direct::new();
+    let v = ok(d.post("/api/captcha", None, &body("img", "generate", json!({}))));
+    let rand = v["data"]["rand"].as_str().expect("rand").to_string();
+    let hash = md5_hex(&format!("{}{rand}", CAPTCHA_CODE.to_lowercase()));
+    d.advance(300);
+    assert_status(&d.validate("img", &hash), 100);
+}
+
+#[test]
+fn a_reset_hash_cannot_register_and_a_register_hash_cannot_reset() {
+    let d = Direct::new();
+    // command_type 2 for a phone without an account, then an attempt to register with it.
+    let reset = d.sms_hash("13750687016", 2);
+    assert_status(&d.register_with("13750687016", &reset), -4);
+    assert!(d
+        .ctx
+        .store
+        .read(|c| switchboard::store::accounts::by_phone(c, "13750687016"))
+        .unwrap()
+        .is_none());
+
+    // A registered account asks a command_type 1 code and tries to reset with it.
+    d.advance(61);
+    d.register("13750687017");
+    d.advance(61);
+    let register = d.sms_hash("13750687017", 1);
+    let v = d.forget_with("13750687017", &register, "new-password");
+    assert_status(&v, 400);
+    let login = json!({"phone": "13750687017", "pass": "new-password"});
+    assert_status(
+        &d.post("/api/user/login", None, &body("login", "pass", login)),
+        101,
+    );
+
+    // A hash of another phone's code does not serve either.
+    d.advance(61);
+    let other = d.sms_hash("13750687018", 1);
+    assert_status(&d.register_with("13750687019", &other), -4);
+    ok(d.register_with("13750687018", &other));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profile: only one's own row; level only by an administrator; values bound, null clears
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn info_update_of_another_phone_is_refused_and_changes_nothing() {
+    let s = Server::start().await;
+    let me = s.account("13750687020").await;
+    let other = s.account("13750687021").await;
+    let data = json!({"phone": "13750687021", "name": "hijacked", "nickname": "x", "email": "x@x"});
+    let v = s
+        .post(
+            &format!("/api/user/info?token={me}"),
+            &body("info", "update", data),
+        )
+        .await;
+    assert_status(&v, -103);
+    assert_eq!(v["message"], "No permission to operate");
+    assert_eq!(v["id"], 1, "info update echoes the id: {v}");
+    let theirs = ok(s.info(&other).await);
+    assert_eq!(
+        theirs["data"],
+        json!({"phone": "13750687021", "name": null, "nickname": null, "email": null, "level": 1})
+    );
+    let mine = ok(s.info(&me).await);
+    assert_eq!(mine["data"]["name"], Value::Null);
+}
+
+#[tokio::test]
+async fn raising_ones_own_level_is_refused_and_the_level_stays() {
+    let s = Server::start().await;
+    let me = s.account("13750687022").await;
+    let path = format!("/api/user/info?token={me}");
+    for level in [9, 2, 100] {
+        let data = json!({"phone": "13750687022", "level": level, "name": "sneaky"});
+        let v = s.post(&path, &body("info", "update", data)).await;
+        assert_status(&v, -103);
+    }
+    let v = ok(s.info(&me).await);
+    assert_eq!(v["data"]["level"], 1);
+    assert_eq!(
+        v["data"]["name"],
+        Value::Null,
+        "a refused update writes nothing"
+    );
+    // Sending one's current level unchanged is not a raise.
+    let data = json!({"phone": "13750687022", "level": 1, "name": "fine"});
+    ok(s.post(&path, &body("info", "update", data)).await);
+    assert_eq!(ok(s.info(&me).await)["data"]["name"], "fine");
+}
+
+#[tokio::test]
+async fn an_administrator_can_set_levels() {
+    let s = Server::start().await;
+    let admin = s.account("13750687023").await;
+    let user = s.account("13750687024").await;
+    s.set_level("13750687023", 9);
+    let own = json!({"phone": "13750687023", "level": 10});
+    ok(s.post(
+        &format!("/api/user/info?token={admin}"),
+        &body("info", "update", own),
+    )
+    .await);
+    assert_eq!(ok(s.info(&admin).await)["data"]["level"], 10);
+
+    let other = json!({"phone": "13750687024", "level": 5});
+    let v = ok(s
+        .post(
+            &format!("/api/admin/user?token={admin}"),
+            &body("user", "update", other),
+        )
+        .await);
+    assert_eq!(v["message"], "Successful");
+    assert_eq!(ok(s.info(&user).await)["data"]["level"], 5);
+    // Level 5 is still below the admin level: the user cannot go further by itself.
+    let raise = json!({"phone": "13750687024", "level": 9});
+    let v = s
+        .post(
+            &format!("/api/user/info?token={user}"),
+            &body("info", "update", raise),
+        )
+        .await;
+    assert_status(&v, -103);
+}
+
+#[tokio::test]
+async fn null_clears_a_profile_field_and_an_absent_one_stays() {
+    let s = Server::start().await;
+    let me = s.account("13750687025").await;
+    let path = format!("/api/user/info?token={me}");
+    let all = json!({"phone": "13750687025", "name": "王凌超", "nickname": "FatBallFish",
+                     "email": "893721708@qq.com"});
+    ok(s.post(&path, &body("info", "update", all)).await);
+    let clear = json!({"phone": "13750687025", "nickname": null});
+    ok(s.post(&path, &body("info", "update", clear)).await);
+    let v = ok(s.info(&me).await);
+    assert_eq!(
+        v["data"],
+        json!({"phone": "13750687025", "name": "王凌超", "nickname": null,
+               "email": "893721708@qq.com", "level": 1})
+    );
+    // `null` is really NULL, not the text "None" as the original stored.
+    let row = s.account_row("13750687025").unwrap();
+    assert_eq!(row.nickname, None);
+    // A null level is not "clear the level".
+    let null_level = json!({"phone": "13750687025", "level": null});
+    assert_status(
+        &s.post(&path, &body("info", "update", null_level)).await,
+        -203,
+    );
+    assert_eq!(ok(s.info(&me).await)["data"]["level"], 1);
+}
+
+#[tokio::test]
+async fn a_value_with_a_quote_is_stored_verbatim() {
+    let s = Server::start().await;
+    let me = s.account("13750687026").await;
+    let name = "O'Brien";
+    let nickname = "'; DROP TABLE x;--";
+    let email = "o'brien@example.com";
+    let data = json!({"phone": "13750687026", "name": name, "nickname": nickname, "email": email});
+    ok(s.post(
+        &format!("/api/user/info?token={me}"),
+        &body("info", "update", data),
+    )
+    .await);
+    let v = ok(s.info(&me).await);
+    assert_eq!(v["data"]["name"], name);
+    assert_eq!(v["data"]["nickname"], nickname);
+    assert_eq!(v["data"]["email"], email);
+    // The table is still there and the nickname is readable by others.
+    let other = s.account("13750687027").await;
+    let v = ok(s
+        .post(
+            &format!("/api/user/nickname?token={other}"),
+            &body("info", "nickname", json!({"user_id": "13750687026"})),
+        )
+        .await);
+    assert_eq!(v["data"]["nickname"], nickname);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens: idle expiry, doki, enduring, the ten-token cap
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_typed_token_expires_after_ten_idle_minutes() {
+    let d = Direct::new();
+    d.register("13750687030");
+    let used = d.login("13750687030", json!(0));
+    let idle = d.login("13750687030", json!(false));
+    d.advance(599);
+    ok(d.doki(&used));
+    d.advance(2); // 601 s since `idle` was last used
+    let v = d.get("/api/user/info", Some(&idle));
+    assert_status(&v, 1);
+    assert_eq!(v["message"], "Error Token");
+    assert_eq!(v["id"], -1);
+    // Expired means gone: it stays refused on every route.
+    assert_status(&d.doki(&idle), 1);
+    let nick = body("info", "nickname", json!({"user_id": "13750687030"}));
+    assert_status(&d.post("/api/user/nickname", Some(&idle), &nick), -101);
+    // The other token was used 2 s ago.
+    ok(d.get("/api/user/info", Some(&used)));
+    d.advance(601);
+    let v = d.doki(&used);
+    assert_status(&v, 1);
+    assert_eq!(v["message"], "Token not existed");
+}
+
+#[test]
+fn doki_keeps_a_token_alive_past_ten_minutes() {
+    let d = Direct::new();
+    d.register("13750687031");
+    let token = d.login("13750687031", json!(0));
+    for _ in 0..5 {
+        d.advance(9 * 60);
+        ok(d.doki(&token));
+    }
+    // 45 minutes after login, 9 after the last doki.
+    d.advance(9 * 60);
+    ok(d.get("/api/user/info", Some(&token)));
+}
+
+#[test]
+fn an_enduring_token_does_not_expire() {
+    let d = Direct::new();
+    d.register("13750687032");
+    let one = d.login("13750687032", json!(1));
+    let yes = d.login("13750687032", json!(true));
+    let plain = d.login("13750687032", json!(0));
+    d.advance(30 * 24 * 3600);
+    ok(d.doki(&one));
+    ok(d.get("/api/user/info", Some(&yes)));
+    assert_status(&d.doki(&plain), 1);
+}
+
+#[tokio::test]
+async fn the_eleventh_login_drops_the_oldest_token() {
+    let s = Server::start().await;
+    s.register("13750687033").await;
+    let mut tokens = Vec::new();
+    for _ in 0..11 {
+        tokens.push(s.login("13750687033", PASS).await);
+    }
+    let v = s.doki(&tokens[0]).await;
+    assert_status(&v, 1);
+    assert_eq!(v["message"], "Token not existed");
+    for t in &tokens[1..] {
+        ok(s.doki(t).await);
+    }
+    let pk = s.account_row("13750687033").unwrap().pk;
+    assert_eq!(s.token_count(pk), 10);
+}
+
+#[tokio::test]
+async fn an_enduring_token_is_not_counted_against_the_ten_token_cap() {
+    let s = Server::start().await;
+    s.register_phonebooks("13750687034", PASS).await;
+    let enduring = token_of(&ok(s.login_raw("13750687034", PASS, json!(1)).await));
+    for _ in 0..12 {
+        s.login("13750687034", PASS).await;
+    }
+    ok(s.doki(&enduring).await);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One account table: password changes revoke every dialect's tokens; logins cross dialects
+// ---------------------------------------------------------------------------------------------
+
+/// Asserts that a PhoneBooks JWT is refused as revoked.
+async fn assert_jwt_revoked(s: &Server, jwt: &str) {
+    let v = s.phonebooks_auth(json!({"op": 1009}), Some(jwt)).await;
+    assert_eq!(v["ret"], -1, "{v}");
+    assert_eq!(v["msg"], "invalid token: token has been revoked");
+}
+
+/// Logs in through PhoneBooks (op 1003); returns the JWT.
+async fn phonebooks_login(s: &Server, phone: &str, password: &str) -> String {
+    let v = s
+        .phonebooks(json!({"op": 1003, "phone": phone, "password": password}))
+        .await;
+    assert_eq!(v["ret"], 0, "op 1003: {v}");
+    v["token"]["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_password_change_revokes_the_tokens_of_both_dialects() {
+    let s = Server::start().await;
+    s.register("13750687040").await;
+    let jwt = phonebooks_login(&s, "13750687040", PASS).await;
+    let typed = s.login("13750687040", PASS).await;
+    let enduring = token_of(&ok(s.login_raw("13750687040", PASS, json!(1)).await));
+    assert_eq!(
+        s.phonebooks_auth(json!({"op": 1009}), Some(&jwt)).await["ret"],
+        0
+    );
+
+    let change = json!({"phone": "13750687040", "old": PASS, "new": "abc123"});
+    let v = ok(s
+        .post("/api/user/password", &body("password", "change", change))
+        .await);
+    assert_eq!(v["message"], "successful");
+    assert_eq!(v["data"], json!({}), "no token is handed out by a change");
+
+    assert_jwt_revoked(&s, &jwt).await;
+    assert_status(&s.doki(&typed).await, 1);
+    assert_status(&s.doki(&enduring).await, 1);
+    let pk = s.account_row("13750687040").unwrap().pk;
+    assert_eq!(s.token_count(pk), 0);
+    // The new password works in both dialects, the old one in neither.
+    s.login("13750687040", "abc123").await;
+    phonebooks_login(&s, "13750687040", "abc123").await;
+    assert_status(&s.login_raw("13750687040", PASS, json!(0)).await, 101);
+}
+
+#[tokio::test]
+async fn a_password_reset_revokes_the_tokens_of_both_dialects() {
+    let s = Server::start().await;
+    s.register_phonebooks("13750687041", "123456").await;
+    let jwt = phonebooks_login(&s, "13750687041", "123456").await;
+    let typed = s.login("13750687041", "123456").await;
+    let hash = s.sms_hash("13750687041", 2).await;
+    let forget = json!({"phone": "13750687041", "hash": hash, "pass": "abc123"});
+    ok(s.post("/", &body("password", "forget", forget)).await);
+    assert_jwt_revoked(&s, &jwt).await;
+    assert_status(&s.doki(&typed).await, 1);
+}
+
+#[tokio::test]
+async fn an_account_of_either_dialect_logs_in_through_the_other() {
+    let s = Server::start().await;
+    // Registered through PhoneBooks, logs in through HelpAged.
+    s.register_phonebooks("13750687042", "123456").await;
+    let token = s.login("13750687042", "123456").await;
+    assert_eq!(
+        ok(s.info(&token).await)["data"]["phone"],
+        "13750687042",
+        "the HelpAged profile is the PhoneBooks account"
+    );
+    // Registered through HelpAged, logs in through PhoneBooks.
+    s.register("13750687043").await;
+    let jwt = phonebooks_login(&s, "13750687043", PASS).await;
+    let v = s.phonebooks_auth(json!({"op": 1009}), Some(&jwt)).await;
+    assert_eq!(v["ret"], 0, "{v}");
+    // And the phone is taken for the other dialect's registration too.
+    let v = s
+        .phonebooks(json!({"op": 1001, "phone": "13750687043", "password": "x"}))
+        .await;
+    assert_eq!(v["msg"], "user had registed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Devices and fall notices
+// ---------------------------------------------------------------------------------------------
+
+/// Adds a device as `token`'s account; returns its device_id.
+async fn add_device(s: &Server, token: &str, name: &str) -> String {
+    let v = ok(s
+        .post(
+            &format!("/api/device?token={token}"),
+            &body("device", "add", json!({"device": name})),
+        )
+        .await);
+    let id = v["data"]["device_id"]
+        .as_str()
+        .expect("device_id")
+        .to_string();
+    assert!(
+        id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id}"
+    );
+    id
+}
+
+async fn bind(s: &Server, token: &str, device_id: &str) {
+    ok(s.post(
+        &format!("/api/device?token={token}"),
+        &body("device", "bind", json!({"device_id": device_id})),
+    )
+    .await);
+}
+
+async fn upload(s: &Server, device_token: &str) -> Value {
+    s.post(
+        &format!("/api/notice?token={device_token}"),
+        &body(
+            "notice",
+            "upload",
+            json!({"base64": PNG_1X1, "content": "fell in the kitchen"}),
+        ),
+    )
+    .await
+}
+
+async fn notices(s: &Server, token: &str, mode: i64) -> Value {
+    ok(s.post(
+        &format!("/api/get/notice?token={token}"),
+        &body("notice", "get", json!({"mode": mode})),
+    )
+    .await)
+}
+
+#[tokio::test]
+async fn a_notice_upload_with_a_user_token_is_refused_with_minus_104() {
+    let s = Server::start().await;
+    let token = s.account("13750687050").await;
+    let device = add_device(&s, &token, "camera1").await;
+    bind(&s, &token, &device).await;
+    let v = upload(&s, &token).await;
+    assert_status(&v, -104);
+    assert_eq!(v["message"], "Error device_id token");
+    assert_eq!(v["id"], -1);
+    assert_eq!(notices(&s, &token, 2).await["data"]["num"], 0);
+    assert!(s.outbox("13750687050").is_empty());
+    // Nor is a device token a user token.
+    assert_status(&s.info(&device).await, 1);
+    let v = s
+        .post(
+            &format!("/api/get/notice?token={device}"),
+            &body("notice", "get", json!({"mode": 2})),
+        )
+        .await;
+    assert_status(&v, -101);
+}
+
+#[tokio::test]
+async fn a_notice_upload_alerts_every_bound_account_through_the_code_sender() {
+    let s = Server::start().await;
+    let owner = s.account("13750687051").await;
+    let first = s.account("13750687052").await;
+    let second = s.account("13750687053").await;
+    let _bystander = s.account("13750687054").await;
+    let device = add_device(&s, &owner, "camera1").await;
+    bind(&s, &first, &device).await;
+    bind(&s, &second, &device).await;
+
+    let v = ok(upload(&s, &device).await);
+    assert_eq!(v["message"], "Successful");
+    let list = notices(&s, &first, 0).await;
+    assert_eq!(list["data"]["num"], 1, "{list}");
+    let event_id = list["data"]["list"][0]["event_id"].as_str().unwrap();
+    assert_eq!(list["data"]["list"][0]["pic_name"], v["data"]["pic_name"]);
+    for phone in ["13750687052", "13750687053"] {
+        let out = s.outbox(phone);
+        assert_eq!(out.len(), 1, "{phone}: {out:?}");
+        assert_eq!(out[0].purpose, "fall_alert");
+        assert_eq!(out[0].code, event_id);
+    }
+    // Adding a device does not bind it: its unbound owner and a bystander get nothing.
+    assert!(s.outbox("13750687051").is_empty());
+    assert!(s.outbox("13750687054").is_empty());
+}
+
+#[tokio::test]
+async fn notice_info_and_sign_refuse_a_notice_of_a_device_the_caller_has_not_bound() {
+    let s = Server::start().await;
+    let owner = s.account("13750687055").await;
+    let stranger = s.account("13750687056").await;
+    let device = add_device(&s, &owner, "camera1").await;
+    bind(&s, &owner, &device).await;
+    // The stranger has a device of its own, so "not bound" is about this notice only.
+    let own = add_device(&s, &stranger, "camera2").await;
+    bind(&s, &stranger, &own).await;
+    ok(upload(&s, &device).await);
+    let event_id = notices(&s, &owner, 0).await["data"]["list"][0]["event_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/get/notice?token={stranger}");
+
+    let info = body("notice", "info", json!({"event_id": event_id}));
+    let v = s.post(&path, &info).await;
+    assert_status(&v, 200);
+    assert_eq!(v["message"], "GetNotice error");
+    let sign = body("notice", "sign", json!({"event_id": event_id}));
+    let v = s.post(&path, &sign).await;
+    assert_status(&v, 100);
+    assert_eq!(v["message"], "Error event_id");
+    assert_eq!(notices(&s, &stranger, 2).await["data"]["num"], 0);
+    // The owner's notice is untouched by the stranger's attempts.
+    assert_eq!(notices(&s, &owner, 0).await["data"]["num"], 1);
+}
+
+#[tokio::test]
+async fn notice_info_marks_a_notice_read_only_when_it_succeeds() {
+    let s = Server::start().await;
+    let owner = s.account("13750687057").await;
+    let late = s.account("13750687058").await;
+    let device = add_device(&s, &owner, "camera1").await;
+    bind(&s, &owner, &device).await;
+    ok(upload(&s, &device).await);
+    let event_id = notices(&s, &owner, 0).await["data"]["list"][0]["event_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let info = body("notice", "info", json!({"event_id": event_id}));
+    let unknown = body(
+        "notice",
+        "info",
+        json!({"event_id": "00d176d2fb76fbdb6b930ccdc3c46a3a"}),
+    );
+
+    // Failures: an unknown event for the owner, the real event for a non-binder.
+    assert_status(
+        &s.post(&format!("/api/get/notice?token={owner}"), &unknown)
+            .await,
+        200,
+    );
+    assert_status(
+        &s.post(&format!("/api/get/notice?token={late}"), &info)
+            .await,
+        200,
+    );
+    assert_eq!(notices(&s, &owner, 0).await["data"]["num"], 1);
+    // The non-binder binds now: its failed read left nothing marked.
+    bind(&s, &late, &device).await;
+    assert_eq!(notices(&s, &late, 0).await["data"]["num"], 1);
+    assert_eq!(notices(&s, &late, 1).await["data"]["num"], 0);
+
+    // Success marks it read (and carries the picture).
+    let v = ok(s
+        .post(&format!("/api/get/notice?token={late}"), &info)
+        .await);
+    assert_eq!(v["data"]["base64"], PNG_1X1);
+    assert_eq!(notices(&s, &late, 0).await["data"]["num"], 0);
+    assert_eq!(notices(&s, &late, 1).await["data"]["num"], 1);
+    let sign = body("notice", "sign", json!({"event_id": event_id}));
+    let v = s
+        .post(&format!("/api/get/notice?token={late}"), &sign)
+        .await;
+    assert_status(&v, 101);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Portraits
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_portrait_that_is_not_base64_or_not_an_image_is_refused_and_nothing_is_stored() {
+    let s = Server::start().await;
+    let token = s.account("13750687060").await;
+    let path = format!("/api/portrait?token={token}");
+    for bad in [
+        "%%% not base64 %%%",
+        "aGVsbG8=",
+        "data:image/png;base64,aGVsbG8=",
+        "",
+    ] {
+        let v = s
+            .post(&path, &body("portrait", "upload", json!({"base64": bad})))
+            .await;
+        assert_status(&v, -204);
+        assert!(
+            v["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Arg's value error"),
+            "{v}"
+        );
+    }
+    let stored: i64 = s
+        .store()
+        .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM portraits", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(stored, 0);
+    let r = s.get("/api/get/portrait/13750687060", &[]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    assert_eq!(r.body, default_portrait());
+}
+
+#[tokio::test]
+async fn a_portrait_fetch_answers_the_stored_default_error_or_ban_image() {
+    let s = Server::start().await;
+    let token = s.account("13750687061").await;
+    let v = ok(s
+        .post(
+            &format!("/api/portrait?token={token}"),
+            &body("portrait", "upload", json!({"base64": PNG_1X1})),
+        )
+        .await);
+    assert_eq!(v["data"]["url"], "./api/get/portrait/13750687061");
+
+    let cases: [(&str, Option<&str>, Vec<u8>); 7] = [
+        ("/api/get/portrait/13750687061", None, png_bytes()),
+        (
+            "/api/get/portrait/13750687061",
+            Some("http://www.helpaged.cn/x"),
+            png_bytes(),
+        ),
+        (
+            "/api/get/portrait/13750687061",
+            Some("http://localhost:3000/page"),
+            png_bytes(),
+        ),
+        (
+            "/api/get/portrait/13750687061",
+            Some("http://evil.example.com/helpaged.cn"),
+            ban_portrait().to_vec(),
+        ),
+        (
+            "/api/get/portrait/13750687061",
+            Some("http://helpaged.cn.evil.com/"),
+            ban_portrait().to_vec(),
+        ),
+        (
+            "/api/get/portrait/13750687069",
+            None,
+            default_portrait().to_vec(),
+        ),
+        (
+            "/api/get/portrait/1375068706x",
+            None,
+            error_portrait().to_vec(),
+        ),
+    ];
+    for (path, referer, want) in cases {
+        let headers: Vec<(&str, &str)> = referer.iter().map(|r| ("Referer", *r)).collect();
+        let r = s.get(path, &headers).await;
+        assert_eq!(r.status, 200, "{path} {referer:?}");
+        assert_eq!(
+            r.header("content-type"),
+            Some("image/png"),
+            "{path} {referer:?}"
+        );
+        assert!(
+            r.body == want,
+            "{path} with Referer {referer:?}: wrong image"
+        );
+    }
+    // The three placeholders are three different pictures.
+    assert_ne!(default_portrait(), error_portrait());
+    assert_ne!(default_portrait(), ban_portrait());
+    assert_ne!(error_portrait(), ban_portrait());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Administration
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn admin_operations_refuse_a_non_administrator_with_id_minus_one() {
+    let s = Server::start().await;
+    let user = s.account("13750687070").await;
+    s.account("13750687071").await;
+    s.set_level("13750687070", 8); // one below the default admin level
+    let path = format!("/api/admin/user?token={user}");
+    for (subtype, data) in [
+        ("list", json!({})),
+        ("info", json!({"phone": "13750687071"})),
+        ("update", json!({"phone": "13750687071", "level": 9})),
+        ("delete", json!({"phone": "13750687071"})),
+    ] {
+        let mut req = body("user", subtype, data);
+        req["id"] = json!(1234);
+        let v = s.post(&path, &req).await;
+        assert_eq!(
+            v,
+            json!({"id": -1, "status": -103, "message": "No permission to operate", "data": {}}),
+            "{subtype}"
+        );
+    }
+    assert_eq!(s.account_row("13750687071").unwrap().level, 1);
+}
+
+#[tokio::test]
+async fn an_administrator_lists_every_account_as_an_array() {
+    let s = Server::start().await;
+    let admin = s.account("13750687072").await;
+    s.account("13750687073").await;
+    s.register("13750687074").await;
+    s.set_level("13750687072", 9);
+    let mut req = body("user", "list", json!({}));
+    req["id"] = json!(1234);
+    let v = ok(s
+        .post(&format!("/api/admin/user?token={admin}"), &req)
+        .await);
+    assert_eq!(keys(&v), ["id", "status", "message", "data"]);
+    assert_eq!(v["id"], 1234);
+    assert_eq!(v["message"], "successful");
+    let list = v["data"].as_array().expect("data is an array");
+    let phones: Vec<&str> = list.iter().map(|a| a["phone"].as_str().unwrap()).collect();
+    assert_eq!(phones, ["13750687072", "13750687073", "13750687074"]);
+    assert_eq!(
+        list[1],
+        json!({"phone": "13750687073", "name": null, "nickname": null, "email": null, "level": 1})
+    );
+    assert_eq!(list[0]["level"], 9);
+}
+
+#[tokio::test]
+async fn admin_info_answers_an_account_and_status_1_for_an_unknown_phone() {
+    let s = Server::start().await;
+    let admin = s.account("13750687075").await;
+    s.set_level("13750687075", 9);
+    let path = format!("/api/admin/user?token={admin}");
+    let v = ok(s
+        .post(
+            &path,
+            &body("user", "info", json!({"phone": "13750687075"})),
+        )
+        .await);
+    assert_eq!(v["message"], "Successful");
+    assert_eq!(
+        v["data"],
+        json!({"phone": "13750687075", "name": null, "nickname": null, "email": null, "level": 9})
+    );
+    let v = s
+        .post(
+            &path,
+            &body("user", "info", json!({"phone": "13750687079"})),
+        )
+        .await;
+    assert_eq!(
+        v,
+        json!({"id": 1, "status": 1, "message": "user not existed", "data": {}})
+    );
+}
+
+#[tokio::test]
+async fn admin_update_accepts_only_name_nickname_email_and_level() {
+    let s = Server::start().await;
+    let admin = s.account("13750687076").await;
+    let user = s.account("13750687077").await;
+    s.set_level("13750687076", 9);
+    let path = format!("/api/admin/user?token={admin}");
+    let data = json!({"phone": "13750687077", "name": "王凌超", "nickname": "FatBallFish",
+                      "email": "893721708@qq.com", "level": 2});
+    let v = ok(s.post(&path, &body("user", "update", data)).await);
+    assert_eq!(v["message"], "Successful");
+    assert_eq!(
+        ok(s.info(&user).await)["data"],
+        json!({"phone": "13750687077", "name": "王凌超", "nickname": "FatBallFish",
+               "email": "893721708@qq.com", "level": 2})
+    );
+    for key in ["pass", "password", "username", "new_phone"] {
+        let mut data = json!({"phone": "13750687077", "name": "changed"});
+        data[key] = json!("x");
+        let v = s.post(&path, &body("user", "update", data)).await;
+        assert_status(&v, -3);
+    }
+    assert_eq!(ok(s.info(&user).await)["data"]["name"], "王凌超");
+    s.login("13750687077", PASS).await;
+    let v = s
+        .post(
+            &path,
+            &body(
+                "user",
+                "update",
+                json!({"phone": "13750687078", "name": "x"}),
+            ),
+        )
+        .await;
+    assert_status(&v, 1);
+}
+
+#[tokio::test]
+async fn admin_delete_removes_the_account_and_its_tokens() {
+    let s = Server::start().await;
+    let admin = s.account("13750687080").await;
+    s.set_level("13750687080", 9);
+    s.register("13750687081").await;
+    let typed = s.login("13750687081", PASS).await;
+    let jwt = phonebooks_login(&s, "13750687081", PASS).await;
+    let pk = s.account_row("13750687081").unwrap().pk;
+    assert_eq!(s.token_count(pk), 2);
+
+    let path = format!("/api/admin/user?token={admin}");
+    let v = ok(s
+        .post(
+            &path,
+            &body("user", "delete", json!({"phone": "13750687081"})),
+        )
+        .await);
+    assert_eq!(
+        v,
+        json!({"id": 1, "status": 0, "message": "successful", "data": {}})
+    );
+    assert!(s.account_row("13750687081").is_none());
+    assert_eq!(s.token_count(pk), 0);
+    assert_status(&s.info(&typed).await, 1);
+    let v = s.phonebooks_auth(json!({"op": 1009}), Some(&jwt)).await;
+    assert_eq!(v["ret"], -1, "{v}");
+    assert_status(&s.login_raw("13750687081", PASS, json!(0)).await, 100);
+    let v = s
+        .post(
+            &path,
+            &body("user", "info", json!({"phone": "13750687081"})),
+        )
+        .await;
+    assert_status(&v, 1);
+    // Deleting it again: unknown.
+    let v = s
+        .post(
+            &path,
+            &body("user", "delete", json!({"phone": "13750687081"})),
+        )
+        .await;
+    assert_status(&v, 1);
+    // The administrator is unaffected.
+    ok(s.doki(&admin).await);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input
+// ---------------------------------------------------------------------------------------------
+
+/// One malformed request and the answer it must get.
+struct Bad {
+    what: &'static str,
+    method: &'static str,
+    path: String,
+    content_type: Option<&'static str>,
+    body: Vec<u8>,
+    http: u16,
+    status: i64,
+    id: i64,
+}
+
+fn bad(what: &'static str, path: &str, body: impl Into<Vec<u8>>, status: i64, id: i64) -> Bad {
+    Bad {
+        what,
+        method: "POST",
+        path: path.to_string(),
+        content_type: Some("application/json"),
+        body: body.into(),
+        http: 200,
+        status,
+        id,
+    }
+}
+
+#[tokio::test]
+async fn malformed_typed_requests_get_their_documented_status_and_the_server_stays_up() {
+    let s = Server::start().await;
+    let token = s.account("13750687090").await;
+    let auth = |p: &str| format!("{p}?token={token}");
+    let j = |v: Value| v.to_string().into_bytes();
+    let cases = vec![
+        bad("not JSON", "/api/captcha", "{\"id\":1,", -1, -1),
+        bad(
+            "invalid UTF-8",
+            "/api/captcha",
+            vec![0xff, 0xfe, b'{'],
+            -1,
+            -1,
+        ),
+        bad("an empty body", "/api/captcha", "", -1, -1),
+        bad("a JSON array", "/api/captcha", "[1,2,3]", -1, -1),
+        bad("a JSON string", "/api/user/login", "\"login\"", -1, -1),
+        bad(
+            "missing type",
+            "/api/captcha",
+            j(json!({"id": 3, "subtype": "generate", "data": {}})),
+            -1,
+            3,
+        ),
+        bad(
+            "missing subtype",
+            "/api/captcha",
+            j(json!({"id": 3, "type": "img", "data": {}})),
+            -1,
+            3,
+        ),
+        bad(
+            "missing data",
+            "/api/captcha",
+            j(json!({"id": 3, "type": "img", "subtype": "generate"})),
+            -1,
+            3,
+        ),
+        bad(
+            "a numeric type",
+            "/api/captcha",
+            j(json!({"id": "4", "type": 1, "subtype": "generate", "data": {}})),
+            -1,
+            4,
+        ),
+        bad(
+            "an unknown type/subtype",
+            "/api/captcha",
+            j(json!({"id": 5, "type": "img", "subtype": "nothing", "data": {}})),
+            -2,
+            5,
+        ),
+        bad(
+            "a type/subtype of another path",
+            "/api/user/login",
+            j(body("img", "generate", json!({}))),
+            -2,
+            1,
+        ),
+        bad(
+            "an unknown type at POST /",
+            "/",
+            j(json!({"id": 6, "type": "x", "subtype": "y", "data": {}})),
+            -2,
+            6,
+        ),
+        bad(
+            "data is an array",
+            "/api/captcha",
+            j(body("img", "generate", json!([]))),
+            -3,
+            1,
+        ),
+        bad(
+            "data is a string",
+            "/api/user/login",
+            j(body("login", "pass", json!("13750687090"))),
+            -3,
+            1,
+        ),
+        bad(
+            "data is null",
+            "/api/user/login",
+            j(body("login", "pass", Value::Null)),
+            -3,
+            1,
+        ),
+        bad(
+            "an unknown data key (captcha validate)",
+            "/api/captcha",
+            j(body("img", "validate", json!({"hash": "a", "code": "b"}))),
+            -3,
+            1,
+        ),
+        bad(
+            "an unknown data key (register)",
+            "/api/user/register",
+            j(body(
+                "register",
+                "phone",
+                json!({"phone": "13750687091", "hash": "a", "pass": "b", "name": "c"}),
+            )),
+            -3,
+            1,
+        ),
+        bad(
+            "an unknown data key (admin update)",
+            &auth("/api/admin/user"),
+            j(body(
+                "user",
+                "update",
+                json!({"phone": "13750687090", "x": 1}),
+            )),
+            -3,
+            1,
+        ),
+        bad(
+            "a missing data key",
+            "/api/user/password",
+            j(body(
+                "password",
+                "change",
+                json!({"phone": "13750687090", "old": "x"}),
+            )),
+            -3,
+            1,
+        ),
+        bad(
+            "a null required key",
+            "/api/user/login",
+            j(body("login", "pass", json!({"phone": null, "pass": "x"}))),
+            -3,
+            1,
+        ),
+        bad(
+            "a numeric phone",
+            "/api/captcha",
+            j(body("sms", "generate", json!({"phone": 13750687091_i64}))),
+            -203,
+            1,
+        ),
+        bad(
+            "a numeric password",
+            "/api/user/login",
+            j(body(
+                "login",
+                "pass",
+                json!({"phone": "13750687090", "pass": 123456}),
+            )),
+            -203,
+            1,
+        ),
+        bad(
+            "an object hash",
+            "/api/user/register",
+            j(body(
+                "register",
+                "phone",
+                json!({"phone": "13750687091", "hash": {}, "pass": "x"}),
+            )),
+            -203,
+            1,
+        ),
+        bad(
+            "a numeric event_id",
+            &auth("/api/get/notice"),
+            j(body("notice", "sign", json!({"event_id": 5}))),
+            -203,
+            1,
+        ),
+        bad(
+            "a string level",
+            &auth("/api/user/info"),
+            j(body(
+                "info",
+                "update",
+                json!({"phone": "13750687090", "level": "9"}),
+            )),
+            -203,
+            1,
+        ),
+        bad(
+            "a command_type other than 1 or 2",
+            "/api/captcha",
+            j(body(
+                "sms",
+                "generate",
+                json!({"phone": "13750687091", "command_type": "1"}),
+            )),
+            -204,
+            1,
+        ),
+        bad(
+            "a bad base64 portrait",
+            &auth("/api/portrait"),
+            j(body("portrait", "upload", json!({"base64": "***"}))),
+            -204,
+            1,
+        ),
+        bad(
+            "a notice mode out of range",
+            &auth("/api/get/notice"),
+            j(body("notice", "get", json!({"mode": 7}))),
+            102,
+            1,
+        ),
+        bad(
+            "a bad phone",
+            "/api/captcha",
+            j(body("sms", "generate", json!({"phone": "+8613750687091"}))),
+            1016,
+            1,
+        ),
+        bad(
+            "an id that is not a number",
+            "/api/captcha",
+            j(json!({"id": [1], "type": "img", "subtype": "nothing", "data": {}})),
+            -2,
+            -1,
+        ),
+        Bad {
+            content_type: None,
+            ..bad(
+                "no Content-Type",
+                "/api/captcha",
+                j(body("img", "generate", json!({}))),
+                -1,
+                1,
+            )
+        },
+        Bad {
+            content_type: Some("text/plain"),
+            ..bad(
+                "Content-Type text/plain",
+                "/api/user/login",
+                j(body(
+                    "login",
+                    "pass",
+                    json!({"phone": "13750687090", "pass": PASS}),
+                )),
+                -1,
+                1,
+            )
+        },
+        Bad {
+            content_type: Some("application/x-www-form-urlencoded"),
+            ..bad(
+                "a form body",
+                "/api/user/login",
+                "phone=13750687090&pass=wlc570Q0",
+                -1,
+                -1,
+            )
+        },
+        Bad {
+            http: 413,
+            ..bad(
+                "a 9 MiB body",
+                "/api/captcha",
+                vec![b' '; 9 * 1024 * 1024],
+                -204,
+                -1,
+            )
+        },
+        Bad {
+            method: "GET",
+            http: 405,
+            ..bad("GET on a POST-only path", "/api/captcha", "", -1, -1)
+        },
+        Bad {
+            method: "GET",
+            http: 405,
+            ..bad("GET on /api/user/login", "/api/user/login", "", -1, -1)
+        },
+        Bad {
+            http: 405,
+            ..bad(
+                "POST on /api/user/doki",
+                &auth("/api/user/doki"),
+                j(body("img", "generate", json!({}))),
+                -1,
+                -1,
+            )
+        },
+        Bad {
+            method: "PUT",
+            http: 405,
+            ..bad(
+                "PUT on /api/user/info",
+                &auth("/api/user/info"),
+                j(body("info", "update", json!({"phone": "13750687090"}))),
+                -1,
+                -1,
+            )
+        },
+    ];
+    let mut failures = Vec::new();
+    for case in &cases {
+        let headers: Vec<(&str, &str)> = case
+            .content_type
+            .iter()
+            .map(|ct| ("Content-Type", *ct))
+            .collect();
+        let r = s
+            .send(case.method, &case.path, &headers, case.body.clone())
+            .await;
+        let got = serde_json::from_slice::<Value>(&r.body).ok();
+        let shape_ok = got.as_ref().is_some_and(|v| {
+            keys(v) == ["id", "status", "message", "data"]
+                && v["status"] == case.status
+                && v["id"] == case.id
+                && v["data"] == json!({})
+                && v["message"].as_str().is_some_and(|m| !m.is_empty())
+        });
+        if r.status != case.http || r.header("content-type") != Some(HTML) || !shape_ok {
+            failures.push(format!(
+                "{}: expected HTTP {} status {} id {}, got HTTP {} {:?} {}",
+                case.what,
+                case.http,
+                case.status,
+                case.id,
+                r.status,
+                r.header("content-type"),
+                String::from_utf8_lossy(&r.body[..r.body.len().min(300)])
+            ));
+        }
+        s.assert_healthy().await;
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    // Nothing was half-done by any of them.
+    assert!(s.outbox("13750687091").is_empty());
+    assert!(s.account_row("13750687091").is_none());
+    ok(s.doki(&token).await);
+}
+
+#[tokio::test]
+async fn the_document_messages_of_the_global_statuses_lead_each_failure_message() {
+    let s = Server::start().await;
+    let cases = [
+        (
+            json!({"id": 1, "type": "img", "subtype": "generate"}),
+            -1,
+            "Error JSON key",
+        ),
+        (body("img", "nothing", json!({})), -2, "Error JSON value"),
+        (
+            body("img", "generate", json!({"x": 1})),
+            -3,
+            "Error data key",
+        ),
+        (
+            body("sms", "generate", json!({"phone": 1})),
+            -203,
+            "Arg's value type error",
+        ),
+        (
+            body(
+                "sms",
+                "generate",
+                json!({"phone": "13750687092", "command_type": 9}),
+            ),
+            -204,
+            "Arg's value error",
+        ),
+    ];
+    for (req, status, message) in cases {
+        let v = s.post("/api/captcha", &req).await;
+        assert_status(&v, status);
+        let m = v["message"].as_str().unwrap();
+        assert!(m.starts_with(message), "{status}: {m}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fixture runner (its `filler` body form exists for exactly this exchange)
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixture_with_a_nine_mib_filler_body_replays_its_413() {
+    let s = Server::start().await;
+    let fixture: switchboard::fixtures::Fixture = serde_json::from_value(json!({
+        "name": "9 MiB body",
+        "steps": [{
+            "name": "a 9 MiB body: 413",
+            "request": {"method": "POST", "path": "/api/captcha",
+                        "headers": {"Content-Type": "application/json"},
+                        "filler": {"byte": " ", "count": 9 * 1024 * 1024}},
+            "response": {"status": 413, "body": {"id": -1, "status": -204,
+                         "message": "Arg's value error: request body too large", "data": {}}},
+            "exact": true
+        }]
+    }))
+    .expect("a well-formed fixture");
+    let target = switchboard::fixtures::Target {
+        base_url: s.running.base_url.clone(),
+        outbox: None,
+    };
+    // The failure is a race (the server's close against the client's write): try often.
+    for _ in 0..50 {
+        let report = switchboard::fixtures::run(&fixture, &target).await;
+        assert!(report.passed(), "{report}");
+    }
+    s.assert_healthy().await;
+}

@@ -189,8 +189,8 @@ impl<'a> Fields<'a> {
 
 /// Serialises JSON escaping every non-ASCII character as `\uXXXX`, as Python's `json.dumps`
 /// did for the original servers.
-pub fn to_ascii_json(value: &Value) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128);
+pub fn to_ascii_json<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
     // Serialising a Value into a Vec cannot fail.
     let _ = serde::Serialize::serialize(value, &mut ser);

@@ -14,6 +14,7 @@ use crate::domain::{CodePurpose, Contact, Password, Phone, TokenIssue};
 use crate::error::{Error, Result};
 use crate::handlers::{accounts, codes, contacts, sessions};
 use crate::registry::{Registry, Route};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// Decodes a PhoneBooks request, or answers it at once when it cannot be run.
@@ -276,7 +277,12 @@ fn uids(f: &Fields<'_>) -> Result<Vec<String>> {
 /// Encodes an outcome or failure as the PhoneBooks envelope.
 pub fn encode(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
     match result {
-        Ok(outcome) => reply(200, &success(kind, outcome)),
+        Ok(Outcome::Contacts { owner, contacts }) => Reply {
+            status: 200,
+            content_type: Some("application/json"),
+            body: book(kind, &owner.to_string(), &contacts).into(),
+        },
+        Ok(outcome) => reply(200, &success(outcome)),
         Err(e) => {
             let (status, msg) = failure(kind, &e);
             if let Error::Store(inner) = &e {
@@ -316,7 +322,7 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
     (200, msg)
 }
 
-fn success(kind: Option<CommandKind>, outcome: Outcome) -> Value {
+fn success(outcome: Outcome) -> Value {
     match outcome {
         Outcome::Registered { account_uid } => {
             json!({"msg": "success", "rid": account_uid.to_string(), "ret": 0})
@@ -332,25 +338,6 @@ fn success(kind: Option<CommandKind>, outcome: Outcome) -> Value {
             "token": {"access_token": token, "type": "JWT"},
             "ret": 0
         }),
-        Outcome::Contacts { owner, contacts } => match kind {
-            Some(CommandKind::AddContacts) => json!({
-                "msg": "success",
-                "rid": owner.to_string(),
-                "users": contacts.iter().map(added_contact).collect::<Vec<_>>(),
-                "ret": 0
-            }),
-            Some(CommandKind::GetContacts) => json!({
-                "msg": "success",
-                "users": contacts.iter().map(listed_contact).collect::<Vec<_>>(),
-                "ret": 0
-            }),
-            _ => json!({
-                "msg": "success",
-                "rid": owner.to_string(),
-                "users": contacts.iter().map(listed_contact).collect::<Vec<_>>(),
-                "ret": 0
-            }),
-        },
         Outcome::ContactUpdated(c) => json!({
             "msg": "success",
             "uid": c.uid,
@@ -386,34 +373,117 @@ fn success(kind: Option<CommandKind>, outcome: Outcome) -> Value {
     }
 }
 
+/// A phone book answer (1005, 1008, 1009, 1010) serialised straight from borrowed structs in
+/// the document's key order — no intermediate JSON tree (this is the hot path).
+fn book(kind: Option<CommandKind>, owner: &str, contacts: &[Contact]) -> Vec<u8> {
+    let rid = (kind != Some(CommandKind::GetContacts)).then_some(owner);
+    if kind == Some(CommandKind::AddContacts) {
+        let users = contacts.iter().map(AddedContact::from).collect();
+        to_ascii_json(&Book { msg: "success", rid, users, ret: 0 })
+    } else {
+        let users = contacts.iter().map(ListedContact::from).collect();
+        to_ascii_json(&Book { msg: "success", rid, users, ret: 0 })
+    }
+}
+
+/// `{"msg","rid"?,"users","ret"}`.
+#[derive(Serialize)]
+struct Book<'a, C> {
+    msg: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rid: Option<&'a str>,
+    users: Vec<C>,
+    ret: i32,
+}
+
 /// A contact as 1005 answers it: items carry their contact's `uid`.
-fn added_contact(c: &Contact) -> Value {
-    json!({
-        "phones": c.phones.iter()
-            .map(|p| json!({"phone": p.phone, "pid": p.pid, "intime": p.intime, "uid": c.uid}))
-            .collect::<Vec<_>>(),
-        "mails": c.mails.iter()
-            .map(|m| json!({"mail": m.mail, "intime": m.intime, "uid": c.uid, "mid": m.mid}))
-            .collect::<Vec<_>>(),
-        "intime": c.intime,
-        "uid": c.uid,
-        "name": c.name
-    })
+#[derive(Serialize)]
+struct AddedContact<'a> {
+    phones: Vec<AddedPhone<'a>>,
+    mails: Vec<AddedMail<'a>>,
+    intime: &'a str,
+    uid: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct AddedPhone<'a> {
+    phone: &'a str,
+    pid: &'a str,
+    intime: &'a str,
+    uid: &'a str,
+}
+
+#[derive(Serialize)]
+struct AddedMail<'a> {
+    mail: &'a str,
+    intime: &'a str,
+    uid: &'a str,
+    mid: &'a str,
+}
+
+impl<'a> From<&'a Contact> for AddedContact<'a> {
+    fn from(c: &'a Contact) -> Self {
+        AddedContact {
+            phones: c
+                .phones
+                .iter()
+                .map(|p| AddedPhone { phone: &p.phone, pid: &p.pid, intime: &p.intime, uid: &c.uid })
+                .collect(),
+            mails: c
+                .mails
+                .iter()
+                .map(|m| AddedMail { mail: &m.mail, intime: &m.intime, uid: &c.uid, mid: &m.mid })
+                .collect(),
+            intime: &c.intime,
+            uid: &c.uid,
+            name: &c.name,
+        }
+    }
 }
 
 /// A contact as 1008, 1009 and 1010 answer it.
-fn listed_contact(c: &Contact) -> Value {
-    json!({
-        "phones": c.phones.iter()
-            .map(|p| json!({"intime": p.intime, "pid": p.pid, "phone": p.phone}))
-            .collect::<Vec<_>>(),
-        "mails": c.mails.iter()
-            .map(|m| json!({"mail": m.mail, "intime": m.intime, "mid": m.mid}))
-            .collect::<Vec<_>>(),
-        "intime": c.intime,
-        "uid": c.uid,
-        "name": c.name
-    })
+#[derive(Serialize)]
+struct ListedContact<'a> {
+    phones: Vec<ListedPhone<'a>>,
+    mails: Vec<ListedMail<'a>>,
+    intime: &'a str,
+    uid: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct ListedPhone<'a> {
+    intime: &'a str,
+    pid: &'a str,
+    phone: &'a str,
+}
+
+#[derive(Serialize)]
+struct ListedMail<'a> {
+    mail: &'a str,
+    intime: &'a str,
+    mid: &'a str,
+}
+
+impl<'a> From<&'a Contact> for ListedContact<'a> {
+    fn from(c: &'a Contact) -> Self {
+        ListedContact {
+            phones: c
+                .phones
+                .iter()
+                .map(|p| ListedPhone { intime: &p.intime, pid: &p.pid, phone: &p.phone })
+                .collect(),
+            mails: c
+                .mails
+                .iter()
+                .map(|m| ListedMail { mail: &m.mail, intime: &m.intime, mid: &m.mid })
+                .collect(),
+            intime: &c.intime,
+            uid: &c.uid,
+            name: &c.name,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -379,10 +379,20 @@ fn book(kind: Option<CommandKind>, owner: &str, contacts: &[Contact]) -> Vec<u8>
     let rid = (kind != Some(CommandKind::GetContacts)).then_some(owner);
     if kind == Some(CommandKind::AddContacts) {
         let users = contacts.iter().map(AddedContact::from).collect();
-        to_ascii_json(&Book { msg: "success", rid, users, ret: 0 })
+        to_ascii_json(&Book {
+            msg: "success",
+            rid,
+            users,
+            ret: 0,
+        })
     } else {
         let users = contacts.iter().map(ListedContact::from).collect();
-        to_ascii_json(&Book { msg: "success", rid, users, ret: 0 })
+        to_ascii_json(&Book {
+            msg: "success",
+            rid,
+            users,
+            ret: 0,
+        })
     }
 }
 
@@ -428,12 +438,22 @@ impl<'a> From<&'a Contact> for AddedContact<'a> {
             phones: c
                 .phones
                 .iter()
-                .map(|p| AddedPhone { phone: &p.phone, pid: &p.pid, intime: &p.intime, uid: &c.uid })
+                .map(|p| AddedPhone {
+                    phone: &p.phone,
+                    pid: &p.pid,
+                    intime: &p.intime,
+                    uid: &c.uid,
+                })
                 .collect(),
             mails: c
                 .mails
                 .iter()
-                .map(|m| AddedMail { mail: &m.mail, intime: &m.intime, uid: &c.uid, mid: &m.mid })
+                .map(|m| AddedMail {
+                    mail: &m.mail,
+                    intime: &m.intime,
+                    uid: &c.uid,
+                    mid: &m.mid,
+                })
                 .collect(),
             intime: &c.intime,
             uid: &c.uid,
@@ -472,12 +492,20 @@ impl<'a> From<&'a Contact> for ListedContact<'a> {
             phones: c
                 .phones
                 .iter()
-                .map(|p| ListedPhone { intime: &p.intime, pid: &p.pid, phone: &p.phone })
+                .map(|p| ListedPhone {
+                    intime: &p.intime,
+                    pid: &p.pid,
+                    phone: &p.phone,
+                })
                 .collect(),
             mails: c
                 .mails
                 .iter()
-                .map(|m| ListedMail { mail: &m.mail, intime: &m.intime, mid: &m.mid })
+                .map(|m| ListedMail {
+                    mail: &m.mail,
+                    intime: &m.intime,
+                    mid: &m.mid,
+                })
                 .collect(),
             intime: &c.intime,
             uid: &c.uid,

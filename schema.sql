@@ -47,7 +47,7 @@ CREATE INDEX IF NOT EXISTS contact_mails_contact ON contact_mails(contact_uid, m
 CREATE TABLE IF NOT EXISTS tokens (
     id           INTEGER PRIMARY KEY,
     account_pk   INTEGER NOT NULL REFERENCES accounts(pk) ON DELETE CASCADE,
-    kind         TEXT    NOT NULL,          -- 'jwt', later 'typed', 'ineww_access', ...
+    kind         TEXT    NOT NULL,          -- 'jwt', 'typed', 'ineww_access', 'ineww_refresh', ...
     token_hash   BLOB    NOT NULL UNIQUE,
     created_at   INTEGER NOT NULL,          -- unix seconds
     expires_at   INTEGER,                   -- unix seconds; NULL = no absolute expiry
@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS tokens (
     enduring     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tokens_account ON tokens(account_pk, kind);
+-- An INEWW pair is two rows written back to back by one transaction: the 'ineww_access' row,
+-- and its 'ineww_refresh' row at the next id. The access row's id names the pair.
 
 -- Verification codes: only the SHA-256 of the code is kept.
 CREATE TABLE IF NOT EXISTS codes (
@@ -137,4 +139,20 @@ CREATE TABLE IF NOT EXISTS notice_reads (
     account_pk INTEGER NOT NULL REFERENCES accounts(pk) ON DELETE CASCADE,
     read_at    INTEGER NOT NULL,
     PRIMARY KEY (notice_pk, account_pk)
+);
+
+-- INEWW profile fields of an account, written on its first INEWW profile update. An account
+-- without a row (registered through any dialect) shows the defaults: gender 2, empty strings,
+-- balance 0. `username` is accounts.name and `uid` accounts.uid, shared with every dialect.
+CREATE TABLE IF NOT EXISTS ineww_profiles (
+    account_pk    INTEGER PRIMARY KEY REFERENCES accounts(pk) ON DELETE CASCADE,
+    gender        INTEGER NOT NULL DEFAULT 2,   -- 0 male, 1 female, 2 unknown
+    signature     TEXT    NOT NULL DEFAULT '',
+    avatar        TEXT    NOT NULL DEFAULT '',
+    tags          TEXT    NOT NULL DEFAULT '',  -- comma-separated, as sent
+    address       TEXT    NOT NULL DEFAULT '',
+    company       TEXT    NOT NULL DEFAULT '',
+    birthday      TEXT,                         -- YYYY-MM-DD
+    balance_cents INTEGER NOT NULL DEFAULT 0,   -- no endpoint changes it
+    updated_at    INTEGER NOT NULL              -- unix seconds
 );

@@ -6,8 +6,8 @@
 //! A new command adds a [`CommandKind`] (named in `opcodes.toml`), a variant here, a struct
 //! and handler in its domain module under `handlers/`, and an arm in each decoder that maps to it.
 
-use crate::domain::{Account, Auth, Contact, ContactMail, ContactPhone};
-use crate::handlers::{accounts, admin, codes, contacts, devices, media, sessions};
+use crate::domain::{Account, Auth, Contact, ContactMail, ContactPhone, Member, TokenPair};
+use crate::handlers::{accounts, admin, codes, contacts, devices, media, profiles, sessions};
 use crate::{ctx::Ctx, error::Result};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -44,7 +44,7 @@ pub enum CommandKind {
     ImageCaptcha,
     /// Check an image-captcha hash.
     CheckImageCaptcha,
-    /// Send an SMS code (HelpAged hash flavour).
+    /// Send an SMS verification code.
     SmsCode,
     /// Check an SMS-code hash.
     CheckSmsCode,
@@ -84,6 +84,14 @@ pub enum CommandKind {
     AdminUpdateUser,
     /// Admin: delete an account.
     AdminDeleteUser,
+    /// Move the caller's account to a new phone with a code.
+    ChangePhone,
+    /// Whether a phone has an account.
+    PhoneExists,
+    /// A user's public page.
+    UserIndex,
+    /// A user's detail (self or administrator).
+    UserDetail,
 }
 
 impl CommandKind {
@@ -124,6 +132,10 @@ impl CommandKind {
             CommandKind::AdminUserInfo => "admin_user_info",
             CommandKind::AdminUpdateUser => "admin_update_user",
             CommandKind::AdminDeleteUser => "admin_delete_user",
+            CommandKind::ChangePhone => "change_phone",
+            CommandKind::PhoneExists => "phone_exists",
+            CommandKind::UserIndex => "user_index",
+            CommandKind::UserDetail => "user_detail",
         }
     }
 }
@@ -189,6 +201,18 @@ pub enum Command {
     SignNotice(devices::SignNotice),
     /// Administer accounts.
     Admin(admin::AdminCommand),
+    /// Create an account and open a session on it.
+    SignUp(accounts::SignUp),
+    /// Change the caller's own password.
+    ChangeOwnPassword(accounts::ChangeOwnPassword),
+    /// Move the caller's account to a new phone.
+    ChangePhone(accounts::ChangePhone),
+    /// Whether a phone has an account.
+    PhoneExists(accounts::PhoneExists),
+    /// Show a member (own detail, public page, detail).
+    ShowMember(profiles::ShowMember),
+    /// Update the caller's member profile.
+    UpdateMember(profiles::UpdateMember),
 }
 
 impl Command {
@@ -227,6 +251,12 @@ impl Command {
             Command::NoticeInfo(_) => "notice_info",
             Command::SignNotice(_) => "sign_notice",
             Command::Admin(c) => c.name(),
+            Command::SignUp(_) => "sign_up",
+            Command::ChangeOwnPassword(_) => "change_own_password",
+            Command::ChangePhone(_) => "change_phone",
+            Command::PhoneExists(_) => "phone_exists",
+            Command::ShowMember(_) => "show_member",
+            Command::UpdateMember(_) => "update_member",
         }
     }
 
@@ -263,6 +293,12 @@ impl Command {
             Command::NoticeInfo(c) => c.apply(ctx, sessions::require(caller)?),
             Command::SignNotice(c) => c.apply(ctx, sessions::require(caller)?),
             Command::Admin(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::SignUp(c) => c.apply(ctx),
+            Command::ChangeOwnPassword(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::ChangePhone(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::PhoneExists(c) => c.apply(ctx),
+            Command::ShowMember(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::UpdateMember(c) => c.apply(ctx, sessions::require(caller)?),
         }
     }
 }
@@ -289,6 +325,13 @@ pub enum Credential {
     Typed(String),
     /// A HelpAged device token (`device_id`).
     Device(String),
+    /// An INEWW access token, with the `USER-ID` header when one was sent.
+    Ineww {
+        /// The account the client says it is (`USER-ID`); must own the token.
+        user_id: Option<String>,
+        /// The access token.
+        token: String,
+    },
 }
 
 /// What a successful command produced, for the dialect's encoder to shape.
@@ -373,4 +416,15 @@ pub enum Outcome {
     Notices(Vec<crate::domain::Notice>),
     /// One notice with its picture as base64.
     Notice(crate::domain::Notice),
+    /// A new INEWW session: its token pair and the member it belongs to.
+    Session {
+        /// The tokens (in clear, once).
+        pair: TokenPair,
+        /// The member.
+        member: Member,
+    },
+    /// One member (public page or detail; the encoder picks the view).
+    Member(Member),
+    /// Whether the thing asked about exists.
+    Exists(bool),
 }

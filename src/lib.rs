@@ -15,9 +15,9 @@
 //! | [`registry`] | `opcodes.toml`: wire key → command, token, required fields |
 //! | [`dialect`] | one decoder/encoder pair per wire protocol ([`dialect::opcode`], …) |
 //! | [`command`] | the one `Command` enum, `Request`, `Outcome` |
-//! | [`handlers`] | plain functions by domain: accounts, admin, sessions, contacts, codes, media, devices |
+//! | [`handlers`] | plain functions by domain: accounts, admin, sessions, contacts, codes, media, devices, profiles |
 //! | [`store`] | SQLite: schema, migrations, one module per table group |
-//! | [`domain`] | validated values (`Phone`, `Password`) and records (`Account`, `Contact`) |
+//! | [`domain`] | validated values (`Phone`, `Password`) and records (`Account`, `Member`, `Contact`) |
 //! | [`error`] | the one domain error enum |
 //! | [`ctx`] | what handlers get: store, clock, ids, JWT keys, hasher, code sender |
 //! | [`auth`] | argon2id passwords, HS256 JWTs, token digests |

@@ -208,25 +208,30 @@ impl Registry {
         }
     }
 
-    /// The REST route for a method and a concrete path.
+    /// The REST route for a method and a concrete path. The path picks its pattern first —
+    /// the matching one with the fewest `<param>` segments (file order breaks ties), so that
+    /// `/ineww/user/phone` is never taken for `/ineww/user/<uid>` — then the method picks
+    /// among that pattern's rows.
     pub fn rest(&self, method: &str, path: &str) -> RestMatch<'_> {
-        let mut other_method = false;
-        for r in &self.routes {
-            let WireKey::Rest(m, pattern) = &r.key else {
-                continue;
-            };
+        let rest_rows = self.routes.iter().filter_map(|r| match &r.key {
+            WireKey::Rest(m, pattern) => Some((r, m, pattern.trim_end_matches('/'))),
+            _ => None,
+        });
+        let mut best: Option<(&str, usize)> = None;
+        for (_, _, pattern) in rest_rows.clone() {
             if let Some(params) = match_path(pattern, path) {
-                if m.eq_ignore_ascii_case(method) {
-                    return RestMatch::Found(r, params);
+                if best.is_none_or(|(_, n)| params.len() < n) {
+                    best = Some((pattern, params.len()));
                 }
-                other_method = true;
             }
         }
-        if other_method {
-            RestMatch::WrongMethod
-        } else {
-            RestMatch::NotFound
-        }
+        let Some((pattern, _)) = best else {
+            return RestMatch::NotFound;
+        };
+        rest_rows
+            .filter(|(_, m, p)| *p == pattern && m.eq_ignore_ascii_case(method))
+            .find_map(|(r, _, p)| match_path(p, path).map(|params| RestMatch::Found(r, params)))
+            .unwrap_or(RestMatch::WrongMethod)
     }
 
     /// Every route in file order.
@@ -427,6 +432,45 @@ mod tests {
         assert!(matches!(
             reg.rest("GET", "/api/nowhere"),
             RestMatch::NotFound
+        ));
+    }
+
+    #[test]
+    fn a_literal_segment_wins_over_a_parameter_whatever_the_file_order() {
+        let text = r#"
+            [[route]]
+            dialect = "ineww"
+            method = "GET"
+            path = "/ineww/user/<uid>"
+            command = "user_detail"
+            summary = "a"
+            [[route]]
+            dialect = "ineww"
+            method = "PUT"
+            path = "/ineww/user/<uid>"
+            command = "update_profile"
+            summary = "b"
+            [[route]]
+            dialect = "ineww"
+            method = "PUT"
+            path = "/ineww/user/pwd"
+            command = "change_password"
+            summary = "c"
+        "#;
+        let reg = Registry::parse(text).unwrap();
+        let RestMatch::Found(r, params) = reg.rest("PUT", "/ineww/user/pwd/") else {
+            panic!("PUT /ineww/user/pwd not found");
+        };
+        assert_eq!(r.command, CommandKind::ChangePassword);
+        assert!(params.is_empty());
+        let RestMatch::Found(r, params) = reg.rest("PUT", "/ineww/user/abc") else {
+            panic!("PUT /ineww/user/abc not found");
+        };
+        assert_eq!(r.command, CommandKind::UpdateProfile);
+        assert_eq!(params, vec![("uid".to_string(), "abc".to_string())]);
+        assert!(matches!(
+            reg.rest("GET", "/ineww/user/pwd"),
+            RestMatch::WrongMethod
         ));
     }
 

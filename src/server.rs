@@ -4,12 +4,13 @@
 //! ```text
 //! POST / | /phonebooks   body {"op":…} → opcode; body {"type","subtype",…} → typed
 //! POST /api/…            the typed dialect's documented paths
-//! GET|… <registry path>  REST rows of opcodes.toml (typed GET routes, later ineww/rooms/v4)
+//! GET|… <registry path>  REST rows of opcodes.toml (typed GET routes, ineww, later rooms/v4)
+//! any  /ineww/…          unknown path → 404 `404000`, other method → 405 `405001` (ineww)
 //! GET  /healthz          → 200 {"status":"ok"}
 //! ```
 
 use crate::app::App;
-use crate::dialect::{opcode, typed, Reply, Step, Wire};
+use crate::dialect::{ineww, opcode, typed, Reply, Step, Wire};
 use crate::error::{Error, StoreError};
 use crate::handlers;
 use crate::registry::{Dialect, RestMatch};
@@ -101,7 +102,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> 
         (&Method::POST, _) if app.registry.is_typed_path(path) => {
             typed_post(&app, &parts, body).await
         }
-        _ => rest(&app, &parts).await,
+        _ => rest(&app, &parts, body).await,
     };
     let mut resp = Response::new(Full::new(reply.body));
     *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
@@ -115,7 +116,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> 
 }
 
 /// A REST row of the registry, a 405 for a known path with another method, or a 404.
-async fn rest(app: &Arc<App>, parts: &http::request::Parts) -> Reply {
+async fn rest(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Reply {
     let path = parts.uri.path();
     let opts = typed_options(app);
     match app.registry.rest(parts.method.as_str(), path) {
@@ -123,10 +124,16 @@ async fn rest(app: &Arc<App>, parts: &http::request::Parts) -> Reply {
             let wire = wire(parts);
             let step = match route.dialect {
                 Dialect::Typed => typed::handle_get(route, &wire, &params, opts),
+                Dialect::Ineww => match read_body(app, parts, body).await {
+                    Ok(bytes) => ineww::handle(route, &wire, &params, &bytes),
+                    Err(e) => return ineww::reject(e),
+                },
                 _ => return Reply::json(404, &serde_json::json!({"error": "not found"})),
             };
             execute(app, step).await
         }
+        RestMatch::WrongMethod if ineww::owns(path) => ineww::reject(Error::MethodNotAllowed),
+        RestMatch::NotFound if ineww::owns(path) => ineww::reject(Error::UnknownCommand),
         RestMatch::WrongMethod => typed::reject(Error::MethodNotAllowed, opts),
         RestMatch::NotFound if app.registry.is_typed_path(path) => {
             typed::reject(Error::MethodNotAllowed, opts)

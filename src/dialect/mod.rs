@@ -2,6 +2,7 @@
 //! (outcome or [`Error`] → its envelope and HTTP status). No dialect opens the store or calls
 //! a handler: it returns a [`Step`], and the server runs the request and calls the encoder.
 
+pub mod ineww;
 pub mod opcode;
 pub mod typed;
 

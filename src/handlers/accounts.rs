@@ -1,11 +1,13 @@
-//! Accounts: registration and password reset.
+//! Accounts: registration, password change and reset, phone change.
 
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Account, Caller, CodePurpose, Password, Patch, Phone};
 use crate::error::{Error, Result};
-use crate::handlers::codes;
+use crate::handlers::{codes, profiles, sessions};
 use crate::store::{accounts, tokens};
+use rusqlite::Connection;
+use uuid::Uuid;
 
 /// Create an account.
 #[derive(Debug)]
@@ -26,20 +28,37 @@ pub struct Register {
 impl Register {
     /// Hashes the password (slow, outside any transaction), then inserts the account.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let (account_uid, ..) = self.create(ctx, CodePurpose::Register, |_, _| Ok(()))?;
+        Ok(Outcome::Registered { account_uid })
+    }
+
+    /// Creates the account — `proof` checked against a code requested for `purpose` before
+    /// the duplicate-phone check, used up only on success — and runs `then` on the new
+    /// account's pk in the same transaction. Answers the account's UUID and pk with what
+    /// `then` made.
+    pub fn create<T>(
+        self,
+        ctx: &Ctx,
+        purpose: CodePurpose,
+        then: impl FnOnce(&Connection, i64) -> Result<T>,
+    ) -> Result<(Uuid, i64, T)> {
         let now = ctx.now_secs();
-        let purpose = CodePurpose::Register.as_str();
-        if self.proof.is_some()
-            && !ctx
-                .store
-                .read(|c| codes::usable_exists(c, now, self.phone.as_str(), purpose))?
-        {
-            return Err(Error::BadCode);
-        }
-        let taken = ctx
-            .store
-            .read(|c| Ok(accounts::by_phone(c, self.phone.as_str())?.is_some()))?;
-        if taken {
-            return Err(Error::PhoneTaken);
+        let purpose = purpose.as_str();
+        // Cheap checks before the slow hash. With a proof, a taken phone is found only after
+        // the code was checked (the insert refuses it and rolls the code's use back).
+        let refused = ctx.store.read(|c| {
+            Ok(match self.proof {
+                Some(_) if !codes::usable_exists(c, now, self.phone.as_str(), purpose)? => {
+                    Some(Error::BadCode)
+                }
+                None if accounts::by_phone(c, self.phone.as_str())?.is_some() => {
+                    Some(Error::PhoneTaken)
+                }
+                _ => None,
+            })
+        })?;
+        if let Some(e) = refused {
+            return Err(e);
         }
         let hash = ctx.passwords.hash(self.password.expose())?;
         let uid = ctx.ids.uuid();
@@ -50,7 +69,7 @@ impl Register {
                     return Ok(Err(e));
                 }
             }
-            accounts::insert(
+            let pk = accounts::insert(
                 tx,
                 &accounts::NewAccount {
                     uid,
@@ -60,10 +79,32 @@ impl Register {
                     password_hash: &hash,
                     created_at,
                 },
-            )
-            .map(Ok)
-        })??;
-        Ok(Outcome::Registered { account_uid: uid })
+            )?;
+            then(tx, pk).map(|made| Ok((uid, pk, made)))
+        })?
+    }
+}
+
+/// Create an account and open an INEWW session on it: answers the token pair and the member.
+#[derive(Debug)]
+pub struct SignUp {
+    /// The account; its `proof` is the code sent to its phone.
+    pub account: Register,
+    /// What that code was requested for.
+    pub purpose: CodePurpose,
+}
+
+impl SignUp {
+    /// Creates the account and its first token pair in one transaction.
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let (_, pk, pair) = self
+            .account
+            .create(ctx, self.purpose, |tx, pk| sessions::open_pair(ctx, tx, pk))?;
+        let member = ctx.store.read(|c| match accounts::by_pk(c, pk)? {
+            Some(account) => profiles::member(c, account),
+            None => Err(Error::NotFound("account")),
+        })?;
+        Ok(Outcome::Session { pair, member })
     }
 }
 
@@ -136,6 +177,77 @@ impl ChangePassword {
             Ok(())
         })?;
         Ok(Outcome::Done)
+    }
+}
+
+/// Change the caller's own password knowing the old one; revokes every token of the account.
+#[derive(Debug)]
+pub struct ChangeOwnPassword {
+    /// The current password.
+    pub old: String,
+    /// The new password.
+    pub new: Password,
+}
+
+impl ChangeOwnPassword {
+    /// [`ChangePassword`] on the caller's phone.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        ChangePassword {
+            phone: own_account(ctx, caller)?.phone,
+            old: self.old,
+            new: self.new,
+        }
+        .apply(ctx)
+    }
+}
+
+/// Move the caller's account to a new login phone, proven by a code sent to that phone. A
+/// phone that has an account is refused before the code is looked at (as INEWW's original).
+#[derive(Debug)]
+pub struct ChangePhone {
+    /// The new phone.
+    pub phone: Phone,
+    /// The code sent to it.
+    pub code: String,
+    /// What that code was requested for.
+    pub purpose: CodePurpose,
+}
+
+impl ChangePhone {
+    /// Checks the phone is free, uses the code up and moves the account, in one transaction.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let phone = self.phone.as_str();
+        if ctx
+            .store
+            .read(|c| Ok(accounts::by_phone(c, phone)?.is_some()))?
+        {
+            return Err(Error::PhoneTaken);
+        }
+        let now = ctx.now_secs();
+        ctx.store.write(|tx| {
+            if let Err(e) = codes::consume(tx, now, phone, self.purpose.as_str(), &self.code)? {
+                return Ok(Err(e));
+            }
+            accounts::set_phone(tx, caller.account_pk, phone).map(Ok)
+        })??;
+        Ok(Outcome::Done)
+    }
+}
+
+/// Whether a phone has an account.
+#[derive(Debug)]
+pub struct PhoneExists {
+    /// The phone.
+    pub phone: Phone,
+}
+
+impl PhoneExists {
+    /// Answers [`Outcome::Exists`].
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let found = ctx
+            .store
+            .read(|c| Ok(accounts::by_phone(c, self.phone.as_str())?.is_some()))?;
+        Ok(Outcome::Exists(found))
     }
 }
 

@@ -7,6 +7,7 @@ pub mod codes;
 pub mod contacts;
 pub mod devices;
 pub mod media;
+pub mod profiles;
 pub mod sessions;
 
 use crate::command::{Outcome, Request};

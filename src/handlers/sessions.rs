@@ -3,9 +3,11 @@
 use crate::auth::token_digest;
 use crate::command::{Credential, Outcome};
 use crate::ctx::Ctx;
-use crate::domain::{Auth, Caller, TokenIssue};
+use crate::domain::{Account, Auth, Caller, TokenIssue, TokenPair};
 use crate::error::{Error, Result};
+use crate::handlers::profiles;
 use crate::store::{accounts, contacts, tokens};
+use rusqlite::Connection;
 use uuid::Uuid;
 
 /// Token kind of opcode-dialect JWTs in the token table.
@@ -16,6 +18,16 @@ pub const TYPED: &str = "typed";
 pub const TYPED_IDLE_SECS: i64 = 600;
 /// Most live non-enduring HelpAged tokens per account; a new login drops the oldest.
 pub const TYPED_CAP: i64 = 10;
+/// Token kind of INEWW access tokens.
+pub const INEWW_ACCESS: &str = "ineww_access";
+/// Token kind of INEWW refresh tokens (never accepted as an access token).
+pub const INEWW_REFRESH: &str = "ineww_refresh";
+/// Lifetime of an INEWW access token, seconds (30 days, as the original).
+pub const INEWW_ACCESS_SECS: i64 = 2_592_000;
+/// Lifetime of an INEWW refresh token, seconds (60 days, as the original).
+pub const INEWW_REFRESH_SECS: i64 = 5_184_000;
+/// Most live INEWW token pairs per account; a new one drops the oldest.
+pub const INEWW_CAP: i64 = 10;
 /// A use refreshes a token's idle clock only when it is at least this stale (seconds), so
 /// that reads do not each cost a write; idle expiry is exact to within this much.
 pub const REFRESH_SECS: i64 = 15;
@@ -51,6 +63,7 @@ impl Login {
                 (ctx.jwt.issue(&uid, now)?, JWT, Some(exp), false)
             }
             TokenIssue::Typed { enduring } => (ctx.ids.hex32(), TYPED, None, enduring),
+            TokenIssue::Ineww => return ineww_session(ctx, account),
         };
         let count = ctx.store.write(|tx| {
             tokens::prune_expired(tx, account.pk, now)?;
@@ -72,14 +85,50 @@ impl Login {
     }
 }
 
-/// Revoke the token the request was authenticated with.
+/// An INEWW login: a new token pair, answered with the member.
+fn ineww_session(ctx: &Ctx, account: Account) -> Result<Outcome> {
+    let pair = ctx.store.write(|tx| open_pair(ctx, tx, account.pk))?;
+    let member = ctx.store.read(|c| profiles::member(c, account))?;
+    Ok(Outcome::Session { pair, member })
+}
+
+/// Issues an INEWW access/refresh pair in the caller's transaction, after dropping expired
+/// tokens and, beyond [`INEWW_CAP`] live pairs, the oldest.
+pub fn open_pair(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<TokenPair> {
+    let now = ctx.now_secs();
+    let pair = TokenPair {
+        access_token: ctx.ids.hex32(),
+        access_token_expired: now + INEWW_ACCESS_SECS,
+        refresh_token: ctx.ids.hex32(),
+        refresh_token_expired: now + INEWW_REFRESH_SECS,
+    };
+    tokens::prune_expired(tx, account_pk, now)?;
+    // Pairs are written together and expire in creation order, so keeping the newest of each
+    // kind keeps whole pairs.
+    tokens::keep_newest(tx, account_pk, INEWW_ACCESS, INEWW_CAP - 1)?;
+    tokens::keep_newest(tx, account_pk, INEWW_REFRESH, INEWW_CAP - 1)?;
+    let access = token_digest(&pair.access_token);
+    let refresh = token_digest(&pair.refresh_token);
+    tokens::insert_pair(
+        tx,
+        account_pk,
+        (INEWW_ACCESS, &access, pair.access_token_expired),
+        (INEWW_REFRESH, &refresh, pair.refresh_token_expired),
+        now,
+    )?;
+    Ok(pair)
+}
+
+/// Revoke the token the request was authenticated with (an INEWW access token with its
+/// refresh token).
 #[derive(Debug)]
 pub struct Logout;
 
 impl Logout {
-    /// Deletes the caller's token row.
+    /// Deletes the caller's token row, and its pair's refresh row when it has one.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
-        ctx.store.write(|tx| tokens::delete(tx, caller.token_id))?;
+        ctx.store
+            .write(|tx| tokens::delete_pair(tx, caller.token_id, INEWW_REFRESH))?;
         Ok(Outcome::Done)
     }
 }
@@ -114,7 +163,34 @@ pub fn authenticate(ctx: &Ctx, credential: Option<&Credential>) -> Result<Auth> 
         Some(Credential::Device(token)) => {
             crate::handlers::devices::authenticate(ctx, token).map(Auth::Device)
         }
+        Some(Credential::Ineww { user_id, token }) => {
+            authenticate_ineww(ctx, user_id.as_deref(), token).map(Auth::Account)
+        }
     }
+}
+
+/// An INEWW access token: live, unexpired, and owned by the `USER-ID` when one is sent. A
+/// refresh token is not an access token (it is not found under that kind).
+fn authenticate_ineww(ctx: &Ctx, user_id: Option<&str>, token: &str) -> Result<Caller> {
+    let row = ctx
+        .store
+        .read(|c| tokens::find(c, INEWW_ACCESS, &token_digest(token)))?
+        .ok_or_else(|| Error::BadToken("token not found".into()))?;
+    let uid = Uuid::parse_str(&row.account_uid)
+        .map_err(|_| Error::BadToken("token names no account".into()))?;
+    if user_id.is_some_and(|claimed| Uuid::try_parse(claimed).ok() != Some(uid)) {
+        return Err(Error::BadToken("USER-ID is not the token's account".into()));
+    }
+    if row.expires_at.is_none_or(|at| at <= ctx.now_secs()) {
+        ctx.store
+            .write(|tx| tokens::delete_pair(tx, row.id, INEWW_REFRESH))?;
+        return Err(Error::TokenExpired);
+    }
+    Ok(Caller {
+        account_pk: row.account_pk,
+        account_uid: uid,
+        token_id: row.id,
+    })
 }
 
 /// A HelpAged token: live, not idle for 10 minutes unless enduring; each use refreshes it.

@@ -86,6 +86,34 @@ pub fn by_pk(conn: &Connection, pk: i64) -> Result<Option<Account>, Error> {
         .map(|(a, _)| a))
 }
 
+/// The account with this UUID.
+pub fn by_uid(conn: &Connection, uid: &Uuid) -> Result<Option<Account>, Error> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE uid = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([uid.hyphenated().to_string()], from_row)
+        .optional()?
+        .map(|(a, _)| a))
+}
+
+/// Moves an account to a new login phone; a phone that already has an account gives
+/// [`Error::PhoneTaken`].
+pub fn set_phone(conn: &Connection, pk: i64, phone: &str) -> Result<(), Error> {
+    let r = conn.execute(
+        "UPDATE accounts SET phone = ?2 WHERE pk = ?1",
+        params![pk, phone],
+    );
+    match r {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(Error::PhoneTaken)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Replaces the password hash of an account.
 pub fn set_password(conn: &Connection, pk: i64, hash: &str) -> Result<(), Error> {
     conn.execute(

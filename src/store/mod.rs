@@ -11,6 +11,7 @@ pub mod codes;
 pub mod contacts;
 pub mod devices;
 pub mod media;
+pub mod profiles;
 pub mod settings;
 pub mod tokens;
 pub mod writer;
@@ -25,7 +26,7 @@ use std::sync::Arc;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Schema version that `schema.sql` creates.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Set on every connection: durability of every acknowledged commit, foreign keys, and a
 /// wait instead of an error when another process holds the write lock.
@@ -38,6 +39,7 @@ const PRAGMAS: &str = "PRAGMA foreign_keys = ON;
 /// re-applying `schema.sql`, whose statements are all `IF NOT EXISTS`.
 const MIGRATIONS: &[&str] = &[
     // 1 → 2: HelpAged tables (captchas, portraits, devices, notices) — all new, from schema.sql.
+    "", // 2 → 3: INEWW profile fields (ineww_profiles) — a new table, from schema.sql.
     "",
 ];
 

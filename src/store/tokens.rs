@@ -116,3 +116,34 @@ pub fn keep_newest(conn: &Connection, account_pk: i64, kind: &str, keep: i64) ->
     )?;
     Ok(())
 }
+
+/// Stores an INEWW pair: the access token's digest, then the refresh token's at the next id,
+/// in the caller's transaction. Returns the access row's id, which names the pair.
+pub fn insert_pair(
+    conn: &Connection,
+    account_pk: i64,
+    access: (&str, &[u8; 32], i64),
+    refresh: (&str, &[u8; 32], i64),
+    now: i64,
+) -> Result<i64, Error> {
+    let id = insert(conn, account_pk, access.0, access.1, now, Some(access.2))?;
+    let next = insert(conn, account_pk, refresh.0, refresh.1, now, Some(refresh.2))?;
+    if next != id + 1 {
+        // One writer, two inserts back to back: only a reused token digest could cause this.
+        return Err(Error::Store(crate::error::StoreError::Other(
+            "token pair rows are not adjacent".into(),
+        )));
+    }
+    Ok(id)
+}
+
+/// Revokes a token and, when the next row is its pair's `refresh_kind` row (same account),
+/// that one too. A token that is not the first of a pair is revoked alone.
+pub fn delete_pair(conn: &Connection, id: i64, refresh_kind: &str) -> Result<(), Error> {
+    conn.execute(
+        "DELETE FROM tokens WHERE id = ?1 + 1 AND kind = ?2
+             AND account_pk = (SELECT account_pk FROM tokens WHERE id = ?1)",
+        params![id, refresh_kind],
+    )?;
+    delete(conn, id)
+}

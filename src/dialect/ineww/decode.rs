@@ -1,0 +1,289 @@
+//! The INEWW decoder's one match: a registry command and the request's fields → a `Command`,
+//! with every field problem collected in the endpoint's form order (as the original's forms
+//! did) instead of stopping at the first.
+//!
+//! Leniency kept from the original: a number where text is expected is taken as its text,
+//! text is stripped (passwords excepted), and keys the endpoint does not take are ignored.
+
+use super::encode::FieldIssue;
+use crate::command::{Command, CommandKind};
+use crate::dialect::Fields;
+use crate::domain::{CodePurpose, MemberChanges, Password, Phone, TokenIssue};
+use crate::error::Error;
+use crate::handlers::profiles::{self, MemberQuery};
+use crate::handlers::{accounts, codes, sessions};
+use crate::registry::Route;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Why a request cannot be run.
+#[derive(Debug)]
+pub(super) enum Refusal {
+    /// Fields missing or invalid, in form order (`422001`).
+    Fields(Vec<FieldIssue>),
+    /// Anything else.
+    Error(Error),
+}
+
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Self {
+        Refusal::Error(e)
+    }
+}
+
+/// Whether the command also takes a form body (the code request, as the original's clients
+/// sent it); every other body must be JSON.
+pub(super) fn takes_form(kind: CommandKind) -> bool {
+    kind == CommandKind::SmsCode
+}
+
+/// Builds the command of a routed request from its fields and path parameters.
+pub(super) fn command(
+    route: &Route,
+    f: &Fields<'_>,
+    params: &[(String, String)],
+) -> Result<Command, Refusal> {
+    let mut form = Form {
+        f,
+        required: &route.required,
+        issues: Vec::new(),
+    };
+    let command = match route.command {
+        CommandKind::Register => {
+            let name = form.parse("username", |s| chars(s, 1, 12));
+            let phone = form.parse("phone", phone);
+            let password = form.password("pwd");
+            let code = form.parse("code", code);
+            let agree = form.parse("agree", |s| (s == "1").then_some(()));
+            form.finish()?;
+            req(agree, "agree")?;
+            Command::SignUp(accounts::SignUp {
+                account: accounts::Register {
+                    phone: req(phone, "phone")?,
+                    password: req(password, "pwd")?,
+                    email: None,
+                    name: Some(req(name, "username")?),
+                    proof: Some(req(code, "code")?),
+                },
+                purpose: CodePurpose::Ineww,
+            })
+        }
+        CommandKind::UpdateProfile => {
+            let name = form.parse("username", |s| chars(s, 1, 12));
+            let address = form.parse("address", |s| chars(s, 1, 128));
+            let company = form.parse("company", |s| chars(s, 1, 64));
+            let gender = form.parse("gender", gender);
+            let signature = form.parse("signature", |s| chars(s, 1, 63));
+            let avatar = form.parse("avatar", |s| chars(s, 1, 128));
+            let birthday = form.parse("birthday", birthday);
+            let tags = form.parse("tags", |s| chars(s, 1, 20));
+            form.finish()?;
+            Command::UpdateMember(profiles::UpdateMember {
+                uid: uid(params),
+                name,
+                changes: MemberChanges {
+                    gender,
+                    signature,
+                    avatar,
+                    tags,
+                    address,
+                    company,
+                    birthday,
+                },
+            })
+        }
+        CommandKind::ChangePhone => {
+            let phone = form.parse("phone", phone);
+            let code = form.parse("code", code);
+            form.finish()?;
+            Command::ChangePhone(accounts::ChangePhone {
+                phone: req(phone, "phone")?,
+                code: req(code, "code")?,
+                purpose: CodePurpose::Ineww,
+            })
+        }
+        CommandKind::ChangePassword => {
+            // The old password is not length-checked: an account made through another
+            // dialect may have a shorter one.
+            let old = form.secret("re_pwd");
+            let new = form.password("pwd");
+            form.finish()?;
+            Command::ChangeOwnPassword(accounts::ChangeOwnPassword {
+                old: req(old, "re_pwd")?,
+                new: req(new, "pwd")?,
+            })
+        }
+        CommandKind::PhoneExists => {
+            let phone = form.parse("phone", phone);
+            form.finish()?;
+            Command::PhoneExists(accounts::PhoneExists {
+                phone: req(phone, "phone")?,
+            })
+        }
+        CommandKind::UserIndex => show(MemberQuery::Public(uid(params))),
+        CommandKind::UserDetail => show(MemberQuery::Detail(uid(params))),
+        CommandKind::Profile => show(MemberQuery::Own),
+        CommandKind::Login => {
+            let account = form.parse("account", |s| Some(s.to_string()));
+            let password = form.secret("password");
+            form.finish()?;
+            Command::Login(sessions::Login {
+                phone: req(account, "account")?,
+                password: req(password, "password")?,
+                issue: TokenIssue::Ineww,
+            })
+        }
+        CommandKind::Logout => Command::Logout(sessions::Logout),
+        CommandKind::SmsCode => {
+            let phone = form.parse("phone", phone);
+            form.finish()?;
+            Command::RequestCode(codes::RequestCode {
+                phone: req(phone, "phone")?,
+                purpose: CodePurpose::Ineww,
+                length: 4,
+                needs_account: false,
+                salted: false,
+            })
+        }
+        _ => return Err(Refusal::Error(Error::UnknownCommand)),
+    };
+    Ok(command)
+}
+
+fn show(query: MemberQuery) -> Command {
+    Command::ShowMember(profiles::ShowMember { query })
+}
+
+/// The request's fields, read the original's way, with the problems found so far.
+struct Form<'f, 'a> {
+    /// The request's fields.
+    f: &'f Fields<'a>,
+    /// The route's required fields (from the registry).
+    required: &'f [String],
+    /// Problems in reading order.
+    issues: Vec<FieldIssue>,
+}
+
+impl Form<'_, '_> {
+    /// The field's text: a string, or a number's text. Absent, `null` and blank values are
+    /// `None` — a problem only when the field is required (`null` is then invalid); any other
+    /// JSON type is always invalid.
+    fn text(&mut self, key: &'static str, strip: bool) -> Option<String> {
+        let required = self.required.iter().any(|k| k == key);
+        let text = match self.f.raw(key) {
+            Some(Value::String(s)) if strip => s.trim().to_string(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(_) => return self.refuse(key, false),
+            None if required => return self.refuse(key, !self.f.is_null(key)),
+            None => return None,
+        };
+        if text.trim().is_empty() {
+            return if required {
+                self.refuse(key, true)
+            } else {
+                None
+            };
+        }
+        Some(text)
+    }
+
+    /// The stripped text, checked by `rule`; a refused value is invalid.
+    fn parse<T>(&mut self, key: &'static str, rule: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        let text = self.text(key, true)?;
+        rule(&text).or_else(|| self.refuse(key, false))
+    }
+
+    /// A password as sent (not stripped), any length.
+    fn secret(&mut self, key: &'static str) -> Option<String> {
+        self.text(key, false)
+    }
+
+    /// A new password as sent: 6 to 32 characters.
+    fn password(&mut self, key: &'static str) -> Option<Password> {
+        let text = self.text(key, false)?;
+        let ok = (6..=32).contains(&text.chars().count());
+        ok.then(|| Password::parse(&text, key).ok())
+            .flatten()
+            .or_else(|| self.refuse(key, false))
+    }
+
+    fn refuse<T>(&mut self, key: &str, missing: bool) -> Option<T> {
+        self.issues.push(FieldIssue {
+            field: key.to_string(),
+            missing,
+        });
+        None
+    }
+
+    /// Fails with every problem found, in reading order.
+    fn finish(&mut self) -> Result<(), Refusal> {
+        match std::mem::take(&mut self.issues) {
+            issues if issues.is_empty() => Ok(()),
+            issues => Err(Refusal::Fields(issues)),
+        }
+    }
+}
+
+/// A value the command cannot do without; `None` only when the registry does not list the
+/// field as required (so it was not reported with the others).
+fn req<T>(v: Option<T>, key: &str) -> Result<T, Refusal> {
+    v.ok_or_else(|| {
+        Refusal::Fields(vec![FieldIssue {
+            field: key.to_string(),
+            missing: true,
+        }])
+    })
+}
+
+/// The `<uid>` path segment as an account UUID (32 hex digits; dashed accepted); `None`
+/// when it is not one, which names nobody.
+fn uid(params: &[(String, String)]) -> Option<Uuid> {
+    params
+        .iter()
+        .find(|(k, _)| k == "uid")
+        .and_then(|(_, v)| Uuid::try_parse(v).ok())
+}
+
+fn chars(s: &str, min: usize, max: usize) -> Option<String> {
+    (min..=max)
+        .contains(&s.chars().count())
+        .then(|| s.to_string())
+}
+
+fn phone(s: &str) -> Option<Phone> {
+    Phone::parse(s, "phone").ok()
+}
+
+/// A verification code: 4 digits.
+fn code(s: &str) -> Option<String> {
+    (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.to_string())
+}
+
+/// 0 male, 1 female, 2 unknown.
+fn gender(s: &str) -> Option<i64> {
+    match s {
+        "0" => Some(0),
+        "1" => Some(1),
+        "2" => Some(2),
+        _ => None,
+    }
+}
+
+/// A real date written `YYYY-MM-DD`.
+pub(super) fn birthday(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let real = y >= 1 && chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some();
+    real.then(|| s.to_string())
+}

@@ -1,0 +1,191 @@
+//! The INEWW encoder: outcome → `data`, and the one table from domain errors to codes.
+
+use crate::command::{CommandKind, Outcome};
+use crate::dialect::Reply;
+use crate::domain::{Member, TokenPair};
+use crate::error::Error;
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+/// What the original served its JSON as.
+const CONTENT_TYPE: &str = "text/html; charset=utf-8";
+
+/// One field problem of a `422001` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldIssue {
+    /// The field's name in the request.
+    pub field: String,
+    /// Absent (or blank) rather than present and invalid (`null` is invalid).
+    pub missing: bool,
+}
+
+impl FieldIssue {
+    fn to_json(&self) -> Value {
+        let code = if self.missing {
+            "missing_field"
+        } else {
+            "invalid"
+        };
+        json!({"field": self.field, "code": code})
+    }
+}
+
+/// Encodes an outcome or failure as the INEWW envelope.
+pub fn encode(kind: Option<CommandKind>, result: Result<Outcome, Error>) -> Reply {
+    match result {
+        Ok(outcome) => {
+            let (code, data) = success(kind, outcome);
+            envelope(code, &data)
+        }
+        Err(e) => {
+            if let Error::Store(inner) = &e {
+                tracing::error!(error = %inner, "store failure");
+            }
+            let (code, data) = failure(&e);
+            envelope(code, &data)
+        }
+    }
+}
+
+/// `422001` with every field problem, in form order.
+pub(super) fn invalid(issues: &[FieldIssue]) -> Reply {
+    let list = issues.iter().map(FieldIssue::to_json).collect();
+    envelope("422001", &Value::Array(list))
+}
+
+/// The HTTP status a code travels with: its first three digits, except `201001` (HTTP 200,
+/// as the original's clients saw it).
+pub(super) fn http_status(code: &str) -> u16 {
+    match code {
+        "201001" => 200,
+        _ => code.get(..3).and_then(|s| s.parse().ok()).unwrap_or(500),
+    }
+}
+
+/// `{"code","data"}`, 4-space indented UTF-8; every `204xxx` is HTTP 204 with no body.
+fn envelope(code: &str, data: &Value) -> Reply {
+    let status = http_status(code);
+    if status == 204 {
+        return Reply {
+            status,
+            content_type: None,
+            body: Bytes::new(),
+        };
+    }
+    let mut out = Vec::with_capacity(256);
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    // Serialising a Value into a Vec cannot fail.
+    let _ = serde::Serialize::serialize(&json!({"code": code, "data": data}), &mut ser);
+    Reply {
+        status,
+        content_type: Some(CONTENT_TYPE),
+        body: out.into(),
+    }
+}
+
+fn success(kind: Option<CommandKind>, outcome: Outcome) -> (&'static str, Value) {
+    match (kind, outcome) {
+        (Some(CommandKind::Register), Outcome::Session { pair, member }) => {
+            ("201001", session(&pair, &member))
+        }
+        (_, Outcome::Session { pair, member }) => ("200001", session(&pair, &member)),
+        (Some(CommandKind::UserIndex), Outcome::Member(m)) => ("200001", public(&m)),
+        (_, Outcome::Member(m)) => ("200001", detail(&m)),
+        (_, Outcome::Exists(found)) => ("200001", json!({"is_exist": found})),
+        _ => ("204001", json!({})),
+    }
+}
+
+/// Register and login: the token pair and the user, keys in the document's order.
+fn session(pair: &TokenPair, m: &Member) -> Value {
+    let mut user = public(m);
+    user["balance"] = json!(balance_short(m.profile.balance_cents));
+    json!({
+        "token": {
+            "access_token": pair.access_token,
+            "refresh_token_expired": pair.refresh_token_expired,
+            "refresh_token": pair.refresh_token,
+            "access_token_expired": pair.access_token_expired
+        },
+        "user": user
+    })
+}
+
+/// A public page: who, not what they own.
+fn public(m: &Member) -> Value {
+    json!({
+        "username": m.account.name.clone().unwrap_or_default(),
+        "uid": m.account.uid.simple().to_string(),
+        "gender": m.profile.gender,
+        "phone": m.account.phone,
+        "avatar": m.profile.avatar,
+        "signature": m.profile.signature
+    })
+}
+
+/// A detail: the public page and the balance with two decimals (`"0.00"`).
+fn detail(m: &Member) -> Value {
+    let mut v = public(m);
+    let c = m.profile.balance_cents;
+    let sign = if c < 0 { "-" } else { "" };
+    v["balance"] = json!(format!("{sign}{}.{:02}", c.abs() / 100, c.abs() % 100));
+    v
+}
+
+/// The balance as register and login showed it (`"0"`, `"12.5"`): no trailing zeros.
+fn balance_short(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let (whole, frac) = (cents.abs() / 100, cents.abs() % 100);
+    match frac {
+        0 => format!("{sign}{whole}"),
+        f if f % 10 == 0 => format!("{sign}{whole}.{}", f / 10),
+        f => format!("{sign}{whole}.{f:02}"),
+    }
+}
+
+/// The one table: domain error → code and `data` (the field list of a `422001`; a short
+/// `message` otherwise — a key of ours, the original sent none).
+fn failure(e: &Error) -> (&'static str, Value) {
+    let field = |name: &str, missing: bool| {
+        let issue = FieldIssue {
+            field: name.to_string(),
+            missing,
+        };
+        Value::Array(vec![issue.to_json()])
+    };
+    let code = match e {
+        Error::MissingField(name) => return ("422001", field(name, true)),
+        Error::InvalidValue { field: name, .. } | Error::WrongType { field: name, .. } => {
+            return ("422001", field(name, false))
+        }
+        Error::UnknownField(name) => return ("422001", field(name, false)),
+        Error::BadFrame(_) => "400010",
+        Error::PhoneTaken => "400003",
+        Error::BadCode => "400004",
+        Error::AlreadyDone(_) => "409001",
+        Error::MissingToken => "401001",
+        Error::UnknownAccount | Error::WrongPassword => "401003",
+        Error::BadToken(_) | Error::TokenExpired | Error::TokenMismatch => "401004",
+        Error::BadDeviceToken => "401004",
+        Error::Forbidden => "403001",
+        Error::UnknownCommand => "404000",
+        Error::NotFound(_) => "404001",
+        Error::MethodNotAllowed => "405001",
+        Error::TooLarge => "413001",
+        Error::Throttled => "429001",
+        Error::Store(_) => "500001",
+        Error::Unavailable => "503001",
+    };
+    (code, json!({"message": message(e)}))
+}
+
+/// What the client is told; a store failure's detail stays in the log.
+fn message(e: &Error) -> String {
+    match e {
+        Error::Store(_) => "internal error, nothing was changed".into(),
+        Error::UnknownCommand => "no such endpoint".into(),
+        Error::UnknownAccount | Error::WrongPassword => "wrong account or password".into(),
+        other => other.to_string(),
+    }
+}

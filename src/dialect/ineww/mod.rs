@@ -1,0 +1,135 @@
+//! INEWW: REST under `/ineww/` → `{"code":"<6 digits>","data":…}`.
+//!
+//! ```text
+//! POST /ineww/session            {"account":"18511521921","password":"123456"}
+//! ← 200 {"code": "200001", "data": {"token": {…}, "user": {…}}}
+//! PUT  /ineww/user/pwd           USER-ID: e880ddce…  ACCESS-TOKEN: 07e84670…
+//! ← 204 (no body: every 204xxx)
+//! POST /ineww/user               {"username":"小王子"}
+//! ← 422 {"code": "422001", "data": [{"field": "phone", "code": "missing_field"}, …]}
+//! ```
+//! The HTTP status is the code's first three digits, except `201001` (HTTP 200) and every
+//! `204xxx` (HTTP 204, no body). Answers are 4-space indented UTF-8 JSON served as
+//! `text/html; charset=utf-8`, as the original's. The token comes in `USER-ID` +
+//! `ACCESS-TOKEN`, or `Authorization: Bearer <access_token>`. Bodies are JSON objects (`[]`
+//! and an empty body count as `{}`); only `POST /ineww/code/phone` also takes a form.
+
+mod decode;
+mod encode;
+
+pub use encode::{encode, FieldIssue};
+
+use super::{Fields, Reply, Step, Wire};
+use crate::command::{CommandKind, Credential, Request};
+use crate::error::Error;
+use crate::registry::Route;
+use decode::Refusal;
+use serde_json::{Map, Value};
+
+/// Whether `path` belongs to this dialect (so an unknown one answers `404000`).
+pub fn owns(path: &str) -> bool {
+    path == "/ineww" || path.starts_with("/ineww/")
+}
+
+/// Decodes a request to one of the dialect's routes, or answers it at once.
+pub fn handle(route: &Route, wire: &Wire<'_>, params: &[(String, String)], body: &[u8]) -> Step {
+    let kind = route.command;
+    let refuse = |r: Refusal| {
+        Step::Reply(match r {
+            Refusal::Fields(issues) => encode::invalid(&issues),
+            Refusal::Error(e) => encode(Some(kind), Err(e)),
+        })
+    };
+    let credential = match credential(route, wire) {
+        Ok(c) => c,
+        Err(e) => return refuse(Refusal::Error(e)),
+    };
+    let input = match input(kind, wire, body) {
+        Ok(v) => v,
+        Err(e) => return refuse(Refusal::Error(e)),
+    };
+    let fields = match Fields::of(&input, "") {
+        Ok(f) => f,
+        Err(e) => return refuse(Refusal::Error(e)),
+    };
+    match decode::command(route, &fields, params) {
+        Ok(command) => Step::Execute {
+            request: Box::new(Request {
+                command,
+                auth: route.auth,
+                credential,
+                acting_for: None,
+            }),
+            encoder: Box::new(move |r| encode(Some(kind), r)),
+        },
+        Err(r) => refuse(r),
+    }
+}
+
+/// The dialect's envelope for a failure found before a route was decoded (unknown path,
+/// wrong method, oversized body).
+pub fn reject(e: Error) -> Reply {
+    encode(None, Err(e))
+}
+
+/// The request's fields as one JSON object: the query of a GET or DELETE (whose body is
+/// ignored), else the body. The body is read as JSON whatever its `Content-Type` (as the
+/// original parsed it); a code request's body that is not JSON is read as a form.
+fn input(kind: CommandKind, wire: &Wire<'_>, body: &[u8]) -> Result<Value, Error> {
+    let pairs = |bytes: &[u8]| {
+        let map: Map<String, Value> = form_urlencoded::parse(bytes)
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+        Value::Object(map)
+    };
+    if matches!(*wire.method, http::Method::GET | http::Method::DELETE) {
+        return Ok(pairs(wire.query.unwrap_or_default().as_bytes()));
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Array(a)) if a.is_empty() => Ok(Value::Object(Map::new())),
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(Error::BadFrame("the body must be a JSON object".into())),
+        Err(_) if decode::takes_form(kind) => Ok(pairs(body)),
+        Err(e) => Err(Error::BadFrame(format!(
+            "the body is not a JSON object ({e})"
+        ))),
+    }
+}
+
+/// The access token of a route that needs one: `ACCESS-TOKEN` (with `USER-ID`, checked
+/// against the token's owner when sent), or `Authorization: Bearer <access_token>`.
+fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Error> {
+    if !route.auth {
+        return Ok(None);
+    }
+    let header = |name: &str| -> Result<Option<&str>, Error> {
+        match wire.headers.get(name).map(|v| v.to_str()) {
+            None => Ok(None),
+            Some(Ok(v)) => Ok(Some(v.trim()).filter(|v| !v.is_empty())),
+            Some(Err(_)) => Err(Error::BadToken(format!("{name} is not ASCII"))),
+        }
+    };
+    let user_id = header("user-id")?.map(str::to_string);
+    let token = match (header("access-token")?, header("authorization")?) {
+        (Some(t), _) => t,
+        (None, None) => return Err(Error::MissingToken),
+        (None, Some(auth)) => match auth.split_once(char::is_whitespace) {
+            Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
+            _ => {
+                return Err(Error::BadToken(
+                    "use Authorization: Bearer <access_token>".into(),
+                ))
+            }
+        },
+    };
+    Ok(Some(Credential::Ineww {
+        user_id,
+        token: token.to_string(),
+    }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,474 @@
+use super::encode::http_status;
+use super::*;
+use crate::command::{Command, Outcome};
+use crate::domain::{Account, Member, MemberProfile, TokenPair};
+use crate::handlers::profiles::MemberQuery;
+use crate::registry::{Dialect, Registry, RestMatch, WireKey};
+use serde_json::json;
+use uuid::Uuid;
+
+const UID: &str = "e880ddce5ecd4a05b9d7603af10370e7";
+
+fn reg() -> Registry {
+    Registry::builtin().unwrap()
+}
+
+fn send(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Step {
+    let reg = reg();
+    let (path, query) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let RestMatch::Found(route, params) = reg.rest(method, path) else {
+        panic!("{method} {path} is not a route");
+    };
+    let mut map = http::HeaderMap::new();
+    for (k, v) in headers {
+        map.insert(
+            http::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
+    }
+    let method = http::Method::from_bytes(method.as_bytes()).unwrap();
+    let wire = Wire {
+        method: &method,
+        path,
+        query,
+        headers: &map,
+    };
+    handle(route, &wire, &params, body)
+}
+
+fn json_body(method: &str, path: &str, body: Value) -> Step {
+    send(
+        method,
+        path,
+        &[("access-token", "t")],
+        body.to_string().as_bytes(),
+    )
+}
+
+fn reply(s: Step) -> (u16, Value) {
+    match s {
+        Step::Reply(r) => (r.status, serde_json::from_slice(&r.body).unwrap()),
+        Step::Execute { request, .. } => panic!("expected a reply, got {request:?}"),
+    }
+}
+
+fn command(s: Step) -> Request {
+    match s {
+        Step::Execute { request, .. } => *request,
+        Step::Reply(r) => panic!(
+            "expected a command, got {}",
+            String::from_utf8_lossy(&r.body)
+        ),
+    }
+}
+
+fn issues(v: &Value) -> Vec<(String, String)> {
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let s = |k: &str| i[k].as_str().unwrap().to_string();
+            (s("field"), s("code"))
+        })
+        .collect()
+}
+
+fn valid_body(kind: CommandKind) -> Value {
+    match kind {
+        CommandKind::Register => json!({"username": "小王子", "phone": "18511521921",
+                                        "pwd": "123456", "code": "1234", "agree": 1}),
+        CommandKind::ChangePhone => json!({"phone": "18511521921", "code": "1234"}),
+        CommandKind::ChangePassword => json!({"re_pwd": "123456", "pwd": "654321"}),
+        CommandKind::Login => json!({"account": "18511521921", "password": "123456"}),
+        CommandKind::SmsCode => json!({"phone": "18511521921"}),
+        CommandKind::UpdateProfile => json!({"gender": "1", "signature": "hi"}),
+        _ => json!({}),
+    }
+}
+
+#[test]
+fn every_ineww_row_of_the_registry_decodes_into_its_command() {
+    let reg = reg();
+    let rows: Vec<_> = reg
+        .routes()
+        .iter()
+        .filter(|r| r.dialect == Dialect::Ineww)
+        .collect();
+    assert_eq!(
+        rows.len(),
+        11,
+        "the document's ten endpoints and the code request"
+    );
+    for route in rows {
+        let WireKey::Rest(method, pattern) = &route.key else {
+            panic!("an ineww row without method and path")
+        };
+        let mut path = pattern.replace("<uid>", UID);
+        let body = valid_body(route.command);
+        if method == "GET" {
+            if let Some(phone) = body.get("phone") {
+                path = format!("{path}?phone={}", phone.as_str().unwrap());
+            }
+        }
+        if route.command == CommandKind::PhoneExists {
+            path.push_str("?phone=18511521921");
+        }
+        let r = command(json_body(method, &path, body));
+        assert_eq!(r.auth, route.auth, "{method} {pattern}");
+        assert_eq!(r.credential.is_some(), route.auth, "{method} {pattern}");
+        let want = match route.command {
+            CommandKind::Register => "sign_up",
+            CommandKind::ChangePhone => "change_phone",
+            CommandKind::ChangePassword => "change_own_password",
+            CommandKind::PhoneExists => "phone_exists",
+            CommandKind::UpdateProfile => "update_member",
+            CommandKind::UserIndex | CommandKind::UserDetail | CommandKind::Profile => {
+                "show_member"
+            }
+            CommandKind::Login => "login",
+            CommandKind::Logout => "logout",
+            CommandKind::SmsCode => "request_code",
+            other => panic!("unexpected ineww command {}", other.as_str()),
+        };
+        assert_eq!(r.command.name(), want, "{method} {pattern}");
+    }
+}
+
+#[test]
+fn an_empty_body_names_every_required_field_as_missing_in_form_order() {
+    for route in reg()
+        .routes()
+        .iter()
+        .filter(|r| r.dialect == Dialect::Ineww)
+    {
+        let WireKey::Rest(method, pattern) = &route.key else {
+            continue;
+        };
+        if route.required.is_empty() {
+            continue;
+        }
+        let (status, v) = reply(json_body(method, pattern, json!({})));
+        assert_eq!(status, 422, "{method} {pattern}");
+        assert_eq!(v["code"], "422001");
+        let want: Vec<_> = route
+            .required
+            .iter()
+            .map(|f| (f.clone(), "missing_field".to_string()))
+            .collect();
+        assert_eq!(issues(&v), want, "{method} {pattern}");
+    }
+}
+
+#[test]
+fn every_field_problem_is_listed_in_form_order_with_null_as_invalid() {
+    let body = json!({"agree": 2, "code": "12a4", "pwd": null, "phone": true, "username": "   "});
+    let (status, v) = reply(json_body("POST", "/ineww/user", body));
+    assert_eq!(status, 422);
+    let got = issues(&v);
+    let want = [
+        ("username", "missing_field"),
+        ("phone", "invalid"),
+        ("pwd", "invalid"),
+        ("code", "invalid"),
+        ("agree", "invalid"),
+    ];
+    let want: Vec<_> = want
+        .iter()
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn the_register_rules_are_the_documents() {
+    let base = valid_body(CommandKind::Register);
+    for (key, value, ok) in [
+        ("username", json!("1234567890123"), false),
+        ("username", json!("小王子小王子小王子小王子"), true),
+        ("phone", json!("28511521921"), false),
+        ("phone", json!(18511521921u64), true),
+        ("pwd", json!("12345"), false),
+        ("pwd", json!("x".repeat(33)), false),
+        ("pwd", json!(123456), true),
+        ("code", json!("12345"), false),
+        ("code", json!(1234), true),
+        ("agree", json!("1"), true),
+        ("agree", json!(0), false),
+    ] {
+        let mut body = base.clone();
+        body[key] = value.clone();
+        let step = json_body("POST", "/ineww/user", body);
+        match (ok, step) {
+            (true, Step::Execute { .. }) => {}
+            (false, Step::Reply(r)) => {
+                let v: Value = serde_json::from_slice(&r.body).unwrap();
+                assert_eq!(issues(&v), [(key.to_string(), "invalid".to_string())]);
+            }
+            (_, _) => panic!("{key} = {value}: expected ok = {ok}"),
+        }
+    }
+}
+
+#[test]
+fn unknown_keys_are_ignored_and_text_is_stripped() {
+    let body = json!({"account": " 18511521921 ", "password": " pw ", "extra": [1]});
+    let r = command(json_body("POST", "/ineww/session", body));
+    let Command::Login(login) = r.command else {
+        panic!()
+    };
+    assert_eq!(login.phone, "18511521921");
+    assert_eq!(login.password, " pw ", "passwords are taken as sent");
+}
+
+#[test]
+fn a_profile_update_ignores_blank_and_null_values_and_checks_the_rest() {
+    let body = json!({"username": "", "signature": null, "address": "  ", "gender": 1,
+                      "birthday": "2012-02-29", "tags": "a,b", "phone": "ignored"});
+    let r = command(json_body("PUT", &format!("/ineww/user/{UID}"), body));
+    let Command::UpdateMember(u) = r.command else {
+        panic!()
+    };
+    assert_eq!(u.uid, Some(Uuid::parse_str(UID).unwrap()));
+    assert_eq!(u.name, None);
+    assert_eq!(u.changes.signature, None);
+    assert_eq!(u.changes.address, None);
+    assert_eq!(u.changes.gender, Some(1));
+    assert_eq!(u.changes.birthday.as_deref(), Some("2012-02-29"));
+    let body = json!({"gender": "3", "signature": "s".repeat(64), "avatar": "a".repeat(129),
+                      "birthday": "2013-02-30", "tags": "t".repeat(21), "company": false});
+    let (_, v) = reply(json_body("PUT", &format!("/ineww/user/{UID}"), body));
+    let fields: Vec<_> = issues(&v).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(
+        fields,
+        [
+            "company",
+            "gender",
+            "signature",
+            "avatar",
+            "birthday",
+            "tags"
+        ]
+    );
+}
+
+#[test]
+fn a_birthday_must_be_a_real_date_written_yyyy_mm_dd() {
+    assert!(decode::birthday("2013-01-23").is_some());
+    assert!(decode::birthday("2012-02-29").is_some());
+    for bad in [
+        "2013-02-29",
+        "2013-1-23",
+        "0000-01-01",
+        "2013/01/23",
+        "2013-01-23x",
+    ] {
+        assert!(decode::birthday(bad).is_none(), "{bad}");
+    }
+}
+
+#[test]
+fn a_uid_that_is_not_a_uuid_names_nobody() {
+    let r = command(json_body("GET", "/ineww/user/not-a-uid", json!({})));
+    let Command::ShowMember(s) = r.command else {
+        panic!()
+    };
+    assert_eq!(s.query, MemberQuery::Detail(None));
+}
+
+#[test]
+fn bad_bodies_are_400010_and_an_empty_array_or_body_is_an_empty_object() {
+    for body in [&b"{not json"[..], b"[1]", b"\"x\"", b"account=1&password=2"] {
+        let (status, v) = reply(send("POST", "/ineww/session", &[], body));
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (400, Some("400010")),
+            "{body:?}"
+        );
+    }
+    for body in [&b"[]"[..], b"", b"  \n"] {
+        let (status, v) = reply(send("POST", "/ineww/session", &[], body));
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (422, Some("422001")),
+            "{body:?}"
+        );
+    }
+}
+
+#[test]
+fn the_code_request_also_takes_a_form() {
+    let r = command(send("POST", "/ineww/code/phone", &[], b"phone=18511521921"));
+    let Command::RequestCode(c) = r.command else {
+        panic!()
+    };
+    assert_eq!(c.phone.as_str(), "18511521921");
+    assert_eq!(c.length, 4);
+    assert_eq!(c.purpose, crate::domain::CodePurpose::Ineww);
+}
+
+#[test]
+fn the_phone_check_reads_the_query_leniently() {
+    let (status, v) = reply(send("GET", "/ineww/user/phone?phone=%ZZ%E4", &[], b""));
+    assert_eq!(status, 422);
+    assert_eq!(issues(&v), [("phone".to_string(), "invalid".to_string())]);
+}
+
+#[test]
+fn the_token_comes_in_access_token_or_a_bearer_header() {
+    let path = "/ineww/session";
+    let (status, v) = reply(send("GET", path, &[("user-id", UID)], b""));
+    assert_eq!((status, v["code"].as_str()), (401, Some("401001")));
+    let r = command(send(
+        "GET",
+        path,
+        &[("USER-ID", UID), ("ACCESS-TOKEN", "abc")],
+        b"",
+    ));
+    assert!(matches!(r.credential,
+        Some(Credential::Ineww { user_id: Some(ref u), ref token }) if u == UID && token == "abc"));
+    let r = command(send("GET", path, &[("authorization", "Bearer abc")], b""));
+    assert!(matches!(r.credential,
+        Some(Credential::Ineww { user_id: None, ref token }) if token == "abc"));
+    let (status, v) = reply(send("GET", path, &[("authorization", "Basic abc")], b""));
+    assert_eq!((status, v["code"].as_str()), (401, Some("401004")));
+}
+
+#[test]
+fn the_http_status_is_the_codes_first_three_digits_but_201001_is_200() {
+    assert_eq!(http_status("200001"), 200);
+    assert_eq!(http_status("201001"), 200);
+    assert_eq!(http_status("204001"), 204);
+    assert_eq!(http_status("422001"), 422);
+    assert_eq!(http_status("401004"), 401);
+}
+
+#[test]
+fn every_204_answer_has_no_body_at_all() {
+    let r = encode(Some(CommandKind::Logout), Ok(Outcome::Done));
+    assert_eq!(r.status, 204);
+    assert!(r.body.is_empty());
+    assert_eq!(r.content_type, None);
+}
+
+fn member() -> Member {
+    Member {
+        account: Account {
+            pk: 1,
+            uid: Uuid::parse_str(UID).unwrap(),
+            phone: "18511521921".into(),
+            username: None,
+            email: None,
+            name: Some("小王子".into()),
+            nickname: None,
+            level: 1,
+            created_at: 0,
+        },
+        profile: MemberProfile::default(),
+    }
+}
+
+#[test]
+fn register_answers_201001_with_http_200_in_the_documents_shape() {
+    let pair = TokenPair {
+        access_token: "a".repeat(32),
+        access_token_expired: 1_492_501_535,
+        refresh_token: "b".repeat(32),
+        refresh_token_expired: 1_495_093_535,
+    };
+    let r = encode(
+        Some(CommandKind::Register),
+        Ok(Outcome::Session {
+            pair,
+            member: member(),
+        }),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.content_type, Some("text/html; charset=utf-8"));
+    let text = String::from_utf8(r.body.to_vec()).unwrap();
+    assert!(
+        text.starts_with("{\n    \"code\": \"201001\",\n    \"data\": {\n        \"token\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"username\": \"小王子\""),
+        "not escaped: {text}"
+    );
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        keys(&v["data"]["token"]),
+        [
+            "access_token",
+            "refresh_token_expired",
+            "refresh_token",
+            "access_token_expired"
+        ]
+    );
+    assert_eq!(
+        keys(&v["data"]["user"]),
+        [
+            "username",
+            "uid",
+            "gender",
+            "phone",
+            "avatar",
+            "signature",
+            "balance"
+        ]
+    );
+    assert_eq!(v["data"]["user"]["uid"], UID);
+    assert_eq!(v["data"]["user"]["balance"], "0");
+}
+
+#[test]
+fn the_detail_shows_the_balance_with_two_decimals_and_the_index_none() {
+    let mut m = member();
+    m.profile.balance_cents = 1250;
+    let r = encode(
+        Some(CommandKind::UserDetail),
+        Ok(Outcome::Member(m.clone())),
+    );
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["data"]["balance"], "12.50");
+    let r = encode(Some(CommandKind::UserIndex), Ok(Outcome::Member(m)));
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert!(v["data"].get("balance").is_none());
+}
+
+#[test]
+fn each_domain_error_has_its_code_and_http_status() {
+    for (e, code) in [
+        (Error::MissingToken, "401001"),
+        (Error::BadToken("x".into()), "401004"),
+        (Error::TokenExpired, "401004"),
+        (Error::WrongPassword, "401003"),
+        (Error::UnknownAccount, "401003"),
+        (Error::PhoneTaken, "400003"),
+        (Error::BadCode, "400004"),
+        (Error::Forbidden, "403001"),
+        (Error::NotFound("user"), "404001"),
+        (Error::UnknownCommand, "404000"),
+        (Error::MethodNotAllowed, "405001"),
+        (Error::TooLarge, "413001"),
+        (Error::Throttled, "429001"),
+        (Error::BadFrame("x".into()), "400010"),
+        (Error::invalid("phone", "bad"), "422001"),
+    ] {
+        let r = reject(e);
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(v["code"], code);
+        assert_eq!(r.status, http_status(code));
+    }
+}
+
+#[test]
+fn paths_under_ineww_belong_to_the_dialect() {
+    assert!(owns("/ineww"));
+    assert!(owns("/ineww/nothing"));
+    assert!(!owns("/inewwx"));
+    assert!(!owns("/api/ineww"));
+}

@@ -1,0 +1,350 @@
+//! Member profiles (INEWW): a user's public page, their detail, and profile updates. A
+//! member is the shared account (`name` is the display name) plus the INEWW-only fields,
+//! which default until first set, so an account made through any dialect is a member.
+
+use crate::command::Outcome;
+use crate::ctx::Ctx;
+use crate::domain::{Account, Caller, Member, MemberChanges, Patch};
+use crate::error::{Error, Result};
+use crate::handlers::accounts::{own_account, ProfilePatch};
+use crate::store::{accounts, profiles};
+use rusqlite::Connection;
+use uuid::Uuid;
+
+/// The member view of an account: its profile row, or the defaults.
+pub fn member(conn: &Connection, account: Account) -> Result<Member> {
+    let profile = profiles::get(conn, account.pk)?.unwrap_or_default();
+    Ok(Member { account, profile })
+}
+
+/// Which member to show, and how much of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberQuery {
+    /// The caller's own detail.
+    Own,
+    /// Anyone's public page; `None` is a uid that is not a UUID (so nobody's).
+    Public(Option<Uuid>),
+    /// A detail only the member and administrators may see.
+    Detail(Option<Uuid>),
+}
+
+/// Show a member.
+#[derive(Debug)]
+pub struct ShowMember {
+    /// Who, and which view.
+    pub query: MemberQuery,
+}
+
+impl ShowMember {
+    /// Answers [`Outcome::Member`]. Another member's detail is refused to non-administrators
+    /// before it is looked up (known or not); on a public page another member's phone is
+    /// masked unless the caller is an administrator.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let is_admin = || Ok::<_, Error>(own_account(ctx, caller)?.level >= ctx.config.admin_level);
+        let (uid, public) = match self.query {
+            MemberQuery::Own => (Some(caller.account_uid), false),
+            MemberQuery::Public(uid) => (uid, true),
+            MemberQuery::Detail(uid) => {
+                if uid != Some(caller.account_uid) && !is_admin()? {
+                    return Err(Error::Forbidden);
+                }
+                (uid, false)
+            }
+        };
+        let found = match uid {
+            Some(uid) => ctx.store.read(|c| match accounts::by_uid(c, &uid)? {
+                Some(account) => member(c, account).map(Some),
+                None => Ok(None),
+            })?,
+            None => None,
+        };
+        let mut found = found.ok_or(Error::NotFound("user"))?;
+        if public && found.account.pk != caller.account_pk && !is_admin()? {
+            found.account.phone = mask_phone(&found.account.phone);
+        }
+        Ok(Outcome::Member(found))
+    }
+}
+
+/// `18511521921` → `185****1921`: the shape of a phone without the number.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+/// Update the caller's own member profile; values not given stay (nothing can be cleared).
+#[derive(Debug)]
+pub struct UpdateMember {
+    /// The member the request names; must be the caller (`None`: not a UUID).
+    pub uid: Option<Uuid>,
+    /// New display name.
+    pub name: Option<String>,
+    /// New INEWW-only fields.
+    pub changes: MemberChanges,
+}
+
+impl UpdateMember {
+    /// Writes the name and the fields in one transaction.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        if self.uid != Some(caller.account_uid) {
+            return Err(Error::Forbidden);
+        }
+        let now = ctx.now_secs();
+        ctx.store.write(|tx| {
+            if let Some(name) = self.name {
+                let patch = ProfilePatch {
+                    name: Patch::Set(name),
+                    ..ProfilePatch::default()
+                };
+                accounts::update_profile(tx, caller.account_pk, &patch)?;
+            }
+            if !self.changes.is_empty() {
+                profiles::update(tx, caller.account_pk, &self.changes, now)?;
+            }
+            Ok(())
+        })?;
+        Ok(Outcome::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::Credential;
+    use crate::domain::{Auth, CodePurpose, Password, Phone, TokenIssue};
+    use crate::handlers::accounts::{ChangeOwnPassword, ChangePhone, Register, SignUp};
+    use crate::handlers::{codes, sessions, testing};
+
+    fn register(ctx: &Ctx, phone: &str) -> Uuid {
+        match (Register {
+            phone: Phone::parse(phone, "phone").unwrap(),
+            password: Password::parse("123456", "password").unwrap(),
+            email: None,
+            name: Some("zhangsan".into()),
+            proof: None,
+        })
+        .apply(ctx)
+        .unwrap()
+        {
+            Outcome::Registered { account_uid } => account_uid,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Logs in through INEWW; answers the caller and the access token.
+    fn login(ctx: &Ctx, phone: &str) -> (Caller, String) {
+        let out = sessions::Login {
+            phone: phone.into(),
+            password: "123456".into(),
+            issue: TokenIssue::Ineww,
+        }
+        .apply(ctx)
+        .unwrap();
+        let Outcome::Session { pair, .. } = out else {
+            panic!("{out:?}")
+        };
+        let cred = Credential::Ineww {
+            user_id: None,
+            token: pair.access_token.clone(),
+        };
+        let Auth::Account(caller) = sessions::authenticate(ctx, Some(&cred)).unwrap() else {
+            panic!()
+        };
+        (caller, pair.access_token)
+    }
+
+    fn show(ctx: &Ctx, caller: &Caller, query: MemberQuery) -> Result<Member> {
+        match (ShowMember { query }).apply(ctx, caller)? {
+            Outcome::Member(m) => Ok(m),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_account_from_another_dialect_logs_in_with_the_default_profile() {
+        let (ctx, _, _d) = testing::ctx();
+        let uid = register(&ctx, "18511521901");
+        let (caller, _) = login(&ctx, "18511521901");
+        let me = show(&ctx, &caller, MemberQuery::Own).unwrap();
+        assert_eq!(me.account.uid, uid);
+        assert_eq!(me.profile, crate::domain::MemberProfile::default());
+        assert_eq!(me.profile.gender, 2);
+    }
+
+    #[test]
+    fn another_members_detail_is_refused_before_lookup_unless_admin() {
+        let (ctx, _, _d) = testing::ctx();
+        let other = register(&ctx, "18511521902");
+        register(&ctx, "18511521901");
+        let (caller, _) = login(&ctx, "18511521901");
+        for uid in [Some(other), Some(Uuid::from_u128(99)), None] {
+            let r = show(&ctx, &caller, MemberQuery::Detail(uid));
+            assert!(matches!(r, Err(Error::Forbidden)), "{uid:?}");
+        }
+        assert!(show(&ctx, &caller, MemberQuery::Detail(Some(caller.account_uid))).is_ok());
+        ctx.store
+            .write(|tx| accounts::set_level(tx, "18511521901", 9))
+            .unwrap();
+        assert!(show(&ctx, &caller, MemberQuery::Detail(Some(other))).is_ok());
+        let unknown = show(
+            &ctx,
+            &caller,
+            MemberQuery::Detail(Some(Uuid::from_u128(99))),
+        );
+        assert!(matches!(unknown, Err(Error::NotFound(_))));
+    }
+
+    #[test]
+    fn a_public_page_masks_another_members_phone() {
+        let (ctx, _, _d) = testing::ctx();
+        let other = register(&ctx, "18511521902");
+        register(&ctx, "18511521901");
+        let (caller, _) = login(&ctx, "18511521901");
+        let page = show(&ctx, &caller, MemberQuery::Public(Some(other))).unwrap();
+        assert_eq!(page.account.phone, "185****1902");
+        let own = show(&ctx, &caller, MemberQuery::Public(Some(caller.account_uid))).unwrap();
+        assert_eq!(own.account.phone, "18511521901");
+        let none = show(&ctx, &caller, MemberQuery::Public(None));
+        assert!(matches!(none, Err(Error::NotFound(_))));
+    }
+
+    #[test]
+    fn only_the_member_updates_their_profile() {
+        let (ctx, _, _d) = testing::ctx();
+        let other = register(&ctx, "18511521902");
+        register(&ctx, "18511521901");
+        let (caller, _) = login(&ctx, "18511521901");
+        let update = |uid| UpdateMember {
+            uid: Some(uid),
+            name: Some("小王子".into()),
+            changes: MemberChanges {
+                gender: Some(1),
+                ..Default::default()
+            },
+        };
+        let r = update(other).apply(&ctx, &caller);
+        assert!(matches!(r, Err(Error::Forbidden)));
+        update(caller.account_uid).apply(&ctx, &caller).unwrap();
+        let me = show(&ctx, &caller, MemberQuery::Own).unwrap();
+        assert_eq!(me.account.name.as_deref(), Some("小王子"));
+        assert_eq!(me.profile.gender, 1);
+    }
+
+    #[test]
+    fn sign_up_checks_the_code_before_the_duplicate_phone() {
+        let (ctx, _, _d) = testing::ctx();
+        register(&ctx, "18511521901");
+        let phone = Phone::parse("18511521901", "phone").unwrap();
+        codes::issue(&ctx, &phone, "ineww", 4, str::to_string).unwrap();
+        let sign_up = |code: &str| SignUp {
+            account: Register {
+                phone: phone.clone(),
+                password: Password::parse("123456", "pwd").unwrap(),
+                email: None,
+                name: Some("x".into()),
+                proof: Some(code.into()),
+            },
+            purpose: CodePurpose::Ineww,
+        };
+        assert!(matches!(sign_up("0000").apply(&ctx), Err(Error::BadCode)));
+        assert!(matches!(
+            sign_up("1234").apply(&ctx),
+            Err(Error::PhoneTaken)
+        ));
+    }
+
+    #[test]
+    fn a_phone_change_checks_the_duplicate_before_the_code() {
+        let (ctx, _, _d) = testing::ctx();
+        register(&ctx, "18511521902");
+        register(&ctx, "18511521901");
+        let (caller, _) = login(&ctx, "18511521901");
+        let change = |phone: &str, code: &str| ChangePhone {
+            phone: Phone::parse(phone, "phone").unwrap(),
+            code: code.into(),
+            purpose: CodePurpose::Ineww,
+        };
+        let r = change("18511521902", "0000").apply(&ctx, &caller);
+        assert!(matches!(r, Err(Error::PhoneTaken)));
+        let r = change("18511521903", "1234").apply(&ctx, &caller);
+        assert!(matches!(r, Err(Error::BadCode)));
+        let phone = Phone::parse("18511521903", "phone").unwrap();
+        codes::issue(&ctx, &phone, "ineww", 4, str::to_string).unwrap();
+        change("18511521903", "1234").apply(&ctx, &caller).unwrap();
+        let me = show(&ctx, &caller, MemberQuery::Own).unwrap();
+        assert_eq!(me.account.phone, "18511521903");
+    }
+
+    #[test]
+    fn a_password_change_revokes_every_token_of_the_account() {
+        let (ctx, _, _d) = testing::ctx();
+        register(&ctx, "18511521901");
+        let (caller, token) = login(&ctx, "18511521901");
+        let change = |old: &str| ChangeOwnPassword {
+            old: old.into(),
+            new: Password::parse("654321", "pwd").unwrap(),
+        };
+        assert!(matches!(
+            change("wrong!").apply(&ctx, &caller),
+            Err(Error::WrongPassword)
+        ));
+        change("123456").apply(&ctx, &caller).unwrap();
+        let cred = Credential::Ineww {
+            user_id: None,
+            token,
+        };
+        let r = sessions::authenticate(&ctx, Some(&cred));
+        assert!(matches!(r, Err(Error::BadToken(_))));
+    }
+
+    #[test]
+    fn an_account_keeps_ten_pairs_and_logout_drops_one_whole() {
+        let (ctx, _, _d) = testing::ctx();
+        register(&ctx, "18511521901");
+        let mut last = None;
+        for _ in 0..11 {
+            last = Some(login(&ctx, "18511521901").0);
+        }
+        let count = |kind: &str| {
+            let sql = "SELECT COUNT(*) FROM tokens WHERE kind = ?1";
+            ctx.store
+                .read(|c| Ok(c.query_row(sql, [kind], |r| r.get::<_, i64>(0))?))
+                .unwrap()
+        };
+        assert_eq!(count(sessions::INEWW_ACCESS), 10);
+        assert_eq!(count(sessions::INEWW_REFRESH), 10);
+        sessions::Logout.apply(&ctx, &last.unwrap()).unwrap();
+        assert_eq!(count(sessions::INEWW_ACCESS), 9);
+        assert_eq!(count(sessions::INEWW_REFRESH), 9);
+    }
+
+    #[test]
+    fn an_access_token_expires_after_thirty_days_and_a_user_id_must_own_it() {
+        let (ctx, clock, _d) = testing::ctx();
+        let uid = register(&ctx, "18511521901");
+        let (_, token) = login(&ctx, "18511521901");
+        let cred = |user_id: Option<String>| Credential::Ineww {
+            user_id,
+            token: token.clone(),
+        };
+        let mine = Some(uid.simple().to_string());
+        assert!(sessions::authenticate(&ctx, Some(&cred(mine.clone()))).is_ok());
+        let theirs = Some(Uuid::from_u128(5).simple().to_string());
+        let r = sessions::authenticate(&ctx, Some(&cred(theirs)));
+        assert!(matches!(r, Err(Error::BadToken(_))));
+        clock.advance(chrono::Duration::seconds(sessions::INEWW_ACCESS_SECS));
+        let r = sessions::authenticate(&ctx, Some(&cred(mine)));
+        assert!(matches!(r, Err(Error::TokenExpired)));
+    }
+
+    #[test]
+    fn a_masked_phone_keeps_its_length_head_and_tail() {
+        assert_eq!(mask_phone("18511521921"), "185****1921");
+        assert_eq!(mask_phone("123"), "***");
+    }
+}

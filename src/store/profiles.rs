@@ -1,0 +1,130 @@
+//! INEWW profile fields of an account (`ineww_profiles`): one row per account, written on its
+//! first INEWW profile update. An account without a row has [`MemberProfile::default`].
+
+use crate::domain::{MemberChanges, MemberProfile};
+use crate::error::Error;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// The profile fields of an account, when it ever set any.
+pub fn get(conn: &Connection, account_pk: i64) -> Result<Option<MemberProfile>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT gender, signature, avatar, tags, address, company, birthday, balance_cents
+             FROM ineww_profiles WHERE account_pk = ?1",
+        )?
+        .query_row([account_pk], |r| {
+            Ok(MemberProfile {
+                gender: r.get(0)?,
+                signature: r.get(1)?,
+                avatar: r.get(2)?,
+                tags: r.get(3)?,
+                address: r.get(4)?,
+                company: r.get(5)?,
+                birthday: r.get(6)?,
+                balance_cents: r.get(7)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Writes the given fields, creating the row with defaults for the others when there is none;
+/// a `None` field keeps its value.
+pub fn update(
+    conn: &Connection,
+    account_pk: i64,
+    c: &MemberChanges,
+    now: i64,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "INSERT INTO ineww_profiles
+             (account_pk, gender, signature, avatar, tags, address, company, birthday, updated_at)
+         VALUES (?1, COALESCE(?2, 2), COALESCE(?3, ''), COALESCE(?4, ''), COALESCE(?5, ''),
+                 COALESCE(?6, ''), COALESCE(?7, ''), ?8, ?9)
+         ON CONFLICT(account_pk) DO UPDATE SET
+             gender = COALESCE(?2, gender),
+             signature = COALESCE(?3, signature),
+             avatar = COALESCE(?4, avatar),
+             tags = COALESCE(?5, tags),
+             address = COALESCE(?6, address),
+             company = COALESCE(?7, company),
+             birthday = COALESCE(?8, birthday),
+             updated_at = ?9",
+    )?
+    .execute(params![
+        account_pk,
+        c.gender,
+        c.signature,
+        c.avatar,
+        c.tags,
+        c.address,
+        c.company,
+        c.birthday,
+        now
+    ])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{accounts, Store};
+
+    fn store_with_account() -> (Store, i64, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1).unwrap();
+        let pk = store
+            .write(|tx| {
+                accounts::insert(
+                    tx,
+                    &accounts::NewAccount {
+                        uid: uuid::Uuid::from_u128(7),
+                        phone: "18511521900",
+                        email: None,
+                        name: None,
+                        password_hash: "x",
+                        created_at: 0,
+                    },
+                )
+            })
+            .unwrap();
+        (store, pk, dir)
+    }
+
+    #[test]
+    fn an_account_without_a_row_has_no_profile() {
+        let (store, pk, _d) = store_with_account();
+        assert_eq!(store.read(|c| get(c, pk)).unwrap(), None);
+    }
+
+    #[test]
+    fn an_update_keeps_the_fields_it_does_not_name() {
+        let (store, pk, _d) = store_with_account();
+        let first = MemberChanges {
+            signature: Some("hello".into()),
+            birthday: Some("2013-01-23".into()),
+            ..Default::default()
+        };
+        store.write(|tx| update(tx, pk, &first, 1)).unwrap();
+        let second = MemberChanges {
+            gender: Some(1),
+            ..Default::default()
+        };
+        store.write(|tx| update(tx, pk, &second, 2)).unwrap();
+        let p = store.read(|c| get(c, pk)).unwrap().unwrap();
+        assert_eq!(p.gender, 1);
+        assert_eq!(p.signature, "hello");
+        assert_eq!(p.birthday.as_deref(), Some("2013-01-23"));
+        assert_eq!(p.avatar, "");
+        assert_eq!(p.balance_cents, 0);
+    }
+
+    #[test]
+    fn deleting_the_account_deletes_its_profile() {
+        let (store, pk, _d) = store_with_account();
+        store
+            .write(|tx| update(tx, pk, &MemberChanges::default(), 1))
+            .unwrap();
+        store.write(|tx| accounts::delete(tx, pk)).unwrap();
+        assert_eq!(store.read(|c| get(c, pk)).unwrap(), None);
+    }
+}

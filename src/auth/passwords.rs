@@ -1,12 +1,17 @@
-//! argon2id password hashing, bounded so a burst of logins cannot exhaust memory.
+//! argon2id password hashing on a small pool of low-priority threads.
 //!
-//! Hashing is deliberately slow: call it only from blocking threads (handlers run there).
+//! Hashing is deliberately slow and memory-hungry. It runs on `hashing_concurrency` dedicated
+//! threads (so a burst of logins cannot exhaust memory) whose scheduling priority is lowered
+//! (nice 10), so that while they saturate the CPU the async workers still answer cheap
+//! requests promptly. Callers block until their hash is done: call only from blocking threads
+//! (handlers run there).
 
 use crate::config::Config;
 use crate::error::{Error, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Hashes and verifies passwords as argon2id PHC strings.
 pub struct Passwords {
@@ -15,12 +20,8 @@ pub struct Passwords {
     /// A hash checked against unknown accounts, so that a miss costs as much as a hit
     /// (made on first need, not at start-up).
     decoy: OnceLock<String>,
-    /// Counts hashes in progress; at most `limit` run at once.
-    running: Mutex<usize>,
-    /// Wakes a waiting hasher when one finishes.
-    freed: Condvar,
-    /// Most hashes at once.
-    limit: usize,
+    /// The threads that do the hashing.
+    pool: HashPool,
 }
 
 impl Passwords {
@@ -36,66 +37,127 @@ impl Passwords {
         Ok(Passwords {
             params,
             decoy: OnceLock::new(),
-            running: Mutex::new(0),
-            freed: Condvar::new(),
-            limit: config.hashing_concurrency.max(1),
+            pool: HashPool {
+                size: config.hashing_concurrency.max(1),
+                queue: OnceLock::new(),
+            },
         })
     }
 
     /// A new PHC string for `password` with a fresh random salt.
     pub fn hash(&self, password: &str) -> Result<String, Error> {
-        let _slot = self.slot();
         let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
             .map_err(|e| Error::Store(StoreError::Other(format!("salt: {e}"))))?;
-        self.argon()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| Error::Store(StoreError::Other(format!("argon2: {e}"))))
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone());
+        let password = password.to_string();
+        self.pool
+            .run(move || {
+                argon
+                    .hash_password(password.as_bytes(), &salt)
+                    .map(|h| h.to_string())
+                    .map_err(|e| format!("argon2: {e}"))
+            })?
+            .map_err(|e| Error::Store(StoreError::Other(e)))
     }
 
     /// Whether `password` matches the stored PHC string; `None` spends the same time and fails.
     pub fn verify(&self, password: &str, stored: Option<&str>) -> bool {
         let phc = match stored {
-            Some(s) => s,
+            Some(s) => s.to_string(),
             None => self
                 .decoy
-                .get_or_init(|| self.hash("switchboard decoy").unwrap_or_default()),
+                .get_or_init(|| self.hash("switchboard decoy").unwrap_or_default())
+                .clone(),
         };
-        let _slot = self.slot();
-        let Ok(parsed) = PasswordHash::new(phc) else {
-            return false;
-        };
-        let ok = Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
-        ok && stored.is_some()
+        let password = password.to_string();
+        let ok = self.pool.run(move || {
+            PasswordHash::new(&phc).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+        });
+        ok.unwrap_or(false) && stored.is_some()
+    }
+}
+
+/// A job for the hashing threads.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// `size` low-priority threads, started on first use, taking jobs from one queue.
+struct HashPool {
+    /// Threads to start.
+    size: usize,
+    /// The queue's sending end, once the threads run (`None` if none could be started).
+    queue: OnceLock<Option<Mutex<mpsc::Sender<Job>>>>,
+}
+
+impl HashPool {
+    /// Runs `f` on a hashing thread and waits for its result.
+    fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+        let unavailable = || Error::Store(StoreError::Other("hashing threads unavailable".into()));
+        let queue = self.queue().as_ref().ok_or_else(unavailable)?;
+        let (tx, rx) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(job)
+            .map_err(|_| unavailable())?;
+        rx.recv().map_err(|_| unavailable())
     }
 
-    fn argon(&self) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    fn queue(&self) -> &Option<Mutex<mpsc::Sender<Job>>> {
+        self.queue.get_or_init(|| {
+            let (tx, rx) = mpsc::channel::<Job>();
+            let rx = Arc::new(Mutex::new(rx));
+            let started = (0..self.size)
+                .filter(|i| {
+                    let rx = rx.clone();
+                    std::thread::Builder::new()
+                        .name(format!("argon2-{i}"))
+                        .spawn(move || work(&rx))
+                        .is_ok()
+                })
+                .count();
+            (started > 0).then(|| Mutex::new(tx))
+        })
     }
+}
 
-    /// Waits for a free hashing slot; the slot is returned when the guard drops.
-    fn slot(&self) -> Slot<'_> {
-        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        while *running >= self.limit {
-            running = self.freed.wait(running).unwrap_or_else(|p| p.into_inner());
+/// A hashing thread: lower its priority, then run jobs until the queue closes.
+fn work(rx: &Mutex<mpsc::Receiver<Job>>) {
+    lower_priority();
+    loop {
+        let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        match job {
+            // A panicking job drops its reply channel (its caller sees an error); the thread
+            // lives on.
+            Ok(job) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            }
+            Err(_) => return,
         }
-        *running += 1;
-        Slot(self)
     }
 }
 
-/// A held hashing slot.
-struct Slot<'a>(&'a Passwords);
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        let mut running = self.0.running.lock().unwrap_or_else(|p| p.into_inner());
-        *running -= 1;
-        self.0.freed.notify_one();
+/// Nice 10 for the calling thread (on Linux the nice value is per thread).
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    extern "C" {
+        fn setpriority(which: i32, who: u32, prio: i32) -> i32;
+    }
+    const PRIO_PROCESS: i32 = 0;
+    // SAFETY: setpriority only changes the calling thread's scheduling priority (who = 0).
+    unsafe {
+        setpriority(PRIO_PROCESS, 0, 10);
     }
 }
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
 
 #[cfg(test)]
 mod tests {
@@ -123,6 +185,22 @@ mod tests {
     fn two_hashes_of_one_password_differ_by_salt() {
         let p = cheap();
         assert_ne!(p.hash("123456").unwrap(), p.hash("123456").unwrap());
+    }
+
+    #[test]
+    fn many_threads_hashing_at_once_all_get_their_own_answer() {
+        let p = std::sync::Arc::new(cheap());
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let p = p.clone();
+                std::thread::spawn(move || {
+                    let pw = format!("password-{i}");
+                    let h = p.hash(&pw).unwrap();
+                    p.verify(&pw, Some(&h)) && !p.verify("other", Some(&h))
+                })
+            })
+            .collect();
+        assert!(threads.into_iter().all(|t| t.join().unwrap()));
     }
 
     #[test]

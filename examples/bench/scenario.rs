@@ -1,0 +1,152 @@
+//! The request bodies and what a correct Switchboard answer to each looks like.
+
+use crate::Res;
+use serde_json::{json, Value};
+
+/// One load scenario: the same request is sent to both servers.
+pub struct Scenario {
+    /// Label in the table.
+    pub label: &'static str,
+    /// HTTP method.
+    pub method: hyper::Method,
+    /// Path and query.
+    pub path: String,
+    /// Extra headers (credentials).
+    pub headers: Vec<(&'static str, String)>,
+    /// The JSON body, if any (the baseline echoes it, or `{}` for none).
+    pub body: Option<Value>,
+    /// Checks one Switchboard answer before the load.
+    pub check: fn(&Value) -> Res<()>,
+    /// During the load only answers containing this count (all 200s when `None`).
+    pub success: Option<&'static [u8]>,
+    /// Required Switchboard/baseline ratio, if any.
+    pub target: Option<f64>,
+}
+
+/// Credentials the preparation obtained.
+pub struct Prepared {
+    /// PhoneBooks JWT.
+    pub jwt: String,
+    /// HelpAged token.
+    pub typed: String,
+    /// INEWW uid (32 hex) and access token.
+    pub ineww: (String, String),
+}
+
+const RET_OK: &[u8] = b"\"ret\":0";
+
+fn post(label: &'static str, body: Value, p: &Prepared) -> Scenario {
+    Scenario {
+        label,
+        method: hyper::Method::POST,
+        path: "/".into(),
+        headers: vec![("authorization", format!("JWT {}", p.jwt))],
+        body: Some(body),
+        check: succeeded,
+        success: Some(RET_OK),
+        target: None,
+    }
+}
+
+/// Every load scenario, with the issues' targets.
+pub fn all(p: &Prepared) -> Vec<Scenario> {
+    vec![
+        Scenario {
+            check: ten_contacts,
+            target: Some(0.30),
+            ..post("a. op 1009, list 10 contacts", json!({"op": 1009}), p)
+        },
+        Scenario {
+            check: no_method,
+            success: None,
+            target: Some(0.9),
+            ..post("b. unknown op 9999", json!({"op": 9999}), p)
+        },
+        post(
+            "c. op 1005, add 1 contact",
+            json!({"op": 1005, "users": [contact("bench", 1)]}),
+            p,
+        ),
+        Scenario {
+            label: "d. HelpAged GET /api/user/info?token=",
+            method: hyper::Method::GET,
+            path: format!("/api/user/info?token={}", p.typed),
+            headers: vec![],
+            body: None,
+            check: typed_profile,
+            success: Some(b"\"status\":0"),
+            target: Some(0.40),
+        },
+        Scenario {
+            label: "e. INEWW GET /ineww/session (USER-ID + ACCESS-TOKEN)",
+            method: hyper::Method::GET,
+            path: "/ineww/session".into(),
+            headers: vec![
+                ("user-id", p.ineww.0.clone()),
+                ("access-token", p.ineww.1.clone()),
+            ],
+            body: None,
+            check: ineww_session,
+            success: Some(b"\"200001\""),
+            target: Some(0.40),
+        },
+    ]
+}
+
+fn typed_profile(v: &Value) -> Res<()> {
+    if v["status"] == 0 && v["data"]["phone"].is_string() {
+        Ok(())
+    } else {
+        Err(format!("GET /api/user/info answered {v}").into())
+    }
+}
+
+fn ineww_session(v: &Value) -> Res<()> {
+    if v["code"] == "200001" && v["data"]["uid"].is_string() {
+        Ok(())
+    } else {
+        Err(format!("GET /ineww/session answered {v}").into())
+    }
+}
+
+/// A contact with `n` phones and `n` mails.
+pub fn contact(name: &str, n: usize) -> Value {
+    let phones: Vec<Value> = (0..n)
+        .map(|i| json!({"phone": format!("1350376880{i}")}))
+        .collect();
+    let mails: Vec<Value> = (0..n)
+        .map(|i| json!({"mail": format!("{name}.{i}@example.com")}))
+        .collect();
+    json!({"name": name, "phones": phones, "mails": mails})
+}
+
+/// `ret` 0, else an error quoting the answer.
+pub fn succeeded(v: &Value) -> Res<()> {
+    if v["ret"] == 0 {
+        Ok(())
+    } else {
+        Err(format!("unexpected answer {v}").into())
+    }
+}
+
+fn ten_contacts(v: &Value) -> Res<()> {
+    succeeded(v)?;
+    let users = v["users"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let full = |u: &Value| {
+        u["phones"].as_array().map(Vec::len) == Some(2)
+            && u["mails"].as_array().map(Vec::len) == Some(2)
+    };
+    if users.len() == 10 && users.iter().all(full) {
+        Ok(())
+    } else {
+        Err(format!("op 1009 did not list 10 contacts with 2 phones and 2 mails: {v}").into())
+    }
+}
+
+fn no_method(v: &Value) -> Res<()> {
+    if *v == json!({"ret": -1, "msg": "no method"}) {
+        Ok(())
+    } else {
+        Err(format!("unknown op answered {v}").into())
+    }
+}

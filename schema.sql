@@ -4,10 +4,13 @@
 
 -- One account for every dialect. `uid` is the account's UUID (PhoneBooks shows it dashed,
 -- INEWW and v4.0 as 32 hex digits); `pk` is the integer id rooms shows; HelpAged shows the phone.
+-- `phone` is NULL for an account registered through rooms without one (such an account never
+-- logs in by phone); `username` is the rooms login name. Version 4 rebuilt this table to make
+-- `phone` nullable (src/store/mod.rs).
 CREATE TABLE IF NOT EXISTS accounts (
     pk            INTEGER PRIMARY KEY,
     uid           TEXT    NOT NULL UNIQUE,
-    phone         TEXT    NOT NULL UNIQUE,
+    phone         TEXT    UNIQUE,
     username      TEXT    UNIQUE,
     email         TEXT,
     name          TEXT,
@@ -155,4 +158,46 @@ CREATE TABLE IF NOT EXISTS ineww_profiles (
     birthday      TEXT,                         -- YYYY-MM-DD
     balance_cents INTEGER NOT NULL DEFAULT 0,   -- no endpoint changes it
     updated_at    INTEGER NOT NULL              -- unix seconds
+);
+
+-- rooms-only fields of an account, written at its first rooms register, login or phone login.
+-- `username`, `nickname`, `email`, `phone` and `pk` are the shared account's. `roomid` is the
+-- room number assigned to the account; accounts and rooms draw room numbers from one space
+-- (a number names one thing). `snsid` is set for accounts made by a (trusted) third-party login.
+CREATE TABLE IF NOT EXISTS rooms_profiles (
+    account_pk INTEGER PRIMARY KEY REFERENCES accounts(pk) ON DELETE CASCADE,
+    roomid     INTEGER NOT NULL UNIQUE,
+    sex        INTEGER NOT NULL DEFAULT 2,  -- 0 male, 1 female, 2 unknown
+    age        INTEGER NOT NULL DEFAULT 0,
+    country    TEXT    NOT NULL DEFAULT '',
+    province   TEXT    NOT NULL DEFAULT '',
+    city       TEXT    NOT NULL DEFAULT '',
+    career     TEXT    NOT NULL DEFAULT '',
+    login_type INTEGER NOT NULL DEFAULT 0,  -- 0 ordinary, 1 WeChat, 2 QQ, 3 Weibo
+    img        TEXT    NOT NULL DEFAULT '', -- icon URL, stored as given, never fetched
+    snsid      TEXT,
+    updated_at INTEGER NOT NULL,            -- unix seconds
+    UNIQUE (login_type, snsid)
+);
+
+-- Rooms of the rooms app; only the owner changes or deletes one, only active ones are listed.
+CREATE TABLE IF NOT EXISTS rooms (
+    pk         INTEGER PRIMARY KEY,
+    owner_pk   INTEGER NOT NULL REFERENCES accounts(pk) ON DELETE CASCADE,
+    roomid     INTEGER NOT NULL UNIQUE,
+    room_alias TEXT    NOT NULL UNIQUE,
+    active     INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL             -- unix seconds
+);
+CREATE INDEX IF NOT EXISTS rooms_active ON rooms(active, pk);
+
+-- v4.0 app fields of an account, written at its first v4 register, login or verify_code. v4
+-- `name` is accounts.name and `user_id` accounts.uid (32 hex), shared with every dialect.
+CREATE TABLE IF NOT EXISTS v4_profiles (
+    account_pk        INTEGER PRIMARY KEY REFERENCES accounts(pk) ON DELETE CASCADE,
+    device_identifier TEXT,                 -- the device of the last v4 register or login
+    enterprise_id     INTEGER,              -- NULL: no enterprise (shown as -1); nothing sets it
+    reset_phone       TEXT,                 -- the phone a verify_code succeeded for, and until
+    reset_until       INTEGER,              -- when (unix seconds) forget_password may use it, once
+    updated_at        INTEGER NOT NULL      -- unix seconds
 );

@@ -3,7 +3,7 @@
 use crate::auth::jwt::JwtKeys;
 use crate::auth::passwords::Passwords;
 use crate::config::Config;
-use crate::ctx::{Ctx, RandomIds, SystemClock};
+use crate::ctx::{Clock, Ctx, RandomIds, SkippingClock, SystemClock};
 use crate::registry::Registry;
 use crate::sender::{CodeSender, OutboxSender, WebhookSender};
 use crate::store::{codes, settings, Store};
@@ -20,6 +20,11 @@ pub struct App {
 impl App {
     /// Opens the store, loads the registry and the JWT secret, and picks the code sender.
     pub fn open(config: Config) -> Result<App, String> {
+        App::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// [`App::open`] with another time source (in-process replays skip time with one).
+    pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<App, String> {
         let registry = Registry::builtin()?;
         let store = Store::open(&config.db, config.pool_size)
             .map_err(|e| format!("cannot open database {}: {e}", config.db.display()))?;
@@ -35,7 +40,7 @@ impl App {
             jwt: JwtKeys::new(&secret, config.jwt_lifetime_secs),
             passwords: Passwords::new(&config)?,
             store,
-            clock: Arc::new(SystemClock),
+            clock,
             ids: Arc::new(RandomIds::new()),
             sender,
             config: Arc::new(config),
@@ -70,5 +75,12 @@ impl crate::fixtures::OutboxSource for StoreOutbox {
             .read(|c| codes::outbox(c, Some(phone)))
             .ok()
             .and_then(|v| v.last().map(|e| e.code.clone()))
+    }
+}
+
+/// Lets a fixture's wait step skip an in-process server's clock instead of sleeping.
+impl crate::fixtures::ClockSkip for SkippingClock {
+    fn skip(&self, secs: u64) {
+        self.advance(secs);
     }
 }

@@ -6,8 +6,12 @@
 //! A new command adds a [`CommandKind`] (named in `opcodes.toml`), a variant here, a struct
 //! and handler in its domain module under `handlers/`, and an arm in each decoder that maps to it.
 
-use crate::domain::{Account, Auth, Contact, ContactMail, ContactPhone, Member, TokenPair};
-use crate::handlers::{accounts, admin, codes, contacts, devices, media, profiles, sessions};
+use crate::domain::{
+    Account, Auth, Contact, ContactMail, ContactPhone, Member, Room, RoomPage, RoomsUser, TokenPair,
+};
+use crate::handlers::{
+    accounts, admin, codes, contacts, devices, media, profiles, rooms, sessions, v4_profiles,
+};
 use crate::{ctx::Ctx, error::Result};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -92,6 +96,22 @@ pub enum CommandKind {
     UserIndex,
     /// A user's detail (self or administrator).
     UserDetail,
+    /// A third-party login (rooms).
+    SnsLogin,
+    /// Log in with a code sent to the phone (rooms).
+    PhoneLogin,
+    /// A page of open rooms.
+    ListRooms,
+    /// One room.
+    ShowRoom,
+    /// Create a room.
+    CreateRoom,
+    /// Change the caller's room.
+    UpdateRoom,
+    /// Delete the caller's room.
+    DeleteRoom,
+    /// Set the caller's icon URL.
+    SetIcon,
 }
 
 impl CommandKind {
@@ -136,6 +156,14 @@ impl CommandKind {
             CommandKind::PhoneExists => "phone_exists",
             CommandKind::UserIndex => "user_index",
             CommandKind::UserDetail => "user_detail",
+            CommandKind::SnsLogin => "sns_login",
+            CommandKind::PhoneLogin => "phone_login",
+            CommandKind::ListRooms => "list_rooms",
+            CommandKind::ShowRoom => "show_room",
+            CommandKind::CreateRoom => "create_room",
+            CommandKind::UpdateRoom => "update_room",
+            CommandKind::DeleteRoom => "delete_room",
+            CommandKind::SetIcon => "set_icon",
         }
     }
 }
@@ -213,6 +241,18 @@ pub enum Command {
     ShowMember(profiles::ShowMember),
     /// Update the caller's member profile.
     UpdateMember(profiles::UpdateMember),
+    /// Queue a code when the phone's registration is the expected one (v4).
+    RequestCodeIf(codes::RequestCodeIf),
+    /// Create an account with a code and open a v4 session on it.
+    SignUpV4(v4_profiles::SignUp),
+    /// Check a reset code and open the password-reset window (v4).
+    VerifyCode(v4_profiles::VerifyCode),
+    /// Set a new password inside the reset window (v4).
+    ResetInWindow(v4_profiles::ResetPassword),
+    /// A rooms user or room command.
+    Rooms(rooms::RoomsCommand),
+    /// Log in with a code sent to the phone.
+    PhoneLogin(sessions::PhoneLogin),
 }
 
 impl Command {
@@ -257,6 +297,12 @@ impl Command {
             Command::PhoneExists(_) => "phone_exists",
             Command::ShowMember(_) => "show_member",
             Command::UpdateMember(_) => "update_member",
+            Command::RequestCodeIf(_) => "request_code_if",
+            Command::SignUpV4(_) => "sign_up_v4",
+            Command::Rooms(c) => c.name(),
+            Command::PhoneLogin(_) => "phone_login",
+            Command::VerifyCode(_) => "verify_code",
+            Command::ResetInWindow(_) => "reset_in_window",
         }
     }
 
@@ -299,6 +345,12 @@ impl Command {
             Command::PhoneExists(c) => c.apply(ctx),
             Command::ShowMember(c) => c.apply(ctx, sessions::require(caller)?),
             Command::UpdateMember(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::RequestCodeIf(c) => c.apply(ctx),
+            Command::SignUpV4(c) => c.apply(ctx),
+            Command::Rooms(c) => c.apply(ctx, caller),
+            Command::PhoneLogin(c) => c.apply(ctx),
+            Command::VerifyCode(c) => c.apply(ctx),
+            Command::ResetInWindow(c) => c.apply(ctx),
         }
     }
 }
@@ -332,6 +384,8 @@ pub enum Credential {
         /// The access token.
         token: String,
     },
+    /// A rooms token (from the body, the query or `Authorization`).
+    Rooms(String),
 }
 
 /// What a successful command produced, for the dialect's encoder to shape.
@@ -427,4 +481,33 @@ pub enum Outcome {
     Member(Member),
     /// Whether the thing asked about exists.
     Exists(bool),
+    /// A rooms user, with the token issued for it when one was (register, logins, password).
+    RoomsUser {
+        /// The user.
+        user: RoomsUser,
+        /// The new token (in clear, once).
+        token: Option<String>,
+        /// Whether this call created the account (a first third-party login answers 201).
+        created: bool,
+    },
+    /// One room.
+    Room {
+        /// The room.
+        room: Room,
+        /// Whether this call created it (answered 201).
+        created: bool,
+    },
+    /// A page of open rooms.
+    Rooms(RoomPage),
+    /// A new v4 session: the account, its token, and what the v4 answer shows with them.
+    V4Session {
+        /// The account (`name`, `user_id`).
+        account: Account,
+        /// The token to send back (in clear, once).
+        token: String,
+        /// Whether the last v4 session was opened on another device.
+        change_device: bool,
+        /// The account's enterprise; `None` is none (-1).
+        enterprise_id: Option<i64>,
+    },
 }

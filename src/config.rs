@@ -56,6 +56,10 @@ pub struct Config {
     pub portrait_referers: Vec<String>,
     /// When set, verification codes are also POSTed as JSON to this `http://` URL.
     pub code_webhook_url: Option<String>,
+    /// Development only: trust the identity a rooms client claims at `POST /snslogin/`
+    /// (`login_type` + `snsid`) without verifying its `access_token` with the third party.
+    /// Off by default: snslogin is then refused with 403 "third-party login is not configured".
+    pub rooms_trust_sns_identities: bool,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log: String,
 }
@@ -84,6 +88,7 @@ impl Default for Config {
             image_limit: 4 * 1024 * 1024,
             portrait_referers: vec!["helpaged.cn".into(), "localhost".into()],
             code_webhook_url: None,
+            rooms_trust_sns_identities: false,
             log: "info".into(),
         }
     }

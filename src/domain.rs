@@ -69,8 +69,9 @@ pub struct Account {
     pub pk: i64,
     /// The account's UUID (PhoneBooks `rid`, dashed).
     pub uid: Uuid,
-    /// Login phone.
-    pub phone: String,
+    /// Login phone; `None` for an account registered through rooms without one (it never
+    /// logs in by phone).
+    pub phone: Option<String>,
     /// Optional login name (rooms).
     pub username: Option<String>,
     /// Contact e-mail.
@@ -127,7 +128,7 @@ pub enum Patch<T> {
 }
 
 /// Which token a login issues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenIssue {
     /// An HS256 JWT (PhoneBooks).
     Jwt,
@@ -138,6 +139,15 @@ pub enum TokenIssue {
     },
     /// A 32-hex access token and refresh token pair (INEWW), answered with the member.
     Ineww,
+    /// A 32-hex token (rooms, 24 h), answered with the rooms user; the login key is a
+    /// username, or a phone when no account has that username.
+    Rooms,
+    /// A 32-hex token (v4.0) for a device; the device is remembered so that the next login
+    /// can tell whether it changed.
+    V4 {
+        /// The client's `device_identifier`.
+        device: String,
+    },
 }
 
 /// An INEWW access/refresh token pair as issued (shown in clear once).
@@ -225,6 +235,87 @@ impl MemberChanges {
     }
 }
 
+/// An account as rooms shows a user: the shared account (`username`, `nickname`, `email`,
+/// `phone`, `pk`, `created_at`) and its rooms-only fields.
+#[derive(Debug, Clone)]
+pub struct RoomsUser {
+    /// The shared account.
+    pub account: Account,
+    /// The rooms-only fields.
+    pub profile: RoomsProfile,
+}
+
+/// The rooms-only fields of an account (`rooms_profiles`), made at its first rooms register
+/// or login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomsProfile {
+    /// The room number assigned to the account (4 digits while they last).
+    pub roomid: i64,
+    /// 0 male, 1 female, 2 unknown.
+    pub sex: i64,
+    /// Age in years (0 when not given).
+    pub age: i64,
+    /// Country.
+    pub country: String,
+    /// Province or municipality.
+    pub province: String,
+    /// City.
+    pub city: String,
+    /// Occupation.
+    pub career: String,
+    /// 0 ordinary, 1 WeChat, 2 QQ, 3 Weibo.
+    pub login_type: i64,
+    /// Icon URL, stored as given and never fetched.
+    pub img: String,
+}
+
+/// Rooms-only fields to set; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomsChanges {
+    /// 0, 1 or 2.
+    pub sex: Option<i64>,
+    /// Age in years.
+    pub age: Option<i64>,
+    /// Country.
+    pub country: Option<String>,
+    /// Province.
+    pub province: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Occupation.
+    pub career: Option<String>,
+    /// Icon URL.
+    pub img: Option<String>,
+}
+
+/// A room of the rooms app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Room {
+    /// Integer id (`pk`).
+    pub pk: i64,
+    /// The account that created it (the only one that may change it).
+    pub owner_pk: i64,
+    /// Its room number, from the same number space as the accounts' room numbers.
+    pub roomid: i64,
+    /// The client's label for the room, unique.
+    pub room_alias: String,
+    /// Whether the room is open (only open rooms are listed).
+    pub active: bool,
+}
+
+/// One page of open rooms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomPage {
+    /// The rooms of the page, by pk.
+    pub rooms: Vec<Room>,
+    /// How many open rooms there are in all.
+    pub total: i64,
+    /// The page number (from 1).
+    pub page: i64,
+    /// The page size used.
+    pub page_size: i64,
+}
+
 /// A contact in a PhoneBooks phone book.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
@@ -297,6 +388,8 @@ pub enum CodePurpose {
     Reset,
     /// An INEWW code: its request names no purpose, so it serves register and phone change.
     Ineww,
+    /// A rooms phone-login code (`POST /phonelogin/`): it serves only a login.
+    Login,
 }
 
 impl CodePurpose {
@@ -306,6 +399,7 @@ impl CodePurpose {
             CodePurpose::Register => "register",
             CodePurpose::Reset => "reset",
             CodePurpose::Ineww => "ineww",
+            CodePurpose::Login => "login",
         }
     }
 }

@@ -15,7 +15,7 @@
 //! | [`registry`] | `opcodes.toml`: wire key → command, token, required fields |
 //! | [`dialect`] | one decoder/encoder pair per wire protocol ([`dialect::opcode`], …) |
 //! | [`command`] | the one `Command` enum, `Request`, `Outcome` |
-//! | [`handlers`] | plain functions by domain: accounts, admin, sessions, contacts, codes, media, devices, profiles |
+//! | [`handlers`] | plain functions by domain: accounts, admin, sessions, contacts, codes, media, devices, profiles, rooms, v4_profiles |
 //! | [`store`] | SQLite: schema, migrations, one module per table group |
 //! | [`domain`] | validated values (`Phone`, `Password`) and records (`Account`, `Member`, `Contact`) |
 //! | [`error`] | the one domain error enum |

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use switchboard::app::{App, StoreOutbox};
 use switchboard::config::Config;
+use switchboard::ctx::SkippingClock;
 use switchboard::registry::Registry;
 use switchboard::store::{accounts, codes, Store};
 use switchboard::{fixtures, server};
@@ -238,13 +239,19 @@ fn replay(
                         as std::sync::Arc<dyn fixtures::OutboxSource>),
                     None => None,
                 };
-                let t = fixtures::Target { base_url, outbox };
+                let t = fixtures::Target {
+                    base_url,
+                    outbox,
+                    clock: None,
+                };
                 Ok::<_, String>(fixtures::replay_files(&files, &t).await)
             }
             None => {
                 let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
                 let config = Config::for_tests(dir.path().join("replay.db"));
-                let app = tokio::task::spawn_blocking(move || App::open(config))
+                let clock = std::sync::Arc::new(SkippingClock::default());
+                let time = clock.clone();
+                let app = tokio::task::spawn_blocking(move || App::open_with_clock(config, time))
                     .await
                     .map_err(|e| e.to_string())??;
                 let running = server::Running::start(app)
@@ -255,6 +262,7 @@ fn replay(
                     outbox: Some(std::sync::Arc::new(StoreOutbox(
                         running.app.ctx.store.clone(),
                     ))),
+                    clock: Some(clock),
                 };
                 let counts = fixtures::replay_files(&files, &t).await;
                 running.stop().await;

@@ -6,11 +6,14 @@
 //! POST /api/…            the typed dialect's documented paths
 //! GET|… <registry path>  REST rows of opcodes.toml (typed GET routes, ineww, later rooms/v4)
 //! any  /ineww/…          unknown path → 404 `404000`, other method → 405 `405001` (ineww)
+//! any  /api/v4.0/…       unknown path → 404, other method → 405, in the v4 envelope
+//! any  /users/… /rooms/… /login … (rooms)  OPTIONS → 204 CORS preflight; unknown path → 404,
+//!                        other method → 405, in the rooms envelope; CORS headers on every answer
 //! GET  /healthz          → 200 {"status":"ok"}
 //! ```
 
 use crate::app::App;
-use crate::dialect::{ineww, opcode, typed, Reply, Step, Wire};
+use crate::dialect::{ineww, opcode, rooms, typed, v4, Reply, Step, Wire};
 use crate::error::{Error, StoreError};
 use crate::handlers;
 use crate::registry::{Dialect, RestMatch};
@@ -99,6 +102,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> 
             body: Bytes::from_static(b"<h1>Pong</h1>"),
         },
         (_, "/" | "/phonebooks") => rpc(&app, &parts, body).await,
+        (&Method::OPTIONS, _) if rooms::owns(path) => rooms::preflight(),
         (&Method::POST, _) if app.registry.is_typed_path(path) => {
             typed_post(&app, &parts, body).await
         }
@@ -111,6 +115,12 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> 
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static(ct),
         );
+    }
+    if rooms::owns(path) {
+        for (name, value) in rooms::CORS {
+            resp.headers_mut()
+                .insert(*name, http::HeaderValue::from_static(value));
+        }
     }
     resp
 }
@@ -128,12 +138,25 @@ async fn rest(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> R
                     Ok(bytes) => ineww::handle(route, &wire, &params, &bytes),
                     Err(e) => return ineww::reject(e),
                 },
+                Dialect::V4 => match read_body(app, parts, body).await {
+                    Ok(bytes) => v4::handle(route, &wire, &params, &bytes),
+                    Err(e) => return v4::reject(Some(route), e),
+                },
+                Dialect::Rooms => match read_body(app, parts, body).await {
+                    Ok(bytes) => rooms::handle(route, &wire, &params, &bytes),
+                    Err(e) => return rooms::reject(e),
+                },
                 _ => return Reply::json(404, &serde_json::json!({"error": "not found"})),
             };
             execute(app, step).await
         }
         RestMatch::WrongMethod if ineww::owns(path) => ineww::reject(Error::MethodNotAllowed),
         RestMatch::NotFound if ineww::owns(path) => ineww::reject(Error::UnknownCommand),
+        // Before the typed arms: `/api/v4.0/…` is never the typed dialect's.
+        RestMatch::WrongMethod if v4::owns(path) => v4::reject(None, Error::MethodNotAllowed),
+        RestMatch::NotFound if v4::owns(path) => v4::reject(None, Error::UnknownCommand),
+        RestMatch::WrongMethod if rooms::owns(path) => rooms::reject(Error::MethodNotAllowed),
+        RestMatch::NotFound if rooms::owns(path) => rooms::reject(Error::UnknownCommand),
         RestMatch::WrongMethod => typed::reject(Error::MethodNotAllowed, opts),
         RestMatch::NotFound if app.registry.is_typed_path(path) => {
             typed::reject(Error::MethodNotAllowed, opts)

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use switchboard::app::{App, StoreOutbox};
 use switchboard::config::Config;
+use switchboard::ctx::SkippingClock;
 use switchboard::{fixtures, server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -12,11 +13,15 @@ async fn every_recorded_fixture_replays_green() {
     let files = fixtures::discover(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"));
     assert!(!files.is_empty(), "no fixtures found");
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(Config::for_tests(dir.path().join("fixtures.db"))).unwrap();
+    // Wait steps skip this clock instead of sleeping.
+    let clock = Arc::new(SkippingClock::default());
+    let config = Config::for_tests(dir.path().join("fixtures.db"));
+    let app = App::open_with_clock(config, clock.clone()).unwrap();
     let running = server::Running::start(app).await.unwrap();
     let target = fixtures::Target {
         base_url: running.base_url.clone(),
         outbox: Some(Arc::new(StoreOutbox(running.app.ctx.store.clone()))),
+        clock: Some(clock),
     };
     let (passed, failed) = fixtures::replay_files(&files, &target).await;
     running.stop().await;
@@ -44,6 +49,7 @@ async fn a_wrong_expectation_fails_and_names_the_json_path() {
     let target = fixtures::Target {
         base_url: running.base_url.clone(),
         outbox: None,
+        clock: None,
     };
     let report = fixtures::run(&fixture, &target).await;
     running.stop().await;

@@ -1378,6 +1378,7 @@ async fn a_fixture_with_a_nine_mib_filler_body_replays_its_413() {
     let target = switchboard::fixtures::Target {
         base_url: s.running.base_url.clone(),
         outbox: None,
+        clock: None,
     };
     // The failure is a race (the server's close against the client's write): try often.
     for _ in 0..50 {

@@ -4,7 +4,9 @@
 
 pub mod ineww;
 pub mod opcode;
+pub mod rooms;
 pub mod typed;
+pub mod v4;
 
 use crate::command::{Outcome, Request};
 use crate::error::{Error, Result};

@@ -85,6 +85,84 @@ impl Register {
     }
 }
 
+/// The stored "hash" of an account that has no password (made by a third-party login): not a
+/// PHC string, so no password ever matches it.
+pub const NO_PASSWORD: &str = "!";
+
+/// Create an account by login name (rooms): the phone is optional, and so is the password
+/// (an account made by a third-party login has none).
+#[derive(Debug)]
+pub struct RegisterByName {
+    /// Login name (unique; see [`check_username`]).
+    pub username: String,
+    /// Chosen password; `None` stores [`NO_PASSWORD`].
+    pub password: Option<Password>,
+    /// Nickname.
+    pub nickname: String,
+    /// Login phone, if given.
+    pub phone: Option<Phone>,
+    /// Contact e-mail.
+    pub email: Option<String>,
+}
+
+impl RegisterByName {
+    /// Checks the name and phone are free, hashes the password (slow, outside any
+    /// transaction), inserts the account and runs `then` on its pk in the same transaction.
+    pub fn create<T>(
+        self,
+        ctx: &Ctx,
+        then: impl FnOnce(&Connection, i64) -> Result<T>,
+    ) -> Result<(i64, T)> {
+        let phone = self.phone.as_ref().map(Phone::as_str);
+        check_username(&self.username, phone)?;
+        let refused = ctx.store.read(|c| {
+            if accounts::by_username(c, &self.username)?.is_some() {
+                return Ok(Some(Error::AlreadyDone("username already taken")));
+            }
+            match phone {
+                Some(p) if accounts::by_phone(c, p)?.is_some() => Ok(Some(Error::PhoneTaken)),
+                _ => Ok(None),
+            }
+        })?;
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        let hash = match &self.password {
+            Some(p) => ctx.passwords.hash(p.expose())?,
+            None => NO_PASSWORD.to_string(),
+        };
+        let uid = ctx.ids.uuid();
+        let created_at = ctx.now().timestamp_micros();
+        ctx.store.write(|tx| {
+            let pk = accounts::insert_named(
+                tx,
+                &accounts::NewNamedAccount {
+                    uid,
+                    username: &self.username,
+                    nickname: Some(&self.nickname),
+                    phone,
+                    email: self.email.as_deref(),
+                    password_hash: &hash,
+                    created_at,
+                },
+            )?;
+            then(tx, pk).map(|made| (pk, made))
+        })
+    }
+}
+
+/// A login name shaped like a phone (`^1\d{10}$`) must be the account's own phone, so that a
+/// rooms login key (a username, else a phone) names one account.
+pub fn check_username(username: &str, own_phone: Option<&str>) -> Result<()> {
+    if Phone::parse(username, "username").is_ok() && own_phone != Some(username) {
+        return Err(Error::invalid(
+            "username",
+            "a username that looks like a phone must be the account's own phone",
+        ));
+    }
+    Ok(())
+}
+
 /// Create an account and open an INEWW session on it: answers the token pair and the member.
 #[derive(Debug)]
 pub struct SignUp {
@@ -163,21 +241,36 @@ impl ChangePassword {
     /// Verifies the old password, stores the new hash and revokes tokens.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
         let found = ctx.store.read(|c| accounts::by_phone(c, &self.phone))?;
-        let verified = ctx
-            .passwords
-            .verify(&self.old, found.as_ref().map(|(_, h)| h.as_str()));
-        let (account, _) = found.ok_or(Error::UnknownAccount)?;
-        if !verified {
-            return Err(Error::WrongPassword);
-        }
-        let hash = ctx.passwords.hash(self.new.expose())?;
-        ctx.store.write(|tx| {
-            accounts::set_password(tx, account.pk, &hash)?;
-            tokens::delete_all(tx, account.pk)?;
-            Ok(())
-        })?;
+        replace_password(ctx, found, &self.old, &self.new, |_, _| Ok(()))?;
         Ok(Outcome::Done)
     }
+}
+
+/// Verifies `old` against the account `found` (spending the same time when there is none),
+/// then, in one transaction, stores the hash of `new`, revokes every token of the account in
+/// every dialect, and runs `then` (which may issue a fresh token). Answers the account and
+/// what `then` made.
+pub fn replace_password<T>(
+    ctx: &Ctx,
+    found: Option<(Account, String)>,
+    old: &str,
+    new: &Password,
+    then: impl FnOnce(&Connection, &Account) -> Result<T>,
+) -> Result<(Account, T)> {
+    let verified = ctx
+        .passwords
+        .verify(old, found.as_ref().map(|(_, h)| h.as_str()));
+    let (account, _) = found.ok_or(Error::UnknownAccount)?;
+    if !verified {
+        return Err(Error::WrongPassword);
+    }
+    let hash = ctx.passwords.hash(new.expose())?;
+    let made = ctx.store.write(|tx| {
+        accounts::set_password(tx, account.pk, &hash)?;
+        tokens::delete_all(tx, account.pk)?;
+        then(tx, &account)
+    })?;
+    Ok((account, made))
 }
 
 /// Change the caller's own password knowing the old one; revokes every token of the account.
@@ -190,14 +283,16 @@ pub struct ChangeOwnPassword {
 }
 
 impl ChangeOwnPassword {
-    /// [`ChangePassword`] on the caller's phone.
+    /// [`replace_password`] on the caller's account.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
-        ChangePassword {
-            phone: own_account(ctx, caller)?.phone,
-            old: self.old,
-            new: self.new,
+        let found = ctx
+            .store
+            .read(|c| accounts::by_pk_with_hash(c, caller.account_pk))?;
+        if found.is_none() {
+            return Err(Error::BadToken("the token's account is gone".into()));
         }
-        .apply(ctx)
+        replace_password(ctx, found, &self.old, &self.new, |_, _| Ok(()))?;
+        Ok(Outcome::Done)
     }
 }
 
@@ -314,7 +409,7 @@ impl UpdateProfile {
     /// Applies the patch to the caller's row.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
         let me = own_account(ctx, caller)?;
-        if me.phone != self.phone {
+        if me.phone.as_deref() != Some(self.phone.as_str()) {
             return Err(Error::Forbidden);
         }
         let level_change = self.patch.level.is_some_and(|l| l != me.level);

@@ -73,6 +73,44 @@ impl RequestCode {
     }
 }
 
+/// Queue a code only when the phone's registration is the expected one (v4.0 `expect`): a
+/// registered phone gets no register code, an unregistered one no reset code.
+#[derive(Debug)]
+pub struct RequestCodeIf {
+    /// Destination.
+    pub phone: Phone,
+    /// Whether the phone is expected to have an account.
+    pub registered: bool,
+    /// What the code will be good for.
+    pub purpose: CodePurpose,
+    /// Digits in the code.
+    pub length: usize,
+}
+
+impl RequestCodeIf {
+    /// Issues the code; [`Error::PhoneTaken`] or [`Error::UnknownAccount`] when the phone's
+    /// state is not the expected one (nothing is sent then).
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let phone = self.phone.as_str();
+        let known = ctx
+            .store
+            .read(|c| Ok(crate::store::accounts::by_phone(c, phone)?.is_some()))?;
+        match (self.registered, known) {
+            (false, true) => return Err(Error::PhoneTaken),
+            (true, false) => return Err(Error::UnknownAccount),
+            _ => {}
+        }
+        issue(
+            ctx,
+            &self.phone,
+            self.purpose.as_str(),
+            self.length,
+            |code| code.to_string(),
+        )?;
+        Ok(Outcome::CodeSent { rand: None })
+    }
+}
+
 /// Stores a new code for `phone` and hands it to the sender; refuses a second code within a
 /// minute (any purpose, any dialect) without sending anything. `proof` turns the code into
 /// what the client will present (the code itself, or a salted hash of it).

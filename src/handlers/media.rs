@@ -21,10 +21,13 @@ impl UploadPortrait {
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
         let (image, kind) = decode_image(ctx, &self.base64)?;
         let me = own_account(ctx, caller)?;
+        // The portrait's URL names it by phone. HelpAged logs in by phone, so its tokens never
+        // belong to a phoneless (rooms-only) account; refuse rather than store it unreachable.
+        let phone = me.phone.ok_or(Error::NotFound("phone"))?;
         let now = ctx.now_secs();
         ctx.store
             .write(|tx| store::put_portrait(tx, me.pk, kind.content_type(), &image, now))?;
-        Ok(Outcome::PortraitStored { phone: me.phone })
+        Ok(Outcome::PortraitStored { phone })
     }
 }
 

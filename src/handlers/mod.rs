@@ -8,7 +8,9 @@ pub mod contacts;
 pub mod devices;
 pub mod media;
 pub mod profiles;
+pub mod rooms;
 pub mod sessions;
+pub mod v4_profiles;
 
 use crate::command::{Outcome, Request};
 use crate::ctx::Ctx;

@@ -60,7 +60,7 @@ impl ShowMember {
         };
         let mut found = found.ok_or(Error::NotFound("user"))?;
         if public && found.account.pk != caller.account_pk && !is_admin()? {
-            found.account.phone = mask_phone(&found.account.phone);
+            found.account.phone = found.account.phone.as_deref().map(mask_phone);
         }
         Ok(Outcome::Member(found))
     }
@@ -206,9 +206,9 @@ mod tests {
         register(&ctx, "18511521901");
         let (caller, _) = login(&ctx, "18511521901");
         let page = show(&ctx, &caller, MemberQuery::Public(Some(other))).unwrap();
-        assert_eq!(page.account.phone, "185****1902");
+        assert_eq!(page.account.phone.as_deref(), Some("185****1902"));
         let own = show(&ctx, &caller, MemberQuery::Public(Some(caller.account_uid))).unwrap();
-        assert_eq!(own.account.phone, "18511521901");
+        assert_eq!(own.account.phone.as_deref(), Some("18511521901"));
         let none = show(&ctx, &caller, MemberQuery::Public(None));
         assert!(matches!(none, Err(Error::NotFound(_))));
     }
@@ -277,7 +277,7 @@ mod tests {
         codes::issue(&ctx, &phone, "ineww", 4, str::to_string).unwrap();
         change("18511521903", "1234").apply(&ctx, &caller).unwrap();
         let me = show(&ctx, &caller, MemberQuery::Own).unwrap();
-        assert_eq!(me.account.phone, "18511521903");
+        assert_eq!(me.account.phone.as_deref(), Some("18511521903"));
     }
 
     #[test]

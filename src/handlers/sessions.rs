@@ -3,9 +3,9 @@
 use crate::auth::token_digest;
 use crate::command::{Credential, Outcome};
 use crate::ctx::Ctx;
-use crate::domain::{Account, Auth, Caller, TokenIssue, TokenPair};
+use crate::domain::{Account, Auth, Caller, CodePurpose, Phone, TokenIssue, TokenPair};
 use crate::error::{Error, Result};
-use crate::handlers::profiles;
+use crate::handlers::{codes, profiles, rooms, v4_profiles};
 use crate::store::{accounts, contacts, tokens};
 use rusqlite::Connection;
 use uuid::Uuid;
@@ -28,6 +28,18 @@ pub const INEWW_ACCESS_SECS: i64 = 2_592_000;
 pub const INEWW_REFRESH_SECS: i64 = 5_184_000;
 /// Most live INEWW token pairs per account; a new one drops the oldest.
 pub const INEWW_CAP: i64 = 10;
+/// Token kind of v4.0 tokens.
+pub const V4: &str = "v4";
+/// Lifetime of a v4.0 token, seconds (30 days; the document is silent).
+pub const V4_SECS: i64 = 2_592_000;
+/// Most live v4.0 tokens per account; a new one drops the oldest.
+pub const V4_CAP: i64 = 10;
+/// Token kind of rooms tokens.
+pub const ROOMS: &str = "rooms";
+/// Lifetime of a rooms token, seconds (24 h, as the document says).
+pub const ROOMS_SECS: i64 = 86_400;
+/// Most live rooms tokens per account; a new one drops the oldest.
+pub const ROOMS_CAP: i64 = 10;
 /// A use refreshes a token's idle clock only when it is at least this stale (seconds), so
 /// that reads do not each cost a write; idle expiry is exact to within this much.
 pub const REFRESH_SECS: i64 = 15;
@@ -35,7 +47,8 @@ pub const REFRESH_SECS: i64 = 15;
 /// Log in with phone and password; answers a new token.
 #[derive(Debug)]
 pub struct Login {
-    /// Login phone (not format-checked: an odd phone simply has no account).
+    /// Login phone (not format-checked: an odd phone simply has no account); for
+    /// [`TokenIssue::Rooms`], a username, or a phone when no account has that username.
     pub phone: String,
     /// Password to check.
     pub password: String,
@@ -46,7 +59,10 @@ pub struct Login {
 impl Login {
     /// Verifies the password (slow, outside any transaction), then records the new token.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let found = ctx.store.read(|c| accounts::by_phone(c, &self.phone))?;
+        let found = ctx.store.read(|c| match self.issue {
+            TokenIssue::Rooms => accounts::by_login_key(c, &self.phone),
+            _ => accounts::by_phone(c, &self.phone),
+        })?;
         let stored = found.as_ref().map(|(_, hash)| hash.as_str());
         let verified = ctx.passwords.verify(&self.password, stored);
         let Some((account, _)) = found else {
@@ -64,6 +80,8 @@ impl Login {
             }
             TokenIssue::Typed { enduring } => (ctx.ids.hex32(), TYPED, None, enduring),
             TokenIssue::Ineww => return ineww_session(ctx, account),
+            TokenIssue::Rooms => return rooms_session(ctx, account.pk),
+            TokenIssue::V4 { device } => return v4_profiles::login(ctx, account, &device),
         };
         let count = ctx.store.write(|tx| {
             tokens::prune_expired(tx, account.pk, now)?;
@@ -81,6 +99,66 @@ impl Login {
             account_uid: account.uid,
             token,
             contacts: count,
+        })
+    }
+}
+
+/// A rooms login: a new 24-hour token (and the rooms row at an account's first rooms login),
+/// answered with the rooms user.
+fn rooms_session(ctx: &Ctx, account_pk: i64) -> Result<Outcome> {
+    let (user, token) = ctx
+        .store
+        .write(|tx| rooms::open_session(ctx, tx, account_pk))?;
+    Ok(Outcome::RoomsUser {
+        user,
+        token: Some(token),
+        created: false,
+    })
+}
+
+/// Issues a rooms token (24 h) in the caller's transaction, after dropping expired tokens
+/// and, beyond [`ROOMS_CAP`] live ones, the oldest.
+pub fn open_rooms_token(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<String> {
+    let now = ctx.now_secs();
+    let token = ctx.ids.hex32();
+    tokens::prune_expired(tx, account_pk, now)?;
+    tokens::keep_newest(tx, account_pk, ROOMS, ROOMS_CAP - 1)?;
+    let digest = token_digest(&token);
+    tokens::insert(tx, account_pk, ROOMS, &digest, now, Some(now + ROOMS_SECS))?;
+    Ok(token)
+}
+
+/// Log in with a code sent to the account's phone (rooms `GET /phonelogin/`); answers the
+/// rooms user with a new token. A phone with no account is refused before the code is
+/// looked at; a wrong code counts as one of its five tries.
+#[derive(Debug)]
+pub struct PhoneLogin {
+    /// The account's phone.
+    pub phone: Phone,
+    /// The code sent to it for [`CodePurpose::Login`].
+    pub code: String,
+}
+
+impl PhoneLogin {
+    /// Uses the code up and opens the session in one transaction.
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let phone = self.phone.as_str();
+        let (account, _) = ctx
+            .store
+            .read(|c| accounts::by_phone(c, phone))?
+            .ok_or(Error::UnknownAccount)?;
+        let now = ctx.now_secs();
+        let purpose = CodePurpose::Login.as_str();
+        let (user, token) = ctx.store.write(|tx| {
+            if let Err(e) = codes::consume(tx, now, phone, purpose, &self.code)? {
+                return Ok(Err(e));
+            }
+            rooms::open_session(ctx, tx, account.pk).map(Ok)
+        })??;
+        Ok(Outcome::RoomsUser {
+            user,
+            token: Some(token),
+            created: false,
         })
     }
 }
@@ -117,6 +195,25 @@ pub fn open_pair(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<TokenPai
         now,
     )?;
     Ok(pair)
+}
+
+/// Issues a v4.0 token in the caller's transaction, after dropping expired tokens and,
+/// beyond [`V4_CAP`] live ones, the oldest. Nothing uses it after login yet (the document
+/// names no such endpoint), but it is a real row: a password change revokes it.
+pub fn open_v4(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<String> {
+    let now = ctx.now_secs();
+    let token = ctx.ids.hex32();
+    tokens::prune_expired(tx, account_pk, now)?;
+    tokens::keep_newest(tx, account_pk, V4, V4_CAP - 1)?;
+    tokens::insert(
+        tx,
+        account_pk,
+        V4,
+        &token_digest(&token),
+        now,
+        Some(now + V4_SECS),
+    )?;
+    Ok(token)
 }
 
 /// Revoke the token the request was authenticated with (an INEWW access token with its
@@ -166,7 +263,26 @@ pub fn authenticate(ctx: &Ctx, credential: Option<&Credential>) -> Result<Auth> 
         Some(Credential::Ineww { user_id, token }) => {
             authenticate_ineww(ctx, user_id.as_deref(), token).map(Auth::Account)
         }
+        Some(Credential::Rooms(token)) => authenticate_rooms(ctx, token).map(Auth::Account),
     }
+}
+
+/// A rooms token: live (not logged out, not revoked) and younger than 24 hours.
+fn authenticate_rooms(ctx: &Ctx, token: &str) -> Result<Caller> {
+    let row = ctx
+        .store
+        .read(|c| tokens::find(c, ROOMS, &token_digest(token)))?
+        .ok_or_else(|| Error::BadToken("token not found".into()))?;
+    if row.expires_at.is_none_or(|at| at <= ctx.now_secs()) {
+        ctx.store.write(|tx| tokens::delete(tx, row.id))?;
+        return Err(Error::TokenExpired);
+    }
+    Ok(Caller {
+        account_pk: row.account_pk,
+        account_uid: Uuid::parse_str(&row.account_uid)
+            .map_err(|_| Error::BadToken("token names no account".into()))?,
+        token_id: row.id,
+    })
 }
 
 /// An INEWW access token: live, unexpired, and owned by the `USER-ID` when one is sent. A

@@ -42,6 +42,91 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(Account, String)> {
     ))
 }
 
+/// The fields of a new account made by login name (rooms): the phone is optional.
+pub struct NewNamedAccount<'a> {
+    /// The account's UUID.
+    pub uid: Uuid,
+    /// Login name (unique).
+    pub username: &'a str,
+    /// Nickname.
+    pub nickname: Option<&'a str>,
+    /// Login phone (already validated), if any.
+    pub phone: Option<&'a str>,
+    /// Contact e-mail.
+    pub email: Option<&'a str>,
+    /// argon2id PHC string (or a string no password matches).
+    pub password_hash: &'a str,
+    /// Creation time, unix microseconds.
+    pub created_at: i64,
+}
+
+/// The domain error of a UNIQUE violation on `accounts`: which key was taken.
+fn taken(e: rusqlite::Error) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            if msg
+                .as_deref()
+                .is_some_and(|m| m.contains("accounts.username"))
+            {
+                Error::AlreadyDone("username already taken")
+            } else {
+                Error::PhoneTaken
+            }
+        }
+        _ => e.into(),
+    }
+}
+
+/// Inserts an account by login name; a taken username gives [`Error::AlreadyDone`], a taken
+/// phone [`Error::PhoneTaken`].
+pub fn insert_named(conn: &Connection, a: &NewNamedAccount<'_>) -> Result<i64, Error> {
+    conn.execute(
+        "INSERT INTO accounts (uid, username, nickname, phone, email, password_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            a.uid.hyphenated().to_string(),
+            a.username,
+            a.nickname,
+            a.phone,
+            a.email,
+            a.password_hash,
+            a.created_at
+        ],
+    )
+    .map_err(taken)?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The account with this login name, with its password hash.
+pub fn by_username(conn: &Connection, username: &str) -> Result<Option<(Account, String)>, Error> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE username = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([username], from_row)
+        .optional()?)
+}
+
+/// The account a rooms login key names: the account with that username, else the one with
+/// that phone.
+pub fn by_login_key(conn: &Connection, key: &str) -> Result<Option<(Account, String)>, Error> {
+    match by_username(conn, key)? {
+        Some(found) => Ok(Some(found)),
+        None => by_phone(conn, key),
+    }
+}
+
+/// Sets an account's login name; one another account has gives [`Error::AlreadyDone`].
+pub fn set_username(conn: &Connection, pk: i64, username: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE accounts SET username = ?2 WHERE pk = ?1",
+        params![pk, username],
+    )
+    .map_err(taken)?;
+    Ok(())
+}
+
 /// Inserts an account; a phone that already has one gives [`Error::PhoneTaken`].
 pub fn insert(conn: &Connection, a: &NewAccount<'_>) -> Result<i64, Error> {
     let r = conn.execute(
@@ -73,6 +158,15 @@ pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<(Account, Strin
     Ok(conn
         .prepare_cached(&sql)?
         .query_row([phone], from_row)
+        .optional()?)
+}
+
+/// The account with this integer id, with its password hash.
+pub fn by_pk_with_hash(conn: &Connection, pk: i64) -> Result<Option<(Account, String)>, Error> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE pk = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([pk], from_row)
         .optional()?)
 }
 

@@ -12,8 +12,10 @@ pub mod contacts;
 pub mod devices;
 pub mod media;
 pub mod profiles;
+pub mod rooms;
 pub mod settings;
 pub mod tokens;
+pub mod v4_profiles;
 pub mod writer;
 
 use crate::error::{Error, StoreError};
@@ -26,7 +28,7 @@ use std::sync::Arc;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Schema version that `schema.sql` creates.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Set on every connection: durability of every acknowledged commit, foreign keys, and a
 /// wait instead of an error when another process holds the write lock.
@@ -41,7 +43,38 @@ const MIGRATIONS: &[&str] = &[
     // 1 → 2: HelpAged tables (captchas, portraits, devices, notices) — all new, from schema.sql.
     "", // 2 → 3: INEWW profile fields (ineww_profiles) — a new table, from schema.sql.
     "",
+    // 3 → 4: rooms register makes the phone optional: `accounts.phone` becomes nullable (a
+    // table rebuild); rooms_profiles and rooms are new tables, from schema.sql.
+    ACCOUNTS_PHONE_NULLABLE,
+    // 4 → 5: v4.0 app fields (v4_profiles) — a new table, from schema.sql.
+    "",
 ];
+
+/// SQLite cannot drop a NOT NULL with ALTER, so the table is rebuilt: create the new table,
+/// copy every row (pks kept), drop the old one, rename the new one. [`migrate`] turns foreign
+/// keys OFF first (the bundled SQLite defaults them ON; [`Store::open`] sets them again after),
+/// so the drop cascades to nothing and the tables that reference `accounts(pk)` keep their
+/// rows, which then reference the renamed table. The definition is schema.sql's.
+const ACCOUNTS_PHONE_NULLABLE: &str = "
+    CREATE TABLE accounts_new (
+        pk            INTEGER PRIMARY KEY,
+        uid           TEXT    NOT NULL UNIQUE,
+        phone         TEXT    UNIQUE,
+        username      TEXT    UNIQUE,
+        email         TEXT,
+        name          TEXT,
+        nickname      TEXT,
+        password_hash TEXT    NOT NULL,
+        level         INTEGER NOT NULL DEFAULT 1,
+        created_at    INTEGER NOT NULL
+    );
+    INSERT INTO accounts_new
+        (pk, uid, phone, username, email, name, nickname, password_hash, level, created_at)
+        SELECT pk, uid, phone, username, email, name, nickname, password_hash, level, created_at
+        FROM accounts;
+    DROP TABLE accounts;
+    ALTER TABLE accounts_new RENAME TO accounts;
+";
 
 /// Cheap-to-clone handle to the database.
 #[derive(Clone)]
@@ -88,8 +121,12 @@ impl Store {
     }
 }
 
-/// Brings the database to [`SCHEMA_VERSION`] in one transaction.
+/// Brings the database to [`SCHEMA_VERSION`] in one transaction, with foreign keys off (the
+/// bundled SQLite turns them on by default, and a table rebuild must not cascade its DROP);
+/// every reference is checked before the commit.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    // A no-op inside a transaction, so it comes first; [`PRAGMAS`] turns them back on.
+    conn.execute_batch("PRAGMA foreign_keys = OFF;")?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
@@ -103,6 +140,15 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         }
     }
     tx.execute_batch(SCHEMA)?;
+    let dangling = tx
+        .prepare("PRAGMA foreign_key_check")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    if !dangling.is_empty() {
+        return Err(StoreError::Other(format!(
+            "migration left dangling references in {dangling:?}"
+        )));
+    }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())
@@ -162,5 +208,68 @@ mod tests {
             .execute_batch("PRAGMA user_version = 99")
             .unwrap();
         assert!(Store::open(&path, 1).is_err());
+    }
+
+    #[test]
+    fn a_version_3_database_keeps_its_accounts_contacts_and_tokens_when_phone_becomes_nullable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(include_str!("testdata/schema_v3.sql"))
+            .unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 3;
+             INSERT INTO accounts (pk, uid, phone, username, password_hash, level, created_at)
+                 VALUES (7, 'u-7', '13000000007', 'seven', 'h', 2, 1477621635211240);
+             INSERT INTO contacts (uid, owner_pk, name, intime) VALUES ('c-1', 7, 'Li', 'x');
+             INSERT INTO contact_phones (pid, contact_uid, phone, intime)
+                 VALUES ('p-1', 'c-1', '110', 'x');
+             INSERT INTO tokens (account_pk, kind, token_hash, created_at, last_used_at)
+                 VALUES (7, 'jwt', x'01', 1, 1);",
+        )
+        .unwrap();
+        drop(old);
+
+        let store = Store::open(&path, 1).unwrap();
+        let count = |sql: &str| -> i64 {
+            store
+                .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+                .unwrap()
+        };
+        assert_eq!(count("PRAGMA user_version"), SCHEMA_VERSION);
+        let account = store.read(|c| accounts::by_pk(c, 7)).unwrap().unwrap();
+        assert_eq!(account.username.as_deref(), Some("seven"));
+        assert_eq!(account.level, 2);
+        assert_eq!(account.created_at, 1_477_621_635_211_240);
+        assert_eq!(count("SELECT COUNT(*) FROM contacts WHERE owner_pk = 7"), 1);
+        assert_eq!(count("SELECT COUNT(*) FROM contact_phones"), 1);
+        assert_eq!(count("SELECT COUNT(*) FROM tokens WHERE account_pk = 7"), 1);
+        let broken: Vec<String> = store
+            .read(|c| {
+                let mut st = c.prepare("PRAGMA foreign_key_check")?;
+                let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .unwrap();
+        assert!(broken.is_empty(), "dangling references: {broken:?}");
+
+        // The phone is optional now, and the links still cascade from the rebuilt table.
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO accounts (uid, phone, password_hash, created_at)
+                     VALUES ('u-8', NULL, 'h', 0)",
+                    [],
+                )?;
+                accounts::delete(tx, 7)
+            })
+            .unwrap();
+        assert_eq!(
+            count("SELECT COUNT(*) FROM accounts WHERE phone IS NULL"),
+            1
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM contacts"), 0);
+        assert_eq!(count("SELECT COUNT(*) FROM contact_phones"), 0);
+        assert_eq!(count("SELECT COUNT(*) FROM tokens"), 0);
     }
 }

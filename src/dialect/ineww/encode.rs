@@ -118,7 +118,8 @@ fn public(m: &Member) -> Value {
         "username": m.account.name.clone().unwrap_or_default(),
         "uid": m.account.uid.simple().to_string(),
         "gender": m.profile.gender,
-        "phone": m.account.phone,
+        // A phoneless (rooms-only) account shows "": the document types the phone a string.
+        "phone": m.account.phone.clone().unwrap_or_default(),
         "avatar": m.profile.avatar,
         "signature": m.profile.signature
     })

@@ -359,7 +359,7 @@ fn member() -> Member {
         account: Account {
             pk: 1,
             uid: Uuid::parse_str(UID).unwrap(),
-            phone: "18511521921".into(),
+            phone: Some("18511521921".into()),
             username: None,
             email: None,
             name: Some("小王子".into()),

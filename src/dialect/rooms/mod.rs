@@ -1,0 +1,248 @@
+//! rooms app: REST `/users/`, `/login/`, `/rooms/`… → flat answers, as its Django REST
+//! framework server sent them.
+//!
+//! ```text
+//! POST /users/       {"username":"12345","password":"…","nickname":"never"}
+//! ← 200 {"pk":"1","username":"12345","password":"","token":"8ca6…",…,"roomid":"8696",
+//!        "date_joined":"2016-10-28T02:27:15.211240Z","status":"SUCCESS","msg":"创建成功","code":"200"}
+//! GET  /rooms/?page=1&pageSize=3
+//! ← 200 {"status":"SUCCESS","code":"200","msg":"查询成功","pageSize":"3","currentPage":"1",
+//!        "totalPage":"1","total":"2","results":[{"pk":"1","roomid":"1263","room_alias":"1262","active":true}]}
+//! DELETE /rooms/1/   Authorization: Token 8ca6…
+//! ← 204 (no body)
+//! PUT  /rooms/1/     (another user's token)
+//! ← 403 {"status":"FAIL","code":"403","msg":"permission denied: only the owner may do this"}
+//! ```
+//! `code` is the HTTP status as a string. Answers are UTF-8 JSON (`application/json`, non-ASCII
+//! as is). The token comes in `Authorization: Token <t>` (or `Bearer <t>`), the body's
+//! `token`, or `?token=`. Bodies are JSON objects (a declared form that is not JSON is read as a form); every
+//! path answers `OPTIONS` as a CORS preflight, and every answer allows any origin.
+
+mod decode;
+mod encode;
+
+pub use encode::encode;
+
+use super::{Fields, Reply, Step, Wire};
+use crate::command::{Credential, Request};
+use crate::error::Error;
+use crate::registry::Route;
+use bytes::Bytes;
+use serde_json::{Map, Value};
+
+/// The first path segments this dialect serves.
+const SEGMENTS: &[&str] = &[
+    "users",
+    "rooms",
+    "login",
+    "logout",
+    "snslogin",
+    "phonelogin",
+    "password",
+];
+
+/// CORS headers sent with every answer to a rooms path (the preflight included).
+pub const CORS: &[(&str, &str)] = &[
+    ("access-control-allow-origin", "*"),
+    (
+        "access-control-allow-methods",
+        "GET, POST, PUT, DELETE, OPTIONS",
+    ),
+    (
+        "access-control-allow-headers",
+        "Authorization, Content-Type, Accept",
+    ),
+    ("access-control-max-age", "86400"),
+];
+
+/// Whether `path` belongs to this dialect (so its failures use this envelope).
+pub fn owns(path: &str) -> bool {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    SEGMENTS.contains(&first)
+}
+
+/// The answer to an `OPTIONS` preflight: 204, no body (the server adds [`CORS`]).
+pub fn preflight() -> Reply {
+    Reply {
+        status: 204,
+        content_type: None,
+        body: Bytes::new(),
+    }
+}
+
+/// The envelope of a failure found before a route was decoded (unknown path, wrong method,
+/// oversized body).
+pub fn reject(e: Error) -> Reply {
+    encode(None, None, Err(e))
+}
+
+/// Decodes a request to one of the dialect's routes, or answers it at once.
+pub fn handle(route: &Route, wire: &Wire<'_>, params: &[(String, String)], body: &[u8]) -> Step {
+    let kind = route.command;
+    let refuse = |e| Step::Reply(encode(Some(kind), None, Err(e)));
+    let is_get = *wire.method == http::Method::GET;
+    let (object, query) = match input(wire, body, is_get) {
+        Ok(v) => v,
+        Err(e) => return refuse(e),
+    };
+    let fields = match Fields::of(&object, "") {
+        Ok(f) => f,
+        Err(e) => return refuse(e),
+    };
+    let token = match token(route, wire, &fields, &query) {
+        Ok(t) => t,
+        Err(e) => return refuse(e),
+    };
+    match decode::command(route, &fields, params, is_get) {
+        Ok(command) => Step::Execute {
+            request: Box::new(Request {
+                command,
+                auth: route.auth,
+                credential: token.clone().map(Credential::Rooms),
+                acting_for: None,
+            }),
+            encoder: Box::new(move |r| encode(Some(kind), token.as_deref(), r)),
+        },
+        Err(e) => refuse(e),
+    }
+}
+
+/// The request's fields as one JSON object — the body (`{}` when empty), and for a GET the
+/// query's pairs over it — and the query's pairs. A query or form with a bad `%` escape or
+/// bad UTF-8 is refused.
+fn input(
+    wire: &Wire<'_>,
+    body: &[u8],
+    is_get: bool,
+) -> Result<(Value, Vec<(String, String)>), Error> {
+    let query = pairs(wire.query.unwrap_or_default().as_bytes())
+        .map_err(|why| Error::invalid("query", why))?;
+    let form = wire
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let mut object = if body.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => return Err(Error::BadFrame("the body must be a JSON object".into())),
+            Err(_) if form => {
+                let pairs =
+                    pairs(body).map_err(|why| Error::BadFrame(format!("the form {why}")))?;
+                to_object(&pairs)
+            }
+            Err(e) => {
+                return Err(Error::BadFrame(format!(
+                    "the body is not a JSON object ({e})"
+                )))
+            }
+        }
+    };
+    if is_get {
+        object.extend(to_object(&query));
+    }
+    Ok((Value::Object(object), query))
+}
+
+fn to_object(pairs: &[(String, String)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect()
+}
+
+/// Splits `a=1&b=%E4%B8%AD` strictly: every `%` starts two hex digits, `+` is a space, and
+/// what they spell must be UTF-8.
+pub(super) fn pairs(raw: &[u8]) -> Result<Vec<(String, String)>, String> {
+    raw.split(|&b| b == b'&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (k, v) = match part.iter().position(|&b| b == b'=') {
+                Some(i) => (&part[..i], &part[i + 1..]),
+                None => (part, &part[..0]),
+            };
+            Ok((unescape(k)?, unescape(v)?))
+        })
+        .collect()
+}
+
+fn unescape(s: &[u8]) -> Result<String, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'%' => {
+                let hex = s
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
+                let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
+                out.push(byte.ok_or("has a bad %-escape")?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| "is not UTF-8 once %-decoded".to_string())
+}
+
+/// The token of a route that needs one, from `Authorization: Token <t>` (Django REST
+/// framework's scheme) or `Bearer <t>`, else the body's `token`, else `?token=`. A body
+/// `token` is read (so never an unknown field) on every route.
+fn token(
+    route: &Route,
+    wire: &Wire<'_>,
+    f: &Fields<'_>,
+    query: &[(String, String)],
+) -> Result<Option<String>, Error> {
+    let body = match f.raw("token") {
+        None => None,
+        Some(Value::String(s)) => Some(s.trim().to_string()),
+        Some(_) => return Err(Error::wrong_type("token", "a string")),
+    };
+    if !route.auth {
+        return Ok(None);
+    }
+    let header = match wire.headers.get(http::header::AUTHORIZATION) {
+        None => None,
+        Some(v) => {
+            let v = v
+                .to_str()
+                .map_err(|_| Error::BadToken("Authorization is not ASCII".into()))?;
+            match v.trim().split_once(char::is_whitespace) {
+                Some((scheme, t))
+                    if scheme.eq_ignore_ascii_case("token")
+                        || scheme.eq_ignore_ascii_case("bearer") =>
+                {
+                    Some(t.trim().to_string())
+                }
+                _ => {
+                    return Err(Error::BadToken(
+                        "use Authorization: Token <token> (or Bearer <token>)".into(),
+                    ))
+                }
+            }
+        }
+    };
+    let from_query = query
+        .iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.clone());
+    header
+        .or(body)
+        .or(from_query)
+        .filter(|t| !t.is_empty())
+        .map(Some)
+        .ok_or(Error::MissingToken)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,145 @@
+//! The rooms themselves: list, show, create, change, delete. Changes need the owner's token.
+
+use super::{new_roomid, MAX_PAGE_SIZE};
+use crate::command::Outcome;
+use crate::ctx::Ctx;
+use crate::domain::{Caller, Room, RoomPage};
+use crate::error::{Error, Result};
+use crate::store::rooms as store;
+use rusqlite::Connection;
+
+/// A page of open rooms.
+#[derive(Debug)]
+pub struct ListRooms {
+    /// Page number, from 1.
+    pub page: i64,
+    /// Rooms per page, 1 to [`MAX_PAGE_SIZE`].
+    pub page_size: i64,
+}
+
+impl ListRooms {
+    /// Answers [`Outcome::Rooms`]; a page past the last is empty.
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let size = self.page_size.clamp(1, MAX_PAGE_SIZE);
+        let page = self.page.max(1);
+        let offset = (page - 1).saturating_mul(size);
+        let (rooms, total) = ctx.store.read(|c| {
+            Ok((
+                store::active_page(c, size, offset)?,
+                store::count_active(c)?,
+            ))
+        })?;
+        Ok(Outcome::Rooms(RoomPage {
+            rooms,
+            total,
+            page,
+            page_size: size,
+        }))
+    }
+}
+
+/// One room, open or not.
+#[derive(Debug)]
+pub struct ShowRoom {
+    /// Its pk.
+    pub pk: i64,
+}
+
+impl ShowRoom {
+    /// Answers [`Outcome::Room`].
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let room = ctx
+            .store
+            .read(|c| store::room(c, self.pk))?
+            .ok_or(Error::NotFound("room"))?;
+        Ok(Outcome::Room {
+            room,
+            created: false,
+        })
+    }
+}
+
+/// Create a room owned by the caller, with a new room number.
+#[derive(Debug)]
+pub struct CreateRoom {
+    /// Its alias (unique).
+    pub room_alias: String,
+    /// Whether it is open.
+    pub active: bool,
+}
+
+impl CreateRoom {
+    /// Answers the new room.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let now = ctx.now_secs();
+        let room = ctx.store.write(|tx| {
+            let roomid = new_roomid(ctx, tx)?;
+            let pk = store::insert_room(
+                tx,
+                caller.account_pk,
+                roomid,
+                &self.room_alias,
+                self.active,
+                now,
+            )?;
+            store::room(tx, pk)?.ok_or(Error::NotFound("room"))
+        })?;
+        Ok(Outcome::Room {
+            room,
+            created: true,
+        })
+    }
+}
+
+/// Looks a room up for a write: unknown → not found, another account's → forbidden.
+fn owned_room(tx: &Connection, caller: &Caller, pk: i64) -> Result<Room> {
+    let room = store::room(tx, pk)?.ok_or(Error::NotFound("room"))?;
+    if room.owner_pk != caller.account_pk {
+        return Err(Error::Forbidden);
+    }
+    Ok(room)
+}
+
+/// Change the caller's room.
+#[derive(Debug)]
+pub struct UpdateRoom {
+    /// Its pk.
+    pub pk: i64,
+    /// New alias.
+    pub room_alias: Option<String>,
+    /// New open state.
+    pub active: Option<bool>,
+}
+
+impl UpdateRoom {
+    /// Answers the room as it now is.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let room = ctx.store.write(|tx| {
+            owned_room(tx, caller, self.pk)?;
+            store::update_room(tx, self.pk, self.room_alias.as_deref(), self.active)?;
+            store::room(tx, self.pk)?.ok_or(Error::NotFound("room"))
+        })?;
+        Ok(Outcome::Room {
+            room,
+            created: false,
+        })
+    }
+}
+
+/// Delete the caller's room.
+#[derive(Debug)]
+pub struct DeleteRoom {
+    /// Its pk.
+    pub pk: i64,
+}
+
+impl DeleteRoom {
+    /// Answers [`Outcome::Done`].
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        ctx.store.write(|tx| {
+            owned_room(tx, caller, self.pk)?;
+            store::delete_room(tx, self.pk)
+        })?;
+        Ok(Outcome::Done)
+    }
+}

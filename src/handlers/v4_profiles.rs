@@ -1,0 +1,362 @@
+//! v4.0 app accounts: a session is a token plus the device it was opened on (the next login
+//! tells whether the device changed), and a forgotten password is reset in two steps — a
+//! reset code checked by [`VerifyCode`] opens a window of [`RESET_WINDOW_SECS`] in which
+//! [`ResetPassword`] may set a new password for that phone, once.
+
+use crate::command::Outcome;
+use crate::ctx::Ctx;
+use crate::domain::{Account, CodePurpose, Password, Phone};
+use crate::error::{Error, Result};
+use crate::handlers::accounts::Register;
+use crate::handlers::{codes, sessions};
+use crate::store::{accounts, tokens, v4_profiles};
+use rusqlite::Connection;
+
+/// How long after a successful `verify_code` a `forget_password` may use it, in seconds.
+pub const RESET_WINDOW_SECS: i64 = 600;
+
+/// What a v4 session answers besides the account.
+struct Opened {
+    token: String,
+    change_device: bool,
+    enterprise_id: Option<i64>,
+}
+
+impl Opened {
+    fn outcome(self, account: Account) -> Outcome {
+        Outcome::V4Session {
+            account,
+            token: self.token,
+            change_device: self.change_device,
+            enterprise_id: self.enterprise_id,
+        }
+    }
+}
+
+/// Opens a v4 session in the caller's transaction: a new token, and `device` recorded as the
+/// account's last one. The device changed when a previous v4 session named another one (an
+/// account that never had one — new, or registered through another dialect — has not).
+fn open(ctx: &Ctx, tx: &Connection, account_pk: i64, device: &str) -> Result<Opened> {
+    let token = sessions::open_v4(ctx, tx, account_pk)?;
+    let before = v4_profiles::get(tx, account_pk)?.unwrap_or_default();
+    let change_device = before
+        .device_identifier
+        .as_deref()
+        .is_some_and(|last| last != device);
+    v4_profiles::set_device(tx, account_pk, device, ctx.now_secs())?;
+    Ok(Opened {
+        token,
+        change_device,
+        enterprise_id: before.enterprise_id,
+    })
+}
+
+/// The v4 arm of [`sessions::Login`], once the password is verified.
+pub fn login(ctx: &Ctx, account: Account, device: &str) -> Result<Outcome> {
+    let opened = ctx.store.write(|tx| open(ctx, tx, account.pk, device))?;
+    Ok(opened.outcome(account))
+}
+
+/// Create an account with a register code and open a v4 session on it.
+#[derive(Debug)]
+pub struct SignUp {
+    /// The account; its `proof` is the register code sent to its phone.
+    pub account: Register,
+    /// The client's `device_identifier`.
+    pub device: String,
+}
+
+impl SignUp {
+    /// A registered phone is refused before the code is looked at (the document lists -1
+    /// before -2, and `sendsms` never sends a register code to a registered phone); then the
+    /// code is used up, the account created and the session opened, in one transaction.
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let phone = self.account.phone.as_str().to_string();
+        if ctx
+            .store
+            .read(|c| Ok(accounts::by_phone(c, &phone)?.is_some()))?
+        {
+            return Err(Error::PhoneTaken);
+        }
+        let device = self.device;
+        let (_, pk, opened) = self.account.create(ctx, CodePurpose::Register, |tx, pk| {
+            open(ctx, tx, pk, &device)
+        })?;
+        let account = ctx
+            .store
+            .read(|c| accounts::by_pk(c, pk))?
+            .ok_or(Error::NotFound("account"))?;
+        Ok(opened.outcome(account))
+    }
+}
+
+/// Check a reset code (`verify_code`): uses it up and opens the reset window for the phone.
+#[derive(Debug)]
+pub struct VerifyCode {
+    /// The account's phone.
+    pub phone: Phone,
+    /// The reset code sent to it.
+    pub code: String,
+}
+
+impl VerifyCode {
+    /// [`Error::UnknownAccount`] for a phone without an account (its code is not touched),
+    /// [`Error::BadCode`] for a wrong, used or expired code.
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let phone = self.phone.as_str();
+        let (account, _) = ctx
+            .store
+            .read(|c| accounts::by_phone(c, phone))?
+            .ok_or(Error::UnknownAccount)?;
+        let now = ctx.now_secs();
+        let purpose = CodePurpose::Reset.as_str();
+        ctx.store.write(|tx| {
+            if let Err(e) = codes::consume(tx, now, phone, purpose, &self.code)? {
+                return Ok(Err(e));
+            }
+            v4_profiles::open_reset(tx, account.pk, phone, now + RESET_WINDOW_SECS, now)?;
+            Ok(Ok(()))
+        })??;
+        Ok(Outcome::Done)
+    }
+}
+
+/// Set a new password inside the window a [`VerifyCode`] opened (`forget_password`); closes
+/// the window and revokes every token of the account in every dialect.
+#[derive(Debug)]
+pub struct ResetPassword {
+    /// The account's phone (the one the code was verified for).
+    pub phone: Phone,
+    /// The new password.
+    pub password: Password,
+}
+
+impl ResetPassword {
+    /// [`Error::UnknownAccount`] for a phone without an account, [`Error::BadCode`] when no
+    /// window is open for it (never verified, expired, or already used).
+    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+        let phone = self.phone.as_str();
+        let (account, _) = ctx
+            .store
+            .read(|c| accounts::by_phone(c, phone))?
+            .ok_or(Error::UnknownAccount)?;
+        let now = ctx.now_secs();
+        // Cheap check before the slow hash; the write checks again and closes the window.
+        if !ctx
+            .store
+            .read(|c| v4_profiles::reset_open(c, account.pk, phone, now))?
+        {
+            return Err(Error::BadCode);
+        }
+        let hash = ctx.passwords.hash(self.password.expose())?;
+        ctx.store.write(|tx| {
+            if !v4_profiles::take_reset(tx, account.pk, phone, now)? {
+                return Ok(Err(Error::BadCode));
+            }
+            accounts::set_password(tx, account.pk, &hash)?;
+            tokens::delete_all(tx, account.pk)?;
+            Ok(Ok(()))
+        })??;
+        Ok(Outcome::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TokenIssue;
+    use crate::handlers::codes::RequestCodeIf;
+    use crate::handlers::{sessions::Login, testing};
+
+    const PHONE: &str = "13126939901";
+
+    fn phone() -> Phone {
+        Phone::parse(PHONE, "phone").unwrap()
+    }
+
+    fn send_code(ctx: &Ctx, registered: bool) -> Result<Outcome> {
+        let purpose = if registered {
+            CodePurpose::Reset
+        } else {
+            CodePurpose::Register
+        };
+        RequestCodeIf {
+            phone: phone(),
+            registered,
+            purpose,
+            length: 6,
+        }
+        .apply(ctx)
+    }
+
+    fn sign_up(ctx: &Ctx, code: &str) -> Result<Outcome> {
+        SignUp {
+            account: Register {
+                phone: phone(),
+                password: Password::parse("123456", "password").unwrap(),
+                email: None,
+                name: Some("于连林".into()),
+                proof: Some(code.into()),
+            },
+            device: "phone-a".into(),
+        }
+        .apply(ctx)
+    }
+
+    fn login(ctx: &Ctx, password: &str, device: &str) -> Result<(String, bool)> {
+        let out = Login {
+            phone: PHONE.into(),
+            password: password.into(),
+            issue: TokenIssue::V4 {
+                device: device.into(),
+            },
+        }
+        .apply(ctx)?;
+        let Outcome::V4Session {
+            token,
+            change_device,
+            ..
+        } = out
+        else {
+            panic!("{out:?}")
+        };
+        Ok((token, change_device))
+    }
+
+    fn count(ctx: &Ctx, sql: &str) -> i64 {
+        ctx.store
+            .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .unwrap()
+    }
+
+    /// A registered account (code 123456 from the sequential ids), with the clock past the
+    /// code throttle.
+    fn registered() -> (
+        Ctx,
+        std::sync::Arc<crate::ctx::ManualClock>,
+        tempfile::TempDir,
+    ) {
+        let (ctx, clock, d) = testing::ctx();
+        send_code(&ctx, false).unwrap();
+        sign_up(&ctx, "123456").unwrap();
+        clock.advance(chrono::Duration::seconds(60));
+        (ctx, clock, d)
+    }
+
+    fn verify(ctx: &Ctx, code: &str) -> Result<Outcome> {
+        VerifyCode {
+            phone: phone(),
+            code: code.into(),
+        }
+        .apply(ctx)
+    }
+
+    fn reset(ctx: &Ctx, password: &str) -> Result<Outcome> {
+        ResetPassword {
+            phone: phone(),
+            password: Password::parse(password, "password").unwrap(),
+        }
+        .apply(ctx)
+    }
+
+    #[test]
+    fn a_code_goes_out_only_when_the_phones_state_is_the_expected_one() {
+        let (ctx, clock, _d) = testing::ctx();
+        assert!(matches!(send_code(&ctx, true), Err(Error::UnknownAccount)));
+        send_code(&ctx, false).unwrap();
+        sign_up(&ctx, "123456").unwrap();
+        clock.advance(chrono::Duration::seconds(60));
+        assert!(matches!(send_code(&ctx, false), Err(Error::PhoneTaken)));
+        send_code(&ctx, true).unwrap();
+        let sent = ctx
+            .store
+            .read(|c| crate::store::codes::outbox(c, Some(PHONE)))
+            .unwrap();
+        let purposes: Vec<_> = sent.iter().map(|e| e.purpose.as_str()).collect();
+        assert_eq!(purposes, ["register", "reset"]);
+    }
+
+    #[test]
+    fn a_wrong_code_creates_nothing_and_a_registered_phone_is_told_first() {
+        let (ctx, _, _d) = testing::ctx();
+        send_code(&ctx, false).unwrap();
+        assert!(matches!(sign_up(&ctx, "000000"), Err(Error::BadCode)));
+        assert_eq!(count(&ctx, "SELECT COUNT(*) FROM accounts"), 0);
+        assert_eq!(count(&ctx, "SELECT COUNT(*) FROM v4_profiles"), 0);
+        let Outcome::V4Session {
+            account,
+            change_device,
+            enterprise_id,
+            ..
+        } = sign_up(&ctx, "123456").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(account.name.as_deref(), Some("于连林"));
+        assert_eq!((change_device, enterprise_id), (false, None));
+        assert!(matches!(sign_up(&ctx, "000000"), Err(Error::PhoneTaken)));
+        let sql = "SELECT COUNT(*) FROM tokens WHERE kind = 'v4'";
+        assert_eq!(count(&ctx, sql), 1);
+    }
+
+    #[test]
+    fn change_device_compares_with_the_last_v4_session() {
+        let (ctx, _, _d) = registered();
+        assert!(!login(&ctx, "123456", "phone-a").unwrap().1);
+        assert!(login(&ctx, "123456", "phone-b").unwrap().1);
+        assert!(!login(&ctx, "123456", "phone-b").unwrap().1);
+        assert!(matches!(
+            login(&ctx, "654321", "phone-b"),
+            Err(Error::WrongPassword)
+        ));
+    }
+
+    #[test]
+    fn an_account_keeps_ten_v4_tokens_for_thirty_days() {
+        let (ctx, clock, _d) = registered();
+        for _ in 0..11 {
+            login(&ctx, "123456", "phone-a").unwrap();
+        }
+        let sql = "SELECT COUNT(*) FROM tokens WHERE kind = 'v4'";
+        assert_eq!(count(&ctx, sql), 10);
+        let sql = "SELECT MIN(expires_at - created_at) FROM tokens WHERE kind = 'v4'";
+        assert_eq!(count(&ctx, sql), sessions::V4_SECS);
+        clock.advance(chrono::Duration::seconds(sessions::V4_SECS));
+        login(&ctx, "123456", "phone-a").unwrap();
+        assert_eq!(
+            count(&ctx, "SELECT COUNT(*) FROM tokens WHERE kind = 'v4'"),
+            1
+        );
+    }
+
+    #[test]
+    fn a_password_is_reset_only_inside_the_window_once() {
+        let (ctx, clock, _d) = registered();
+        assert!(matches!(reset(&ctx, "654321"), Err(Error::BadCode)));
+        send_code(&ctx, true).unwrap();
+        assert!(matches!(verify(&ctx, "000000"), Err(Error::BadCode)));
+        verify(&ctx, "123456").unwrap();
+        assert!(matches!(verify(&ctx, "123456"), Err(Error::BadCode)));
+        login(&ctx, "123456", "phone-a").unwrap();
+        reset(&ctx, "654321").unwrap();
+        assert_eq!(count(&ctx, "SELECT COUNT(*) FROM tokens"), 0);
+        assert!(matches!(reset(&ctx, "abcdef"), Err(Error::BadCode)));
+        login(&ctx, "654321", "phone-a").unwrap();
+
+        clock.advance(chrono::Duration::seconds(60));
+        send_code(&ctx, true).unwrap();
+        verify(&ctx, "123456").unwrap();
+        clock.advance(chrono::Duration::seconds(RESET_WINDOW_SECS));
+        assert!(matches!(reset(&ctx, "abcdef"), Err(Error::BadCode)));
+        login(&ctx, "654321", "phone-a").unwrap();
+    }
+
+    #[test]
+    fn a_phone_without_an_account_has_no_window_and_its_code_is_untouched() {
+        let (ctx, _, _d) = testing::ctx();
+        send_code(&ctx, false).unwrap();
+        assert!(matches!(verify(&ctx, "123456"), Err(Error::UnknownAccount)));
+        assert!(matches!(reset(&ctx, "654321"), Err(Error::UnknownAccount)));
+        sign_up(&ctx, "123456").unwrap();
+    }
+}

@@ -1,0 +1,304 @@
+//! The rooms app's tables: an account's rooms-only fields (`rooms_profiles`) and the rooms
+//! (`rooms`). Room numbers (`roomid`) of accounts and of rooms come from one space.
+
+use crate::domain::{Room, RoomsChanges, RoomsProfile};
+use crate::error::Error;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// Whether a SQLite error is a UNIQUE (or other constraint) violation.
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
+/// The rooms-only fields of an account, when it has them.
+pub fn profile(conn: &Connection, account_pk: i64) -> Result<Option<RoomsProfile>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT roomid, sex, age, country, province, city, career, login_type, img
+             FROM rooms_profiles WHERE account_pk = ?1",
+        )?
+        .query_row([account_pk], |r| {
+            Ok(RoomsProfile {
+                roomid: r.get(0)?,
+                sex: r.get(1)?,
+                age: r.get(2)?,
+                country: r.get(3)?,
+                province: r.get(4)?,
+                city: r.get(5)?,
+                career: r.get(6)?,
+                login_type: r.get(7)?,
+                img: r.get(8)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Creates an account's rooms row with its room number, login type, third-party id and the
+/// given fields (defaults for the others). A third-party id already linked to an account gives
+/// [`Error::AlreadyDone`].
+pub fn insert_profile(
+    conn: &Connection,
+    account_pk: i64,
+    roomid: i64,
+    login_type: i64,
+    snsid: Option<&str>,
+    c: &RoomsChanges,
+    now: i64,
+) -> Result<(), Error> {
+    let r = conn
+        .prepare_cached(
+            "INSERT INTO rooms_profiles (account_pk, roomid, login_type, snsid, sex, age, country,
+                 province, city, career, img, updated_at)
+             VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 2), COALESCE(?6, 0), COALESCE(?7, ''),
+                 COALESCE(?8, ''), COALESCE(?9, ''), COALESCE(?10, ''), COALESCE(?11, ''), ?12)",
+        )?
+        .execute(params![
+            account_pk, roomid, login_type, snsid, c.sex, c.age, c.country, c.province, c.city,
+            c.career, c.img, now
+        ]);
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if is_constraint(&e) => Err(Error::AlreadyDone(
+            "this third-party identity already has an account",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes the given fields of an existing rooms row; a `None` field keeps its value.
+pub fn update_profile(
+    conn: &Connection,
+    account_pk: i64,
+    c: &RoomsChanges,
+    now: i64,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "UPDATE rooms_profiles SET
+             sex = COALESCE(?2, sex), age = COALESCE(?3, age),
+             country = COALESCE(?4, country), province = COALESCE(?5, province),
+             city = COALESCE(?6, city), career = COALESCE(?7, career),
+             img = COALESCE(?8, img), updated_at = ?9
+         WHERE account_pk = ?1",
+    )?
+    .execute(params![
+        account_pk, c.sex, c.age, c.country, c.province, c.city, c.career, c.img, now
+    ])?;
+    Ok(())
+}
+
+/// The account linked to a third-party identity.
+pub fn by_sns(conn: &Connection, login_type: i64, snsid: &str) -> Result<Option<i64>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT account_pk FROM rooms_profiles WHERE login_type = ?1 AND snsid = ?2",
+        )?
+        .query_row(params![login_type, snsid], |r| r.get(0))
+        .optional()?)
+}
+
+/// Whether an account or a room already has this room number.
+pub fn roomid_taken(conn: &Connection, roomid: i64) -> Result<bool, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM rooms_profiles WHERE roomid = ?1)
+                 OR EXISTS (SELECT 1 FROM rooms WHERE roomid = ?1)",
+        )?
+        .query_row([roomid], |r| r.get(0))?)
+}
+
+/// The highest room number in use by an account or a room (0 when none is).
+pub fn max_roomid(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT MAX(COALESCE((SELECT MAX(roomid) FROM rooms_profiles), 0),
+                        COALESCE((SELECT MAX(roomid) FROM rooms), 0))",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
+const ROOM_COLUMNS: &str = "pk, owner_pk, roomid, room_alias, active";
+
+fn room_row(r: &Row<'_>) -> rusqlite::Result<Room> {
+    Ok(Room {
+        pk: r.get(0)?,
+        owner_pk: r.get(1)?,
+        roomid: r.get(2)?,
+        room_alias: r.get(3)?,
+        active: r.get(4)?,
+    })
+}
+
+fn alias_taken(e: rusqlite::Error) -> Error {
+    if is_constraint(&e) {
+        Error::AlreadyDone("room_alias already taken")
+    } else {
+        e.into()
+    }
+}
+
+/// Creates a room; a `room_alias` another room has gives [`Error::AlreadyDone`].
+pub fn insert_room(
+    conn: &Connection,
+    owner_pk: i64,
+    roomid: i64,
+    room_alias: &str,
+    active: bool,
+    now: i64,
+) -> Result<i64, Error> {
+    conn.prepare_cached(
+        "INSERT INTO rooms (owner_pk, roomid, room_alias, active, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![owner_pk, roomid, room_alias, active, now])
+    .map_err(alias_taken)?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// One room by pk, open or not.
+pub fn room(conn: &Connection, pk: i64) -> Result<Option<Room>, Error> {
+    let sql = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE pk = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([pk], room_row)
+        .optional()?)
+}
+
+/// Changes a room's alias and open state; `None` keeps the value.
+pub fn update_room(
+    conn: &Connection,
+    pk: i64,
+    room_alias: Option<&str>,
+    active: Option<bool>,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "UPDATE rooms SET room_alias = COALESCE(?2, room_alias), active = COALESCE(?3, active)
+         WHERE pk = ?1",
+    )?
+    .execute(params![pk, room_alias, active])
+    .map_err(alias_taken)?;
+    Ok(())
+}
+
+/// Deletes a room.
+pub fn delete_room(conn: &Connection, pk: i64) -> Result<(), Error> {
+    conn.execute("DELETE FROM rooms WHERE pk = ?1", [pk])?;
+    Ok(())
+}
+
+/// How many rooms are open.
+pub fn count_active(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM rooms WHERE active = 1")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Open rooms by pk, `limit` of them after skipping `offset`.
+pub fn active_page(conn: &Connection, limit: i64, offset: i64) -> Result<Vec<Room>, Error> {
+    let sql =
+        format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE active = 1 ORDER BY pk LIMIT ?1 OFFSET ?2");
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![limit, offset], room_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{accounts, Store};
+
+    fn store_with_account() -> (Store, i64, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1).unwrap();
+        let pk = store
+            .write(|tx| {
+                accounts::insert(
+                    tx,
+                    &accounts::NewAccount {
+                        uid: uuid::Uuid::from_u128(9),
+                        phone: "18752000590",
+                        email: None,
+                        name: None,
+                        password_hash: "x",
+                        created_at: 0,
+                    },
+                )
+            })
+            .unwrap();
+        (store, pk, dir)
+    }
+
+    #[test]
+    fn a_new_profile_has_the_defaults_for_fields_not_given() {
+        let (store, pk, _d) = store_with_account();
+        let given = RoomsChanges {
+            city: Some("南京".into()),
+            ..Default::default()
+        };
+        store
+            .write(|tx| insert_profile(tx, pk, 8696, 0, None, &given, 1))
+            .unwrap();
+        let p = store.read(|c| profile(c, pk)).unwrap().unwrap();
+        assert_eq!((p.roomid, p.sex, p.age, p.login_type), (8696, 2, 0, 0));
+        assert_eq!((p.city.as_str(), p.country.as_str()), ("南京", ""));
+    }
+
+    #[test]
+    fn room_numbers_are_one_space_for_accounts_and_rooms() {
+        let (store, pk, _d) = store_with_account();
+        assert_eq!(store.read(max_roomid).unwrap(), 0);
+        store
+            .write(|tx| insert_profile(tx, pk, 1234, 0, None, &RoomsChanges::default(), 1))
+            .unwrap();
+        store
+            .write(|tx| insert_room(tx, pk, 1300, "a", true, 1))
+            .unwrap();
+        assert!(store.read(|c| roomid_taken(c, 1234)).unwrap());
+        assert!(store.read(|c| roomid_taken(c, 1300)).unwrap());
+        assert!(!store.read(|c| roomid_taken(c, 1299)).unwrap());
+        assert_eq!(store.read(max_roomid).unwrap(), 1300);
+    }
+
+    #[test]
+    fn a_taken_alias_is_refused_and_only_open_rooms_are_paged() {
+        let (store, pk, _d) = store_with_account();
+        let a = store
+            .write(|tx| insert_room(tx, pk, 1001, "a", true, 1))
+            .unwrap();
+        let r = store.write(|tx| insert_room(tx, pk, 1002, "a", true, 1));
+        assert!(matches!(r, Err(Error::AlreadyDone(_))));
+        store
+            .write(|tx| insert_room(tx, pk, 1003, "b", false, 1))
+            .unwrap();
+        store
+            .write(|tx| insert_room(tx, pk, 1004, "c", true, 1))
+            .unwrap();
+        assert_eq!(store.read(count_active).unwrap(), 2);
+        let page = store.read(|c| active_page(c, 1, 1)).unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].room_alias, "c");
+        store
+            .write(|tx| update_room(tx, a, None, Some(false)))
+            .unwrap();
+        assert_eq!(store.read(count_active).unwrap(), 1);
+        assert_eq!(store.read(|c| room(c, a)).unwrap().unwrap().room_alias, "a");
+    }
+
+    #[test]
+    fn deleting_the_account_deletes_its_profile_and_rooms() {
+        let (store, pk, _d) = store_with_account();
+        store
+            .write(|tx| insert_profile(tx, pk, 1234, 1, Some("wx"), &RoomsChanges::default(), 1))
+            .unwrap();
+        let room_pk = store
+            .write(|tx| insert_room(tx, pk, 1300, "a", true, 1))
+            .unwrap();
+        assert_eq!(store.read(|c| by_sns(c, 1, "wx")).unwrap(), Some(pk));
+        store.write(|tx| accounts::delete(tx, pk)).unwrap();
+        assert_eq!(store.read(|c| profile(c, pk)).unwrap(), None);
+        assert_eq!(store.read(|c| room(c, room_pk)).unwrap(), None);
+        assert_eq!(store.read(|c| by_sns(c, 1, "wx")).unwrap(), None);
+    }
+}

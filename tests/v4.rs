@@ -1,0 +1,714 @@
+//! v4.0 (the `v4` dialect): each hole of the document that CONTRACT.md closes, proved over a
+//! real in-process server driven by a manual clock, plus a bad-input table answered with the
+//! envelope.
+
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard::app::App;
+use switchboard::config::Config;
+use switchboard::ctx::{Clock, ManualClock, SystemClock};
+use switchboard::server::Running;
+use switchboard::store::codes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A server over a fresh database, on a clock that moves only when told.
+struct Server {
+    running: Running,
+    addr: String,
+    clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+}
+
+/// An answer: status, content type and body.
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn code(&self) -> Value {
+        self.json()["code"].clone()
+    }
+
+    fn msg(&self) -> String {
+        self.json()["msg"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+impl Server {
+    async fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::for_tests(dir.path().join("db"));
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let time = clock.clone();
+        let app = tokio::task::spawn_blocking(move || App::open_with_clock(config, time).unwrap())
+            .await
+            .unwrap();
+        let running = Running::start(app).await.unwrap();
+        let addr = running.base_url.trim_start_matches("http://").to_string();
+        Server {
+            running,
+            addr,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    /// Lets `secs` seconds pass for the server.
+    fn advance(&self, secs: i64) {
+        self.clock.advance(chrono::Duration::seconds(secs));
+    }
+
+    /// Sends raw request bytes and reads the answer until the server closes.
+    async fn raw(&self, bytes: Vec<u8>) -> Resp {
+        let stream = TcpStream::connect(&self.addr).await.unwrap();
+        let (mut rd, mut wr) = stream.into_split();
+        let writer = tokio::spawn(async move {
+            // The server may answer (413) and close before it has read everything.
+            let _ = wr.write_all(&bytes).await;
+            wr
+        });
+        let mut got = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(15), rd.read_to_end(&mut got)).await;
+        writer.abort();
+        assert!(read.is_ok(), "no complete answer within 15 s");
+        parse(&got)
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Resp {
+        let mut head = format!(
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(body);
+        self.raw(bytes).await
+    }
+
+    async fn get(&self, target: &str) -> Resp {
+        self.send("GET", target, &[], b"").await
+    }
+
+    async fn form(&self, path: &str, form: &str) -> Resp {
+        self.send("POST", path, &[("Content-Type", FORM)], form.as_bytes())
+            .await
+    }
+
+    async fn json(&self, path: &str, body: Value) -> Resp {
+        let headers = [("Content-Type", "application/json")];
+        self.send("POST", path, &headers, body.to_string().as_bytes())
+            .await
+    }
+
+    /// The newest code the server queued for `phone`.
+    fn code_for(&self, phone: &str) -> String {
+        let store = &self.running.app.ctx.store;
+        let sent = store.read(|c| codes::outbox(c, Some(phone))).unwrap();
+        sent.last().expect("a code was queued").code.clone()
+    }
+
+    /// Sends a code (expect 0 register, 1 reset) and answers it.
+    async fn sendsms(&self, phone: &str, expect: u8) -> String {
+        let r = self
+            .send(
+                "POST",
+                &format!("/api/v4.0/sendsms/{phone}?expect={expect}"),
+                &[],
+                b"",
+            )
+            .await;
+        assert_eq!(r.code(), json!("200"), "{r:?}");
+        self.code_for(phone)
+    }
+
+    /// Registers through v4 on `device`; answers the data of the answer. The clock is then a
+    /// minute on, so that the phone may get another code.
+    async fn register(&self, phone: &str, password: &str, device: &str) -> Value {
+        let code = self.sendsms(phone, 0).await;
+        let form = format!(
+            "phone={phone}&name=%E4%BA%8E&password={password}&device_identifier={device}&code={code}"
+        );
+        let r = self.form("/api/v4.0/register", &form).await;
+        assert_eq!((r.status, r.code()), (200, json!(200)), "{r:?}");
+        self.advance(60);
+        r.json()["data"].clone()
+    }
+
+    async fn login(&self, phone: &str, password: &str, device: &str) -> Resp {
+        let form = format!("phone={phone}&password={password}&device_identifier={device}");
+        self.form("/api/v4.0/login", &form).await
+    }
+
+    /// A reset code through sendsms, checked through verify_code.
+    async fn verify(&self, phone: &str) {
+        let code = self.sendsms(phone, 1).await;
+        let r = self
+            .get(&format!("/api/v4.0/verify_code?phone={phone}&code={code}"))
+            .await;
+        assert_eq!(
+            (r.code(), r.msg()),
+            (json!(200), "验证码正确".into()),
+            "{r:?}"
+        );
+    }
+
+    async fn forget(&self, phone: &str, password: &str) -> Resp {
+        self.get(&format!(
+            "/api/v4.0/forget_password?phone={phone}&password={password}"
+        ))
+        .await
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        let store = &self.running.app.ctx.store;
+        store
+            .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .unwrap()
+    }
+
+    async fn healthy(&self) {
+        let r = self.get("/healthz").await;
+        assert_eq!(r.status, 200);
+    }
+}
+
+/// Splits a raw HTTP/1.1 answer (Content-Length framed, or none).
+fn parse(raw: &[u8]) -> Resp {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no complete head in {:?}", String::from_utf8_lossy(raw)));
+    let head = String::from_utf8_lossy(&raw[..end]).to_string();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut content_type = None;
+    let mut len = None;
+    for line in lines {
+        let (k, v) = line.split_once(':').unwrap();
+        match k.trim().to_ascii_lowercase().as_str() {
+            "content-type" => content_type = Some(v.trim().to_string()),
+            "content-length" => len = v.trim().parse::<usize>().ok(),
+            _ => {}
+        }
+    }
+    let rest = &raw[end + 4..];
+    let body = rest[..len.unwrap_or(rest.len()).min(rest.len())].to_vec();
+    Resp {
+        status,
+        content_type,
+        body,
+    }
+}
+
+const PHONE: &str = "13126939950";
+const OTHER: &str = "13126939951";
+
+// ---------------------------------------------------------------------------------------------
+// register verifies its code (the document's server did not)
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn register_with_a_wrong_code_is_minus_2_and_creates_nothing() {
+    let s = Server::start().await;
+    let code = s.sendsms(PHONE, 0).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for proof in [wrong, "xxx"] {
+        let form =
+            format!("phone={PHONE}&name=a&password=123456&device_identifier=uuid&code={proof}");
+        let r = s.form("/api/v4.0/register", &form).await;
+        assert_eq!((r.status, r.code()), (200, json!(-2)), "{r:?}");
+    }
+    assert_eq!(s.count("SELECT COUNT(*) FROM accounts"), 0);
+    assert_eq!(s.count("SELECT COUNT(*) FROM tokens"), 0);
+    assert_eq!(s.count("SELECT COUNT(*) FROM v4_profiles"), 0);
+    let r = s.get(&format!("/api/v4.0/isregister/{PHONE}")).await;
+    assert_eq!((r.code(), r.msg()), (json!(200), "手机号没有被注册".into()));
+    // The right code still works (wrong tries under five do not kill it).
+    let form = format!("phone={PHONE}&name=a&password=123456&device_identifier=uuid&code={code}");
+    let r = s.form("/api/v4.0/register", &form).await;
+    assert_eq!(r.code(), json!(200), "{r:?}");
+}
+
+#[tokio::test]
+async fn a_register_code_does_not_open_the_reset_window() {
+    let s = Server::start().await;
+    // A register code is out when the phone gets an account through another dialect.
+    let code = s.sendsms(PHONE, 0).await;
+    let body = json!({"op": 1001, "phone": PHONE, "password": "123456"});
+    assert_eq!(s.json("/phonebooks", body).await.json()["ret"], 0);
+    let r = s
+        .get(&format!("/api/v4.0/verify_code?phone={PHONE}&code={code}"))
+        .await;
+    assert_eq!(r.code(), json!(-1), "{r:?}");
+    assert_eq!(s.forget(PHONE, "654321").await.code(), json!(-1));
+    assert_password(&s, "123456", "654321").await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// forget_password only inside the 10 minutes after a verify_code, once
+// ---------------------------------------------------------------------------------------------
+
+async fn assert_password(s: &Server, works: &str, fails: &str) {
+    let r = s.login(PHONE, works, "uuid").await;
+    assert_eq!(r.code(), json!(200), "{works} should work: {r:?}");
+    let r = s.login(PHONE, fails, "uuid").await;
+    assert_eq!((r.code(), r.msg()), (json!(-1), "手机号或密码错误".into()));
+}
+
+#[tokio::test]
+async fn forget_password_without_a_verify_code_is_minus_1_and_changes_nothing() {
+    let s = Server::start().await;
+    s.register(PHONE, "123456", "uuid").await;
+    let r = s.forget(PHONE, "654321").await;
+    assert_eq!((r.status, r.code()), (200, json!(-1)), "{r:?}");
+    assert!(r.msg().contains("验证"), "{}", r.msg());
+    // A code sent but never verified opens nothing either.
+    s.sendsms(PHONE, 1).await;
+    assert_eq!(s.forget(PHONE, "654321").await.code(), json!(-1));
+    assert_password(&s, "123456", "654321").await;
+}
+
+#[tokio::test]
+async fn forget_password_ten_minutes_after_the_verify_code_is_minus_1() {
+    let s = Server::start().await;
+    s.register(PHONE, "123456", "uuid").await;
+    s.verify(PHONE).await;
+    s.advance(600);
+    assert_eq!(s.forget(PHONE, "654321").await.code(), json!(-1));
+    assert_password(&s, "123456", "654321").await;
+    // One second less is inside the window.
+    s.advance(60);
+    s.verify(PHONE).await;
+    s.advance(599);
+    assert_eq!(s.forget(PHONE, "654321").await.code(), json!(200));
+    assert_password(&s, "654321", "123456").await;
+}
+
+#[tokio::test]
+async fn forget_password_serves_once_per_verify_code() {
+    let s = Server::start().await;
+    s.register(PHONE, "123456", "uuid").await;
+    s.verify(PHONE).await;
+    let r = s.forget(PHONE, "654321").await;
+    assert_eq!((r.code(), r.msg()), (json!(200), "修改成功".into()));
+    let r = s
+        .form(
+            "/api/v4.0/forget_password",
+            &format!("phone={PHONE}&password=abcdef"),
+        )
+        .await;
+    assert_eq!(r.code(), json!(-1), "{r:?}");
+    assert_password(&s, "654321", "abcdef").await;
+}
+
+#[tokio::test]
+async fn a_window_opened_for_one_phone_does_not_serve_another() {
+    let s = Server::start().await;
+    s.register(PHONE, "123456", "uuid").await;
+    s.register(OTHER, "123456", "uuid").await;
+    s.verify(PHONE).await;
+    assert_eq!(s.forget(OTHER, "654321").await.code(), json!(-1));
+    let r = s.login(OTHER, "123456", "uuid").await;
+    assert_eq!(r.code(), json!(200));
+}
+
+#[tokio::test]
+async fn forget_password_revokes_the_tokens_of_every_dialect() {
+    let s = Server::start().await;
+    s.register(PHONE, "123456", "uuid").await;
+    let r = s
+        .json(
+            "/phonebooks",
+            json!({"op": 1003, "phone": PHONE, "password": "123456"}),
+        )
+        .await;
+    let jwt = r.json()["token"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let login = json!({"id": 1, "type": "login", "subtype": "pass",
+                       "data": {"phone": PHONE, "pass": "123456"}});
+    let r = s.json("/api/user/login", login).await;
+    let typed = r.json()["data"]["token"].as_str().unwrap().to_string();
+    let r = s
+        .json(
+            "/ineww/session",
+            json!({"account": PHONE, "password": "123456"}),
+        )
+        .await;
+    let access = r.json()["data"]["token"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let auth = format!("JWT {jwt}");
+    let pb_headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let info = format!("/api/user/info?token={typed}");
+    let ineww = [("Authorization", format!("Bearer {access}"))];
+    let ineww: Vec<(&str, &str)> = ineww.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        s.send("POST", "/phonebooks", &pb_headers, br#"{"op":1009}"#)
+            .await
+            .json()["ret"],
+        0
+    );
+    assert_eq!(s.get(&info).await.json()["status"], 0);
+    assert_eq!(
+        s.send("GET", "/ineww/session", &ineww, b"").await.status,
+        200
+    );
+    assert_eq!(s.count("SELECT COUNT(*) FROM tokens WHERE kind = 'v4'"), 1);
+
+    s.verify(PHONE).await;
+    assert_eq!(s.forget(PHONE, "654321").await.code(), json!(200));
+
+    assert_eq!(
+        s.send("POST", "/phonebooks", &pb_headers, br#"{"op":1009}"#)
+            .await
+            .json()["ret"],
+        -1
+    );
+    assert_ne!(s.get(&info).await.json()["status"], 0);
+    assert_eq!(
+        s.send("GET", "/ineww/session", &ineww, b"").await.status,
+        401
+    );
+    assert_eq!(s.count("SELECT COUNT(*) FROM tokens"), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// change_device compares with the last v4 session's device
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn change_device_is_true_only_when_the_device_differs_from_the_last_sessions() {
+    let s = Server::start().await;
+    let data = s.register(PHONE, "123456", "phone-a").await;
+    assert_eq!(data["change_device"], false);
+    let change = |r: Resp| r.json()["data"]["change_device"].clone();
+    assert_eq!(change(s.login(PHONE, "123456", "phone-a").await), false);
+    assert_eq!(change(s.login(PHONE, "123456", "phone-b").await), true);
+    assert_eq!(change(s.login(PHONE, "123456", "phone-b").await), false);
+    assert_eq!(change(s.login(PHONE, "123456", "phone-a").await), true);
+    // A wrong password records nothing.
+    assert_eq!(s.login(PHONE, "000000", "phone-c").await.code(), json!(-1));
+    assert_eq!(change(s.login(PHONE, "123456", "phone-a").await), false);
+}
+
+#[tokio::test]
+async fn an_account_from_another_dialect_logs_in_with_its_name_and_uuid_and_no_device_change() {
+    let s = Server::start().await;
+    let body = json!({"op": 1001, "phone": PHONE, "password": "secret7", "name": "刘可"});
+    let rid = s.json("/phonebooks", body).await.json()["rid"]
+        .as_str()
+        .unwrap()
+        .replace('-', "");
+    let r = s.login(PHONE, "secret7", "uuid").await;
+    let v = r.json();
+    assert_eq!(v["data"]["user_id"], json!(rid));
+    assert_eq!(v["data"]["name"], "刘可");
+    assert_eq!(v["data"]["change_device"], false);
+    assert_eq!(v["data"]["enterprise_id"], "-1");
+    assert_eq!(v["data"]["apply"], json!({}));
+    let text = String::from_utf8(r.body.clone()).unwrap();
+    assert!(text.contains(r#""name":"\u5218\u53ef""#), "{text}");
+    assert_eq!(r.content_type.as_deref(), Some("application/json"));
+}
+
+#[tokio::test]
+async fn a_second_code_within_a_minute_is_minus_3_and_nothing_is_sent() {
+    let s = Server::start().await;
+    s.sendsms(PHONE, 0).await;
+    let r = s.get(&format!("/api/v4.0/sendsms/{PHONE}")).await;
+    assert_eq!((r.status, r.code()), (200, json!("-3")), "{r:?}");
+    assert!(r.msg().contains("一分钟"), "{}", r.msg());
+    assert!(r.json().get("data").is_none());
+    let store = &s.running.app.ctx.store;
+    let sent = store.read(|c| codes::outbox(c, Some(PHONE))).unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].code.len(), sent[0].purpose.as_str()),
+        (6, "register")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: every case answered with the v4 envelope, the server healthy after
+// ---------------------------------------------------------------------------------------------
+
+/// name, method, target, headers, body → expected HTTP status, code and the start of msg.
+type BadCase<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    &'a [u8],
+    u16,
+    Value,
+    &'a str,
+);
+
+#[tokio::test]
+async fn bad_input_is_answered_with_the_envelope_and_a_clear_message() {
+    let s = Server::start().await;
+    let json_ct = vec![("Content-Type", "application/json")];
+    let form = vec![("Content-Type", FORM)];
+    let login = "/api/v4.0/login";
+    let cases: Vec<BadCase> = vec![
+        (
+            "not JSON",
+            "POST",
+            login,
+            json_ct.clone(),
+            b"{nope",
+            200,
+            json!(-3),
+            "请求格式不正确: the body is not valid JSON",
+        ),
+        (
+            "a JSON string",
+            "POST",
+            login,
+            json_ct.clone(),
+            b"\"x\"",
+            200,
+            json!(-3),
+            "请求格式不正确: the JSON body must be an object",
+        ),
+        (
+            "invalid UTF-8 in JSON",
+            "POST",
+            login,
+            json_ct.clone(),
+            b"{\"phone\":\"\xff\"}",
+            200,
+            json!(-3),
+            "请求格式不正确: the body is not valid JSON",
+        ),
+        (
+            "a malformed form",
+            "POST",
+            login,
+            form.clone(),
+            b"phone=%G1&password=1",
+            200,
+            json!(-3),
+            "请求格式不正确: bad percent-encoding in the form body",
+        ),
+        (
+            "a form that is not UTF-8",
+            "POST",
+            login,
+            form.clone(),
+            b"phone=%C3%28",
+            200,
+            json!(-3),
+            "请求格式不正确: the form body is not UTF-8",
+        ),
+        (
+            "bad percent-encoding",
+            "GET",
+            "/api/v4.0/login?phone=%E4%ZZ%",
+            vec![],
+            b"",
+            200,
+            json!(-3),
+            "请求格式不正确: bad percent-encoding in the query string",
+        ),
+        (
+            "bad percent-encoding in the path",
+            "GET",
+            "/api/v4.0/isregister/1312693995%",
+            vec![],
+            b"",
+            200,
+            json!(-3),
+            "请求格式不正确: bad percent-encoding in the path",
+        ),
+        (
+            "wrong types",
+            "POST",
+            login,
+            json_ct.clone(),
+            br#"{"phone":true,"password":{},"device_identifier":"d"}"#,
+            200,
+            json!(-3),
+            "参数 phone 应为字符串或整数",
+        ),
+        (
+            "missing fields",
+            "POST",
+            login,
+            json_ct.clone(),
+            b"{}",
+            200,
+            json!(-3),
+            "缺少参数 phone",
+        ),
+        (
+            "an empty body",
+            "POST",
+            "/api/v4.0/register",
+            vec![],
+            b"",
+            200,
+            json!(-3),
+            "缺少参数 phone",
+        ),
+        (
+            "an unknown field",
+            "POST",
+            login,
+            form.clone(),
+            b"phone=1&password=1&device_identifier=d&x=1",
+            200,
+            json!(-3),
+            "不支持的参数 x",
+        ),
+        (
+            "forget_password: any failure is -1",
+            "POST",
+            "/api/v4.0/forget_password",
+            json_ct.clone(),
+            b"[]",
+            200,
+            json!(-1),
+            "请求格式不正确",
+        ),
+        (
+            "sendsms: a string code",
+            "POST",
+            "/api/v4.0/sendsms/13126939950?expect=5",
+            vec![],
+            b"",
+            200,
+            json!("-3"),
+            "参数 expect 不正确",
+        ),
+        (
+            "unknown path",
+            "GET",
+            "/api/v4.0/nothing/here",
+            vec![],
+            b"",
+            404,
+            json!(404),
+            "接口不存在",
+        ),
+        (
+            "unknown path (POST, never typed)",
+            "POST",
+            "/api/v4.0/user/login",
+            json_ct.clone(),
+            b"{}",
+            404,
+            json!(404),
+            "接口不存在",
+        ),
+        (
+            "the bare prefix",
+            "GET",
+            "/api/v4.0/",
+            vec![],
+            b"",
+            404,
+            json!(404),
+            "接口不存在",
+        ),
+        (
+            "wrong method",
+            "PUT",
+            login,
+            vec![],
+            b"",
+            405,
+            json!(405),
+            "该接口不支持此请求方法",
+        ),
+        (
+            "wrong method (POST to a GET path)",
+            "POST",
+            "/api/v4.0/verify_code",
+            vec![],
+            b"",
+            405,
+            json!(405),
+            "该接口不支持此请求方法",
+        ),
+    ];
+    for (name, method, target, headers, body, status, code, msg) in cases {
+        let r = s.send(method, target, &headers, body).await;
+        assert_eq!((r.status, r.code()), (status, code), "{name}: {r:?}");
+        assert!(r.msg().starts_with(msg), "{name}: {}", r.msg());
+        assert_eq!(
+            r.content_type.as_deref(),
+            Some("application/json"),
+            "{name}"
+        );
+    }
+    s.healthy().await;
+}
+
+#[tokio::test]
+async fn a_nine_mib_body_is_413_declared_or_chunked() {
+    let s = Server::start().await;
+    let big = vec![b'a'; 9 * 1024 * 1024];
+    let r = s
+        .send(
+            "POST",
+            "/api/v4.0/register",
+            &[("Content-Type", FORM)],
+            &big,
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (413, json!(413)), "{r:?}");
+    assert_eq!(r.msg(), "请求体过大");
+
+    let mut bytes = format!(
+        "POST /api/v4.0/sendsms/{PHONE} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+         Transfer-Encoding: chunked\r\n\r\n",
+        s.addr
+    )
+    .into_bytes();
+    let chunk = vec![b'a'; 64 * 1024];
+    for _ in 0..(9 * 16) {
+        bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        bytes.extend_from_slice(&chunk);
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(b"0\r\n\r\n");
+    let r = s.raw(bytes).await;
+    assert_eq!((r.status, r.code()), (413, json!("413")), "{r:?}");
+    s.healthy().await;
+}

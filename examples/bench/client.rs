@@ -130,6 +130,7 @@ pub async fn prepare(addr: SocketAddr) -> Res<Prepared> {
     .await?;
     let ineww_login = json!({"account": PHONE, "password": PASSWORD});
     let ineww = call(addr, &Shape::post("/ineww/session", vec![], &ineww_login)?).await?;
+    prepare_rooms(addr).await?;
     Ok(Prepared {
         jwt,
         typed: text(&typed["data"]["token"], &typed)?,
@@ -138,6 +139,24 @@ pub async fn prepare(addr: SocketAddr) -> Res<Prepared> {
             text(&ineww["data"]["token"]["access_token"], &ineww)?,
         ),
     })
+}
+
+/// A rooms user who opens `scenario::ROOMS` active rooms.
+async fn prepare_rooms(addr: SocketAddr) -> Res<()> {
+    let user = json!({"username": "benchroom", "password": PASSWORD, "nickname": "bench"});
+    let answer = call(addr, &Shape::post("/users/", vec![], &user)?).await?;
+    let token = text(&answer["token"], &answer)?;
+    for i in 0..scenario::ROOMS {
+        let room = json!({"room_alias": format!("bench{i}"), "active": true, "token": token});
+        let shape = Shape::post("/rooms/", vec![], &room)?;
+        let mut sender = connect(addr).await?;
+        let (status, bytes) = send(&mut sender, shape.request()?).await?;
+        if status != StatusCode::CREATED {
+            let text = String::from_utf8_lossy(&bytes);
+            return Err(format!("creating room {i} answered HTTP {status}: {text}").into());
+        }
+    }
+    Ok(())
 }
 
 fn typed_login(phone: &str) -> Value {

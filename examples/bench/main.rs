@@ -12,7 +12,8 @@
 //! 1. builds the server (`cargo build --release --bin switchboard`) and reports its size;
 //! 2. starts it on a fresh database in a temporary directory (config: `log = "warn"`, every
 //!    other setting default), registers 13000000001 (op 1001), logs in (op 1003) and adds 10
-//!    contacts with 2 phones and 2 mails each (op 1005), lets it settle and reads its RSS;
+//!    contacts with 2 phones and 2 mails each (op 1005), logs in through HelpAged and INEWW,
+//!    opens 100 rooms as a rooms user, lets it settle and reads its RSS;
 //! 3. restarts it 5 times on that database, timing spawn → first `200` of `GET /healthz`;
 //! 4. starts it once more next to the baseline (this same executable re-run as
 //!    `bench baseline-server <port>`: hyper 1.x HTTP/1.1 on a default multi-thread tokio
@@ -22,7 +23,7 @@
 //!    repetitions, in these scenarios: (a) op 1009 listing the 10 contacts, (b) an unknown op,
 //!    (c) op 1005 adding one contact (synchronous=FULL, group commit), (d) HelpAged
 //!    `GET /api/user/info?token=`, (e) INEWW `GET /ineww/session` with `USER-ID` and
-//!    `ACCESS-TOKEN`. The baseline gets the identical request and echoes its body (`{}` for
+//!    `ACCESS-TOKEN`, (f) rooms `GET /rooms/?page=1` over 100 active rooms. The baseline gets the identical request and echoes its body (`{}` for
 //!    none). Only complete `200` answers whose body was read and that show success count;
 //! 6. reads both servers' peak RSS (VmHWM);
 //! 7. on a fresh start, 32 connections log in through HelpAged back to back (argon2id at the

@@ -33,6 +33,9 @@ pub struct Prepared {
     pub ineww: (String, String),
 }
 
+/// Rooms created for the rooms listing scenario.
+pub const ROOMS: usize = 100;
+
 const RET_OK: &[u8] = b"\"ret\":0";
 
 fn post(label: &'static str, body: Value, p: &Prepared) -> Scenario {
@@ -90,7 +93,26 @@ pub fn all(p: &Prepared) -> Vec<Scenario> {
             success: Some(b"\"200001\""),
             target: Some(0.40),
         },
+        Scenario {
+            label: "f. rooms GET /rooms/?page=1 (100 active rooms)",
+            method: hyper::Method::GET,
+            path: "/rooms/?page=1".into(),
+            headers: vec![],
+            body: None,
+            check: rooms_page,
+            success: Some(b"\"status\":\"SUCCESS\""),
+            target: Some(0.40),
+        },
     ]
+}
+
+fn rooms_page(v: &Value) -> Res<()> {
+    let listed = v["results"].as_array().map_or(0, Vec::len);
+    if v["status"] == "SUCCESS" && v["total"] == ROOMS.to_string() && listed == 30 {
+        Ok(())
+    } else {
+        Err(format!("GET /rooms/?page=1 answered {v}").into())
+    }
 }
 
 fn typed_profile(v: &Value) -> Res<()> {

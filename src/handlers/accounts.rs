@@ -63,12 +63,7 @@ impl Register {
         let hash = ctx.passwords.hash(self.password.expose())?;
         let uid = ctx.ids.uuid();
         let created_at = ctx.now().timestamp_micros();
-        ctx.store.write(|tx| {
-            if let Some(proof) = &self.proof {
-                if let Err(e) = codes::consume(tx, now, self.phone.as_str(), purpose, proof)? {
-                    return Ok(Err(e));
-                }
-            }
+        let create = |tx: &rusqlite::Connection| {
             let pk = accounts::insert(
                 tx,
                 &accounts::NewAccount {
@@ -80,8 +75,12 @@ impl Register {
                     created_at,
                 },
             )?;
-            then(tx, pk).map(|made| Ok((uid, pk, made)))
-        })?
+            then(tx, pk).map(|made| (uid, pk, made))
+        };
+        match &self.proof {
+            Some(proof) => codes::redeem(ctx, self.phone.as_str(), purpose, proof, create),
+            None => ctx.store.write(create),
+        }
     }
 }
 
@@ -214,14 +213,11 @@ impl ResetPassword {
             return Err(Error::BadCode);
         }
         let hash = ctx.passwords.hash(self.password.expose())?;
-        ctx.store.write(|tx| {
-            if let Err(e) = codes::consume(tx, now, phone, purpose, &self.code)? {
-                return Ok(Err(e));
-            }
+        codes::redeem(ctx, phone, purpose, &self.code, |tx| {
             accounts::set_password(tx, account.pk, &hash)?;
             tokens::delete_all(tx, account.pk)?;
-            Ok(Ok(()))
-        })??;
+            Ok(())
+        })?;
         Ok(Outcome::Done)
     }
 }
@@ -318,13 +314,9 @@ impl ChangePhone {
         {
             return Err(Error::PhoneTaken);
         }
-        let now = ctx.now_secs();
-        ctx.store.write(|tx| {
-            if let Err(e) = codes::consume(tx, now, phone, self.purpose.as_str(), &self.code)? {
-                return Ok(Err(e));
-            }
-            accounts::set_phone(tx, caller.account_pk, phone).map(Ok)
-        })??;
+        codes::redeem(ctx, phone, self.purpose.as_str(), &self.code, |tx| {
+            accounts::set_phone(tx, caller.account_pk, phone)
+        })?;
         Ok(Outcome::Done)
     }
 }

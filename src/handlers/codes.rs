@@ -228,6 +228,24 @@ impl CheckHash {
     }
 }
 
+/// Uses up the code for `phone` and `purpose` and runs `then` in the same transaction: both
+/// happen or neither does. A wrong code fails with [`Error::BadCode`] while its counted try is
+/// still committed.
+pub fn redeem<T>(
+    ctx: &Ctx,
+    phone: &str,
+    purpose: &str,
+    code: &str,
+    then: impl FnOnce(&Connection) -> Result<T>,
+) -> Result<T> {
+    let now = ctx.now_secs();
+    ctx.store
+        .write(|tx| match consume(tx, now, phone, purpose, code)? {
+            Err(e) => Ok(Err(e)),
+            Ok(()) => then(tx).map(Ok),
+        })?
+}
+
 /// Whether a code that could still succeed exists (cheap check before slow work).
 pub fn usable_exists(conn: &Connection, now: i64, phone: &str, purpose: &str) -> Result<bool> {
     Ok(codes::latest_unused(conn, phone, purpose)?

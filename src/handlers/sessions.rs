@@ -147,14 +147,10 @@ impl PhoneLogin {
             .store
             .read(|c| accounts::by_phone(c, phone))?
             .ok_or(Error::UnknownAccount)?;
-        let now = ctx.now_secs();
         let purpose = CodePurpose::Login.as_str();
-        let (user, token) = ctx.store.write(|tx| {
-            if let Err(e) = codes::consume(tx, now, phone, purpose, &self.code)? {
-                return Ok(Err(e));
-            }
-            rooms::open_session(ctx, tx, account.pk).map(Ok)
-        })??;
+        let (user, token) = codes::redeem(ctx, phone, purpose, &self.code, |tx| {
+            rooms::open_session(ctx, tx, account.pk)
+        })?;
         Ok(Outcome::RoomsUser {
             user,
             token: Some(token),

@@ -110,13 +110,10 @@ impl VerifyCode {
             .ok_or(Error::UnknownAccount)?;
         let now = ctx.now_secs();
         let purpose = CodePurpose::Reset.as_str();
-        ctx.store.write(|tx| {
-            if let Err(e) = codes::consume(tx, now, phone, purpose, &self.code)? {
-                return Ok(Err(e));
-            }
+        codes::redeem(ctx, phone, purpose, &self.code, |tx| {
             v4_profiles::open_reset(tx, account.pk, phone, now + RESET_WINDOW_SECS, now)?;
-            Ok(Ok(()))
-        })??;
+            Ok(())
+        })?;
         Ok(Outcome::Done)
     }
 }

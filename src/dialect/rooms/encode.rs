@@ -6,6 +6,7 @@ use crate::dialect::Reply;
 use crate::domain::{Room, RoomPage, RoomsUser};
 use crate::error::Error;
 use bytes::Bytes;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 /// Encodes an outcome or failure. `presented` is the token the request carried: answers that
@@ -61,7 +62,13 @@ fn success(kind: Option<CommandKind>, presented: Option<&str>, outcome: Outcome)
             m.extend(room_fields(&room));
             Reply::json(status, &Value::Object(m))
         }
-        Outcome::Rooms(page) => Reply::json(200, &Value::Object(page_fields(&page))),
+        Outcome::Rooms(page) => Reply {
+            status: 200,
+            content_type: Some("application/json"),
+            body: serde_json::to_vec(&PageBody::from(&page))
+                .unwrap_or_default()
+                .into(),
+        },
         Outcome::Done if kind == Some(DeleteRoom) => Reply {
             status: 204,
             content_type: None,
@@ -143,18 +150,54 @@ fn room_fields(r: &Room) -> Map<String, Value> {
     m
 }
 
-/// A page: counts as strings, `pageSize` the size used, at least one page (Django's
-/// paginator counts an empty first page).
-fn page_fields(p: &RoomPage) -> Map<String, Value> {
-    let pages = ((p.total + p.page_size - 1) / p.page_size).max(1);
-    let mut m = head(200, "查询成功");
-    m.insert("pageSize".into(), json!(p.page_size.to_string()));
-    m.insert("currentPage".into(), json!(p.page.to_string()));
-    m.insert("totalPage".into(), json!(pages.to_string()));
-    m.insert("total".into(), json!(p.total.to_string()));
-    let results = p.rooms.iter().map(|r| Value::Object(room_fields(r)));
-    m.insert("results".into(), Value::Array(results.collect()));
-    m
+/// A page of rooms, serialised straight from borrowed fields in the answer's key order (the
+/// listing is the dialect's hot path): counts as strings, `pageSize` the size used, at least
+/// one page (Django's paginator counts an empty first page).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageBody<'a> {
+    status: &'static str,
+    code: &'static str,
+    msg: &'static str,
+    page_size: String,
+    current_page: String,
+    total_page: String,
+    total: String,
+    results: Vec<RoomBody<'a>>,
+}
+
+/// One room of a page.
+#[derive(Serialize)]
+struct RoomBody<'a> {
+    pk: String,
+    roomid: String,
+    room_alias: &'a str,
+    active: bool,
+}
+
+impl<'a> From<&'a RoomPage> for PageBody<'a> {
+    fn from(p: &'a RoomPage) -> Self {
+        let pages = ((p.total + p.page_size - 1) / p.page_size).max(1);
+        PageBody {
+            status: "SUCCESS",
+            code: "200",
+            msg: "查询成功",
+            page_size: p.page_size.to_string(),
+            current_page: p.page.to_string(),
+            total_page: pages.to_string(),
+            total: p.total.to_string(),
+            results: p
+                .rooms
+                .iter()
+                .map(|r| RoomBody {
+                    pk: r.pk.to_string(),
+                    roomid: r.roomid.to_string(),
+                    room_alias: &r.room_alias,
+                    active: r.active,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The one table: domain error → HTTP status (also the `code` string) and message.

@@ -30,6 +30,8 @@
 //!    default cost) while a probe connection alternates `GET /healthz` and an unknown op,
 //!    timing each: logins/s and both p99 latencies; then prints a Markdown table.
 //!
+//! `BENCH_ONLY=ad` runs only the scenarios with those letters (for profiling one of them).
+//!
 //! The machine may be shared and noisy, so throughput is reported only as a ratio of medians
 //! to the baseline of the same run. `BENCH_SECS` (default 3) and `BENCH_REPS` (default 3)
 //! shorten or lengthen the run. The exit code is 0 whenever the bench ran, targets met or not
@@ -81,6 +83,8 @@ struct Settings {
     secs: f64,
     /// Repetitions per scenario (each one baseline run and one Switchboard run).
     reps: usize,
+    /// Only the scenarios whose letters are listed (`BENCH_ONLY=ad`), for profiling.
+    only: Option<String>,
 }
 
 impl Settings {
@@ -88,6 +92,7 @@ impl Settings {
         let s = Settings {
             secs: env_or("BENCH_SECS", 3.0)?,
             reps: env_or("BENCH_REPS", 3)?,
+            only: std::env::var("BENCH_ONLY").ok(),
         };
         if s.secs <= 0.0 || s.reps == 0 {
             return Err("BENCH_SECS and BENCH_REPS must be positive".into());
@@ -97,7 +102,7 @@ impl Settings {
 
     /// The command line that reproduces this run.
     fn command(&self) -> String {
-        let set: Vec<String> = ["BENCH_SECS", "BENCH_REPS"]
+        let set: Vec<String> = ["BENCH_SECS", "BENCH_REPS", "BENCH_ONLY"]
             .iter()
             .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v} ")))
             .collect();
@@ -202,7 +207,16 @@ fn throughput(
 ) -> Res<()> {
     let server = sb.start()?;
     let base = proc::Baseline::start()?;
-    for scenario in scenario::all(prepared) {
+    let wanted = |label: &str| {
+        settings
+            .only
+            .as_ref()
+            .is_none_or(|only| label.chars().next().is_some_and(|c| only.contains(c)))
+    };
+    for scenario in scenario::all(prepared)
+        .into_iter()
+        .filter(|s| wanted(s.label))
+    {
         let targets = client::Targets {
             switchboard: server.addr,
             baseline: base.addr,

@@ -119,6 +119,8 @@ pub struct Registry {
     index: HashMap<WireKey, usize>,
     /// POST paths that serve `type`/`subtype` bodies, with the rows each accepts.
     typed_paths: HashMap<String, Vec<usize>>,
+    /// The REST rows' path patterns, split once at load: (route index, pattern).
+    patterns: Vec<(usize, Pattern)>,
 }
 
 impl Registry {
@@ -175,10 +177,19 @@ impl Registry {
                 path: row.also_at,
             });
         }
+        let patterns = routes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match &r.key {
+                WireKey::Rest(_, p) => Some((i, Pattern::compile(p))),
+                _ => None,
+            })
+            .collect();
         Ok(Registry {
             routes,
             index,
             typed_paths,
+            patterns,
         })
     }
 
@@ -213,25 +224,24 @@ impl Registry {
     /// `/ineww/user/phone` is never taken for `/ineww/user/<uid>` — then the method picks
     /// among that pattern's rows.
     pub fn rest(&self, method: &str, path: &str) -> RestMatch<'_> {
-        let rest_rows = self.routes.iter().filter_map(|r| match &r.key {
-            WireKey::Rest(m, pattern) => Some((r, m, pattern.trim_end_matches('/'))),
-            _ => None,
-        });
-        let mut best: Option<(&str, usize)> = None;
-        for (_, _, pattern) in rest_rows.clone() {
-            if let Some(params) = match_path(pattern, path) {
-                if best.is_none_or(|(_, n)| params.len() < n) {
-                    best = Some((pattern, params.len()));
-                }
+        let got: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        let mut best: Option<&Pattern> = None;
+        for (_, p) in &self.patterns {
+            if p.matches(&got) && best.is_none_or(|b| p.params < b.params) {
+                best = Some(p);
             }
         }
-        let Some((pattern, _)) = best else {
+        let Some(best) = best else {
             return RestMatch::NotFound;
         };
-        rest_rows
-            .filter(|(_, m, p)| *p == pattern && m.eq_ignore_ascii_case(method))
-            .find_map(|(r, _, p)| match_path(p, path).map(|params| RestMatch::Found(r, params)))
-            .unwrap_or(RestMatch::WrongMethod)
+        self.patterns
+            .iter()
+            .filter(|(_, p)| p.segs == best.segs)
+            .map(|(i, p)| (&self.routes[*i], p))
+            .find(|(r, _)| matches!(&r.key, WireKey::Rest(m, _) if m.eq_ignore_ascii_case(method)))
+            .map_or(RestMatch::WrongMethod, |(r, p)| {
+                RestMatch::Found(r, p.params_of(&got))
+            })
     }
 
     /// Every route in file order.
@@ -283,24 +293,69 @@ pub enum RestMatch<'r> {
     NotFound,
 }
 
+/// One segment of a REST path pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    /// Must equal the path's segment.
+    Lit(String),
+    /// `<name>`: any one non-empty segment, captured as `name`.
+    Param(String),
+}
+
+/// A REST path pattern split into segments once, at load; a trailing slash is ignored.
+#[derive(Debug, Clone)]
+struct Pattern {
+    /// The segments.
+    segs: Vec<Seg>,
+    /// How many are parameters (fewer means more specific).
+    params: usize,
+}
+
+impl Pattern {
+    fn compile(pattern: &str) -> Pattern {
+        let segs: Vec<Seg> = pattern
+            .trim_end_matches('/')
+            .split('/')
+            .map(
+                |s| match s.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+                    Some(name) => Seg::Param(name.to_string()),
+                    None => Seg::Lit(s.to_string()),
+                },
+            )
+            .collect();
+        let params = segs.iter().filter(|s| matches!(s, Seg::Param(_))).count();
+        Pattern { segs, params }
+    }
+
+    /// Whether the path's segments fit.
+    fn matches(&self, got: &[&str]) -> bool {
+        self.segs.len() == got.len()
+            && self.segs.iter().zip(got).all(|(s, g)| match s {
+                Seg::Lit(l) => l == g,
+                Seg::Param(_) => !g.is_empty(),
+            })
+    }
+
+    /// The parameters of a path that [`Pattern::matches`].
+    fn params_of(&self, got: &[&str]) -> Vec<(String, String)> {
+        self.segs
+            .iter()
+            .zip(got)
+            .filter_map(|(s, g)| match s {
+                Seg::Param(name) => Some((name.clone(), g.to_string())),
+                Seg::Lit(_) => None,
+            })
+            .collect()
+    }
+}
+
 /// Matches a concrete path against a pattern whose `<name>` segments match any one
 /// non-empty segment; a trailing slash on either side is ignored.
+#[cfg(test)]
 fn match_path(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
-    let pat: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
+    let p = Pattern::compile(pattern);
     let got: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    if pat.len() != got.len() {
-        return None;
-    }
-    let mut params = Vec::new();
-    for (p, g) in pat.iter().zip(&got) {
-        match p.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
-            Some(name) if !g.is_empty() => params.push((name.to_string(), g.to_string())),
-            Some(_) => return None,
-            None if p == g => {}
-            None => return None,
-        }
-    }
-    Some(params)
+    p.matches(&got).then(|| p.params_of(&got))
 }
 
 #[cfg(test)]

@@ -2,41 +2,33 @@
 //! real in-process server driven by a manual clock, plus a bad-input table answered with the
 //! envelope.
 
+mod support;
+
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::Duration;
-use switchboard::app::App;
-use switchboard::config::Config;
+use support::{Options, Resp, Server};
 use switchboard::ctx::{Clock, ManualClock, SystemClock};
-use switchboard::server::Running;
 use switchboard::store::codes;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A server over a fresh database, on a clock that moves only when told.
-struct Server {
-    running: Running,
-    addr: String,
-    clock: Arc<ManualClock>,
-    _dir: tempfile::TempDir,
+async fn start_on_manual_clock() -> Server {
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    Server::start_with(Options {
+        clock: Some(clock),
+        ..Options::default()
+    })
+    .await
 }
 
-/// An answer: status, content type and body.
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    content_type: Option<String>,
-    body: Vec<u8>,
+/// v4 conveniences on an answer.
+trait V4Resp {
+    fn code(&self) -> Value;
+    fn msg(&self) -> String;
 }
 
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
-    }
-
+impl V4Resp for Resp {
     fn code(&self) -> Value {
         self.json()["code"].clone()
     }
@@ -46,65 +38,25 @@ impl Resp {
     }
 }
 
-impl Server {
-    async fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config::for_tests(dir.path().join("db"));
-        let clock = Arc::new(ManualClock::new(SystemClock.now()));
-        let time = clock.clone();
-        let app = tokio::task::spawn_blocking(move || App::open_with_clock(config, time).unwrap())
-            .await
-            .unwrap();
-        let running = Running::start(app).await.unwrap();
-        let addr = running.base_url.trim_start_matches("http://").to_string();
-        Server {
-            running,
-            addr,
-            clock,
-            _dir: dir,
-        }
-    }
+/// v4 requests on a server.
+trait V4 {
+    fn advance(&self, secs: i64);
+    async fn get(&self, target: &str) -> Resp;
+    async fn form(&self, path: &str, form: &str) -> Resp;
+    async fn json(&self, path: &str, body: Value) -> Resp;
+    async fn sendsms(&self, phone: &str, expect: u8) -> String;
+    async fn register(&self, phone: &str, password: &str, device: &str) -> Value;
+    async fn login(&self, phone: &str, password: &str, device: &str) -> Resp;
+    async fn verify(&self, phone: &str);
+    async fn forget(&self, phone: &str, password: &str) -> Resp;
+    fn count(&self, sql: &str) -> i64;
+}
 
+impl V4 for Server {
     /// Lets `secs` seconds pass for the server.
     fn advance(&self, secs: i64) {
-        self.clock.advance(chrono::Duration::seconds(secs));
-    }
-
-    /// Sends raw request bytes and reads the answer until the server closes.
-    async fn raw(&self, bytes: Vec<u8>) -> Resp {
-        let stream = TcpStream::connect(&self.addr).await.unwrap();
-        let (mut rd, mut wr) = stream.into_split();
-        let writer = tokio::spawn(async move {
-            // The server may answer (413) and close before it has read everything.
-            let _ = wr.write_all(&bytes).await;
-            wr
-        });
-        let mut got = Vec::new();
-        let read = tokio::time::timeout(Duration::from_secs(15), rd.read_to_end(&mut got)).await;
-        writer.abort();
-        assert!(read.is_ok(), "no complete answer within 15 s");
-        parse(&got)
-    }
-
-    async fn send(
-        &self,
-        method: &str,
-        target: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Resp {
-        let mut head = format!(
-            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        let mut bytes = head.into_bytes();
-        bytes.extend_from_slice(body);
-        self.raw(bytes).await
+        let clock = self.clock.as_ref().expect("a server on a manual clock");
+        clock.advance(chrono::Duration::seconds(secs));
     }
 
     async fn get(&self, target: &str) -> Resp {
@@ -120,13 +72,6 @@ impl Server {
         let headers = [("Content-Type", "application/json")];
         self.send("POST", path, &headers, body.to_string().as_bytes())
             .await
-    }
-
-    /// The newest code the server queued for `phone`.
-    fn code_for(&self, phone: &str) -> String {
-        let store = &self.running.app.ctx.store;
-        let sent = store.read(|c| codes::outbox(c, Some(phone))).unwrap();
-        sent.last().expect("a code was queued").code.clone()
     }
 
     /// Sends a code (expect 0 register, 1 reset) and answers it.
@@ -187,46 +132,6 @@ impl Server {
             .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
             .unwrap()
     }
-
-    async fn healthy(&self) {
-        let r = self.get("/healthz").await;
-        assert_eq!(r.status, 200);
-    }
-}
-
-/// Splits a raw HTTP/1.1 answer (Content-Length framed, or none).
-fn parse(raw: &[u8]) -> Resp {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no complete head in {:?}", String::from_utf8_lossy(raw)));
-    let head = String::from_utf8_lossy(&raw[..end]).to_string();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let mut content_type = None;
-    let mut len = None;
-    for line in lines {
-        let (k, v) = line.split_once(':').unwrap();
-        match k.trim().to_ascii_lowercase().as_str() {
-            "content-type" => content_type = Some(v.trim().to_string()),
-            "content-length" => len = v.trim().parse::<usize>().ok(),
-            _ => {}
-        }
-    }
-    let rest = &raw[end + 4..];
-    let body = rest[..len.unwrap_or(rest.len()).min(rest.len())].to_vec();
-    Resp {
-        status,
-        content_type,
-        body,
-    }
 }
 
 const PHONE: &str = "13126939950";
@@ -238,7 +143,7 @@ const OTHER: &str = "13126939951";
 
 #[tokio::test]
 async fn register_with_a_wrong_code_is_minus_2_and_creates_nothing() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     let code = s.sendsms(PHONE, 0).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for proof in [wrong, "xxx"] {
@@ -260,7 +165,7 @@ async fn register_with_a_wrong_code_is_minus_2_and_creates_nothing() {
 
 #[tokio::test]
 async fn a_register_code_does_not_open_the_reset_window() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     // A register code is out when the phone gets an account through another dialect.
     let code = s.sendsms(PHONE, 0).await;
     let body = json!({"op": 1001, "phone": PHONE, "password": "123456"});
@@ -286,7 +191,7 @@ async fn assert_password(s: &Server, works: &str, fails: &str) {
 
 #[tokio::test]
 async fn forget_password_without_a_verify_code_is_minus_1_and_changes_nothing() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     s.register(PHONE, "123456", "uuid").await;
     let r = s.forget(PHONE, "654321").await;
     assert_eq!((r.status, r.code()), (200, json!(-1)), "{r:?}");
@@ -299,7 +204,7 @@ async fn forget_password_without_a_verify_code_is_minus_1_and_changes_nothing() 
 
 #[tokio::test]
 async fn forget_password_ten_minutes_after_the_verify_code_is_minus_1() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     s.register(PHONE, "123456", "uuid").await;
     s.verify(PHONE).await;
     s.advance(600);
@@ -315,7 +220,7 @@ async fn forget_password_ten_minutes_after_the_verify_code_is_minus_1() {
 
 #[tokio::test]
 async fn forget_password_serves_once_per_verify_code() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     s.register(PHONE, "123456", "uuid").await;
     s.verify(PHONE).await;
     let r = s.forget(PHONE, "654321").await;
@@ -332,7 +237,7 @@ async fn forget_password_serves_once_per_verify_code() {
 
 #[tokio::test]
 async fn a_window_opened_for_one_phone_does_not_serve_another() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     s.register(PHONE, "123456", "uuid").await;
     s.register(OTHER, "123456", "uuid").await;
     s.verify(PHONE).await;
@@ -343,7 +248,7 @@ async fn a_window_opened_for_one_phone_does_not_serve_another() {
 
 #[tokio::test]
 async fn forget_password_revokes_the_tokens_of_every_dialect() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     s.register(PHONE, "123456", "uuid").await;
     let r = s
         .json(
@@ -413,7 +318,7 @@ async fn forget_password_revokes_the_tokens_of_every_dialect() {
 
 #[tokio::test]
 async fn change_device_is_true_only_when_the_device_differs_from_the_last_sessions() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     let data = s.register(PHONE, "123456", "phone-a").await;
     assert_eq!(data["change_device"], false);
     let change = |r: Resp| r.json()["data"]["change_device"].clone();
@@ -428,7 +333,7 @@ async fn change_device_is_true_only_when_the_device_differs_from_the_last_sessio
 
 #[tokio::test]
 async fn an_account_from_another_dialect_logs_in_with_its_name_and_uuid_and_no_device_change() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     let body = json!({"op": 1001, "phone": PHONE, "password": "secret7", "name": "刘可"});
     let rid = s.json("/phonebooks", body).await.json()["rid"]
         .as_str()
@@ -443,12 +348,12 @@ async fn an_account_from_another_dialect_logs_in_with_its_name_and_uuid_and_no_d
     assert_eq!(v["data"]["apply"], json!({}));
     let text = String::from_utf8(r.body.clone()).unwrap();
     assert!(text.contains(r#""name":"\u5218\u53ef""#), "{text}");
-    assert_eq!(r.content_type.as_deref(), Some("application/json"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
 }
 
 #[tokio::test]
 async fn a_second_code_within_a_minute_is_minus_3_and_nothing_is_sent() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     s.sendsms(PHONE, 0).await;
     let r = s.get(&format!("/api/v4.0/sendsms/{PHONE}")).await;
     assert_eq!((r.status, r.code()), (200, json!("-3")), "{r:?}");
@@ -481,7 +386,7 @@ type BadCase<'a> = (
 
 #[tokio::test]
 async fn bad_input_is_answered_with_the_envelope_and_a_clear_message() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     let json_ct = vec![("Content-Type", "application/json")];
     let form = vec![("Content-Type", FORM)];
     let login = "/api/v4.0/login";
@@ -671,18 +576,14 @@ async fn bad_input_is_answered_with_the_envelope_and_a_clear_message() {
         let r = s.send(method, target, &headers, body).await;
         assert_eq!((r.status, r.code()), (status, code), "{name}: {r:?}");
         assert!(r.msg().starts_with(msg), "{name}: {}", r.msg());
-        assert_eq!(
-            r.content_type.as_deref(),
-            Some("application/json"),
-            "{name}"
-        );
+        assert_eq!(r.header("content-type"), Some("application/json"), "{name}");
     }
     s.healthy().await;
 }
 
 #[tokio::test]
 async fn a_nine_mib_body_is_413_declared_or_chunked() {
-    let s = Server::start().await;
+    let s = start_on_manual_clock().await;
     let big = vec![b'a'; 9 * 1024 * 1024];
     let r = s
         .send(

@@ -224,6 +224,50 @@ impl serde_json::ser::Formatter for AsciiFormatter {
     }
 }
 
+/// Test support shared by the REST dialects' decoder tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Step, Wire};
+    use crate::registry::{Registry, RestMatch, Route};
+
+    /// A REST dialect's entry point.
+    pub type Handle = fn(&Route, &Wire<'_>, &[(String, String)], &[u8]) -> Step;
+
+    /// Routes `method target` (path and optional query) through the built-in registry and
+    /// hands it, with `headers` and `body`, to `handle`, as the server would.
+    pub fn send(
+        handle: Handle,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Step {
+        let reg = Registry::builtin().unwrap();
+        let (path, query) = match target.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (target, None),
+        };
+        let RestMatch::Found(route, params) = reg.rest(method, path) else {
+            panic!("{method} {path} is not a route");
+        };
+        let mut map = http::HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(
+                http::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        let method = http::Method::from_bytes(method.as_bytes()).unwrap();
+        let wire = Wire {
+            method: &method,
+            path,
+            query,
+            headers: &map,
+        };
+        handle(route, &wire, &params, body)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

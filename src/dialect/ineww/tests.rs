@@ -3,7 +3,7 @@ use super::*;
 use crate::command::{Command, Outcome};
 use crate::domain::{Account, Member, MemberProfile, TokenPair};
 use crate::handlers::profiles::MemberQuery;
-use crate::registry::{Dialect, Registry, RestMatch, WireKey};
+use crate::registry::{Dialect, Registry, WireKey};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -13,30 +13,8 @@ fn reg() -> Registry {
     Registry::builtin().unwrap()
 }
 
-fn send(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Step {
-    let reg = reg();
-    let (path, query) = match path.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (path, None),
-    };
-    let RestMatch::Found(route, params) = reg.rest(method, path) else {
-        panic!("{method} {path} is not a route");
-    };
-    let mut map = http::HeaderMap::new();
-    for (k, v) in headers {
-        map.insert(
-            http::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            v.parse().unwrap(),
-        );
-    }
-    let method = http::Method::from_bytes(method.as_bytes()).unwrap();
-    let wire = Wire {
-        method: &method,
-        path,
-        query,
-        headers: &map,
-    };
-    handle(route, &wire, &params, body)
+fn send(method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Step {
+    crate::dialect::testing::send(handle, method, target, headers, body)
 }
 
 fn json_body(method: &str, path: &str, body: Value) -> Step {

@@ -2,7 +2,6 @@ use super::encode::http_status;
 use super::*;
 use crate::command::{Command, Outcome};
 use crate::domain::{Account, CodePurpose, TokenIssue};
-use crate::registry::{Registry, RestMatch};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -10,29 +9,7 @@ const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded")
 const JSON: (&str, &str) = ("content-type", "application/json");
 
 fn send(method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Step {
-    let reg = Registry::builtin().unwrap();
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (target, None),
-    };
-    let RestMatch::Found(route, params) = reg.rest(method, path) else {
-        panic!("{method} {path} is not a route");
-    };
-    let mut map = http::HeaderMap::new();
-    for (k, v) in headers {
-        map.insert(
-            http::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            v.parse().unwrap(),
-        );
-    }
-    let method = http::Method::from_bytes(method.as_bytes()).unwrap();
-    let wire = Wire {
-        method: &method,
-        path,
-        query,
-        headers: &map,
-    };
-    handle(route, &wire, &params, body)
+    crate::dialect::testing::send(handle, method, target, headers, body)
 }
 
 fn command(s: Step) -> Command {

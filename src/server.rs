@@ -28,8 +28,9 @@ use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::Value;
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -90,13 +91,37 @@ pub async fn run(
     Ok(())
 }
 
-/// Routes one request.
+/// Numbers requests for the log, from 1 at each start.
+static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
+
+/// Routes one request and writes its log line: one line per request at info level, with why
+/// it was refused (`detail`). The query is never logged: it may carry a token.
 async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let id = REQUEST_IDS.fetch_add(1, Ordering::Relaxed);
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let (resp, detail) = route(app, req).await;
+    tracing::info!(
+        id,
+        %method,
+        path,
+        status = resp.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        detail = detail.as_deref(),
+        "request"
+    );
+    resp
+}
+
+/// Routes one request; answers the response and the detail of a refusal.
+async fn route(app: Arc<App>, req: Request<Incoming>) -> (Response<Full<Bytes>>, Option<String>) {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path();
     let reply = match (&parts.method, path) {
         (&Method::GET, "/healthz") => Reply::json(200, &serde_json::json!({"status": "ok"})),
         (&Method::GET, "/api/ping") => Reply {
+            detail: None,
             status: 200,
             content_type: Some("text/html; charset=utf-8"),
             body: Bytes::from_static(b"<h1>Pong</h1>"),
@@ -122,7 +147,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> 
                 .insert(*name, http::HeaderValue::from_static(value));
         }
     }
-    resp
+    (resp, reply.detail)
 }
 
 /// A REST row of the registry, a 405 for a known path with another method, or a 404.

@@ -36,16 +36,27 @@ pub struct Reply {
     pub content_type: Option<&'static str>,
     /// Body bytes.
     pub body: Bytes,
+    /// Why the request was refused, for the request's log line only: the wire carries the
+    /// dialect's documented text, the operator reads the detail (which field, which content
+    /// type, why a token was refused). Never a password or a token.
+    pub detail: Option<String>,
 }
 
 impl Reply {
     /// A JSON answer with `status`.
     pub fn json(status: u16, value: &Value) -> Reply {
         Reply {
+            detail: None,
             status,
             content_type: Some("application/json"),
             body: Bytes::from(value.to_string()),
         }
+    }
+
+    /// The same answer, noting for the log why the request was refused.
+    pub fn because(mut self, detail: impl std::fmt::Display) -> Reply {
+        self.detail = Some(detail.to_string());
+        self
     }
 }
 

@@ -278,6 +278,7 @@ fn uids(f: &Fields<'_>) -> Result<Vec<String>> {
 pub fn encode(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
     match result {
         Ok(Outcome::Contacts { owner, contacts }) => Reply {
+            detail: None,
             status: 200,
             content_type: Some("application/json"),
             body: book(kind, &owner.to_string(), &contacts).into(),
@@ -288,13 +289,14 @@ pub fn encode(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
             if let Error::Store(inner) = &e {
                 tracing::error!(error = %inner, "store failure");
             }
-            reply(status, &json!({"ret": -1, "msg": msg}))
+            reply(status, &json!({"ret": -1, "msg": msg})).because(&e)
         }
     }
 }
 
 fn reply(status: u16, v: &Value) -> Reply {
     Reply {
+        detail: None,
         status,
         content_type: Some("application/json"),
         body: to_ascii_json(v).into(),

@@ -42,7 +42,7 @@ pub fn encode(kind: Option<CommandKind>, result: Result<Outcome, Error>) -> Repl
                 tracing::error!(error = %inner, "store failure");
             }
             let (code, data) = failure(&e);
-            envelope(code, &data)
+            envelope(code, &data).because(&e)
         }
     }
 }
@@ -50,7 +50,17 @@ pub fn encode(kind: Option<CommandKind>, result: Result<Outcome, Error>) -> Repl
 /// `422001` with every field problem, in form order.
 pub(super) fn invalid(issues: &[FieldIssue]) -> Reply {
     let list = issues.iter().map(FieldIssue::to_json).collect();
-    envelope("422001", &Value::Array(list))
+    let why: Vec<String> = issues
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i.field,
+                if i.missing { "missing" } else { "invalid" }
+            )
+        })
+        .collect();
+    envelope("422001", &Value::Array(list)).because(format!("fields: {}", why.join(", ")))
 }
 
 /// The HTTP status a code travels with: its first three digits, except `201001` (HTTP 200,
@@ -67,6 +77,7 @@ fn envelope(code: &str, data: &Value) -> Reply {
     let status = http_status(code);
     if status == 204 {
         return Reply {
+            detail: None,
             status,
             content_type: None,
             body: Bytes::new(),
@@ -78,6 +89,7 @@ fn envelope(code: &str, data: &Value) -> Reply {
     // Serialising a Value into a Vec cannot fail.
     let _ = serde::Serialize::serialize(&json!({"code": code, "data": data}), &mut ser);
     Reply {
+        detail: None,
         status,
         content_type: Some(CONTENT_TYPE),
         body: out.into(),

@@ -27,7 +27,7 @@ pub fn encode(
             m.insert("status".into(), json!("FAIL"));
             m.insert("code".into(), json!(status.to_string()));
             m.insert("msg".into(), json!(msg));
-            Reply::json(status, &Value::Object(m))
+            Reply::json(status, &Value::Object(m)).because(&e)
         }
     }
 }
@@ -63,6 +63,7 @@ fn success(kind: Option<CommandKind>, presented: Option<&str>, outcome: Outcome)
             Reply::json(status, &Value::Object(m))
         }
         Outcome::Rooms(page) => Reply {
+            detail: None,
             status: 200,
             content_type: Some("application/json"),
             body: serde_json::to_vec(&PageBody::from(&page))
@@ -70,6 +71,7 @@ fn success(kind: Option<CommandKind>, presented: Option<&str>, outcome: Outcome)
                 .into(),
         },
         Outcome::Done if kind == Some(DeleteRoom) => Reply {
+            detail: None,
             status: 204,
             content_type: None,
             body: Bytes::new(),

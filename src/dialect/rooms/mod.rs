@@ -64,6 +64,7 @@ pub fn owns(path: &str) -> bool {
 /// The answer to an `OPTIONS` preflight: 204, no body (the server adds [`CORS`]).
 pub fn preflight() -> Reply {
     Reply {
+        detail: None,
         status: 204,
         content_type: None,
         body: Bytes::new(),

@@ -26,6 +26,7 @@ pub fn encode(echo: Echo, result: Result<Outcome, Error>) -> Reply {
             bytes,
             content_type,
         }) => Reply {
+            detail: None,
             status: 200,
             content_type: Some(content_type),
             body: bytes,
@@ -44,7 +45,7 @@ pub fn encode(echo: Echo, result: Result<Outcome, Error>) -> Reply {
             }
             let (http, status, message, hide_id) = failure(echo.kind, &e);
             let id = if hide_id { -1 } else { echo.id };
-            envelope(echo, http, id, status, message, json!({}))
+            envelope(echo, http, id, status, message, json!({})).because(&e)
         }
     }
 }
@@ -52,6 +53,7 @@ pub fn encode(echo: Echo, result: Result<Outcome, Error>) -> Reply {
 fn envelope(echo: Echo, http: u16, id: i64, status: i64, message: String, data: Value) -> Reply {
     let body = json!({"id": id, "status": status, "message": message, "data": data});
     Reply {
+        detail: None,
         status: http,
         content_type: Some(echo.opts.content_type),
         body: to_ascii_json(&body).into(),

@@ -59,6 +59,7 @@ impl Endpoint {
 
 /// Encodes an outcome or failure as the v4 envelope.
 pub fn encode(ep: Option<Endpoint>, result: Result<Outcome, Error>) -> Reply {
+    let mut detail = None;
     let (code, data, msg) = match result {
         Ok(outcome) => success(ep, outcome),
         Err(e) => {
@@ -66,6 +67,7 @@ pub fn encode(ep: Option<Endpoint>, result: Result<Outcome, Error>) -> Reply {
                 tracing::error!(error = %inner, "store failure");
             }
             let (code, msg) = failure(ep, &e);
+            detail = Some(e.to_string());
             (code, json!(""), msg)
         }
     };
@@ -75,6 +77,7 @@ pub fn encode(ep: Option<Endpoint>, result: Result<Outcome, Error>) -> Reply {
         json!({"code": code, "data": data, "msg": msg})
     };
     Reply {
+        detail,
         status: http_status(code),
         content_type: Some("application/json"),
         body: to_ascii_json(&body).into(),

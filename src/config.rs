@@ -16,6 +16,11 @@ pub struct Config {
     pub db: PathBuf,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub body_limit: usize,
+    /// Memory for request bodies across all connections, in bytes. Each body is charged twice
+    /// its size plus 96 bytes per JSON or form value it holds until it is answered; a body
+    /// that must wait for memory waits within `request_timeout_ms`. At least twice
+    /// `body_limit`.
+    pub body_memory: usize,
     /// Most connections served at once; further ones wait in the accept queue.
     pub max_connections: usize,
     /// How long a client may take to send its request headers, in milliseconds.
@@ -70,6 +75,7 @@ impl Default for Config {
             addr: "127.0.0.1:8080".into(),
             db: PathBuf::from("switchboard.db"),
             body_limit: 8 * 1024 * 1024,
+            body_memory: 32 * 1024 * 1024,
             max_connections: 1024,
             header_timeout_ms: 5_000,
             request_timeout_ms: 30_000,
@@ -107,9 +113,23 @@ impl Config {
             None => toml::Table::new(),
         };
         apply_env(&mut table, std::env::vars())?;
-        toml::Value::Table(table)
+        let config: Config = toml::Value::Table(table)
             .try_into()
-            .map_err(|e| format!("bad configuration: {e}"))
+            .map_err(|e| format!("bad configuration: {e}"))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuses settings that cannot work together.
+    pub fn check(&self) -> Result<(), String> {
+        if self.body_memory / 2 < self.body_limit {
+            return Err(format!(
+                "body_memory ({}) must be at least twice body_limit ({}): one largest body \
+                 must fit",
+                self.body_memory, self.body_limit
+            ));
+        }
+        Ok(())
     }
 
     /// Settings with cheap password hashing, for tests and in-process replays.
@@ -172,6 +192,14 @@ mod tests {
         let mut t = toml::Table::new();
         let vars = vec![("SWITCHBOARD_BODYLIMIT".to_string(), "1".to_string())];
         assert!(apply_env(&mut t, vars.into_iter()).is_err());
+    }
+
+    #[test]
+    fn a_body_memory_smaller_than_twice_the_body_limit_is_refused() {
+        let mut c = Config::default();
+        assert!(c.check().is_ok());
+        c.body_memory = 2 * c.body_limit - 1;
+        assert!(c.check().unwrap_err().contains("body_memory"));
     }
 
     #[test]

@@ -12,14 +12,17 @@
 //! GET  /healthz          → 200 {"status":"ok"}
 //! ```
 
+mod body;
+
 use crate::app::App;
 use crate::dialect::{ineww, opcode, rooms, typed, v4, Reply, Step, Wire};
 use crate::error::{Error, StoreError};
 use crate::handlers;
 use crate::registry::{Dialect, RestMatch};
+use body::{Budget, Loaded, Unread};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -47,7 +50,12 @@ pub async fn run(
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(Duration::from_millis(config.header_timeout_ms))
-        .keep_alive(true);
+        .keep_alive(true)
+        .half_close(true);
+    let edge = Arc::new(Edge {
+        app: app.clone(),
+        budget: Budget::new(config.body_memory),
+    });
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -66,10 +74,10 @@ pub async fn run(
             _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let app = app.clone();
+        let edge = edge.clone();
         let service = service_fn(move |req| {
-            let app = app.clone();
-            async move { Ok::<_, Infallible>(handle(app, req).await) }
+            let edge = edge.clone();
+            async move { Ok::<_, Infallible>(handle(edge, req).await) }
         });
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
@@ -91,17 +99,38 @@ pub async fn run(
     Ok(())
 }
 
+/// What every request's routing needs.
+struct Edge {
+    /// The registry, the store and the configuration.
+    app: Arc<App>,
+    /// Memory for request bodies, shared by every connection.
+    budget: Budget,
+}
+
+impl Edge {
+    /// Reads a request's body within the configured limits and the shared budget.
+    async fn body(&self, parts: &http::request::Parts, body: Unread) -> Result<Loaded, Error> {
+        let config = &self.app.ctx.config;
+        let limits = body::Limits {
+            max: config.body_limit,
+            timeout: Duration::from_millis(config.request_timeout_ms),
+            budget: &self.budget,
+        };
+        body::read(&limits, &parts.headers, body).await
+    }
+}
+
 /// Numbers requests for the log, from 1 at each start.
 static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
 
 /// Routes one request and writes its log line: one line per request at info level, with why
 /// it was refused (`detail`). The query is never logged: it may carry a token.
-async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(edge: Arc<Edge>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let id = REQUEST_IDS.fetch_add(1, Ordering::Relaxed);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let (resp, detail) = route(app, req).await;
+    let (resp, detail) = route(&edge, req).await;
     tracing::info!(
         id,
         %method,
@@ -115,8 +144,10 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response<Full<Bytes>> 
 }
 
 /// Routes one request; answers the response and the detail of a refusal.
-async fn route(app: Arc<App>, req: Request<Incoming>) -> (Response<Full<Bytes>>, Option<String>) {
+async fn route(edge: &Edge, req: Request<Incoming>) -> (Response<Full<Bytes>>, Option<String>) {
     let (parts, body) = req.into_parts();
+    let body = Unread::new(body);
+    let app = &edge.app;
     let path = parts.uri.path();
     let reply = match (&parts.method, path) {
         (&Method::GET, "/healthz") => Reply::json(200, &serde_json::json!({"status": "ok"})),
@@ -126,12 +157,12 @@ async fn route(app: Arc<App>, req: Request<Incoming>) -> (Response<Full<Bytes>>,
             content_type: Some("text/html; charset=utf-8"),
             body: Bytes::from_static(b"<h1>Pong</h1>"),
         },
-        (_, "/" | "/phonebooks") => rpc(&app, &parts, body).await,
+        (_, "/" | "/phonebooks") => rpc(edge, &parts, body).await,
         (&Method::OPTIONS, _) if rooms::owns(path) => rooms::preflight(),
         (&Method::POST, _) if app.registry.is_typed_path(path) => {
-            typed_post(&app, &parts, body).await
+            typed_post(edge, &parts, body).await
         }
-        _ => rest(&app, &parts, body).await,
+        _ => rest(edge, &parts, body).await,
     };
     let mut resp = Response::new(Full::new(reply.body));
     *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
@@ -139,6 +170,13 @@ async fn route(app: Arc<App>, req: Request<Incoming>) -> (Response<Full<Bytes>>,
         resp.headers_mut().insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static(ct),
+        );
+    }
+    if reply.status == 413 {
+        // What the client still sends is discarded, then the connection closes.
+        resp.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
         );
     }
     if rooms::owns(path) {
@@ -151,7 +189,8 @@ async fn route(app: Arc<App>, req: Request<Incoming>) -> (Response<Full<Bytes>>,
 }
 
 /// A REST row of the registry, a 405 for a known path with another method, or a 404.
-async fn rest(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Reply {
+async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread) -> Reply {
+    let app = &edge.app;
     let path = parts.uri.path();
     let opts = typed_options(app);
     match app.registry.rest(parts.method.as_str(), path) {
@@ -159,15 +198,15 @@ async fn rest(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> R
             let wire = wire(parts);
             let step = match route.dialect {
                 Dialect::Typed => typed::handle_get(route, &wire, &params, opts),
-                Dialect::Ineww => match read_body(app, parts, body).await {
+                Dialect::Ineww => match edge.body(parts, body).await {
                     Ok(bytes) => ineww::handle(route, &wire, &params, &bytes),
                     Err(e) => return ineww::reject(e),
                 },
-                Dialect::V4 => match read_body(app, parts, body).await {
+                Dialect::V4 => match edge.body(parts, body).await {
                     Ok(bytes) => v4::handle(route, &wire, &params, &bytes),
                     Err(e) => return v4::reject(Some(route), e),
                 },
-                Dialect::Rooms => match read_body(app, parts, body).await {
+                Dialect::Rooms => match edge.body(parts, body).await {
                     Ok(bytes) => rooms::handle(route, &wire, &params, &bytes),
                     Err(e) => return rooms::reject(e),
                 },
@@ -191,14 +230,16 @@ async fn rest(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> R
 }
 
 /// A POST to one of the typed dialect's documented paths.
-async fn typed_post(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Reply {
+async fn typed_post(edge: &Edge, parts: &http::request::Parts, body: Unread) -> Reply {
+    let app = &edge.app;
     let opts = typed_options(app);
-    let bytes = match read_body(app, parts, body).await {
+    let bytes = match edge.body(parts, body).await {
         Ok(b) => b,
         Err(e) => return typed::reject(e, opts),
     };
     let json = serde_json::from_slice::<Value>(&bytes).ok();
     let step = typed::handle(&app.registry, &wire(parts), json.as_ref(), opts);
+    drop(json);
     execute(app, step).await
 }
 
@@ -217,11 +258,12 @@ fn wire(parts: &http::request::Parts) -> Wire<'_> {
 
 /// The single RPC endpoint: a body with `op` is the opcode dialect, one with `type` and
 /// `subtype` the typed dialect.
-async fn rpc(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Reply {
+async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread) -> Reply {
+    let app = &edge.app;
     if parts.method != Method::POST {
         return opcode::encode(None, Err(Error::MethodNotAllowed));
     }
-    let bytes = match read_body(app, parts, body).await {
+    let bytes = match edge.body(parts, body).await {
         Ok(b) => b,
         Err(e) => return opcode::encode(None, Err(e)),
     };
@@ -243,6 +285,7 @@ async fn rpc(app: &Arc<App>, parts: &http::request::Parts, body: Incoming) -> Re
     } else {
         opcode::handle(&app.registry, &wire(parts), &json)
     };
+    drop(json);
     execute(app, step).await
 }
 
@@ -267,67 +310,6 @@ async fn execute(app: &Arc<App>, step: Step) -> Reply {
         tracing::debug!(command = name, error = %e, "command failed");
     }
     encoder(result)
-}
-
-/// Reads the body within the size limit and the request timeout. An oversized body is
-/// answered 413 at once, and what the client still sends is read and thrown away in the
-/// background (a lingering close) so that it sees the 413 instead of a broken pipe.
-async fn read_body(
-    app: &Arc<App>,
-    parts: &http::request::Parts,
-    mut body: Incoming,
-) -> Result<Bytes, Error> {
-    let limit = app.ctx.config.body_limit;
-    let declared = parts
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        tokio::spawn(drain(body));
-        return Err(Error::TooLarge);
-    }
-    let timeout = Duration::from_millis(app.ctx.config.request_timeout_ms);
-    let read = async {
-        let mut buf = bytes::BytesMut::new();
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| format!("the body could not be read ({e})"))?;
-            if let Ok(data) = frame.into_data() {
-                if buf.len() + data.len() > limit {
-                    return Ok(None);
-                }
-                buf.extend_from_slice(&data);
-            }
-        }
-        Ok::<_, String>(Some(buf.freeze()))
-    };
-    match tokio::time::timeout(timeout, read).await {
-        Err(_) => Err(Error::BadFrame("the body did not arrive in time".into())),
-        Ok(Ok(Some(bytes))) => Ok(bytes),
-        Ok(Ok(None)) => {
-            tokio::spawn(drain(body));
-            Err(Error::TooLarge)
-        }
-        Ok(Err(why)) => Err(Error::BadFrame(why)),
-    }
-}
-
-/// Most bytes and time spent discarding an oversized body before closing the connection.
-const DRAIN_BYTES: usize = 64 * 1024 * 1024;
-const DRAIN_TIME: Duration = Duration::from_secs(10);
-
-/// Reads and discards the rest of a refused body, within bounds.
-async fn drain(mut body: Incoming) {
-    let discard = async {
-        let mut seen = 0usize;
-        while let Some(Ok(frame)) = body.frame().await {
-            seen += frame.data_ref().map_or(0, Bytes::len);
-            if seen > DRAIN_BYTES {
-                break;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
 }
 
 /// A server running in this process on a random local port (tests, in-process replay).

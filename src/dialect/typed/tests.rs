@@ -7,11 +7,15 @@ fn reg() -> Registry {
 }
 
 fn post(path: &str, query: Option<&str>, body: Value) -> Step {
+    post_as(Some("application/json"), path, query, body)
+}
+
+/// A POST with the given Content-Type (none when `None`).
+fn post_as(content_type: Option<&str>, path: &str, query: Option<&str>, body: Value) -> Step {
     let mut headers = http::HeaderMap::new();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        "application/json".parse().unwrap(),
-    );
+    if let Some(ct) = content_type {
+        headers.insert(http::header::CONTENT_TYPE, ct.parse().unwrap());
+    }
     let wire = Wire {
         method: &http::Method::POST,
         path,
@@ -22,10 +26,23 @@ fn post(path: &str, query: Option<&str>, body: Value) -> Step {
 }
 
 fn reply(s: Step) -> (u16, Value) {
+    let r = refused(s);
+    (r.status, serde_json::from_slice(&r.body).unwrap())
+}
+
+/// The immediate answer of a refused request (its body and the detail for the log).
+fn refused(s: Step) -> Reply {
     match s {
-        Step::Reply(r) => (r.status, serde_json::from_slice(&r.body).unwrap()),
+        Step::Reply(r) => r,
         Step::Execute { request, .. } => panic!("expected a reply, got {request:?}"),
     }
+}
+
+/// The envelope of a refused request and its log detail.
+fn refusal(s: Step) -> (Value, String) {
+    let r = refused(s);
+    let detail = r.detail.clone().expect("a refusal carries a detail");
+    (serde_json::from_slice(&r.body).unwrap(), detail)
 }
 
 fn command(s: Step) -> Request {
@@ -81,9 +98,10 @@ fn a_non_object_data_or_an_unknown_data_key_is_error_data_key() {
     assert_eq!(v["status"], -3);
     let body = json!({"id": 1, "type": "login", "subtype": "pass",
                       "data": {"phone": "13750687010", "pass": "x", "extra": 1}});
-    let (_, v) = reply(post("/", None, body));
+    let (v, detail) = refusal(post("/", None, body));
     assert_eq!(v["status"], -3);
-    assert!(v["message"].as_str().unwrap().starts_with("Error data key"));
+    assert_eq!(v["message"], "Error data key");
+    assert_eq!(detail, "unknown field: data.extra");
 }
 
 #[test]
@@ -180,8 +198,15 @@ fn a_body_not_sent_as_json_is_error_json_key() {
         headers: &headers,
     };
     let body = json!({"id": 1, "type": "login", "subtype": "pass", "data": {}});
-    let (_, v) = reply(handle(&reg(), &wire, Some(&body), Options::new(false)));
-    assert_eq!(v["status"], -1);
+    let (v, detail) = refusal(handle(&reg(), &wire, Some(&body), Options::new(false)));
+    assert_eq!(
+        v,
+        json!({"id": 1, "status": -1, "message": "Error JSON key", "data": {}})
+    );
+    assert_eq!(
+        detail,
+        "invalid request body: send the body as application/json"
+    );
 }
 
 #[test]
@@ -212,4 +237,119 @@ fn every_typed_row_of_the_registry_decodes_into_a_command() {
         let r = command(post(&path, Some("token=t"), body));
         assert_eq!(r.auth, route.auth, "{t}/{s}");
     }
+}
+
+/// Every `message` the typed encoder may send for a failure: the document's texts.
+const DOCUMENTED: &[&str] = &[
+    "Error JSON key",
+    "Error JSON value",
+    "Error data key",
+    "Error Hash",
+    "Error hash",
+    "Missing necessary args",
+    "Error token",
+    "Error Token",
+    "Token not existed",
+    "No permission to operate",
+    "Error device_id token",
+    "Failure to operate database",
+    "Arg's value type error",
+    "Arg's value error",
+    "Error captcha hash",
+    "手机号格式错误",
+    "单个手机号30秒内下发短信条数超过设定的上限",
+    "Incorrect user",
+    "Error password",
+    "Phone number existed",
+    "user not existed",
+    "Duplicate device",
+    "The device has already be bind",
+    "device_id not exist",
+    "not bind device",
+    "mode value error",
+    "GetNotice error",
+    "Error event_id",
+    "event_id has been signed",
+];
+
+fn every_error() -> Vec<crate::error::Error> {
+    use crate::error::{Error, StoreError};
+    vec![
+        Error::BadFrame("the body must be a JSON object".into()),
+        Error::UnknownCommand,
+        Error::MethodNotAllowed,
+        Error::MissingField("data.pass".into()),
+        Error::UnknownField("data.x".into()),
+        Error::wrong_type("data.phone", "a string"),
+        Error::invalid("phone", "must match ^1\\d{10}$"),
+        Error::invalid("mode", "must be 0, 1 or 2"),
+        Error::invalid("base64", "not an image"),
+        Error::TooLarge,
+        Error::MissingToken,
+        Error::BadToken("token not found".into()),
+        Error::TokenExpired,
+        Error::TokenMismatch,
+        Error::PhoneTaken,
+        Error::UnknownAccount,
+        Error::WrongPassword,
+        Error::BadDeviceToken,
+        Error::AlreadyDone("duplicate device"),
+        Error::NotFound("account"),
+        Error::NotFound("device"),
+        Error::NotFound("phone"),
+        Error::Forbidden,
+        Error::BadCode,
+        Error::Throttled,
+        Error::Unavailable,
+        Error::Store(StoreError::Other("disk I/O error".into())),
+    ]
+}
+
+#[test]
+fn every_failure_message_is_a_documented_text_and_the_detail_goes_to_the_log() {
+    let reg = reg();
+    let mut kinds: Vec<Option<CommandKind>> = vec![None];
+    kinds.extend(
+        reg.routes()
+            .iter()
+            .filter(|r| r.dialect == crate::registry::Dialect::Typed)
+            .map(|r| Some(r.command)),
+    );
+    for kind in kinds {
+        for e in every_error() {
+            let why = e.to_string();
+            let echo = Echo {
+                id: 7,
+                kind,
+                opts: Options::new(false),
+            };
+            let r = encode(echo, Err(e));
+            let v: Value = serde_json::from_slice(&r.body).unwrap();
+            let message = v["message"].as_str().unwrap();
+            assert!(
+                DOCUMENTED.contains(&message),
+                "{kind:?} / {why}: message {message:?} is not a documented text"
+            );
+            assert_eq!(r.detail.as_deref(), Some(why.as_str()), "{kind:?}");
+        }
+    }
+}
+
+#[test]
+fn the_throttle_answers_tencents_frequency_limit_code_and_text() {
+    let echo = Echo {
+        id: 3,
+        kind: Some(CommandKind::SmsCode),
+        opts: Options::new(false),
+    };
+    let r = encode(echo, Err(crate::error::Error::Throttled));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&r.body).unwrap(),
+        json!({"id": 3, "status": 1023,
+               "message": "单个手机号30秒内下发短信条数超过设定的上限", "data": {}})
+    );
+    assert_eq!(
+        r.detail.as_deref(),
+        Some("a code was sent to this phone less than a minute ago")
+    );
 }

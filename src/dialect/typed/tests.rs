@@ -201,12 +201,9 @@ fn a_body_not_sent_as_json_is_error_json_key() {
     let (v, detail) = refusal(handle(&reg(), &wire, Some(&body), Options::new(false)));
     assert_eq!(
         v,
-        json!({"id": 1, "status": -1, "message": "Error JSON key", "data": {}})
+        json!({"id": -1, "status": -1, "message": "Error JSON key", "data": {}})
     );
-    assert_eq!(
-        detail,
-        "invalid request body: send the body as application/json"
-    );
+    assert!(detail.contains("no Content-Type"), "{detail}");
 }
 
 #[test]
@@ -236,6 +233,143 @@ fn every_typed_row_of_the_registry_decodes_into_a_command() {
         let path = route.path.clone().unwrap();
         let r = command(post(&path, Some("token=t"), body));
         assert_eq!(r.auth, route.auth, "{t}/{s}");
+    }
+}
+
+#[test]
+fn a_body_under_another_content_type_is_not_read_so_its_id_is_not_echoed() {
+    let body = json!({"id": 5, "type": "img", "subtype": "generate", "data": {}});
+    for ct in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonp",
+        "json",
+    ] {
+        let (v, detail) = refusal(post_as(Some(ct), "/api/captcha", None, body.clone()));
+        assert_eq!(
+            v,
+            json!({"id": -1, "status": -1, "message": "Error JSON key", "data": {}}),
+            "{ct}"
+        );
+        assert!(detail.contains("is not JSON"), "{ct}: {detail}");
+    }
+}
+
+#[test]
+fn json_with_parameters_and_any_plus_json_type_is_read() {
+    let body = json!({"id": 5, "type": "img", "subtype": "generate", "data": {}});
+    for ct in [
+        "application/json; charset=utf-8",
+        "Application/JSON;charset=UTF-8",
+        "application/vnd.foo+json",
+        "application/problem+json; charset=utf-8",
+    ] {
+        let r = command(post_as(Some(ct), "/api/captcha", None, body.clone()));
+        assert_eq!(r.command.name(), "image_captcha", "{ct}");
+    }
+}
+
+#[test]
+fn a_type_or_subtype_that_is_not_a_known_string_is_error_json_value() {
+    for (body, what) in [
+        (
+            json!({"id": 4, "type": 1, "subtype": "generate", "data": {}}),
+            "a number",
+        ),
+        (
+            json!({"id": 4, "type": "img", "subtype": null, "data": {}}),
+            "null",
+        ),
+        (
+            json!({"id": 4, "type": ["img"], "subtype": "generate", "data": {}}),
+            "an array",
+        ),
+    ] {
+        let (v, detail) = refusal(post("/api/captcha", None, body));
+        assert_eq!(
+            v,
+            json!({"id": 4, "status": -2, "message": "Error JSON value", "data": {}})
+        );
+        assert!(detail.contains(what), "{what}: {detail}");
+    }
+    let body = json!({"id": 4, "type": "img", "subtype": "nothing", "data": {}});
+    let (v, detail) = refusal(post("/api/captcha", None, body));
+    assert_eq!(v["message"], "Error JSON value");
+    assert_eq!(
+        detail,
+        "unknown command: \"img\"/\"nothing\" is not served at /api/captcha"
+    );
+}
+
+#[test]
+fn a_missing_type_subtype_or_data_is_named_in_the_detail_only() {
+    let body = json!({"id": 2, "type": "img"});
+    let (v, detail) = refusal(post("/api/captcha", None, body));
+    assert_eq!(
+        v,
+        json!({"id": 2, "status": -1, "message": "Error JSON key", "data": {}})
+    );
+    assert_eq!(detail, "invalid request body: missing key: subtype, data");
+}
+
+#[test]
+fn an_empty_token_is_a_wrong_token_and_only_an_absent_one_is_missing() {
+    let list = json!({"id": 9, "type": "device", "subtype": "list", "data": {}});
+    let (v, detail) = refusal(post("/api/device", Some("token="), list.clone()));
+    assert_eq!(
+        v,
+        json!({"id": -1, "status": -101, "message": "Error token", "data": {}})
+    );
+    assert!(detail.contains("empty"), "{detail}");
+    let (v, _) = refusal(post("/api/device", Some("token"), list.clone()));
+    assert_eq!(v["status"], -101);
+    let (v, _) = refusal(post("/api/device", Some("other=1"), list));
+    assert_eq!(
+        v,
+        json!({"id": -1, "status": -100, "message": "Missing necessary args", "data": {}})
+    );
+    // A device token: an empty one is as wrong as any other wrong device token.
+    let upload = json!({"id": 9, "type": "notice", "subtype": "upload", "data": {"base64": "x"}});
+    let (v, _) = refusal(post("/api/notice", Some("token="), upload));
+    assert_eq!(
+        v,
+        json!({"id": -1, "status": -104, "message": "Error device_id token", "data": {}})
+    );
+}
+
+#[test]
+fn an_empty_token_on_the_get_routes_answers_their_wrong_token_status() {
+    let reg = reg();
+    let headers = http::HeaderMap::new();
+    for (path, status, message) in [
+        ("/api/user/doki", 1, "Token not existed"),
+        ("/api/user/info", 1, "Error Token"),
+    ] {
+        let crate::registry::RestMatch::Found(route, params) = reg.rest("GET", path) else {
+            panic!("{path}")
+        };
+        for (query, status, message) in [
+            (Some("token="), status, message),
+            (
+                None,
+                if path.ends_with("doki") { -1000 } else { -100 },
+                "Missing necessary args",
+            ),
+        ] {
+            let wire = Wire {
+                method: &http::Method::GET,
+                path,
+                query,
+                headers: &headers,
+            };
+            let (v, _) = refusal(handle_get(route, &wire, &params, Options::new(false)));
+            assert_eq!(
+                v,
+                json!({"id": -1, "status": status, "message": message, "data": {}}),
+                "{path} {query:?}"
+            );
+        }
     }
 }
 

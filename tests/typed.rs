@@ -634,6 +634,63 @@ async fn notice_info_and_sign_refuse_a_notice_of_a_device_the_caller_has_not_bou
 }
 
 #[tokio::test]
+async fn device_info_answers_only_a_device_the_caller_has_bound() {
+    let s = Server::start().await;
+    let me = s.account("13750687045").await;
+    let other = s.account("13750687046").await;
+    let mine = add_device(&s, &me, "camera1").await;
+    bind(&s, &me, &mine).await;
+    let theirs = add_device(&s, &other, "camera9").await;
+    bind(&s, &other, &theirs).await;
+    let unbound = add_device(&s, &me, "camera2").await;
+    let path = format!("/api/device?token={me}");
+    let info = |data: Value| body("device", "info", data);
+
+    let found = json!({"id": 1, "status": 0, "message": "Successful",
+                       "data": {"device_id": mine, "device_name": "camera1"}});
+    for data in [
+        json!({"device_id": mine}),
+        json!({"device_id": mine.to_uppercase()}),
+        json!({"device_name": "camera1"}),
+        json!({"device_id": mine, "device_name": "camera1"}),
+    ] {
+        assert_eq!(s.post(&path, &info(data.clone())).await, found, "{data}");
+    }
+    // Another account's device answers exactly like an unknown one.
+    let none = json!({"id": 1, "status": 101, "message": "No Such Device", "data": {}});
+    for data in [
+        json!({"device_id": theirs}),
+        json!({"device_name": "camera9"}),
+        json!({"device_id": unbound}),
+        json!({"device_id": "0".repeat(32)}),
+        json!({"device_id": mine, "device_name": "camera2"}),
+    ] {
+        assert_eq!(s.post(&path, &info(data.clone())).await, none, "{data}");
+    }
+    // The list carries the same id.
+    let v = ok(s.post(&path, &body("device", "list", json!({}))).await);
+    let item = &v["data"]["list"][0];
+    assert_eq!(keys(item), ["device_id", "device", "bindtime"]);
+    assert_eq!(item["device_id"], mine.as_str());
+}
+
+#[tokio::test]
+async fn notice_get_without_a_bound_device_is_101_not_bind_device() {
+    let s = Server::start().await;
+    let token = s.account("13750687047").await;
+    // Adding a device is not binding it.
+    add_device(&s, &token, "camera1").await;
+    let want = json!({"id": 1, "status": 101, "message": "not bind device", "data": {}});
+    for path in ["/api/get/notice", "/"] {
+        for mode in [0, 1, 2] {
+            let get = body("notice", "get", json!({"mode": mode}));
+            let v = s.post(&format!("{path}?token={token}"), &get).await;
+            assert_eq!(v, want, "{path} mode {mode}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn notice_info_marks_a_notice_read_only_when_it_succeeds() {
     let s = Server::start().await;
     let owner = s.account("13750687057").await;

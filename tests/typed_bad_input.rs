@@ -369,6 +369,18 @@ fn token_cases(token: &str) -> Vec<Case> {
             DATA_KEY,
         ),
         case(
+            "device info with neither key",
+            &at("/api/device"),
+            t("device", "info", json!({})),
+            DATA_KEY,
+        ),
+        case(
+            "a numeric device_name",
+            &at("/api/device"),
+            t("device", "info", json!({"device_name": 1})),
+            VALUE_TYPE,
+        ),
+        case(
             "a numeric event_id",
             &at("/api/get/notice"),
             t("notice", "sign", json!({"event_id": 5})),

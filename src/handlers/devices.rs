@@ -19,13 +19,21 @@ pub fn require_device(auth: Option<&Auth>) -> Result<&DeviceCaller> {
     }
 }
 
-/// Checks a device token.
+/// Checks a device token. A device added before its id was kept (schema version 6) has it
+/// remembered now: the token matched the digest, so it is the id `device/add` gave out.
 pub fn authenticate(ctx: &Ctx, token: &str) -> Result<DeviceCaller> {
-    let (device_pk, name) = ctx
+    let row = ctx
         .store
         .read(|c| store::by_token(c, &token_digest(token)))?
         .ok_or(Error::BadDeviceToken)?;
-    Ok(DeviceCaller { device_pk, name })
+    if row.device_id.is_none() {
+        ctx.store
+            .write(|tx| store::remember_id(tx, row.pk, token))?;
+    }
+    Ok(DeviceCaller {
+        device_pk: row.pk,
+        name: row.name,
+    })
 }
 
 /// Register a device under a name (unique among the caller's devices).
@@ -41,9 +49,9 @@ impl AddDevice {
         let device_id = ctx.ids.hex32();
         let now = ctx.now_secs();
         let digest = token_digest(&device_id);
-        let added = ctx
-            .store
-            .write(|tx| store::insert(tx, &digest, &self.name, caller.account_pk, now))?;
+        let added = ctx.store.write(|tx| {
+            store::insert(tx, &device_id, &digest, &self.name, caller.account_pk, now)
+        })?;
         if !added {
             return Err(Error::AlreadyDone("duplicate device"));
         }
@@ -81,9 +89,48 @@ impl ListDevices {
     /// Lists them in binding order.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
         let rows = ctx.store.read(|c| store::bound(c, caller.account_pk))?;
-        Ok(Outcome::Devices(store::to_devices(rows, |t| {
-            ctx.local_datetime(t)
-        })))
+        Ok(Outcome::Devices(
+            rows.into_iter()
+                .map(|r| store::to_device(r, |t| ctx.local_datetime(t)))
+                .collect(),
+        ))
+    }
+}
+
+/// One device the caller has bound, by its id, its name, or both (then it must match both).
+#[derive(Debug)]
+pub struct DeviceInfo {
+    /// The device's id (lower-cased), if given.
+    pub device_id: Option<String>,
+    /// The device's name, if given.
+    pub device_name: Option<String>,
+}
+
+impl DeviceInfo {
+    /// Answers the device. A device the caller has not bound — another account's included —
+    /// is not found, exactly like one that does not exist; of two bound devices with the same
+    /// name (from different adders) the first bound is answered.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let digest = self.device_id.as_deref().map(token_digest);
+        let row = ctx
+            .store
+            .read(|c| {
+                store::bound_device(
+                    c,
+                    caller.account_pk,
+                    digest.as_ref(),
+                    self.device_name.as_deref(),
+                )
+            })?
+            .ok_or(Error::NotFound(
+                "bound device with that device_id/device_name",
+            ))?;
+        let mut device = store::to_device(row, |t| ctx.local_datetime(t));
+        if device.device_id.is_empty() {
+            // Kept only as a digest (added before version 6): the id given matched it.
+            device.device_id = self.device_id.unwrap_or_default();
+        }
+        Ok(Outcome::Device(device))
     }
 }
 

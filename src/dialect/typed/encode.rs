@@ -101,8 +101,13 @@ fn data(outcome: Outcome) -> Value {
         Outcome::DeviceAdded { device_id } => json!({"device_id": device_id}),
         Outcome::Devices(list) => json!({
             "num": list.len(),
-            "list": list.iter().map(|d| json!({"device": d.name, "bindtime": d.bound_at})).collect::<Vec<_>>()
+            "list": list.iter().map(|d| json!({
+                "device_id": d.device_id,
+                "device": d.name,
+                "bindtime": d.bound_at
+            })).collect::<Vec<_>>()
         }),
+        Outcome::Device(d) => json!({"device_id": d.device_id, "device_name": d.name}),
         Outcome::NoticeStored { pic_name } => json!({"pic_name": pic_name}),
         Outcome::Notices(list) => json!({
             "num": list.len(),
@@ -185,6 +190,7 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, i64, &'static str, boo
         (Some(ForgotPassword), Error::NotFound(_)) => (100, "Incorrect user", false),
         (_, Error::NotFound("account")) if admin => (1, "user not existed", false),
         (Some(BindDevice), Error::NotFound(_)) => (100, "device_id not exist", false),
+        (Some(DeviceInfo), Error::NotFound(_)) => (101, "No Such Device", false),
         (Some(ListNotices), Error::NotFound(_)) => (101, "not bind device", false),
         (Some(NoticeInfo), Error::NotFound(_)) => (200, "GetNotice error", false),
         (Some(SignNotice), Error::NotFound(_)) => (100, "Error event_id", false),

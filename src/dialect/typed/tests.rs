@@ -229,6 +229,9 @@ fn every_typed_row_of_the_registry_decodes_into_a_command() {
         if route.command == CommandKind::Nickname {
             data.insert("user_id".into(), json!("13750687010"));
         }
+        if route.command == CommandKind::DeviceInfo {
+            data.insert("device_id".into(), json!("x"));
+        }
         let body = json!({"id": 1, "type": t, "subtype": s, "data": data});
         let path = route.path.clone().unwrap();
         let r = command(post(&path, Some("token=t"), body));
@@ -373,6 +376,37 @@ fn an_empty_token_on_the_get_routes_answers_their_wrong_token_status() {
     }
 }
 
+#[test]
+fn device_info_takes_a_device_id_a_device_name_or_both_and_needs_one() {
+    let post_info = |data: Value| {
+        let body = json!({"id": 1, "type": "device", "subtype": "info", "data": data});
+        post("/api/device", Some("token=t"), body)
+    };
+    let r = command(post_info(json!({"device_id": "ABCDEF"})));
+    let Command::DeviceInfo(d) = r.command else {
+        panic!("{:?}", r.command)
+    };
+    assert_eq!(d.device_id.as_deref(), Some("abcdef"));
+    assert_eq!(d.device_name, None);
+    let r = command(post_info(
+        json!({"device_id": "ab", "device_name": "camera1"}),
+    ));
+    let Command::DeviceInfo(d) = r.command else {
+        panic!()
+    };
+    assert_eq!(d.device_name.as_deref(), Some("camera1"));
+    for data in [json!({}), json!({"device_id": null})] {
+        let (v, detail) = refusal(post_info(data));
+        assert_eq!(v["status"], -3);
+        assert_eq!(v["message"], "Error data key");
+        assert!(detail.contains("device_name"), "{detail}");
+    }
+    let (v, _) = refusal(post_info(json!({"device_name": 1})));
+    assert_eq!(v["status"], -203);
+    let (v, _) = refusal(post_info(json!({"device_id": "ab", "x": 1})));
+    assert_eq!(v["status"], -3);
+}
+
 /// Every `message` the typed encoder may send for a failure: the document's texts.
 const DOCUMENTED: &[&str] = &[
     "Error JSON key",
@@ -399,6 +433,7 @@ const DOCUMENTED: &[&str] = &[
     "Duplicate device",
     "The device has already be bind",
     "device_id not exist",
+    "No Such Device",
     "not bind device",
     "mode value error",
     "GetNotice error",
@@ -485,5 +520,19 @@ fn the_throttle_answers_tencents_frequency_limit_code_and_text() {
     assert_eq!(
         r.detail.as_deref(),
         Some("a code was sent to this phone less than a minute ago")
+    );
+}
+
+#[test]
+fn device_info_not_found_is_101_no_such_device() {
+    let echo = Echo {
+        id: 3,
+        kind: Some(CommandKind::DeviceInfo),
+        opts: Options::new(false),
+    };
+    let r = encode(echo, Err(crate::error::Error::NotFound("device")));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&r.body).unwrap(),
+        json!({"id": 3, "status": 101, "message": "No Such Device", "data": {}})
     );
 }

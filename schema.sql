@@ -104,16 +104,21 @@ CREATE TABLE IF NOT EXISTS portraits (
     updated_at   INTEGER NOT NULL
 );
 
--- HelpAged camera devices. The device_id shown once at creation is the device's upload token:
--- only its digest is kept. Names are unique per adding account.
+-- HelpAged camera devices. `device_id` is both the device's public id (device/list and
+-- device/info show it to the accounts that bound it) and its upload token, so it is kept in
+-- clear; devices are authenticated by `token_hash`, its SHA-256. Version 6 added `device_id`:
+-- a device added before has NULL until its id is next presented (bind or notice upload).
+-- Names are unique per adding account.
 CREATE TABLE IF NOT EXISTS devices (
     pk         INTEGER PRIMARY KEY,
     token_hash BLOB    NOT NULL UNIQUE,
     name       TEXT    NOT NULL,
     owner_pk   INTEGER REFERENCES accounts(pk) ON DELETE SET NULL,
     created_at INTEGER NOT NULL,
+    device_id  TEXT,
     UNIQUE (owner_pk, name)
 );
+CREATE UNIQUE INDEX IF NOT EXISTS devices_device_id ON devices(device_id);
 
 CREATE TABLE IF NOT EXISTS device_bindings (
     device_pk  INTEGER NOT NULL REFERENCES devices(pk) ON DELETE CASCADE,

@@ -72,6 +72,8 @@ pub enum CommandKind {
     BindDevice,
     /// The caller's bound devices.
     ListDevices,
+    /// One device the caller has bound, by id or name.
+    DeviceInfo,
     /// A device uploads a fall notice.
     UploadNotice,
     /// Notices of the caller's devices.
@@ -144,6 +146,7 @@ impl CommandKind {
             CommandKind::AddDevice => "add_device",
             CommandKind::BindDevice => "bind_device",
             CommandKind::ListDevices => "list_devices",
+            CommandKind::DeviceInfo => "device_info",
             CommandKind::UploadNotice => "upload_notice",
             CommandKind::ListNotices => "list_notices",
             CommandKind::NoticeInfo => "notice_info",
@@ -219,6 +222,8 @@ pub enum Command {
     BindDevice(devices::BindDevice),
     /// List bound devices.
     ListDevices(devices::ListDevices),
+    /// One bound device.
+    DeviceInfo(devices::DeviceInfo),
     /// Upload a fall notice.
     UploadNotice(devices::UploadNotice),
     /// List notices.
@@ -286,6 +291,7 @@ impl Command {
             Command::AddDevice(_) => "add_device",
             Command::BindDevice(_) => "bind_device",
             Command::ListDevices(_) => "list_devices",
+            Command::DeviceInfo(_) => "device_info",
             Command::UploadNotice(_) => "upload_notice",
             Command::ListNotices(_) => "list_notices",
             Command::NoticeInfo(_) => "notice_info",
@@ -334,6 +340,7 @@ impl Command {
             Command::AddDevice(c) => c.apply(ctx, sessions::require(caller)?),
             Command::BindDevice(c) => c.apply(ctx, sessions::require(caller)?),
             Command::ListDevices(c) => c.apply(ctx, sessions::require(caller)?),
+            Command::DeviceInfo(c) => c.apply(ctx, sessions::require(caller)?),
             Command::UploadNotice(c) => c.apply(ctx, devices::require_device(caller)?),
             Command::ListNotices(c) => c.apply(ctx, sessions::require(caller)?),
             Command::NoticeInfo(c) => c.apply(ctx, sessions::require(caller)?),
@@ -461,6 +468,8 @@ pub enum Outcome {
     },
     /// The caller's bound devices.
     Devices(Vec<crate::domain::Device>),
+    /// One device the caller has bound.
+    Device(crate::domain::Device),
     /// A stored fall notice.
     NoticeStored {
         /// The picture's name.

@@ -356,6 +356,9 @@ pub struct ContactMail {
 /// A HelpAged camera device as its binder sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Device {
+    /// The device's 32-hex id (also its upload token); `""` for a device added before ids
+    /// were kept whose id nobody has presented since (schema version 6).
+    pub device_id: String,
     /// The device's name.
     pub name: String,
     /// When the caller bound it, `YYYY-MM-DD HH:MM:SS` local time.

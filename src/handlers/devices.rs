@@ -19,13 +19,21 @@ pub fn require_device(auth: Option<&Auth>) -> Result<&DeviceCaller> {
     }
 }
 
-/// Checks a device token.
+/// Checks a device token. A device added before its id was kept (schema version 6) has it
+/// remembered now: the token matched the digest, so it is the id `device/add` gave out.
 pub fn authenticate(ctx: &Ctx, token: &str) -> Result<DeviceCaller> {
-    let (device_pk, name) = ctx
+    let row = ctx
         .store
         .read(|c| store::by_token(c, &token_digest(token)))?
         .ok_or(Error::BadDeviceToken)?;
-    Ok(DeviceCaller { device_pk, name })
+    if row.device_id.is_none() {
+        ctx.store
+            .write(|tx| store::remember_id(tx, row.pk, token))?;
+    }
+    Ok(DeviceCaller {
+        device_pk: row.pk,
+        name: row.name,
+    })
 }
 
 /// Register a device under a name (unique among the caller's devices).
@@ -41,9 +49,9 @@ impl AddDevice {
         let device_id = ctx.ids.hex32();
         let now = ctx.now_secs();
         let digest = token_digest(&device_id);
-        let added = ctx
-            .store
-            .write(|tx| store::insert(tx, &digest, &self.name, caller.account_pk, now))?;
+        let added = ctx.store.write(|tx| {
+            store::insert(tx, &device_id, &digest, &self.name, caller.account_pk, now)
+        })?;
         if !added {
             return Err(Error::AlreadyDone("duplicate device"));
         }
@@ -61,7 +69,10 @@ pub struct BindDevice {
 impl BindDevice {
     /// Binds; a second bind by the same account is refused.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
-        let device = authenticate(ctx, &self.device_id).map_err(|_| Error::NotFound("device"))?;
+        let device = authenticate(ctx, &self.device_id).map_err(|e| match e {
+            Error::BadDeviceToken => Error::NotFound("device"),
+            other => other,
+        })?;
         let now = ctx.now_secs();
         let bound = ctx
             .store
@@ -81,9 +92,48 @@ impl ListDevices {
     /// Lists them in binding order.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
         let rows = ctx.store.read(|c| store::bound(c, caller.account_pk))?;
-        Ok(Outcome::Devices(store::to_devices(rows, |t| {
-            ctx.local_datetime(t)
-        })))
+        Ok(Outcome::Devices(
+            rows.into_iter()
+                .map(|r| store::to_device(r, |t| ctx.local_datetime(t)))
+                .collect(),
+        ))
+    }
+}
+
+/// One device the caller has bound, by its id, its name, or both (then it must match both).
+#[derive(Debug)]
+pub struct DeviceInfo {
+    /// The device's id (lower-cased), if given.
+    pub device_id: Option<String>,
+    /// The device's name, if given.
+    pub device_name: Option<String>,
+}
+
+impl DeviceInfo {
+    /// Answers the device. A device the caller has not bound — another account's included —
+    /// is not found, exactly like one that does not exist; of two bound devices with the same
+    /// name (from different adders) the first bound is answered.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let digest = self.device_id.as_deref().map(token_digest);
+        let row = ctx
+            .store
+            .read(|c| {
+                store::bound_device(
+                    c,
+                    caller.account_pk,
+                    digest.as_ref(),
+                    self.device_name.as_deref(),
+                )
+            })?
+            .ok_or(Error::NotFound(
+                "bound device with that device_id/device_name",
+            ))?;
+        let mut device = store::to_device(row, |t| ctx.local_datetime(t));
+        if device.device_id.is_empty() {
+            // Kept only as a digest (added before version 6): the id given matched it.
+            device.device_id = self.device_id.unwrap_or_default();
+        }
+        Ok(Outcome::Device(device))
     }
 }
 
@@ -198,5 +248,95 @@ impl SignNotice {
             }
             Ok(Outcome::Done)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handlers::testing;
+    use crate::store::accounts;
+
+    const ID: &str = "0123456789abcdef0123456789abcdef";
+
+    /// A caller who bound a device added before ids were kept (only its digest stored).
+    fn caller_with_an_old_device(ctx: &Ctx) -> Caller {
+        let account_pk = ctx
+            .store
+            .write(|tx| {
+                let pk = accounts::insert(
+                    tx,
+                    &accounts::NewAccount {
+                        uid: uuid::Uuid::from_u128(1),
+                        phone: "13750687001",
+                        email: None,
+                        name: None,
+                        password_hash: "x",
+                        created_at: 0,
+                    },
+                )?;
+                tx.execute(
+                    "INSERT INTO devices (pk, token_hash, name, owner_pk, created_at)
+                     VALUES (5, ?1, 'camera1', ?2, 0)",
+                    rusqlite::params![&token_digest(ID)[..], pk],
+                )?;
+                store::bind(tx, 5, pk, 0)?;
+                Ok(pk)
+            })
+            .unwrap();
+        Caller {
+            account_pk,
+            account_uid: uuid::Uuid::from_u128(1),
+            token_id: 0,
+        }
+    }
+
+    fn listed_ids(ctx: &Ctx, caller: &Caller) -> Vec<String> {
+        match ListDevices.apply(ctx, caller).unwrap() {
+            Outcome::Devices(list) => list.into_iter().map(|d| d.device_id).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_old_devices_id_is_listed_once_it_authenticates_again() {
+        let (ctx, _clock, _dir) = testing::ctx();
+        let caller = caller_with_an_old_device(&ctx);
+        assert_eq!(listed_ids(&ctx, &caller), [""]);
+        // Info by id already knows it: the id given matched the digest.
+        let info = DeviceInfo {
+            device_id: Some(ID.into()),
+            device_name: None,
+        };
+        match info.apply(&ctx, &caller).unwrap() {
+            Outcome::Device(d) => {
+                assert_eq!((d.device_id.as_str(), d.name.as_str()), (ID, "camera1"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // A wrong id remembers nothing; the right one (a notice upload's token) does.
+        assert!(matches!(
+            authenticate(&ctx, "ff"),
+            Err(Error::BadDeviceToken)
+        ));
+        assert_eq!(listed_ids(&ctx, &caller), [""]);
+        authenticate(&ctx, ID).unwrap();
+        assert_eq!(listed_ids(&ctx, &caller), [ID]);
+    }
+
+    #[test]
+    fn binding_an_unknown_device_is_not_found_and_binding_twice_is_already_done() {
+        let (ctx, _clock, _dir) = testing::ctx();
+        let caller = caller_with_an_old_device(&ctx);
+        let bind = |id: &str| {
+            BindDevice {
+                device_id: id.into(),
+            }
+            .apply(&ctx, &caller)
+        };
+        assert!(matches!(bind("ff"), Err(Error::NotFound("device"))));
+        assert!(matches!(bind(ID), Err(Error::AlreadyDone(_))));
+        // Even the refused second bind presented the id, so it is kept.
+        assert_eq!(listed_ids(&ctx, &caller), [ID]);
     }
 }

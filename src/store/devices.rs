@@ -4,28 +4,57 @@ use crate::domain::{Device, Notice};
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-/// Inserts a device; false when the owner already has a device of that name.
+/// Inserts a device with its id and the id's digest; false when the owner already has a
+/// device of that name.
 pub fn insert(
     conn: &Connection,
+    device_id: &str,
     token_hash: &[u8; 32],
     name: &str,
     owner_pk: i64,
     now: i64,
 ) -> Result<bool, Error> {
     let n = conn.execute(
-        "INSERT OR IGNORE INTO devices (token_hash, name, owner_pk, created_at)
-         VALUES (?1, ?2, ?3, ?4)",
-        params![&token_hash[..], name, owner_pk, now],
+        "INSERT OR IGNORE INTO devices (token_hash, device_id, name, owner_pk, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![&token_hash[..], device_id, name, owner_pk, now],
     )?;
     Ok(n == 1)
 }
 
-/// The device with this token digest: (row id, name).
-pub fn by_token(conn: &Connection, token_hash: &[u8; 32]) -> Result<Option<(i64, String)>, Error> {
+/// A device found by its token digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    /// Row id.
+    pub pk: i64,
+    /// Name.
+    pub name: String,
+    /// Its id in clear; `None` for a device added before version 6 not presented since.
+    pub device_id: Option<String>,
+}
+
+/// The device with this token digest.
+pub fn by_token(conn: &Connection, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error> {
     Ok(conn
-        .prepare_cached("SELECT pk, name FROM devices WHERE token_hash = ?1")?
-        .query_row([&token_hash[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT pk, name, device_id FROM devices WHERE token_hash = ?1")?
+        .query_row([&token_hash[..]], |r| {
+            Ok(DeviceRow {
+                pk: r.get(0)?,
+                name: r.get(1)?,
+                device_id: r.get(2)?,
+            })
+        })
         .optional()?)
+}
+
+/// Keeps the id of a device added before ids were kept, now that it was presented (and
+/// matched its digest). A device that has one keeps it.
+pub fn remember_id(conn: &Connection, device_pk: i64, device_id: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE devices SET device_id = ?2 WHERE pk = ?1 AND device_id IS NULL",
+        params![device_pk, device_id],
+    )?;
+    Ok(())
 }
 
 /// Binds a device to an account; false when already bound.
@@ -37,16 +66,60 @@ pub fn bind(conn: &Connection, device_pk: i64, account_pk: i64, now: i64) -> Res
     Ok(n == 1)
 }
 
-/// The devices bound to an account, in binding order, with their unix binding time.
-pub fn bound(conn: &Connection, account_pk: i64) -> Result<Vec<(String, i64)>, Error> {
+/// A device bound to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundRow {
+    /// Its id in clear, when kept (see [`DeviceRow::device_id`]).
+    pub device_id: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// When the account bound it, unix seconds.
+    pub bound_at: i64,
+}
+
+fn bound_row(r: &Row<'_>) -> rusqlite::Result<BoundRow> {
+    Ok(BoundRow {
+        device_id: r.get(0)?,
+        name: r.get(1)?,
+        bound_at: r.get(2)?,
+    })
+}
+
+/// The devices bound to an account, in binding order.
+pub fn bound(conn: &Connection, account_pk: i64) -> Result<Vec<BoundRow>, Error> {
     let rows = conn
         .prepare_cached(
-            "SELECT d.name, b.bound_at FROM device_bindings b JOIN devices d ON d.pk = b.device_pk
+            "SELECT d.device_id, d.name, b.bound_at
+             FROM device_bindings b JOIN devices d ON d.pk = b.device_pk
              WHERE b.account_pk = ?1 ORDER BY b.bound_at, d.pk",
         )?
-        .query_map([account_pk], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([account_pk], bound_row)?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// The first device (in binding order) bound to an account whose token digest is
+/// `token_hash` and whose name is `name`, each when given. Another account's device, bound or
+/// not to this one, is never found.
+pub fn bound_device(
+    conn: &Connection,
+    account_pk: i64,
+    token_hash: Option<&[u8; 32]>,
+    name: Option<&str>,
+) -> Result<Option<BoundRow>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT d.device_id, d.name, b.bound_at
+             FROM device_bindings b JOIN devices d ON d.pk = b.device_pk
+             WHERE b.account_pk = ?1 AND (?2 IS NULL OR d.token_hash = ?2)
+                   AND (?3 IS NULL OR d.name = ?3)
+             ORDER BY b.bound_at, d.pk LIMIT 1",
+        )?
+        .query_row(
+            params![account_pk, token_hash.map(|h| &h[..]), name],
+            bound_row,
+        )
+        .optional()?)
 }
 
 /// Phones of every account bound to a device (fall-alert recipients).
@@ -176,12 +249,91 @@ pub fn mark_read(
     Ok(n == 1)
 }
 
-/// Devices as their binder sees them.
-pub fn to_devices(rows: Vec<(String, i64)>, fmt: impl Fn(i64) -> String) -> Vec<Device> {
-    rows.into_iter()
-        .map(|(name, at)| Device {
-            name,
-            bound_at: fmt(at),
-        })
-        .collect()
+/// A device as its binder sees it; `fmt` writes the binding time.
+pub fn to_device(row: BoundRow, fmt: impl Fn(i64) -> String) -> Device {
+    Device {
+        device_id: row.device_id.unwrap_or_default(),
+        name: row.name,
+        bound_at: fmt(row.bound_at),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{accounts, Store};
+
+    /// A store with two accounts, each adding and binding its own `camera1`; the second also
+    /// binds the first's, later.
+    fn two_accounts() -> (Store, i64, i64, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1).unwrap();
+        let account = |tx: &Connection, n: u128, phone: &str| {
+            accounts::insert(
+                tx,
+                &accounts::NewAccount {
+                    uid: uuid::Uuid::from_u128(n),
+                    phone,
+                    email: None,
+                    name: None,
+                    password_hash: "x",
+                    created_at: 0,
+                },
+            )
+        };
+        let (a, b) = store
+            .write(|tx| {
+                let a = account(tx, 1, "13750687001")?;
+                let b = account(tx, 2, "13750687002")?;
+                assert!(insert(tx, "aa", &[1; 32], "camera1", a, 10)?);
+                assert!(insert(tx, "bb", &[2; 32], "camera1", b, 10)?);
+                assert!(bind(tx, 1, a, 20)?);
+                assert!(bind(tx, 2, b, 20)?);
+                assert!(bind(tx, 1, b, 30)?);
+                Ok((a, b))
+            })
+            .unwrap();
+        (store, a, b, dir)
+    }
+
+    #[test]
+    fn a_bound_device_is_found_by_id_name_or_both_and_only_by_its_binders() {
+        let (store, a, b, _dir) = two_accounts();
+        let find = |who, id: Option<&[u8; 32]>, name: Option<&str>| {
+            store
+                .read(|c| bound_device(c, who, id, name))
+                .unwrap()
+                .and_then(|r| r.device_id)
+        };
+        assert_eq!(find(a, Some(&[1; 32]), None).as_deref(), Some("aa"));
+        assert_eq!(find(a, None, Some("camera1")).as_deref(), Some("aa"));
+        assert_eq!(
+            find(a, Some(&[1; 32]), Some("camera1")).as_deref(),
+            Some("aa")
+        );
+        assert_eq!(find(a, Some(&[1; 32]), Some("camera2")), None);
+        // b's device is not a's, whoever added it.
+        assert_eq!(find(a, Some(&[2; 32]), None), None);
+        assert_eq!(find(a, Some(&[9; 32]), None), None);
+        // b bound two devices named camera1: the first bound answers.
+        assert_eq!(find(b, None, Some("camera1")).as_deref(), Some("bb"));
+        assert_eq!(find(b, Some(&[1; 32]), None).as_deref(), Some("aa"));
+    }
+
+    #[test]
+    fn a_device_list_carries_each_bound_devices_id_in_binding_order() {
+        let (store, _, b, _dir) = two_accounts();
+        let rows = store.read(|c| bound(c, b)).unwrap();
+        let ids: Vec<_> = rows.iter().map(|r| r.device_id.as_deref()).collect();
+        assert_eq!(ids, [Some("bb"), Some("aa")]);
+        let device = to_device(rows[0].clone(), |t| format!("t{t}"));
+        assert_eq!(
+            device,
+            Device {
+                device_id: "bb".into(),
+                name: "camera1".into(),
+                bound_at: "t20".into()
+            }
+        );
+    }
 }

@@ -28,7 +28,7 @@ use std::sync::Arc;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Schema version that `schema.sql` creates.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Set on every connection: durability of every acknowledged commit, foreign keys, and a
 /// wait instead of an error when another process holds the write lock.
@@ -48,7 +48,24 @@ const MIGRATIONS: &[&str] = &[
     ACCOUNTS_PHONE_NULLABLE,
     // 4 → 5: v4.0 app fields (v4_profiles) — a new table, from schema.sql.
     "",
+    // 5 → 6: HelpAged device/list and device/info show the device_id: `devices.device_id`.
+    DEVICES_DEVICE_ID,
 ];
+
+/// Adds `devices.device_id` (its unique index comes from schema.sql). A database older than
+/// version 2 has no `devices` table yet: it is created first in its version-5 shape, so the
+/// ALTER leaves every database with the column where schema.sql puts it (last).
+const DEVICES_DEVICE_ID: &str = "
+    CREATE TABLE IF NOT EXISTS devices (
+        pk         INTEGER PRIMARY KEY,
+        token_hash BLOB    NOT NULL UNIQUE,
+        name       TEXT    NOT NULL,
+        owner_pk   INTEGER REFERENCES accounts(pk) ON DELETE SET NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (owner_pk, name)
+    );
+    ALTER TABLE devices ADD COLUMN device_id TEXT;
+";
 
 /// SQLite cannot drop a NOT NULL with ALTER, so the table is rebuilt: create the new table,
 /// copy every row (pks kept), drop the old one, rename the new one. [`migrate`] turns foreign
@@ -271,5 +288,62 @@ mod tests {
         assert_eq!(count("SELECT COUNT(*) FROM contacts"), 0);
         assert_eq!(count("SELECT COUNT(*) FROM contact_phones"), 0);
         assert_eq!(count("SELECT COUNT(*) FROM tokens"), 0);
+    }
+
+    #[test]
+    fn a_version_5_device_gets_an_empty_device_id_that_its_next_presentation_fills() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(include_str!("testdata/schema_v3.sql"))
+            .unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 5;
+             INSERT INTO devices (pk, token_hash, name, owner_pk, created_at)
+                 VALUES (3, x'0707070707070707070707070707070707070707070707070707070707070707', 'camera1', NULL, 1);",
+        )
+        .unwrap();
+        drop(old);
+
+        let store = Store::open(&path, 1).unwrap();
+        let row = store.read(|c| devices::by_token(c, &[7; 32])).unwrap();
+        assert_eq!(row.map(|r| (r.pk, r.device_id)), Some((3, None)));
+        store
+            .write(|tx| devices::remember_id(tx, 3, "ab12"))
+            .unwrap();
+        store
+            .write(|tx| devices::remember_id(tx, 3, "another"))
+            .unwrap();
+        let row = store.read(|c| devices::by_token(c, &[7; 32])).unwrap();
+        assert_eq!(row.and_then(|r| r.device_id).as_deref(), Some("ab12"));
+    }
+
+    #[test]
+    fn a_database_from_before_the_device_tables_gets_them_with_device_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(include_str!("testdata/schema_v3.sql"))
+            .unwrap();
+        old.execute_batch(
+            "DROP TABLE notice_reads; DROP TABLE notices; DROP TABLE device_bindings;
+             DROP TABLE devices; PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(old);
+
+        let store = Store::open(&path, 1).unwrap();
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO devices (token_hash, device_id, name, created_at)
+                     VALUES (?1, 'ab', 'camera1', 1)",
+                    [&[7u8; 32][..]],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let row = store.read(|c| devices::by_token(c, &[7; 32])).unwrap();
+        assert_eq!(row.and_then(|r| r.device_id).as_deref(), Some("ab"));
     }
 }

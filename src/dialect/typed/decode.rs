@@ -84,6 +84,19 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
             device_id: f.str("device_id")?.to_ascii_lowercase(),
         }),
         CommandKind::ListDevices => Command::ListDevices(devices::ListDevices),
+        CommandKind::DeviceInfo => {
+            let device_id = f.opt_str("device_id")?.map(str::to_ascii_lowercase);
+            let device_name = f.opt_str("device_name")?.map(str::to_string);
+            if device_id.is_none() && device_name.is_none() {
+                return Err(Error::MissingField(
+                    "data.device_id or data.device_name".into(),
+                ));
+            }
+            Command::DeviceInfo(devices::DeviceInfo {
+                device_id,
+                device_name,
+            })
+        }
         CommandKind::UploadNotice => {
             let content = f.opt_str("content")?.unwrap_or_default();
             if content.chars().count() > 255 {

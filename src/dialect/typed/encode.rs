@@ -50,7 +50,7 @@ pub fn encode(echo: Echo, result: Result<Outcome, Error>) -> Reply {
     }
 }
 
-fn envelope(echo: Echo, http: u16, id: i64, status: i64, message: String, data: Value) -> Reply {
+fn envelope(echo: Echo, http: u16, id: i64, status: i64, message: &str, data: Value) -> Reply {
     let body = json!({"id": id, "status": status, "message": message, "data": data});
     Reply {
         detail: None,
@@ -61,7 +61,7 @@ fn envelope(echo: Echo, http: u16, id: i64, status: i64, message: String, data: 
 }
 
 /// "Successful" or "successful", as the original answered each endpoint.
-fn success_message(kind: Option<CommandKind>) -> String {
+fn success_message(kind: Option<CommandKind>) -> &'static str {
     use CommandKind::*;
     let lower = matches!(
         kind,
@@ -79,7 +79,11 @@ fn success_message(kind: Option<CommandKind>) -> String {
                 | AdminDeleteUser
         )
     );
-    if lower { "successful" } else { "Successful" }.to_string()
+    if lower {
+        "successful"
+    } else {
+        "Successful"
+    }
 }
 
 fn data(outcome: Outcome) -> Value {
@@ -97,8 +101,13 @@ fn data(outcome: Outcome) -> Value {
         Outcome::DeviceAdded { device_id } => json!({"device_id": device_id}),
         Outcome::Devices(list) => json!({
             "num": list.len(),
-            "list": list.iter().map(|d| json!({"device": d.name, "bindtime": d.bound_at})).collect::<Vec<_>>()
+            "list": list.iter().map(|d| json!({
+                "device_id": d.device_id,
+                "device": d.name,
+                "bindtime": d.bound_at
+            })).collect::<Vec<_>>()
         }),
+        Outcome::Device(d) => json!({"device_id": d.device_id, "device_name": d.name}),
         Outcome::NoticeStored { pic_name } => json!({"pic_name": pic_name}),
         Outcome::Notices(list) => json!({
             "num": list.len(),
@@ -132,71 +141,68 @@ fn profile(a: &crate::domain::Account) -> Value {
     })
 }
 
-/// The one table: (HTTP status, `status`, `message`, whether `id` becomes -1).
-fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, i64, String, bool) {
+/// Tencent SMS's text for its frequency-limit code 1023, which the document defers to.
+const THROTTLED: &str = "单个手机号30秒内下发短信条数超过设定的上限";
+
+/// The one table: (HTTP status, `status`, `message`, whether `id` becomes -1). Every
+/// `message` is a fixed text of the document (legacy clients compare it with `==`); what
+/// exactly was wrong travels in [`Reply::detail`] to the request's log line.
+fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, i64, &'static str, bool) {
     use CommandKind::*;
-    let detailed = |doc: &str| format!("{doc}: {e}");
     let admin = matches!(
         kind,
         Some(AdminListUsers | AdminUserInfo | AdminUpdateUser | AdminDeleteUser)
     );
-    let (status, message, hide_id): (i64, String, bool) = match (kind, e) {
-        (_, Error::TooLarge) => return (413, -204, detailed("Arg's value error"), true),
-        (_, Error::MethodNotAllowed) => return (405, -1, detailed("Error JSON key"), true),
-        (_, Error::BadFrame(_)) => (-1, detailed("Error JSON key"), false),
-        (_, Error::UnknownCommand) => (-2, detailed("Error JSON value"), false),
-        (_, Error::MissingField(_) | Error::UnknownField(_)) => {
-            (-3, detailed("Error data key"), false)
-        }
-        (_, Error::WrongType { .. }) => (-203, detailed("Arg's value type error"), false),
+    let (status, message, hide_id): (i64, &'static str, bool) = match (kind, e) {
+        (_, Error::TooLarge) => return (413, -204, "Arg's value error", true),
+        (_, Error::MethodNotAllowed) => return (405, -1, "Error JSON key", true),
+        (_, Error::BadFrame(_)) => (-1, "Error JSON key", false),
+        (_, Error::UnknownCommand) => (-2, "Error JSON value", false),
+        (_, Error::MissingField(_) | Error::UnknownField(_)) => (-3, "Error data key", false),
+        (_, Error::WrongType { .. }) => (-203, "Arg's value type error", false),
         (Some(SmsCode), Error::InvalidValue { field, .. }) if field == "phone" => {
-            (1016, "手机号格式错误".into(), false)
+            (1016, "手机号格式错误", false)
         }
         (Some(ListNotices), Error::InvalidValue { field, .. }) if field == "mode" => {
-            (102, "mode value error".into(), false)
+            (102, "mode value error", false)
         }
-        (_, Error::InvalidValue { .. }) => (-204, detailed("Arg's value error"), false),
-        (Some(Doki), Error::MissingToken) => (-1000, "Missing necessary args".into(), true),
-        (_, Error::MissingToken) => (-100, "Missing necessary args".into(), true),
-        (Some(Profile), Error::BadToken(_) | Error::TokenExpired) => {
-            (1, "Error Token".into(), true)
-        }
-        (Some(Doki), Error::BadToken(_) | Error::TokenExpired) => {
-            (1, "Token not existed".into(), true)
-        }
+        (_, Error::InvalidValue { .. }) => (-204, "Arg's value error", false),
+        (Some(Doki), Error::MissingToken) => (-1000, "Missing necessary args", true),
+        (_, Error::MissingToken) => (-100, "Missing necessary args", true),
+        (Some(Profile), Error::BadToken(_) | Error::TokenExpired) => (1, "Error Token", true),
+        (Some(Doki), Error::BadToken(_) | Error::TokenExpired) => (1, "Token not existed", true),
         (_, Error::BadToken(_) | Error::TokenExpired | Error::TokenMismatch) => {
-            (-101, "Error token".into(), true)
+            (-101, "Error token", true)
         }
-        (_, Error::BadDeviceToken) => (-104, "Error device_id token".into(), true),
-        (_, Error::Forbidden) => (-103, "No permission to operate".into(), admin),
-        (Some(Register), Error::BadCode) => (-4, "Error hash".into(), false),
-        (Some(ForgotPassword), Error::BadCode) => (400, "Error hash".into(), false),
+        (_, Error::BadDeviceToken) => (-104, "Error device_id token", true),
+        (_, Error::Forbidden) => (-103, "No permission to operate", admin),
+        (Some(Register), Error::BadCode) => (-4, "Error hash", false),
+        (Some(ForgotPassword), Error::BadCode) => (400, "Error hash", false),
         (Some(CheckImageCaptcha | CheckSmsCode), Error::BadCode) => {
-            (100, "Error captcha hash".into(), false)
+            (100, "Error captcha hash", false)
         }
-        (_, Error::BadCode) => (-4, "Error Hash".into(), false),
-        (_, Error::Throttled) => (1023, e.to_string(), false),
-        (_, Error::PhoneTaken) => (101, "Phone number existed".into(), false),
-        (_, Error::UnknownAccount) => (100, "Incorrect user".into(), false),
-        (_, Error::WrongPassword) => (101, "Error password".into(), false),
-        (Some(Nickname), Error::NotFound(_)) => (100, "user not existed".into(), false),
-        (Some(ForgotPassword), Error::NotFound(_)) => (100, "Incorrect user".into(), false),
-        (_, Error::NotFound("account")) if admin => (1, "user not existed".into(), false),
-        (Some(BindDevice), Error::NotFound(_)) => (100, "device_id not exist".into(), false),
-        (Some(ListNotices), Error::NotFound(_)) => (101, "not bind device".into(), false),
-        (Some(NoticeInfo), Error::NotFound(_)) => (200, "GetNotice error".into(), false),
-        (Some(SignNotice), Error::NotFound(_)) => (100, "Error event_id".into(), false),
-        (Some(AddDevice), Error::AlreadyDone(_)) => (101, "Duplicate device".into(), false),
-        (Some(BindDevice), Error::AlreadyDone(_)) => {
-            (101, "The device has already be bind".into(), false)
-        }
-        (Some(SignNotice), Error::AlreadyDone(_)) => {
-            (101, "event_id has been signed".into(), false)
-        }
-        (_, Error::NotFound(_) | Error::AlreadyDone(_)) => (100, e.to_string(), false),
-        (_, Error::Store(_) | Error::Unavailable) => {
-            (-200, "Failure to operate database".into(), false)
-        }
+        (_, Error::BadCode) => (-4, "Error Hash", false),
+        (_, Error::Throttled) => (1023, THROTTLED, false),
+        (_, Error::PhoneTaken) => (101, "Phone number existed", false),
+        (_, Error::UnknownAccount) => (100, "Incorrect user", false),
+        (_, Error::WrongPassword) => (101, "Error password", false),
+        (Some(Nickname), Error::NotFound(_)) => (100, "user not existed", false),
+        (Some(ForgotPassword), Error::NotFound(_)) => (100, "Incorrect user", false),
+        (_, Error::NotFound("account")) if admin => (1, "user not existed", false),
+        (Some(BindDevice), Error::NotFound(_)) => (100, "device_id not exist", false),
+        (Some(DeviceInfo), Error::NotFound(_)) => (101, "No Such Device", false),
+        (Some(ListNotices), Error::NotFound(_)) => (101, "not bind device", false),
+        (Some(NoticeInfo), Error::NotFound(_)) => (200, "GetNotice error", false),
+        (Some(SignNotice), Error::NotFound(_)) => (100, "Error event_id", false),
+        (Some(AddDevice), Error::AlreadyDone(_)) => (101, "Duplicate device", false),
+        (Some(BindDevice), Error::AlreadyDone(_)) => (101, "The device has already be bind", false),
+        (Some(SignNotice), Error::AlreadyDone(_)) => (101, "event_id has been signed", false),
+        // The caller's own account vanished mid-request (deleted by an administrator).
+        (_, Error::NotFound("account")) => (100, "user not existed", false),
+        // No other typed command finds nothing or finds it done; were one to, the request
+        // named a value the server cannot act on.
+        (_, Error::NotFound(_) | Error::AlreadyDone(_)) => (-204, "Arg's value error", false),
+        (_, Error::Store(_) | Error::Unavailable) => (-200, "Failure to operate database", false),
     };
     (200, status, message, hide_id)
 }

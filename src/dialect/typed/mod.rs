@@ -42,48 +42,108 @@ impl Options {
 }
 
 /// A POST of a typed body to `/` or to one of the document's `/api/...` paths. `body` is
-/// `None` when it was missing or not JSON.
+/// `None` when it was missing or not JSON. A body sent under a content type that is not JSON
+/// is not read at all (not even its `id`).
 pub fn handle(registry: &Registry, wire: &Wire<'_>, body: Option<&Value>, opts: Options) -> Step {
-    let id = body.map_or(-1, |b| echo_id(b.get("id")));
-    let reply = |kind, e| Step::Reply(encode(Echo { id, kind, opts }, Err(e)));
-    if !is_json(wire.headers) {
-        return reply(
-            None,
-            Error::BadFrame("send the body as application/json".into()),
-        );
+    let refuse = |id, kind, r: Refusal| {
+        Step::Reply(encode(Echo { id, kind, opts }, Err(r.error)).because(r.detail))
+    };
+    if let Err(e) = json_content_type(wire.headers) {
+        return refuse(-1, None, e.into());
     }
-    let Some(Value::Object(obj)) = body else {
-        return reply(
-            None,
-            Error::BadFrame("the body must be a JSON object".into()),
-        );
-    };
-    let (Some(Value::String(t)), Some(Value::String(s))) = (obj.get("type"), obj.get("subtype"))
-    else {
-        return reply(
-            None,
-            Error::BadFrame("`type` and `subtype` must be strings".into()),
-        );
-    };
-    let Some(data) = obj.get("data") else {
-        return reply(None, Error::BadFrame("`data` is missing".into()));
+    let id = body.map_or(-1, |b| echo_id(b.get("id")));
+    let (t, s, data) = match frame(body) {
+        Ok(frame) => frame,
+        Err(r) => return refuse(id, None, r),
     };
     let path = (wire.path != "/").then_some(wire.path);
     let Some(route) = registry.typed(path, t, s) else {
-        return reply(None, Error::UnknownCommand);
+        let detail = format!(
+            "unknown command: {:?}/{:?} is not served at {}",
+            clip(t),
+            clip(s),
+            path.unwrap_or("POST /")
+        );
+        let error = Error::UnknownCommand;
+        return refuse(id, None, Refusal { error, detail });
     };
-    let kind = route.command;
+    let echo = Echo {
+        id,
+        kind: Some(route.command),
+        opts,
+    };
     match request(route, wire, Some(data)) {
-        Ok(request) => execute(
-            request,
-            Echo {
-                id,
-                kind: Some(kind),
-                opts,
-            },
-        ),
-        Err(e) => reply(Some(kind), e),
+        Ok(request) => execute(request, echo),
+        Err(e) => Step::Reply(encode(echo, Err(e))),
     }
+}
+
+/// Why a frame was refused: the error picks the status and message, `detail` goes to the log.
+struct Refusal {
+    /// [`Error::BadFrame`] (-1) or [`Error::UnknownCommand`] (-2).
+    error: Error,
+    /// What exactly was wrong, for the request's log line.
+    detail: String,
+}
+
+impl From<Error> for Refusal {
+    fn from(error: Error) -> Refusal {
+        Refusal {
+            detail: error.to_string(),
+            error,
+        }
+    }
+}
+
+/// The frame's `type`, `subtype` and `data`. A missing key (or a body that is not an object)
+/// is -1 "Error JSON key"; a `type` or `subtype` present but not a string is -2 "Error JSON
+/// value", as a present string naming nothing is.
+fn frame(body: Option<&Value>) -> Result<(&str, &str, &Value), Refusal> {
+    let bad_frame = |why: String| Refusal::from(Error::BadFrame(why));
+    let obj = match body {
+        None => return Err(bad_frame("the body is empty or not JSON".into())),
+        Some(Value::Object(obj)) => obj,
+        Some(v) => {
+            let why = format!("the body must be a JSON object, not {}", kind_of(v));
+            return Err(bad_frame(why));
+        }
+    };
+    let (Some(t), Some(s), Some(data)) = (obj.get("type"), obj.get("subtype"), obj.get("data"))
+    else {
+        let missing: Vec<&str> = ["type", "subtype", "data"]
+            .into_iter()
+            .filter(|k| !obj.contains_key(*k))
+            .collect();
+        return Err(bad_frame(format!("missing key: {}", missing.join(", "))));
+    };
+    match (t, s) {
+        (Value::String(t), Value::String(s)) => Ok((t, s, data)),
+        _ => Err(Refusal {
+            error: Error::UnknownCommand,
+            detail: format!(
+                "unknown command: `type` and `subtype` must be strings, not {} and {}",
+                kind_of(t),
+                kind_of(s)
+            ),
+        }),
+    }
+}
+
+/// A JSON value's kind, for details (never the value: it could be anything, of any size).
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// At most 40 characters of a client's string, for details.
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
 }
 
 /// A GET route of the dialect (`/api/user/info`, `/api/user/doki`, `/api/get/portrait/<id>`).
@@ -150,6 +210,7 @@ fn request_get(
 }
 
 /// The `?token=` of a route that needs one: a device token for notice upload, else a user's.
+/// Only an absent `token` parameter is missing; a present but empty one is a wrong token.
 fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Error> {
     if !route.auth {
         return Ok(None);
@@ -161,11 +222,19 @@ fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Erro
                 .find(|(k, _)| k == "token")
                 .map(|(_, v)| v.into_owned())
         })
-        .filter(|t| !t.is_empty())
         .ok_or(Error::MissingToken)?;
-    Ok(Some(match route.command {
-        CommandKind::UploadNotice => Credential::Device(token),
-        _ => Credential::Typed(token),
+    let device = route.command == CommandKind::UploadNotice;
+    if token.is_empty() {
+        return Err(if device {
+            Error::BadDeviceToken
+        } else {
+            Error::BadToken("the `token` parameter is empty".into())
+        });
+    }
+    Ok(Some(if device {
+        Credential::Device(token)
+    } else {
+        Credential::Typed(token)
     }))
 }
 
@@ -179,13 +248,30 @@ pub fn echo_id(id: Option<&Value>) -> i64 {
     }
 }
 
-/// Whether the request says its body is JSON (the original read bodies only then).
-fn is_json(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+/// Whether the request says its body is JSON (the original, Flask, read bodies only then):
+/// `application/json` or any `+json` type (`application/vnd.x+json`), parameters
+/// (`; charset=utf-8`) allowed, case ignored. Anything else, a missing Content-Type
+/// included, is refused with the reason.
+fn json_content_type(headers: &http::HeaderMap) -> Result<(), Error> {
+    let Some(value) = headers.get(http::header::CONTENT_TYPE) else {
+        return Err(Error::BadFrame(
+            "no Content-Type: the body was not read (send application/json)".into(),
+        ));
+    };
+    let text = value.to_str().unwrap_or("(not text)");
+    let mime = text
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime == "application/json" || (mime.contains('/') && mime.ends_with("+json")) {
+        return Ok(());
+    }
+    let shown: String = text.chars().take(80).collect();
+    Err(Error::BadFrame(format!(
+        "Content-Type {shown:?} is not JSON: the body was not read"
+    )))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use hyper::body::{Body as _, Incoming};
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 /// Bytes charged per value a body may parse into (a JSON value with its map slot).
@@ -29,8 +29,12 @@ const DRAIN_TIME: Duration = Duration::from_secs(10);
 /// The memory budget for request bodies, shared by every connection.
 #[derive(Clone)]
 pub struct Budget {
-    /// One permit per byte.
+    /// One permit per byte. Taken only with `try_acquire`: a waiter on tokio's semaphore is
+    /// handed permits piecemeal as they free, which would starve the small top-ups of
+    /// requests already charged.
     bytes: Arc<Semaphore>,
+    /// Woken whenever a charge is given back.
+    freed: Arc<Notify>,
     /// The budget's size, for refusing a body that could never fit.
     total: usize,
 }
@@ -41,6 +45,7 @@ impl Budget {
         let total = total.clamp(1, Semaphore::MAX_PERMITS);
         Budget {
             bytes: Arc::new(Semaphore::new(total)),
+            freed: Arc::new(Notify::new()),
             total,
         }
     }
@@ -56,21 +61,30 @@ impl Budget {
     /// another doing the same.
     async fn charge(&self, n: usize, deadline: Instant) -> Result<Charge, Error> {
         let permits = self.permits(n)?;
-        let acquire = self.bytes.clone().acquire_many_owned(permits);
-        match tokio::time::timeout_at(deadline, acquire).await {
-            Ok(Ok(permit)) => Ok(Charge(Some(permit))),
-            Ok(Err(_)) => Err(Error::Unavailable),
-            Err(_) => Err(Error::BadFrame(
-                "the body did not arrive in time (waited for body memory)".into(),
-            )),
+        loop {
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            if let Ok(permit) = self.bytes.clone().try_acquire_many_owned(permits) {
+                return Ok(self.held(permit));
+            }
+            if tokio::time::timeout_at(deadline, freed).await.is_err() {
+                return Err(Error::BadFrame(
+                    "the body did not arrive in time (waited for body memory)".into(),
+                ));
+            }
         }
+    }
+
+    fn held(&self, permit: OwnedSemaphorePermit) -> Charge {
+        Charge(Some((permit, self.freed.clone())))
     }
 
     /// Charges `n` more bytes to a request that already holds some, if they are free now.
     fn charge_more(&self, n: usize) -> Result<Charge, Error> {
         let permits = self.permits(n)?;
         match self.bytes.clone().try_acquire_many_owned(permits) {
-            Ok(permit) => Ok(Charge(Some(permit))),
+            Ok(permit) => Ok(self.held(permit)),
             Err(_) => Err(Error::Unavailable),
         }
     }
@@ -86,9 +100,18 @@ impl Budget {
     }
 }
 
-/// Memory charged to one request, given back when it is dropped.
+/// Memory charged to one request, given back (and waiters woken) when it is dropped.
 #[derive(Default)]
-struct Charge(Option<OwnedSemaphorePermit>);
+struct Charge(Option<(OwnedSemaphorePermit, Arc<Notify>)>);
+
+impl Drop for Charge {
+    fn drop(&mut self) {
+        if let Some((permit, freed)) = self.0.take() {
+            drop(permit);
+            freed.notify_waiters();
+        }
+    }
+}
 
 impl Charge {
     /// Charges `n` more bytes: waiting for them while nothing is held yet, else only if they
@@ -102,9 +125,9 @@ impl Charge {
         Ok(())
     }
 
-    fn add(&mut self, more: Charge) {
-        match (&mut self.0, more.0) {
-            (Some(mine), Some(theirs)) => mine.merge(theirs),
+    fn add(&mut self, mut more: Charge) {
+        match (&mut self.0, more.0.take()) {
+            (Some((mine, _)), Some((theirs, _))) => mine.merge(theirs),
             (slot @ None, theirs) => *slot = theirs,
             (Some(_), None) => {}
         }

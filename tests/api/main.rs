@@ -4,6 +4,7 @@
 mod bad_input;
 mod concurrency;
 mod durability;
+mod framing;
 mod helpers;
 mod opcode_accounts;
 mod opcode_contacts;

@@ -93,24 +93,174 @@ fn a_typed_row_is_found_on_post_root_and_on_its_own_path_only() {
     assert!(reg.is_typed_path("/api/user/login"));
 }
 
+/// Matches a concrete path against one pattern under a trailing-slash rule.
+fn match_path(pattern: &str, path: &str, slash: Slash) -> Option<Vec<(String, String)>> {
+    let p = Pattern::compile(pattern, slash);
+    let (got, trailing) = rest::split(path);
+    p.matches(&got, trailing).then(|| p.params_of(&got))
+}
+
 #[test]
 fn a_path_parameter_matches_one_segment_and_a_trailing_slash_is_tolerated() {
+    let opt = Slash::Optional;
     assert_eq!(
         match_path(
             "/api/get/portrait/<user_id>",
-            "/api/get/portrait/13750687010/"
+            "/api/get/portrait/13750687010/",
+            opt
         ),
         Some(vec![("user_id".into(), "13750687010".into())])
     );
     assert_eq!(
-        match_path("/api/get/portrait/<user_id>", "/api/get/portrait/"),
+        match_path("/api/get/portrait/<user_id>", "/api/get/portrait/", opt),
         None
     );
     assert_eq!(
-        match_path("/api/get/portrait/<user_id>", "/api/get/portrait/a/b"),
+        match_path("/api/get/portrait/<user_id>", "/api/get/portrait/a/b", opt),
         None
     );
-    assert_eq!(match_path("/users/", "/users"), Some(vec![]));
+    assert_eq!(match_path("/users/", "/users", opt), Some(vec![]));
+    assert_eq!(
+        match_path("/api/v4.0/login", "/api/v4.0/login/", opt),
+        Some(vec![])
+    );
+}
+
+#[test]
+fn under_the_exact_rule_a_trailing_slash_added_or_left_off_is_another_path() {
+    let exact = Slash::Exact;
+    assert_eq!(
+        match_path("/ineww/session", "/ineww/session", exact),
+        Some(vec![])
+    );
+    assert_eq!(match_path("/ineww/session", "/ineww/session/", exact), None);
+    assert_eq!(
+        match_path("/ineww/session", "/ineww/session//", exact),
+        None
+    );
+    assert_eq!(
+        match_path("/ineww/user/<uid>/index", "/ineww/user/abc/index/", exact),
+        None
+    );
+    assert_eq!(match_path("/users/", "/users", exact), None);
+    assert_eq!(match_path("/users/", "/users/", exact), Some(vec![]));
+}
+
+#[test]
+fn ineww_paths_are_exact_and_every_other_dialect_tolerates_a_trailing_slash() {
+    let reg = Registry::builtin().unwrap();
+    for route in reg.routes() {
+        let WireKey::Rest(methods, pattern) = &route.key else {
+            continue;
+        };
+        let method = match methods {
+            Methods::One(m) => m.as_str(),
+            Methods::GetOrPost => "GET",
+        };
+        let path = pattern.replace('<', "x").replace('>', "");
+        let other = match path.strip_suffix('/') {
+            Some(bare) => bare.to_string(),
+            None => format!("{path}/"),
+        };
+        assert!(
+            matches!(reg.rest(method, &path), RestMatch::Found(..)),
+            "{method} {path}"
+        );
+        let found = matches!(reg.rest(method, &other), RestMatch::Found(..));
+        assert_eq!(
+            found,
+            route.dialect != Dialect::Ineww,
+            "{method} {other} ({})",
+            route.dialect.as_str()
+        );
+        if route.dialect == Dialect::Ineww {
+            assert!(matches!(reg.rest(method, &other), RestMatch::NotFound));
+        }
+    }
+}
+
+#[test]
+fn every_v4_row_answers_get_and_post_and_no_other_method() {
+    let reg = Registry::builtin().unwrap();
+    let v4: Vec<_> = reg
+        .routes()
+        .iter()
+        .filter(|r| r.dialect == Dialect::V4)
+        .collect();
+    assert_eq!(v4.len(), 6, "the document's six endpoints, one row each");
+    for route in v4 {
+        let WireKey::Rest(methods, pattern) = &route.key else {
+            panic!("a v4 row without a path")
+        };
+        assert_eq!(methods, &Methods::GetOrPost, "{pattern}");
+        let path = pattern
+            .replace("<mobile>", "13126939916")
+            .replace("<phone>", "13126939916");
+        for method in ["GET", "POST", "get"] {
+            let RestMatch::Found(r, _) = reg.rest(method, &path) else {
+                panic!("{method} {path} is not served")
+            };
+            assert_eq!(r.command, route.command, "{method} {path}");
+        }
+        for method in ["PUT", "DELETE", "PATCH", "HEAD"] {
+            assert!(
+                matches!(reg.rest(method, &path), RestMatch::WrongMethod),
+                "{method} {path}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_v4_row_that_names_a_method_is_refused_at_start_up() {
+    let text = r#"
+        [[route]]
+        dialect = "v4"
+        method = "GET"
+        path = "/api/v4.0/login"
+        command = "login"
+        summary = "a"
+    "#;
+    let err = Registry::parse(text).unwrap_err();
+    assert!(err.contains("answers GET and POST"), "{err}");
+    let text = r#"
+        [[route]]
+        dialect = "ineww"
+        path = "/ineww/session"
+        command = "login"
+        summary = "a"
+    "#;
+    let err = Registry::parse(text).unwrap_err();
+    assert!(err.contains("give `method`"), "{err}");
+}
+
+#[test]
+fn a_get_or_post_row_and_a_get_row_of_one_path_are_a_duplicate() {
+    let text = r#"
+        [[route]]
+        dialect = "v4"
+        path = "/api/v4.0/login"
+        command = "login"
+        summary = "a"
+        [[route]]
+        dialect = "rooms"
+        method = "post"
+        path = "/api/v4.0/login"
+        command = "login"
+        summary = "b"
+    "#;
+    let err = Registry::parse(text).unwrap_err();
+    assert!(err.contains("POST /api/v4.0/login twice"), "{err}");
+}
+
+#[test]
+fn a_get_or_post_row_shows_both_methods_in_the_route_table() {
+    let reg = Registry::builtin().unwrap();
+    let table = reg.markdown();
+    assert!(
+        table.contains("| v4 | `GET/POST /api/v4.0/verify_code` |"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -153,7 +303,7 @@ fn a_literal_segment_wins_over_a_parameter_whatever_the_file_order() {
         summary = "c"
     "#;
     let reg = Registry::parse(text).unwrap();
-    let RestMatch::Found(r, params) = reg.rest("PUT", "/ineww/user/pwd/") else {
+    let RestMatch::Found(r, params) = reg.rest("PUT", "/ineww/user/pwd") else {
         panic!("PUT /ineww/user/pwd not found");
     };
     assert_eq!(r.command, CommandKind::ChangePassword);

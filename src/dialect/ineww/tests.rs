@@ -3,7 +3,7 @@ use super::*;
 use crate::command::{Command, Outcome};
 use crate::domain::{Account, Member, MemberProfile, TokenPair};
 use crate::handlers::profiles::MemberQuery;
-use crate::registry::{Dialect, Registry, WireKey};
+use crate::registry::{Dialect, Methods, Registry, WireKey};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -82,7 +82,7 @@ fn every_ineww_row_of_the_registry_decodes_into_its_command() {
         "the document's ten endpoints and the code request"
     );
     for route in rows {
-        let WireKey::Rest(method, pattern) = &route.key else {
+        let WireKey::Rest(Methods::One(method), pattern) = &route.key else {
             panic!("an ineww row without method and path")
         };
         let mut path = pattern.replace("<uid>", UID);
@@ -123,7 +123,7 @@ fn an_empty_body_names_every_required_field_as_missing_in_form_order() {
         .iter()
         .filter(|r| r.dialect == Dialect::Ineww)
     {
-        let WireKey::Rest(method, pattern) = &route.key else {
+        let WireKey::Rest(Methods::One(method), pattern) = &route.key else {
             continue;
         };
         if route.required.is_empty() {

@@ -67,3 +67,234 @@ async fn a_trailing_slash_added_to_any_ineww_path_is_an_unknown_path() {
     assert_eq!(r.status, 200, "{r:?}");
     s.healthy().await;
 }
+
+/// name, method, path, headers, body → expected HTTP status and code.
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    String,
+    Vec<(&'a str, &'a str)>,
+    Vec<u8>,
+    u16,
+    &'a str,
+);
+
+/// Asserts an answer is HTTP `status` with exactly `{"code": code, "data": {}}`, 4-space
+/// indented as the original wrote it: no `message`, no other key.
+fn assert_bare(r: &support::Resp, status: u16, code: &str, what: &str) {
+    let want = format!("{{\n    \"code\": \"{code}\",\n    \"data\": {{}}\n}}");
+    assert_eq!(
+        (r.status, String::from_utf8_lossy(&r.body).to_string()),
+        (status, want),
+        "{what}"
+    );
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/html; charset=utf-8"),
+        "{what}"
+    );
+}
+
+#[tokio::test]
+async fn no_failure_of_any_endpoint_carries_a_message() {
+    let s = Server::start().await;
+    let me = s.register("18511522010").await;
+    let them = s.register("18511522011").await;
+    let json_ct = ("Content-Type", "application/json");
+
+    // Every row: no credential (where one is needed), a body that is not a JSON object
+    // (where one is read), a method the path does not serve, a trailing slash.
+    for (method, pattern) in rows() {
+        let path = concrete(&pattern, &me);
+        let route = Registry::builtin().unwrap();
+        let needs_token = match route.rest(&method, &path) {
+            switchboard::registry::RestMatch::Found(r, _) => r.auth,
+            other => panic!("{method} {path}: {other:?}"),
+        };
+        if needs_token {
+            let r = s.send(&method, &path, &[], b"").await;
+            assert_bare(
+                &r,
+                401,
+                "401001",
+                &format!("{method} {path} without a token"),
+            );
+        }
+        if method == "POST" || method == "PUT" {
+            let mut headers = me.headers();
+            headers.push(json_ct);
+            let r = s.send(&method, &path, &headers, b"[1,2]").await;
+            assert_bare(&r, 400, "400010", &format!("{method} {path} with [1,2]"));
+        }
+        let r = s.send("PATCH", &path, &me.headers(), b"").await;
+        assert_bare(&r, 405, "405001", &format!("PATCH {path}"));
+        let r = s
+            .send(&method, &format!("{path}/"), &me.headers(), b"")
+            .await;
+        assert_bare(&r, 404, "404000", &format!("{method} {path}/"));
+    }
+
+    // Each failure the endpoints name, and the ones the contract adds.
+    let bad_token = [
+        ("USER-ID", me.uid.as_str()),
+        ("ACCESS-TOKEN", "0123456789abcdef0123456789abcdef"),
+    ];
+    let cases: Vec<Case> = vec![
+        (
+            "not JSON",
+            "POST",
+            "/ineww/session".into(),
+            vec![json_ct],
+            b"{nope".to_vec(),
+            400,
+            "400010",
+        ),
+        (
+            "a form where JSON is expected",
+            "POST",
+            "/ineww/session".into(),
+            vec![("Content-Type", "application/x-www-form-urlencoded")],
+            b"account=18511522010&password=123456".to_vec(),
+            400,
+            "400010",
+        ),
+        (
+            "a wrong password",
+            "POST",
+            "/ineww/session".into(),
+            vec![json_ct],
+            br#"{"account":"18511522010","password":"wrong!"}"#.to_vec(),
+            401,
+            "401003",
+        ),
+        (
+            "an unknown account",
+            "POST",
+            "/ineww/session".into(),
+            vec![json_ct],
+            br#"{"account":"18511522099","password":"123456"}"#.to_vec(),
+            401,
+            "401003",
+        ),
+        (
+            "a wrong old password",
+            "PUT",
+            "/ineww/user/pwd".into(),
+            [me.headers(), vec![json_ct]].concat(),
+            br#"{"re_pwd":"wrong!","pwd":"654321"}"#.to_vec(),
+            401,
+            "401003",
+        ),
+        (
+            "a wrong token",
+            "GET",
+            "/ineww/session".into(),
+            bad_token.to_vec(),
+            vec![],
+            401,
+            "401004",
+        ),
+        (
+            "another user's detail",
+            "GET",
+            format!("/ineww/user/{}", them.uid),
+            me.headers(),
+            vec![],
+            403,
+            "403001",
+        ),
+        (
+            "another user's profile update",
+            "PUT",
+            format!("/ineww/user/{}", them.uid),
+            [me.headers(), vec![json_ct]].concat(),
+            br#"{"gender":"1"}"#.to_vec(),
+            403,
+            "403001",
+        ),
+        (
+            "the index of nobody",
+            "GET",
+            format!("/ineww/user/{}/index", support::ineww::NOBODY),
+            me.headers(),
+            vec![],
+            404,
+            "404001",
+        ),
+        (
+            "an unknown path",
+            "GET",
+            "/ineww/nothing".into(),
+            vec![],
+            vec![],
+            404,
+            "404000",
+        ),
+        (
+            "the bare prefix",
+            "GET",
+            "/ineww".into(),
+            vec![],
+            vec![],
+            404,
+            "404000",
+        ),
+        (
+            "a phone change to a taken phone",
+            "PUT",
+            "/ineww/user/phone".into(),
+            [me.headers(), vec![json_ct]].concat(),
+            br#"{"phone":"18511522011","code":"0000"}"#.to_vec(),
+            400,
+            "400003",
+        ),
+        (
+            "a phone change with a wrong code",
+            "PUT",
+            "/ineww/user/phone".into(),
+            [me.headers(), vec![json_ct]].concat(),
+            br#"{"phone":"18511522012","code":"0000"}"#.to_vec(),
+            400,
+            "400004",
+        ),
+        (
+            "a register with a wrong code",
+            "POST",
+            "/ineww/user".into(),
+            vec![json_ct],
+            br#"{"username":"x","phone":"18511522013","pwd":"123456","code":"0000","agree":1}"#
+                .to_vec(),
+            400,
+            "400004",
+        ),
+        (
+            "a second code within a minute",
+            "POST",
+            "/ineww/code/phone".into(),
+            vec![json_ct],
+            br#"{"phone":"18511522010"}"#.to_vec(),
+            429,
+            "429001",
+        ),
+    ];
+    for (name, method, path, headers, body, status, code) in cases {
+        let r = s.send(method, &path, &headers, &body).await;
+        assert_bare(&r, status, code, name);
+    }
+    let big = vec![b' '; 9 * 1024 * 1024];
+    let r = s.send("POST", "/ineww/session", &[json_ct], &big).await;
+    assert_bare(&r, 413, "413001", "a body over the limit");
+
+    // The one failure with data: the 422 list of {field, code}, nothing else.
+    let r = s
+        .json("POST", "/ineww/session", &[], serde_json::json!({}))
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"code": "422001", "data": [
+            {"field": "account", "code": "missing_field"},
+            {"field": "password", "code": "missing_field"}]})
+    );
+    s.healthy().await;
+}

@@ -436,11 +436,36 @@ fn each_domain_error_has_its_code_and_http_status() {
         (Error::BadFrame("x".into()), "400010"),
         (Error::invalid("phone", "bad"), "422001"),
     ] {
+        let why = e.to_string();
         let r = reject(e);
         let v: Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(v["code"], code);
         assert_eq!(r.status, http_status(code));
+        assert_eq!(
+            r.detail.as_deref(),
+            Some(why.as_str()),
+            "{code}: the log gets why"
+        );
+        if code != "422001" {
+            let text = String::from_utf8(r.body.to_vec()).unwrap();
+            assert_eq!(
+                text,
+                format!("{{\n    \"code\": \"{code}\",\n    \"data\": {{}}\n}}"),
+                "no message: the document's and the original's empty data"
+            );
+        }
     }
+}
+
+#[test]
+fn a_store_failure_is_500001_with_empty_data_and_the_cause_in_the_detail_only() {
+    let e = Error::Store(crate::error::StoreError::Other("disk I/O error".into()));
+    let r = encode(Some(CommandKind::Login), Err(e));
+    assert_eq!(r.status, 500);
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v, json!({"code": "500001", "data": {}}));
+    assert!(!String::from_utf8_lossy(&r.body).contains("disk"));
+    assert_eq!(r.detail.as_deref(), Some("store failure"));
 }
 
 #[test]

@@ -4,7 +4,8 @@
 
 mod support;
 
-use support::ineww::{Ineww, InewwResp, User};
+use serde_json::json;
+use support::ineww::{user, Ineww, InewwResp, User};
 use support::Server;
 use switchboard::registry::{Dialect, Methods, Registry, WireKey};
 
@@ -286,15 +287,76 @@ async fn no_failure_of_any_endpoint_carries_a_message() {
     assert_bare(&r, 413, "413001", "a body over the limit");
 
     // The one failure with data: the 422 list of {field, code}, nothing else.
-    let r = s
-        .json("POST", "/ineww/session", &[], serde_json::json!({}))
-        .await;
+    let r = s.json("POST", "/ineww/session", &[], json!({})).await;
     assert_eq!(r.status, 422);
     assert_eq!(
         r.json(),
-        serde_json::json!({"code": "422001", "data": [
+        json!({"code": "422001", "data": [
             {"field": "account", "code": "missing_field"},
             {"field": "password", "code": "missing_field"}]})
     );
     s.healthy().await;
+}
+
+#[tokio::test]
+async fn a_password_registered_with_spaces_around_it_is_stored_stripped() {
+    let s = Server::start().await;
+    let phone = "18511522020";
+    let r = s
+        .json("POST", "/ineww/code/phone", &[], json!({"phone": phone}))
+        .await;
+    assert_eq!(r.status, 204);
+    let body = json!({"username": " 小王子 ", "phone": format!(" {phone} "),
+                      "pwd": "  secret123  ", "code": format!(" {} ", s.code_for(phone)),
+                      "agree": " 1 "});
+    let r = s.json("POST", "/ineww/user", &[], body).await;
+    assert_eq!((r.status, r.code()), (200, "201001".into()), "{r:?}");
+    assert_eq!(r.json()["data"]["user"]["username"], "小王子");
+    assert_eq!(r.json()["data"]["user"]["phone"], phone);
+
+    for password in ["secret123", "  secret123  ", "\tsecret123"] {
+        let r = s.login(phone, password).await;
+        assert_eq!((r.status, r.code()), (200, "200001".into()), "{password:?}");
+    }
+    // The account is every dialect's: the stored password is the stripped one.
+    let pb = |password: &str| json!({"op": 1003, "phone": phone, "password": password});
+    let r = s.json("POST", "/phonebooks", &[], pb("secret123")).await;
+    assert_eq!(r.json()["ret"], 0, "{r:?}");
+    let r = s
+        .json("POST", "/phonebooks", &[], pb("  secret123  "))
+        .await;
+    assert_eq!(r.json()["ret"], -1, "{r:?}");
+
+    // A password change strips both the old and the new one.
+    let me = user(&s.login(phone, "secret123").await);
+    let change = json!({"re_pwd": " secret123 ", "pwd": "  newpass9  "});
+    let r = s
+        .json("PUT", "/ineww/user/pwd", &me.headers(), change)
+        .await;
+    assert_eq!((r.status, r.body.len()), (204, 0), "{r:?}");
+    let r = s.json("POST", "/phonebooks", &[], pb("newpass9")).await;
+    assert_eq!(r.json()["ret"], 0, "{r:?}");
+    assert_eq!(s.login(phone, " newpass9").await.status, 200);
+}
+
+#[tokio::test]
+async fn missing_field_is_only_for_an_absent_key() {
+    let s = Server::start().await;
+    let body = json!({"account": "", "password": null});
+    let r = s.json("POST", "/ineww/session", &[], body).await;
+    assert_eq!(
+        r.json(),
+        json!({"code": "422001", "data": [
+            {"field": "account", "code": "invalid"},
+            {"field": "password", "code": "invalid"}]})
+    );
+    let body = json!({"username": "  ", "pwd": "123456", "code": "\t", "agree": 1});
+    let r = s.json("POST", "/ineww/user", &[], body).await;
+    assert_eq!(
+        r.json(),
+        json!({"code": "422001", "data": [
+            {"field": "username", "code": "invalid"},
+            {"field": "phone", "code": "missing_field"},
+            {"field": "code", "code": "invalid"}]})
+    );
 }

@@ -15,7 +15,8 @@ const CONTENT_TYPE: &str = "text/html; charset=utf-8";
 pub struct FieldIssue {
     /// The field's name in the request.
     pub field: String,
-    /// Absent (or blank) rather than present and invalid (`null` is invalid).
+    /// The key is absent (`missing_field`), rather than present and invalid (`invalid`:
+    /// `null`, empty, blank, of the wrong type or refused by the rule).
     pub missing: bool,
 }
 

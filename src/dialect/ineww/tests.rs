@@ -142,13 +142,13 @@ fn an_empty_body_names_every_required_field_as_missing_in_form_order() {
 }
 
 #[test]
-fn every_field_problem_is_listed_in_form_order_with_null_as_invalid() {
+fn every_field_problem_is_listed_in_form_order_with_null_and_blank_as_invalid() {
     let body = json!({"agree": 2, "code": "12a4", "pwd": null, "phone": true, "username": "   "});
     let (status, v) = reply(json_body("POST", "/ineww/user", body));
     assert_eq!(status, 422);
     let got = issues(&v);
     let want = [
-        ("username", "missing_field"),
+        ("username", "invalid"),
         ("phone", "invalid"),
         ("pwd", "invalid"),
         ("code", "invalid"),
@@ -192,14 +192,92 @@ fn the_register_rules_are_the_documents() {
 }
 
 #[test]
-fn unknown_keys_are_ignored_and_text_is_stripped() {
+fn unknown_keys_are_ignored_and_text_is_stripped_passwords_too() {
     let body = json!({"account": " 18511521921 ", "password": " pw ", "extra": [1]});
     let r = command(json_body("POST", "/ineww/session", body));
     let Command::Login(login) = r.command else {
         panic!()
     };
     assert_eq!(login.phone, "18511521921");
-    assert_eq!(login.password, " pw ", "passwords are taken as sent");
+    assert_eq!(
+        login.password, "pw",
+        "stripped, as the original's forms did"
+    );
+}
+
+#[test]
+fn only_an_absent_key_is_missing_and_present_but_empty_blank_or_null_is_invalid() {
+    for (value, want) in [
+        (None, "missing_field"),
+        (Some(json!(null)), "invalid"),
+        (Some(json!("")), "invalid"),
+        (Some(json!("   ")), "invalid"),
+        (Some(json!("\t\n")), "invalid"),
+    ] {
+        for (method, path, key) in [
+            ("POST", "/ineww/session", "password"),
+            ("POST", "/ineww/user", "pwd"),
+            ("PUT", "/ineww/user/phone", "code"),
+            ("PUT", "/ineww/user/pwd", "re_pwd"),
+            ("POST", "/ineww/code/phone", "phone"),
+        ] {
+            let mut body = valid_body(kind_of(method, path));
+            match &value {
+                None => body.as_object_mut().unwrap().remove(key),
+                Some(v) => body.as_object_mut().unwrap().insert(key.into(), v.clone()),
+            };
+            let (status, v) = reply(json_body(method, path, body));
+            assert_eq!(status, 422, "{path} {key} = {value:?}");
+            assert_eq!(
+                issues(&v),
+                [(key.to_string(), want.to_string())],
+                "{path} {key} = {value:?}"
+            );
+        }
+    }
+    let (_, v) = reply(send("GET", "/ineww/user/phone?phone=+", &[], b""));
+    assert_eq!(issues(&v), [("phone".to_string(), "invalid".to_string())]);
+    let (_, v) = reply(send("GET", "/ineww/user/phone?phone=", &[], b""));
+    assert_eq!(issues(&v), [("phone".to_string(), "invalid".to_string())]);
+    let (_, v) = reply(send("GET", "/ineww/user/phone", &[], b""));
+    assert_eq!(
+        issues(&v),
+        [("phone".to_string(), "missing_field".to_string())]
+    );
+}
+
+fn kind_of(method: &str, path: &str) -> CommandKind {
+    let reg = reg();
+    match reg.rest(method, path) {
+        crate::registry::RestMatch::Found(r, _) => r.command,
+        other => panic!("{method} {path}: {other:?}"),
+    }
+}
+
+#[test]
+fn passwords_are_stripped_before_their_checks_at_register_login_and_change() {
+    let mut body = valid_body(CommandKind::Register);
+    body["pwd"] = json!("  secret123  ");
+    let Command::SignUp(s) = command(json_body("POST", "/ineww/user", body)).command else {
+        panic!()
+    };
+    assert_eq!(
+        s.account.password.expose(),
+        "secret123",
+        "the stripped one is stored"
+    );
+    // Five characters once stripped are too short, whatever was sent around them.
+    let mut body = valid_body(CommandKind::Register);
+    body["pwd"] = json!("  12345  ");
+    let (_, v) = reply(json_body("POST", "/ineww/user", body));
+    assert_eq!(issues(&v), [("pwd".to_string(), "invalid".to_string())]);
+
+    let body = json!({"re_pwd": " 123456 ", "pwd": "\t654321 "});
+    let Command::ChangeOwnPassword(c) = command(json_body("PUT", "/ineww/user/pwd", body)).command
+    else {
+        panic!()
+    };
+    assert_eq!((c.old.as_str(), c.new.expose()), ("123456", "654321"));
 }
 
 #[test]

@@ -360,3 +360,36 @@ async fn missing_field_is_only_for_an_absent_key() {
             {"field": "code", "code": "invalid"}]})
     );
 }
+
+#[tokio::test]
+async fn access_token_without_user_id_is_401001_on_every_route_that_needs_a_token() {
+    let s = Server::start().await;
+    let me = s.register("18511522030").await;
+    let lone = [("ACCESS-TOKEN", me.token.as_str())];
+    let registry = Registry::builtin().unwrap();
+    let mut checked = 0;
+    for (method, pattern) in rows() {
+        let path = concrete(&pattern, &me);
+        let switchboard::registry::RestMatch::Found(route, _) = registry.rest(&method, &path)
+        else {
+            panic!("{method} {path}")
+        };
+        if !route.auth {
+            continue;
+        }
+        let r = s.send(&method, &path, &lone, b"{}").await;
+        assert_bare(
+            &r,
+            401,
+            "401001",
+            &format!("{method} {path} with ACCESS-TOKEN alone"),
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 7);
+    // The same token is good with its USER-ID, or alone as a Bearer token.
+    assert_eq!(s.me(&me.headers()).await.status, 200);
+    let bearer = format!("Bearer {}", me.token);
+    let r = s.me(&[("Authorization", bearer.as_str())]).await;
+    assert_eq!((r.status, r.code()), (200, "200001".into()));
+}

@@ -99,8 +99,10 @@ fn input(kind: CommandKind, wire: &Wire<'_>, body: &[u8]) -> Result<Value, Error
     }
 }
 
-/// The access token of a route that needs one: `ACCESS-TOKEN` (with `USER-ID`, checked
-/// against the token's owner when sent), or `Authorization: Bearer <access_token>`.
+/// The access token of a route that needs one: `USER-ID` with `ACCESS-TOKEN` (the original's
+/// pair; `ACCESS-TOKEN` without `USER-ID` is no credential at all, `401001`), or
+/// `Authorization: Bearer <access_token>`, which stands alone (a `USER-ID` sent with it must
+/// still be the token's owner).
 fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Error> {
     if !route.auth {
         return Ok(None);
@@ -112,11 +114,10 @@ fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Erro
             Some(Err(_)) => Err(Error::BadToken(format!("{name} is not ASCII"))),
         }
     };
-    let user_id = header("user-id")?.map(str::to_string);
-    let token = match (header("access-token")?, header("authorization")?) {
-        (Some(t), _) => t,
-        (None, None) => return Err(Error::MissingToken),
-        (None, Some(auth)) => match auth.split_once(char::is_whitespace) {
+    let user_id = header("user-id")?;
+    let token = match (user_id, header("access-token")?, header("authorization")?) {
+        (Some(_), Some(t), _) => t,
+        (_, _, Some(auth)) => match auth.split_once(char::is_whitespace) {
             Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
             _ => {
                 return Err(Error::BadToken(
@@ -124,9 +125,10 @@ fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Erro
                 ))
             }
         },
+        (_, _, None) => return Err(Error::MissingToken),
     };
     Ok(Some(Credential::Ineww {
-        user_id,
+        user_id: user_id.map(str::to_string),
         token: token.to_string(),
     }))
 }

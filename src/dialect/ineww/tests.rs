@@ -21,7 +21,7 @@ fn json_body(method: &str, path: &str, body: Value) -> Step {
     send(
         method,
         path,
-        &[("access-token", "t")],
+        &[("user-id", UID), ("access-token", "t")],
         body.to_string().as_bytes(),
     )
 }
@@ -391,6 +391,43 @@ fn the_token_comes_in_access_token_or_a_bearer_header() {
         Some(Credential::Ineww { user_id: None, ref token }) if token == "abc"));
     let (status, v) = reply(send("GET", path, &[("authorization", "Basic abc")], b""));
     assert_eq!((status, v["code"].as_str()), (401, Some("401004")));
+}
+
+#[test]
+fn access_token_without_user_id_is_no_credential_and_only_bearer_stands_alone() {
+    let path = "/ineww/session";
+    for headers in [
+        vec![("access-token", "abc")],
+        vec![("access-token", "abc"), ("user-id", "  ")],
+        vec![("user-id", UID)],
+        vec![],
+    ] {
+        let (status, v) = reply(send("GET", path, &headers, b""));
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (401, Some("401001")),
+            "{headers:?}"
+        );
+        assert_eq!(v["data"], json!({}));
+    }
+    // A Bearer header beside a lone ACCESS-TOKEN is the credential.
+    let r = command(send(
+        "GET",
+        path,
+        &[("access-token", "abc"), ("authorization", "Bearer xyz")],
+        b"",
+    ));
+    assert!(matches!(r.credential,
+        Some(Credential::Ineww { user_id: None, ref token }) if token == "xyz"));
+    // USER-ID with a Bearer token is carried, to be checked against the token's owner.
+    let r = command(send(
+        "GET",
+        path,
+        &[("user-id", UID), ("authorization", "Bearer xyz")],
+        b"",
+    ));
+    assert!(matches!(r.credential,
+        Some(Credential::Ineww { user_id: Some(ref u), ref token }) if u == UID && token == "xyz"));
 }
 
 #[test]

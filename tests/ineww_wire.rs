@@ -393,3 +393,49 @@ async fn access_token_without_user_id_is_401001_on_every_route_that_needs_a_toke
     let r = s.me(&[("Authorization", bearer.as_str())]).await;
     assert_eq!((r.status, r.code()), (200, "200001".into()));
 }
+
+#[tokio::test]
+async fn a_body_sent_as_json_that_does_not_parse_is_400010_on_every_post_and_put() {
+    let s = Server::start().await;
+    let me = s.register("18511522040").await;
+    let bodies: [(&str, &[u8]); 4] = [
+        ("binary garbage", b"\x00\x01\x02\xfe\xff\x89PNG\r\n\x1a\n"),
+        (
+            "invalid UTF-8 in a string",
+            b"{\"phone\":\"1851152204\xff\"}",
+        ),
+        ("invalid UTF-8 alone", b"\xc3\x28"),
+        ("a form", b"phone=18511522041&code=1234"),
+    ];
+    let mut checked = 0;
+    for (method, pattern) in rows() {
+        if method != "POST" && method != "PUT" {
+            continue;
+        }
+        let path = concrete(&pattern, &me);
+        for ct in ["application/json", "application/json; charset=utf-8"] {
+            for (name, body) in &bodies {
+                let mut headers = me.headers();
+                headers.push(("Content-Type", ct));
+                let r = s.send(&method, &path, &headers, body).await;
+                assert_bare(&r, 400, "400010", &format!("{method} {path} {ct}: {name}"));
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 6, "the POST and PUT rows");
+    // Not sent as JSON, the code request still reads a form (and garbage is simply no phone).
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let r = s
+        .send("POST", "/ineww/code/phone", &form, b"phone=18511522041")
+        .await;
+    assert_eq!((r.status, r.body.len()), (204, 0), "{r:?}");
+    let r = s
+        .send("POST", "/ineww/code/phone", &[], b"\x00\x01\xfe\xff")
+        .await;
+    assert_eq!(
+        r.json(),
+        json!({"code": "422001", "data": [{"field": "phone", "code": "missing_field"}]})
+    );
+    s.healthy().await;
+}

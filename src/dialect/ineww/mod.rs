@@ -12,7 +12,8 @@
 //! `204xxx` (HTTP 204, no body). Answers are 4-space indented UTF-8 JSON served as
 //! `text/html; charset=utf-8`, as the original's. The token comes in `USER-ID` +
 //! `ACCESS-TOKEN`, or `Authorization: Bearer <access_token>`. Bodies are JSON objects (`[]`
-//! and an empty body count as `{}`); only `POST /ineww/code/phone` also takes a form.
+//! and an empty body count as `{}`); only `POST /ineww/code/phone` also takes a form, when it
+//! is not sent as `application/json`.
 
 mod decode;
 mod encode;
@@ -74,7 +75,10 @@ pub fn reject(e: Error) -> Reply {
 
 /// The request's fields as one JSON object: the query of a GET or DELETE (whose body is
 /// ignored), else the body. The body is read as JSON whatever its `Content-Type` (as the
-/// original parsed it); a code request's body that is not JSON is read as a form.
+/// original parsed it); a code request's body that is not JSON is read as a form — unless it
+/// was sent as JSON (`application/json`, parameters or not, or any `+json` type): a body
+/// sent as JSON that does not parse, invalid UTF-8 included, is `400010` before any field
+/// is looked at, on every endpoint.
 fn input(kind: CommandKind, wire: &Wire<'_>, body: &[u8]) -> Result<Value, Error> {
     let pairs = |bytes: &[u8]| {
         let map: Map<String, Value> = form_urlencoded::parse(bytes)
@@ -88,15 +92,30 @@ fn input(kind: CommandKind, wire: &Wire<'_>, body: &[u8]) -> Result<Value, Error
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
+    let sent_as_json = sent_as_json(wire.headers);
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Array(a)) if a.is_empty() => Ok(Value::Object(Map::new())),
         Ok(v @ Value::Object(_)) => Ok(v),
         Ok(_) => Err(Error::BadFrame("the body must be a JSON object".into())),
-        Err(_) if decode::takes_form(kind) => Ok(pairs(body)),
+        Err(_) if !sent_as_json && decode::takes_form(kind) => Ok(pairs(body)),
+        Err(_) if std::str::from_utf8(body).is_err() => {
+            Err(Error::BadFrame("the body is not UTF-8, so not JSON".into()))
+        }
         Err(e) => Err(Error::BadFrame(format!(
             "the body is not a JSON object ({e})"
         ))),
     }
+}
+
+/// Whether the request says its body is JSON: `application/json` with or without
+/// parameters (`; charset=utf-8`), or a `+json` type.
+fn sent_as_json(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase())
+        .is_some_and(|t| t == "application/json" || t.ends_with("+json"))
 }
 
 /// The access token of a route that needs one: `USER-ID` with `ACCESS-TOKEN` (the original's

@@ -356,6 +356,67 @@ fn bad_bodies_are_400010_and_an_empty_array_or_body_is_an_empty_object() {
 }
 
 #[test]
+fn a_body_sent_as_json_that_does_not_parse_is_400010_before_any_field_check() {
+    let garbage: &[&[u8]] = &[
+        b"\x00\x01\xfe\xff binary",
+        b"{\"phone\":\"\xff\"}",
+        b"phone=18511521921",
+        b"{nope",
+    ];
+    for ct in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON;charset=UTF-8",
+        "application/vnd.api+json",
+    ] {
+        for body in garbage {
+            let (status, v) = reply(send(
+                "POST",
+                "/ineww/code/phone",
+                &[("content-type", ct)],
+                body,
+            ));
+            assert_eq!(
+                (status, &v),
+                (400, &json!({"code": "400010", "data": {}})),
+                "{ct}: {body:?}"
+            );
+        }
+    }
+    // Not sent as JSON, the code request reads a form, as the original's clients sent it.
+    let r = command(send(
+        "POST",
+        "/ineww/code/phone",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        b"phone=18511521921",
+    ));
+    assert_eq!(r.command.name(), "request_code");
+    let (status, v) = reply(send("POST", "/ineww/code/phone", &[], b"\x00\xff"));
+    assert_eq!(
+        (status, issues(&v)),
+        (422, vec![("phone".into(), "missing_field".into())])
+    );
+}
+
+#[test]
+fn invalid_utf8_sent_as_json_says_so_in_the_detail() {
+    let step = send(
+        "POST",
+        "/ineww/session",
+        &[("content-type", "application/json")],
+        b"{\"account\":\"\xff\"}",
+    );
+    let Step::Reply(r) = step else {
+        panic!("expected a reply")
+    };
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.detail.as_deref(),
+        Some("invalid request body: the body is not UTF-8, so not JSON")
+    );
+}
+
+#[test]
 fn the_code_request_also_takes_a_form() {
     let r = command(send("POST", "/ineww/code/phone", &[], b"phone=18511521921"));
     let Command::RequestCode(c) = r.command else {

@@ -439,3 +439,42 @@ async fn a_body_sent_as_json_that_does_not_parse_is_400010_on_every_post_and_put
     );
     s.healthy().await;
 }
+
+#[tokio::test]
+async fn another_users_index_masks_the_phone_and_the_owner_sees_it_whole() {
+    let s = Server::start().await;
+    let them = s.register("13412342644").await;
+    let me = s.register("18511522050").await;
+    let index = |uid: &str| format!("/ineww/user/{uid}/index");
+    let page = |phone: &str, uid: &str| {
+        json!({"code": "200001", "data": {"username": "小王子", "uid": uid, "gender": 2,
+               "phone": phone, "avatar": "", "signature": ""}})
+    };
+
+    let r = s.send("GET", &index(&them.uid), &me.headers(), b"").await;
+    assert_eq!(r.status, 200);
+    let text = String::from_utf8(r.body.clone()).unwrap();
+    assert!(text.contains("\"phone\": \"134****2644\""), "{text}");
+    assert_eq!(r.json(), page("134****2644", &them.uid));
+
+    // The owner's own index, own detail and session show it whole.
+    let r = s.send("GET", &index(&them.uid), &them.headers(), b"").await;
+    assert_eq!(r.json(), page("13412342644", &them.uid));
+    let detail = format!("/ineww/user/{}", them.uid);
+    let r = s.send("GET", &detail, &them.headers(), b"").await;
+    assert_eq!(r.json()["data"]["phone"], "13412342644");
+    assert_eq!(
+        s.me(&them.headers()).await.json()["data"]["phone"],
+        "13412342644"
+    );
+
+    // An administrator sees the public page masked like anyone, the detail whole.
+    let store = &s.running.app.ctx.store;
+    store
+        .write(|tx| switchboard::store::accounts::set_level(tx, "18511522050", 9))
+        .unwrap();
+    let r = s.send("GET", &index(&them.uid), &me.headers(), b"").await;
+    assert_eq!(r.json(), page("134****2644", &them.uid));
+    let r = s.send("GET", &detail, &me.headers(), b"").await;
+    assert_eq!(r.json()["data"]["phone"], "13412342644");
+}

@@ -10,7 +10,7 @@ use crate::store::contacts as store;
 /// A contact to add.
 #[derive(Debug, Clone)]
 pub struct NewContact {
-    /// Display name.
+    /// Display name (`""` when the request gave none).
     pub name: String,
     /// Phone numbers (blank ones are skipped).
     pub phones: Vec<String>,

@@ -120,6 +120,39 @@ async fn adding_contacts_without_rid_uses_the_tokens_book() {
 }
 
 #[tokio::test]
+async fn a_contact_added_without_a_name_is_stored_named_empty() {
+    // Arrange
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+
+    // Act: one contact without a name, one with null, one named, in one batch
+    let v = app
+        .post_auth(
+            json!({"op": 1005, "users": [
+                {"phones": [{"phone": "13503768800"}]},
+                {"name": null, "mails": [{"mail": "1@qq.com"}]},
+                {"name": "a"}
+            ]}),
+            &token,
+        )
+        .await
+        .ok_json();
+
+    // Assert: the whole batch is stored, the nameless ones named ""
+    let users = v["users"].as_array().unwrap();
+    let names: Vec<&str> = users.iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["", "", "a"]);
+    for u in users {
+        assert_eq!(keys(u), ["phones", "mails", "intime", "uid", "name"]);
+    }
+    assert_eq!(app.contact_count(PHONE), 3);
+    let uid = users[0]["uid"].as_str().unwrap();
+    let stored = fetch(&app, &token, uid).await;
+    assert_eq!(stored["name"], "");
+    assert_eq!(stored["phones"][0]["phone"], "13503768800");
+}
+
+#[tokio::test]
 async fn updating_a_contact_persists_the_name_updates_listed_items_inserts_new_ones_and_keeps_unlisted_ones(
 ) {
     // Arrange: a contact with two phones and two mails

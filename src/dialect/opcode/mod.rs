@@ -187,9 +187,11 @@ fn present<'a>(f: &Fields<'a>, key: &'a str) -> Result<&'a str> {
     Ok(v)
 }
 
+/// A 1005 contact; one without `name` (or with `null`) is named `""`, as the original stored
+/// it.
 fn new_contact(u: &Fields<'_>) -> Result<contacts::NewContact> {
     let c = contacts::NewContact {
-        name: u.str("name")?.to_string(),
+        name: u.opt_str("name")?.unwrap_or_default().to_string(),
         phones: values(u, "phones", "phone")?,
         mails: values(u, "mails", "mail")?,
     };

@@ -118,6 +118,27 @@ fn rid_is_carried_as_the_account_the_request_acts_for() {
     assert_eq!(r.acting_for.as_deref(), Some("abc"));
 }
 
+#[test]
+fn a_1005_contact_without_a_name_is_named_empty() {
+    let body = json!({"op": 1005, "users": [
+        {"phones": [{"phone": "13503768800"}]},
+        {"name": null},
+        {"name": "a"}
+    ]});
+    let r = command(step(body, Some("JWT t")));
+    let Command::AddContacts(add) = r.command else {
+        panic!("{:?}", r.command)
+    };
+    let names: Vec<_> = add.users.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(names, ["", "", "a"]);
+    assert_eq!(add.users[0].phones, ["13503768800"]);
+    let (_, v) = immediate(step(
+        json!({"op": 1005, "users": [{"name": ["a"]}]}),
+        Some("JWT t"),
+    ));
+    assert_eq!(v["msg"], "field users[0].name must be a string");
+}
+
 /// A valid body for every op code; a registry row without one fails the test below.
 fn samples() -> Vec<(i64, Value)> {
     vec![

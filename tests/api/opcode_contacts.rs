@@ -298,7 +298,12 @@ async fn adding_and_deleting_a_phone_with_10061() {
         .ok_json();
 
     // Assert
-    assert_eq!(keys(&added), ["msg", "phone_info", "ret"]);
+    assert_eq!(keys(&added), ["msg", "uid", "phone_info", "ret"]);
+    assert_eq!(
+        added["uid"],
+        c.uid.as_str(),
+        "the contact's uid beside phone_info"
+    );
     assert_eq!(keys(&added["phone_info"]), ["phone", "pid", "intime"]);
     assert_eq!(added["phone_info"]["phone"], "13000001234");
     assert_uuid_v1(&added["phone_info"]["pid"]);
@@ -309,18 +314,21 @@ async fn adding_and_deleting_a_phone_with_10061() {
     assert_eq!(phones.len(), 2);
 
     // Act: delete
-    let deleted = app
+    let deleted_raw = app
         .post_auth(
             json!({"op": 10061, "uid": c.uid, "action": 1, "phone_info": {"pid": pid}}),
             &token,
         )
-        .await
-        .ok_json();
+        .await;
+    assert_eq!(deleted_raw.ok_json()["ret"], 0);
 
     // Assert
     assert_eq!(
-        deleted,
-        json!({"msg": "success", "phone_info": {"pid": pid}, "ret": 0})
+        std::str::from_utf8(&deleted_raw.body).unwrap(),
+        format!(
+            r#"{{"msg":"success","uid":"{}","phone_info":{{"pid":"{pid}"}},"ret":0}}"#,
+            c.uid
+        )
     );
     let phones = by_id(&fetch(&app, &token, &c.uid).await["phones"], "pid", "phone");
     assert_eq!(phones.keys().collect::<Vec<_>>(), [&c.pid]);
@@ -353,7 +361,12 @@ async fn adding_and_deleting_a_mail_with_10062() {
         .ok_json();
 
     // Assert
-    assert_eq!(keys(&added), ["msg", "mail_info", "ret"]);
+    assert_eq!(keys(&added), ["msg", "uid", "mail_info", "ret"]);
+    assert_eq!(
+        added["uid"],
+        c.uid.as_str(),
+        "the contact's uid beside mail_info"
+    );
     assert_eq!(keys(&added["mail_info"]), ["mail", "mid", "intime"]);
     assert_eq!(added["mail_info"]["mail"], "13000001234@qq.com");
     assert_uuid_v1(&added["mail_info"]["mid"]);
@@ -366,18 +379,21 @@ async fn adding_and_deleting_a_mail_with_10062() {
     );
 
     // Act: delete
-    let deleted = app
+    let deleted_raw = app
         .post_auth(
             json!({"op": 10062, "uid": c.uid, "action": 1, "mail_info": {"mid": mid}}),
             &token,
         )
-        .await
-        .ok_json();
+        .await;
+    assert_eq!(deleted_raw.ok_json()["ret"], 0);
 
     // Assert
     assert_eq!(
-        deleted,
-        json!({"msg": "success", "mail_info": {"mid": mid}, "ret": 0})
+        std::str::from_utf8(&deleted_raw.body).unwrap(),
+        format!(
+            r#"{{"msg":"success","uid":"{}","mail_info":{{"mid":"{mid}"}},"ret":0}}"#,
+            c.uid
+        )
     );
     let mails = by_id(&fetch(&app, &token, &c.uid).await["mails"], "mid", "mail");
     assert_eq!(mails.keys().collect::<Vec<_>>(), [&c.mid]);

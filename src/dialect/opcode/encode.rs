@@ -89,21 +89,25 @@ fn success(outcome: Outcome) -> Value {
                 "name": c.name
             }
         }),
-        Outcome::PhoneAdded(p) => json!({
+        // The contact's uid sits where the document puts it: after `msg` (as in 1006's
+        // answer) and before the item (as in the 10061/10062 requests).
+        Outcome::PhoneAdded { uid, phone: p } => json!({
             "msg": "success",
+            "uid": uid,
             "phone_info": {"phone": p.phone, "pid": p.pid, "intime": p.intime},
             "ret": 0
         }),
-        Outcome::PhoneRemoved(pid) => {
-            json!({"msg": "success", "phone_info": {"pid": pid}, "ret": 0})
+        Outcome::PhoneRemoved { uid, pid } => {
+            json!({"msg": "success", "uid": uid, "phone_info": {"pid": pid}, "ret": 0})
         }
-        Outcome::MailAdded(m) => json!({
+        Outcome::MailAdded { uid, mail: m } => json!({
             "msg": "success",
+            "uid": uid,
             "mail_info": {"mail": m.mail, "mid": m.mid, "intime": m.intime},
             "ret": 0
         }),
-        Outcome::MailRemoved(mid) => {
-            json!({"msg": "success", "mail_info": {"mid": mid}, "ret": 0})
+        Outcome::MailRemoved { uid, mid } => {
+            json!({"msg": "success", "uid": uid, "mail_info": {"mid": mid}, "ret": 0})
         }
         _ => json!({"msg": "success", "ret": 0}),
     }

@@ -139,6 +139,51 @@ fn a_1005_contact_without_a_name_is_named_empty() {
     assert_eq!(v["msg"], "field users[0].name must be a string");
 }
 
+#[test]
+fn phone_and_mail_edits_answer_the_contacts_uid_after_msg_and_before_the_item() {
+    use crate::command::Outcome;
+    use crate::domain::{ContactMail, ContactPhone};
+    let text = |o: Outcome| String::from_utf8(encode(None, Ok(o)).body.to_vec()).unwrap();
+    let phone = ContactPhone {
+        pid: "p1".into(),
+        phone: "13000001234".into(),
+        intime: "20170511170304".into(),
+    };
+    assert_eq!(
+        text(Outcome::PhoneAdded {
+            uid: "c1".into(),
+            phone
+        }),
+        r#"{"msg":"success","uid":"c1","phone_info":{"phone":"13000001234","pid":"p1","intime":"20170511170304"},"ret":0}"#
+    );
+    assert_eq!(
+        text(Outcome::PhoneRemoved {
+            uid: "c1".into(),
+            pid: "p1".into()
+        }),
+        r#"{"msg":"success","uid":"c1","phone_info":{"pid":"p1"},"ret":0}"#
+    );
+    let mail = ContactMail {
+        mid: "m1".into(),
+        mail: "1@qq.com".into(),
+        intime: "20170511170307".into(),
+    };
+    assert_eq!(
+        text(Outcome::MailAdded {
+            uid: "c1".into(),
+            mail
+        }),
+        r#"{"msg":"success","uid":"c1","mail_info":{"mail":"1@qq.com","mid":"m1","intime":"20170511170307"},"ret":0}"#
+    );
+    assert_eq!(
+        text(Outcome::MailRemoved {
+            uid: "c1".into(),
+            mid: "m1".into()
+        }),
+        r#"{"msg":"success","uid":"c1","mail_info":{"mid":"m1"},"ret":0}"#
+    );
+}
+
 /// A valid body for every op code; a registry row without one fails the test below.
 fn samples() -> Vec<(i64, Value)> {
     vec![

@@ -43,6 +43,11 @@ pub fn handle(route: &Route, wire: &Wire<'_>, params: &[(String, String)], body:
     };
     let credential = match credential(route, wire) {
         Ok(c) => c,
+        // The client did send a token: tell the operator why it counts as none.
+        Err(Error::MissingToken) if wire.headers.contains_key("access-token") => {
+            let reply = encode(Some(kind), Err(Error::MissingToken));
+            return Step::Reply(reply.because("missing token: ACCESS-TOKEN without USER-ID"));
+        }
         Err(e) => return refuse(Refusal::Error(e)),
     };
     let input = match input(kind, wire, body) {

@@ -471,6 +471,14 @@ fn access_token_without_user_id_is_no_credential_and_only_bearer_stands_alone() 
         );
         assert_eq!(v["data"], json!({}));
     }
+    let Step::Reply(r) = send("GET", path, &[("access-token", "abc")], b"") else {
+        panic!("expected a reply")
+    };
+    assert_eq!(
+        r.detail.as_deref(),
+        Some("missing token: ACCESS-TOKEN without USER-ID"),
+        "the log says why a sent token counts as none"
+    );
     // A Bearer header beside a lone ACCESS-TOKEN is the credential.
     let r = command(send(
         "GET",

@@ -424,13 +424,33 @@ pub enum Outcome {
     /// One contact after an edit; its phones and mails are the ones the request listed.
     ContactUpdated(Contact),
     /// A phone added to a contact.
-    PhoneAdded(ContactPhone),
+    PhoneAdded {
+        /// The contact's uid.
+        uid: String,
+        /// The new phone.
+        phone: ContactPhone,
+    },
     /// A phone removed from a contact.
-    PhoneRemoved(String),
+    PhoneRemoved {
+        /// The contact's uid.
+        uid: String,
+        /// The removed phone's `pid`.
+        pid: String,
+    },
     /// A mail added to a contact.
-    MailAdded(ContactMail),
+    MailAdded {
+        /// The contact's uid.
+        uid: String,
+        /// The new mail.
+        mail: ContactMail,
+    },
     /// A mail removed from a contact.
-    MailRemoved(String),
+    MailRemoved {
+        /// The contact's uid.
+        uid: String,
+        /// The removed mail's `mid`.
+        mid: String,
+    },
     /// A verification code went out; `rand` is the HelpAged hash salt.
     CodeSent {
         /// The salt the client hashes with the code (`MD5(code+rand)`).

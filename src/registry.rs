@@ -3,8 +3,15 @@
 //! Each row maps one wire key — an op code, a type+subtype pair, or a method+path — to a
 //! [`CommandKind`], says whether it needs a token, and names the fields it requires.
 //! Registering a wire key twice is a start-up error, as in jsonrpsee's method table.
+//! How a REST row matches — which methods it answers, whether a trailing slash matters — is
+//! its dialect's rule (`rest`), never a per-row special case.
+
+mod rest;
+
+pub use rest::{MethodRule, Methods, Slash};
 
 use crate::command::CommandKind;
+use rest::Pattern;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -48,8 +55,9 @@ pub enum WireKey {
     Op(i64),
     /// A `type` and `subtype` pair in the body.
     Typed(String, String),
-    /// An HTTP method and a path pattern (`<name>` marks a path parameter).
-    Rest(String, String),
+    /// The HTTP methods (by the dialect's [`MethodRule`]) and a path pattern (`<name>` marks
+    /// a path parameter; a trailing slash matters by the dialect's [`Slash`] rule).
+    Rest(Methods, String),
 }
 
 impl std::fmt::Display for WireKey {
@@ -116,6 +124,7 @@ struct RawRegistry {
 #[derive(Debug)]
 pub struct Registry {
     routes: Vec<Route>,
+    /// Wire key → row; a REST row once per method it answers.
     index: HashMap<WireKey, usize>,
     /// POST paths that serve `type`/`subtype` bodies, with the rows each accepts.
     typed_paths: HashMap<String, Vec<usize>>,
@@ -149,22 +158,36 @@ impl Registry {
             let key = match (row.op, row.type_, row.subtype, row.method, row.path) {
                 (Some(op), None, None, None, None) => WireKey::Op(op),
                 (None, Some(t), Some(s), None, None) => WireKey::Typed(t, s),
-                (None, None, None, Some(m), Some(p)) => {
-                    WireKey::Rest(m.to_ascii_uppercase(), p)
-                }
+                (None, None, None, m, Some(p)) => WireKey::Rest(
+                    Methods::of(row.dialect, m)
+                        .map_err(|e| format!("opcodes.toml route #{}: {e}", n + 1))?,
+                    p,
+                ),
                 _ => {
                     return Err(format!(
-                        "opcodes.toml route #{}: give exactly one of `op`, `type`+`subtype`, `method`+`path`",
+                        "opcodes.toml route #{}: give exactly one of `op`, `type`+`subtype`, `path` (with `method` where the dialect's rule asks for one)",
                         n + 1
                     ))
                 }
             };
-            if let Some(first) = index.insert(key.clone(), routes.len()) {
-                return Err(format!(
-                    "opcodes.toml registers {key} twice (routes #{} and #{})",
-                    first + 1,
-                    n + 1
-                ));
+            // A REST row is indexed once per method, so that a GET/POST row and a GET row of
+            // the same path are a duplicate too.
+            let keys = match &key {
+                WireKey::Rest(methods, p) => methods
+                    .each()
+                    .into_iter()
+                    .map(|m| WireKey::Rest(m, p.clone()))
+                    .collect(),
+                _ => vec![key.clone()],
+            };
+            for k in keys {
+                if let Some(first) = index.insert(k.clone(), routes.len()) {
+                    return Err(format!(
+                        "opcodes.toml registers {k} twice (routes #{} and #{})",
+                        first + 1,
+                        n + 1
+                    ));
+                }
             }
             routes.push(Route {
                 dialect: row.dialect,
@@ -181,7 +204,7 @@ impl Registry {
             .iter()
             .enumerate()
             .filter_map(|(i, r)| match &r.key {
-                WireKey::Rest(_, p) => Some((i, Pattern::compile(p))),
+                WireKey::Rest(_, p) => Some((i, Pattern::compile(p, r.dialect.slash()))),
                 _ => None,
             })
             .collect();
@@ -222,12 +245,13 @@ impl Registry {
     /// The REST route for a method and a concrete path. The path picks its pattern first —
     /// the matching one with the fewest `<param>` segments (file order breaks ties), so that
     /// `/ineww/user/phone` is never taken for `/ineww/user/<uid>` — then the method picks
-    /// among that pattern's rows.
+    /// among that pattern's rows. Whether a trailing slash matters, and which methods a row
+    /// answers, is its dialect's rule ([`Slash`], [`MethodRule`]).
     pub fn rest(&self, method: &str, path: &str) -> RestMatch<'_> {
-        let got: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        let (got, trailing) = rest::split(path);
         let mut best: Option<&Pattern> = None;
         for (_, p) in &self.patterns {
-            if p.matches(&got) && best.is_none_or(|b| p.params < b.params) {
+            if p.matches(&got, trailing) && best.is_none_or(|b| p.params < b.params) {
                 best = Some(p);
             }
         }
@@ -236,9 +260,9 @@ impl Registry {
         };
         self.patterns
             .iter()
-            .filter(|(_, p)| p.segs == best.segs)
+            .filter(|(_, p)| p.same_path(best) && p.matches(&got, trailing))
             .map(|(i, p)| (&self.routes[*i], p))
-            .find(|(r, _)| matches!(&r.key, WireKey::Rest(m, _) if m.eq_ignore_ascii_case(method)))
+            .find(|(r, _)| matches!(&r.key, WireKey::Rest(m, _) if m.allows(method)))
             .map_or(RestMatch::WrongMethod, |(r, p)| {
                 RestMatch::Found(r, p.params_of(&got))
             })
@@ -293,265 +317,5 @@ pub enum RestMatch<'r> {
     NotFound,
 }
 
-/// One segment of a REST path pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Seg {
-    /// Must equal the path's segment.
-    Lit(String),
-    /// `<name>`: any one non-empty segment, captured as `name`.
-    Param(String),
-}
-
-/// A REST path pattern split into segments once, at load; a trailing slash is ignored.
-#[derive(Debug, Clone)]
-struct Pattern {
-    /// The segments.
-    segs: Vec<Seg>,
-    /// How many are parameters (fewer means more specific).
-    params: usize,
-}
-
-impl Pattern {
-    fn compile(pattern: &str) -> Pattern {
-        let segs: Vec<Seg> = pattern
-            .trim_end_matches('/')
-            .split('/')
-            .map(
-                |s| match s.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
-                    Some(name) => Seg::Param(name.to_string()),
-                    None => Seg::Lit(s.to_string()),
-                },
-            )
-            .collect();
-        let params = segs.iter().filter(|s| matches!(s, Seg::Param(_))).count();
-        Pattern { segs, params }
-    }
-
-    /// Whether the path's segments fit.
-    fn matches(&self, got: &[&str]) -> bool {
-        self.segs.len() == got.len()
-            && self.segs.iter().zip(got).all(|(s, g)| match s {
-                Seg::Lit(l) => l == g,
-                Seg::Param(_) => !g.is_empty(),
-            })
-    }
-
-    /// The parameters of a path that [`Pattern::matches`].
-    fn params_of(&self, got: &[&str]) -> Vec<(String, String)> {
-        self.segs
-            .iter()
-            .zip(got)
-            .filter_map(|(s, g)| match s {
-                Seg::Param(name) => Some((name.clone(), g.to_string())),
-                Seg::Lit(_) => None,
-            })
-            .collect()
-    }
-}
-
-/// Matches a concrete path against a pattern whose `<name>` segments match any one
-/// non-empty segment; a trailing slash on either side is ignored.
 #[cfg(test)]
-fn match_path(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
-    let p = Pattern::compile(pattern);
-    let got: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    p.matches(&got).then(|| p.params_of(&got))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_builtin_registry_loads() {
-        let reg = Registry::builtin().unwrap();
-        assert!(reg.op(1001).is_some());
-    }
-
-    #[test]
-    fn a_duplicate_op_code_is_refused_at_start_up() {
-        let text = r#"
-            [[route]]
-            dialect = "opcode"
-            op = 1001
-            command = "register"
-            summary = "a"
-            [[route]]
-            dialect = "opcode"
-            op = 1001
-            command = "login"
-            summary = "b"
-        "#;
-        let err = Registry::parse(text).unwrap_err();
-        assert!(err.contains("op 1001 twice"), "{err}");
-    }
-
-    #[test]
-    fn a_duplicate_path_is_refused_even_with_different_method_case() {
-        let text = r#"
-            [[route]]
-            dialect = "ineww"
-            method = "get"
-            path = "/ineww/session"
-            command = "login"
-            summary = "a"
-            [[route]]
-            dialect = "ineww"
-            method = "GET"
-            path = "/ineww/session"
-            command = "login"
-            summary = "b"
-        "#;
-        assert!(Registry::parse(text).unwrap_err().contains("twice"));
-    }
-
-    #[test]
-    fn a_duplicate_type_subtype_pair_is_refused() {
-        let text = r#"
-            [[route]]
-            dialect = "typed"
-            type = "login"
-            subtype = "pass"
-            command = "login"
-            summary = "a"
-            [[route]]
-            dialect = "typed"
-            type = "login"
-            subtype = "pass"
-            command = "login"
-            summary = "b"
-        "#;
-        assert!(Registry::parse(text).unwrap_err().contains("twice"));
-    }
-
-    #[test]
-    fn a_typed_row_is_found_on_post_root_and_on_its_own_path_only() {
-        let text = r#"
-            [[route]]
-            dialect = "typed"
-            type = "login"
-            subtype = "pass"
-            also_at = "/api/user/login"
-            command = "login"
-            summary = "a"
-            [[route]]
-            dialect = "typed"
-            type = "register"
-            subtype = "phone"
-            also_at = "/api/user/register"
-            command = "register"
-            summary = "b"
-        "#;
-        let reg = Registry::parse(text).unwrap();
-        assert!(reg.typed(None, "login", "pass").is_some());
-        assert!(reg
-            .typed(Some("/api/user/login"), "login", "pass")
-            .is_some());
-        assert!(reg
-            .typed(Some("/api/user/register"), "login", "pass")
-            .is_none());
-        assert!(reg.is_typed_path("/api/user/login"));
-    }
-
-    #[test]
-    fn a_path_parameter_matches_one_segment_and_a_trailing_slash_is_tolerated() {
-        assert_eq!(
-            match_path(
-                "/api/get/portrait/<user_id>",
-                "/api/get/portrait/13750687010/"
-            ),
-            Some(vec![("user_id".into(), "13750687010".into())])
-        );
-        assert_eq!(
-            match_path("/api/get/portrait/<user_id>", "/api/get/portrait/"),
-            None
-        );
-        assert_eq!(
-            match_path("/api/get/portrait/<user_id>", "/api/get/portrait/a/b"),
-            None
-        );
-        assert_eq!(match_path("/users/", "/users"), Some(vec![]));
-    }
-
-    #[test]
-    fn a_known_path_with_another_method_is_told_apart_from_an_unknown_path() {
-        let reg = Registry::builtin().unwrap();
-        assert!(matches!(
-            reg.rest("GET", "/api/user/doki"),
-            RestMatch::Found(..)
-        ));
-        assert!(matches!(
-            reg.rest("POST", "/api/user/doki"),
-            RestMatch::WrongMethod
-        ));
-        assert!(matches!(
-            reg.rest("GET", "/api/nowhere"),
-            RestMatch::NotFound
-        ));
-    }
-
-    #[test]
-    fn a_literal_segment_wins_over_a_parameter_whatever_the_file_order() {
-        let text = r#"
-            [[route]]
-            dialect = "ineww"
-            method = "GET"
-            path = "/ineww/user/<uid>"
-            command = "user_detail"
-            summary = "a"
-            [[route]]
-            dialect = "ineww"
-            method = "PUT"
-            path = "/ineww/user/<uid>"
-            command = "update_profile"
-            summary = "b"
-            [[route]]
-            dialect = "ineww"
-            method = "PUT"
-            path = "/ineww/user/pwd"
-            command = "change_password"
-            summary = "c"
-        "#;
-        let reg = Registry::parse(text).unwrap();
-        let RestMatch::Found(r, params) = reg.rest("PUT", "/ineww/user/pwd/") else {
-            panic!("PUT /ineww/user/pwd not found");
-        };
-        assert_eq!(r.command, CommandKind::ChangePassword);
-        assert!(params.is_empty());
-        let RestMatch::Found(r, params) = reg.rest("PUT", "/ineww/user/abc") else {
-            panic!("PUT /ineww/user/abc not found");
-        };
-        assert_eq!(r.command, CommandKind::UpdateProfile);
-        assert_eq!(params, vec![("uid".to_string(), "abc".to_string())]);
-        assert!(matches!(
-            reg.rest("GET", "/ineww/user/pwd"),
-            RestMatch::WrongMethod
-        ));
-    }
-
-    #[test]
-    fn an_unknown_command_name_is_refused() {
-        let text = r#"
-            [[route]]
-            dialect = "opcode"
-            op = 1
-            command = "no_such_command"
-            summary = "a"
-        "#;
-        assert!(Registry::parse(text).is_err());
-    }
-
-    #[test]
-    fn a_row_with_two_kinds_of_key_is_refused() {
-        let text = r#"
-            [[route]]
-            dialect = "opcode"
-            op = 1
-            method = "GET"
-            path = "/x"
-            command = "login"
-            summary = "a"
-        "#;
-        assert!(Registry::parse(text).unwrap_err().contains("exactly one"));
-    }
-}
+mod tests;

@@ -562,8 +562,8 @@ async fn bad_input_is_answered_with_the_envelope_and_a_clear_message() {
             "该接口不支持此请求方法",
         ),
         (
-            "wrong method (POST to a GET path)",
-            "POST",
+            "wrong method (DELETE: every endpoint answers GET and POST only)",
+            "DELETE",
             "/api/v4.0/verify_code",
             vec![],
             b"",

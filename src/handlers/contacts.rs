@@ -10,7 +10,7 @@ use crate::store::contacts as store;
 /// A contact to add.
 #[derive(Debug, Clone)]
 pub struct NewContact {
-    /// Display name.
+    /// Display name (`""` when the request gave none).
     pub name: String,
     /// Phone numbers (blank ones are skipped).
     pub phones: Vec<String>,
@@ -185,7 +185,8 @@ pub struct EditContactItem {
 }
 
 impl EditContactItem {
-    /// Applies the edit; unknown contacts and items are "not found".
+    /// Applies the edit; unknown contacts and items are "not found". The outcome names the
+    /// contact beside the item.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
         let intime = ctx.intime();
         let new_id = ctx.ids.uuid().to_string();
@@ -201,7 +202,10 @@ impl EditContactItem {
                         intime,
                     };
                     store::insert_phone(tx, &self.uid, &p)?;
-                    Ok(Outcome::PhoneAdded(p))
+                    Ok(Outcome::PhoneAdded {
+                        uid: self.uid,
+                        phone: p,
+                    })
                 }
                 (ItemKind::Mail, ItemAction::Add(mail)) => {
                     let m = ContactMail {
@@ -210,19 +214,22 @@ impl EditContactItem {
                         intime,
                     };
                     store::insert_mail(tx, &self.uid, &m)?;
-                    Ok(Outcome::MailAdded(m))
+                    Ok(Outcome::MailAdded {
+                        uid: self.uid,
+                        mail: m,
+                    })
                 }
                 (ItemKind::Phone, ItemAction::Remove(pid)) => {
                     if !store::delete_phone(tx, &self.uid, &pid)? {
                         return Err(Error::NotFound("phone"));
                     }
-                    Ok(Outcome::PhoneRemoved(pid))
+                    Ok(Outcome::PhoneRemoved { uid: self.uid, pid })
                 }
                 (ItemKind::Mail, ItemAction::Remove(mid)) => {
                     if !store::delete_mail(tx, &self.uid, &mid)? {
                         return Err(Error::NotFound("mail"));
                     }
-                    Ok(Outcome::MailRemoved(mid))
+                    Ok(Outcome::MailRemoved { uid: self.uid, mid })
                 }
             }
         })

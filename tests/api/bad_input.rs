@@ -196,9 +196,9 @@ fn table() -> Vec<Case> {
             Is("field users[0].mails must be an array"),
         ),
         case(
-            "users[0].name missing",
-            j(json!({"op": 1005, "users": [{"phones": []}]})),
-            Is("missing field: users[0].name"),
+            "users[0].name as number (an absent name is \"\")",
+            j(json!({"op": 1005, "users": [{"name": 7, "phones": []}]})),
+            Is("field users[0].name must be a string"),
         ),
         case(
             "1006 user as string",

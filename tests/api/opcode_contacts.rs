@@ -120,6 +120,39 @@ async fn adding_contacts_without_rid_uses_the_tokens_book() {
 }
 
 #[tokio::test]
+async fn a_contact_added_without_a_name_is_stored_named_empty() {
+    // Arrange
+    let app = spawn_app().await;
+    let (_, token) = app.account(PHONE).await;
+
+    // Act: one contact without a name, one with null, one named, in one batch
+    let v = app
+        .post_auth(
+            json!({"op": 1005, "users": [
+                {"phones": [{"phone": "13503768800"}]},
+                {"name": null, "mails": [{"mail": "1@qq.com"}]},
+                {"name": "a"}
+            ]}),
+            &token,
+        )
+        .await
+        .ok_json();
+
+    // Assert: the whole batch is stored, the nameless ones named ""
+    let users = v["users"].as_array().unwrap();
+    let names: Vec<&str> = users.iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["", "", "a"]);
+    for u in users {
+        assert_eq!(keys(u), ["phones", "mails", "intime", "uid", "name"]);
+    }
+    assert_eq!(app.contact_count(PHONE), 3);
+    let uid = users[0]["uid"].as_str().unwrap();
+    let stored = fetch(&app, &token, uid).await;
+    assert_eq!(stored["name"], "");
+    assert_eq!(stored["phones"][0]["phone"], "13503768800");
+}
+
+#[tokio::test]
 async fn updating_a_contact_persists_the_name_updates_listed_items_inserts_new_ones_and_keeps_unlisted_ones(
 ) {
     // Arrange: a contact with two phones and two mails
@@ -265,7 +298,12 @@ async fn adding_and_deleting_a_phone_with_10061() {
         .ok_json();
 
     // Assert
-    assert_eq!(keys(&added), ["msg", "phone_info", "ret"]);
+    assert_eq!(keys(&added), ["msg", "uid", "phone_info", "ret"]);
+    assert_eq!(
+        added["uid"],
+        c.uid.as_str(),
+        "the contact's uid beside phone_info"
+    );
     assert_eq!(keys(&added["phone_info"]), ["phone", "pid", "intime"]);
     assert_eq!(added["phone_info"]["phone"], "13000001234");
     assert_uuid_v1(&added["phone_info"]["pid"]);
@@ -276,18 +314,21 @@ async fn adding_and_deleting_a_phone_with_10061() {
     assert_eq!(phones.len(), 2);
 
     // Act: delete
-    let deleted = app
+    let deleted_raw = app
         .post_auth(
             json!({"op": 10061, "uid": c.uid, "action": 1, "phone_info": {"pid": pid}}),
             &token,
         )
-        .await
-        .ok_json();
+        .await;
+    assert_eq!(deleted_raw.ok_json()["ret"], 0);
 
     // Assert
     assert_eq!(
-        deleted,
-        json!({"msg": "success", "phone_info": {"pid": pid}, "ret": 0})
+        std::str::from_utf8(&deleted_raw.body).unwrap(),
+        format!(
+            r#"{{"msg":"success","uid":"{}","phone_info":{{"pid":"{pid}"}},"ret":0}}"#,
+            c.uid
+        )
     );
     let phones = by_id(&fetch(&app, &token, &c.uid).await["phones"], "pid", "phone");
     assert_eq!(phones.keys().collect::<Vec<_>>(), [&c.pid]);
@@ -320,7 +361,12 @@ async fn adding_and_deleting_a_mail_with_10062() {
         .ok_json();
 
     // Assert
-    assert_eq!(keys(&added), ["msg", "mail_info", "ret"]);
+    assert_eq!(keys(&added), ["msg", "uid", "mail_info", "ret"]);
+    assert_eq!(
+        added["uid"],
+        c.uid.as_str(),
+        "the contact's uid beside mail_info"
+    );
     assert_eq!(keys(&added["mail_info"]), ["mail", "mid", "intime"]);
     assert_eq!(added["mail_info"]["mail"], "13000001234@qq.com");
     assert_uuid_v1(&added["mail_info"]["mid"]);
@@ -333,18 +379,21 @@ async fn adding_and_deleting_a_mail_with_10062() {
     );
 
     // Act: delete
-    let deleted = app
+    let deleted_raw = app
         .post_auth(
             json!({"op": 10062, "uid": c.uid, "action": 1, "mail_info": {"mid": mid}}),
             &token,
         )
-        .await
-        .ok_json();
+        .await;
+    assert_eq!(deleted_raw.ok_json()["ret"], 0);
 
     // Assert
     assert_eq!(
-        deleted,
-        json!({"msg": "success", "mail_info": {"mid": mid}, "ret": 0})
+        std::str::from_utf8(&deleted_raw.body).unwrap(),
+        format!(
+            r#"{{"msg":"success","uid":"{}","mail_info":{{"mid":"{mid}"}},"ret":0}}"#,
+            c.uid
+        )
     );
     let mails = by_id(&fetch(&app, &token, &c.uid).await["mails"], "mid", "mail");
     assert_eq!(mails.keys().collect::<Vec<_>>(), [&c.mid]);

@@ -4,6 +4,8 @@
 // Every test binary compiles this module on its own and none uses all of it.
 #![allow(dead_code)]
 
+pub mod ineww;
+
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;

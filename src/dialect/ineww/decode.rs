@@ -3,7 +3,11 @@
 //! did) instead of stopping at the first.
 //!
 //! Leniency kept from the original: a number where text is expected is taken as its text,
-//! text is stripped (passwords excepted), and keys the endpoint does not take are ignored.
+//! every string is stripped of surrounding spaces before it is checked — passwords too, as
+//! Django's forms did — and keys the endpoint does not take are ignored.
+//!
+//! In a `422001` list `missing_field` is only for an absent key; a key present but `null`,
+//! empty or blank is `invalid` (a blank optional field is simply ignored).
 
 use super::encode::FieldIssue;
 use crate::command::{Command, CommandKind};
@@ -104,7 +108,7 @@ pub(super) fn command(
         }
         CommandKind::ChangePassword => {
             // The old password is not length-checked: an account made through another
-            // dialect may have a shorter one.
+            // dialect may have a shorter one. Both are stripped, as at register and login.
             let old = form.secret("re_pwd");
             let new = form.password("pwd");
             form.finish()?;
@@ -165,22 +169,22 @@ struct Form<'f, 'a> {
 }
 
 impl Form<'_, '_> {
-    /// The field's text: a string, or a number's text. Absent, `null` and blank values are
-    /// `None` — a problem only when the field is required (`null` is then invalid); any other
-    /// JSON type is always invalid.
-    fn text(&mut self, key: &'static str, strip: bool) -> Option<String> {
+    /// The field's text, stripped of surrounding spaces: a string, or a number's text.
+    /// `None` when absent (a `missing_field` if required), when `null`, empty or blank (an
+    /// `invalid` value if required, ignored otherwise), or of another JSON type (always
+    /// `invalid`).
+    fn text(&mut self, key: &'static str) -> Option<String> {
         let required = self.required.iter().any(|k| k == key);
         let text = match self.f.raw(key) {
-            Some(Value::String(s)) if strip => s.trim().to_string(),
-            Some(Value::String(s)) => s.clone(),
+            Some(Value::String(s)) => s.trim().to_string(),
             Some(Value::Number(n)) => n.to_string(),
             Some(_) => return self.refuse(key, false),
             None if required => return self.refuse(key, !self.f.is_null(key)),
             None => return None,
         };
-        if text.trim().is_empty() {
+        if text.is_empty() {
             return if required {
-                self.refuse(key, true)
+                self.refuse(key, false)
             } else {
                 None
             };
@@ -190,18 +194,19 @@ impl Form<'_, '_> {
 
     /// The stripped text, checked by `rule`; a refused value is invalid.
     fn parse<T>(&mut self, key: &'static str, rule: impl FnOnce(&str) -> Option<T>) -> Option<T> {
-        let text = self.text(key, true)?;
+        let text = self.text(key)?;
         rule(&text).or_else(|| self.refuse(key, false))
     }
 
-    /// A password as sent (not stripped), any length.
+    /// A password to check, stripped, any length.
     fn secret(&mut self, key: &'static str) -> Option<String> {
-        self.text(key, false)
+        self.text(key)
     }
 
-    /// A new password as sent: 6 to 32 characters.
+    /// A new password, stripped: 6 to 32 characters (the stripped one is stored, so the
+    /// account logs in with it through every dialect).
     fn password(&mut self, key: &'static str) -> Option<Password> {
-        let text = self.text(key, false)?;
+        let text = self.text(key)?;
         let ok = (6..=32).contains(&text.chars().count());
         ok.then(|| Password::parse(&text, key).ok())
             .flatten()

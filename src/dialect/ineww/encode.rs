@@ -15,7 +15,8 @@ const CONTENT_TYPE: &str = "text/html; charset=utf-8";
 pub struct FieldIssue {
     /// The field's name in the request.
     pub field: String,
-    /// Absent (or blank) rather than present and invalid (`null` is invalid).
+    /// The key is absent (`missing_field`), rather than present and invalid (`invalid`:
+    /// `null`, empty, blank, of the wrong type or refused by the rule).
     pub missing: bool,
 }
 
@@ -157,8 +158,9 @@ fn balance_short(cents: i64) -> String {
     }
 }
 
-/// The one table: domain error → code and `data` (the field list of a `422001`; a short
-/// `message` otherwise — a key of ours, the original sent none).
+/// The one table: domain error → code and `data`: the field list of a `422001`, `{}` for
+/// every other failure, as the document and the original sent it. What went wrong goes to
+/// the request's log line (the encoder's caller records the error as the reply's detail).
 fn failure(e: &Error) -> (&'static str, Value) {
     let field = |name: &str, missing: bool| {
         let issue = FieldIssue {
@@ -190,15 +192,5 @@ fn failure(e: &Error) -> (&'static str, Value) {
         Error::Store(_) => "500001",
         Error::Unavailable => "503001",
     };
-    (code, json!({"message": message(e)}))
-}
-
-/// What the client is told; a store failure's detail stays in the log.
-fn message(e: &Error) -> String {
-    match e {
-        Error::Store(_) => "internal error, nothing was changed".into(),
-        Error::UnknownCommand => "no such endpoint".into(),
-        Error::UnknownAccount | Error::WrongPassword => "wrong account or password".into(),
-        other => other.to_string(),
-    }
+    (code, json!({}))
 }

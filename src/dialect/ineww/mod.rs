@@ -12,7 +12,8 @@
 //! `204xxx` (HTTP 204, no body). Answers are 4-space indented UTF-8 JSON served as
 //! `text/html; charset=utf-8`, as the original's. The token comes in `USER-ID` +
 //! `ACCESS-TOKEN`, or `Authorization: Bearer <access_token>`. Bodies are JSON objects (`[]`
-//! and an empty body count as `{}`); only `POST /ineww/code/phone` also takes a form.
+//! and an empty body count as `{}`); only `POST /ineww/code/phone` also takes a form, when it
+//! is not sent as `application/json`.
 
 mod decode;
 mod encode;
@@ -42,6 +43,11 @@ pub fn handle(route: &Route, wire: &Wire<'_>, params: &[(String, String)], body:
     };
     let credential = match credential(route, wire) {
         Ok(c) => c,
+        // The client did send a token: tell the operator why it counts as none.
+        Err(Error::MissingToken) if wire.headers.contains_key("access-token") => {
+            let reply = encode(Some(kind), Err(Error::MissingToken));
+            return Step::Reply(reply.because("missing token: ACCESS-TOKEN without USER-ID"));
+        }
         Err(e) => return refuse(Refusal::Error(e)),
     };
     let input = match input(kind, wire, body) {
@@ -74,7 +80,10 @@ pub fn reject(e: Error) -> Reply {
 
 /// The request's fields as one JSON object: the query of a GET or DELETE (whose body is
 /// ignored), else the body. The body is read as JSON whatever its `Content-Type` (as the
-/// original parsed it); a code request's body that is not JSON is read as a form.
+/// original parsed it); a code request's body that is not JSON is read as a form — unless it
+/// was sent as JSON (`application/json`, parameters or not, or any `+json` type): a body
+/// sent as JSON that does not parse, invalid UTF-8 included, is `400010` before any field
+/// is looked at, on every endpoint.
 fn input(kind: CommandKind, wire: &Wire<'_>, body: &[u8]) -> Result<Value, Error> {
     let pairs = |bytes: &[u8]| {
         let map: Map<String, Value> = form_urlencoded::parse(bytes)
@@ -88,19 +97,36 @@ fn input(kind: CommandKind, wire: &Wire<'_>, body: &[u8]) -> Result<Value, Error
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
+    let sent_as_json = sent_as_json(wire.headers);
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Array(a)) if a.is_empty() => Ok(Value::Object(Map::new())),
         Ok(v @ Value::Object(_)) => Ok(v),
         Ok(_) => Err(Error::BadFrame("the body must be a JSON object".into())),
-        Err(_) if decode::takes_form(kind) => Ok(pairs(body)),
+        Err(_) if !sent_as_json && decode::takes_form(kind) => Ok(pairs(body)),
+        Err(_) if std::str::from_utf8(body).is_err() => {
+            Err(Error::BadFrame("the body is not UTF-8, so not JSON".into()))
+        }
         Err(e) => Err(Error::BadFrame(format!(
             "the body is not a JSON object ({e})"
         ))),
     }
 }
 
-/// The access token of a route that needs one: `ACCESS-TOKEN` (with `USER-ID`, checked
-/// against the token's owner when sent), or `Authorization: Bearer <access_token>`.
+/// Whether the request says its body is JSON: `application/json` with or without
+/// parameters (`; charset=utf-8`), or a `+json` type.
+fn sent_as_json(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase())
+        .is_some_and(|t| t == "application/json" || t.ends_with("+json"))
+}
+
+/// The access token of a route that needs one: `USER-ID` with `ACCESS-TOKEN` (the original's
+/// pair; `ACCESS-TOKEN` without `USER-ID` is no credential at all, `401001`), or
+/// `Authorization: Bearer <access_token>`, which stands alone (a `USER-ID` sent with it must
+/// still be the token's owner).
 fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Error> {
     if !route.auth {
         return Ok(None);
@@ -112,11 +138,10 @@ fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Erro
             Some(Err(_)) => Err(Error::BadToken(format!("{name} is not ASCII"))),
         }
     };
-    let user_id = header("user-id")?.map(str::to_string);
-    let token = match (header("access-token")?, header("authorization")?) {
-        (Some(t), _) => t,
-        (None, None) => return Err(Error::MissingToken),
-        (None, Some(auth)) => match auth.split_once(char::is_whitespace) {
+    let user_id = header("user-id")?;
+    let token = match (user_id, header("access-token")?, header("authorization")?) {
+        (Some(_), Some(t), _) => t,
+        (_, _, Some(auth)) => match auth.split_once(char::is_whitespace) {
             Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
             _ => {
                 return Err(Error::BadToken(
@@ -124,9 +149,10 @@ fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Erro
                 ))
             }
         },
+        (_, _, None) => return Err(Error::MissingToken),
     };
     Ok(Some(Credential::Ineww {
-        user_id,
+        user_id: user_id.map(str::to_string),
         token: token.to_string(),
     }))
 }

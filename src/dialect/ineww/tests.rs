@@ -3,7 +3,7 @@ use super::*;
 use crate::command::{Command, Outcome};
 use crate::domain::{Account, Member, MemberProfile, TokenPair};
 use crate::handlers::profiles::MemberQuery;
-use crate::registry::{Dialect, Registry, WireKey};
+use crate::registry::{Dialect, Methods, Registry, WireKey};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -21,7 +21,7 @@ fn json_body(method: &str, path: &str, body: Value) -> Step {
     send(
         method,
         path,
-        &[("access-token", "t")],
+        &[("user-id", UID), ("access-token", "t")],
         body.to_string().as_bytes(),
     )
 }
@@ -82,7 +82,7 @@ fn every_ineww_row_of_the_registry_decodes_into_its_command() {
         "the document's ten endpoints and the code request"
     );
     for route in rows {
-        let WireKey::Rest(method, pattern) = &route.key else {
+        let WireKey::Rest(Methods::One(method), pattern) = &route.key else {
             panic!("an ineww row without method and path")
         };
         let mut path = pattern.replace("<uid>", UID);
@@ -123,7 +123,7 @@ fn an_empty_body_names_every_required_field_as_missing_in_form_order() {
         .iter()
         .filter(|r| r.dialect == Dialect::Ineww)
     {
-        let WireKey::Rest(method, pattern) = &route.key else {
+        let WireKey::Rest(Methods::One(method), pattern) = &route.key else {
             continue;
         };
         if route.required.is_empty() {
@@ -142,13 +142,13 @@ fn an_empty_body_names_every_required_field_as_missing_in_form_order() {
 }
 
 #[test]
-fn every_field_problem_is_listed_in_form_order_with_null_as_invalid() {
+fn every_field_problem_is_listed_in_form_order_with_null_and_blank_as_invalid() {
     let body = json!({"agree": 2, "code": "12a4", "pwd": null, "phone": true, "username": "   "});
     let (status, v) = reply(json_body("POST", "/ineww/user", body));
     assert_eq!(status, 422);
     let got = issues(&v);
     let want = [
-        ("username", "missing_field"),
+        ("username", "invalid"),
         ("phone", "invalid"),
         ("pwd", "invalid"),
         ("code", "invalid"),
@@ -192,14 +192,92 @@ fn the_register_rules_are_the_documents() {
 }
 
 #[test]
-fn unknown_keys_are_ignored_and_text_is_stripped() {
+fn unknown_keys_are_ignored_and_text_is_stripped_passwords_too() {
     let body = json!({"account": " 18511521921 ", "password": " pw ", "extra": [1]});
     let r = command(json_body("POST", "/ineww/session", body));
     let Command::Login(login) = r.command else {
         panic!()
     };
     assert_eq!(login.phone, "18511521921");
-    assert_eq!(login.password, " pw ", "passwords are taken as sent");
+    assert_eq!(
+        login.password, "pw",
+        "stripped, as the original's forms did"
+    );
+}
+
+#[test]
+fn only_an_absent_key_is_missing_and_present_but_empty_blank_or_null_is_invalid() {
+    for (value, want) in [
+        (None, "missing_field"),
+        (Some(json!(null)), "invalid"),
+        (Some(json!("")), "invalid"),
+        (Some(json!("   ")), "invalid"),
+        (Some(json!("\t\n")), "invalid"),
+    ] {
+        for (method, path, key) in [
+            ("POST", "/ineww/session", "password"),
+            ("POST", "/ineww/user", "pwd"),
+            ("PUT", "/ineww/user/phone", "code"),
+            ("PUT", "/ineww/user/pwd", "re_pwd"),
+            ("POST", "/ineww/code/phone", "phone"),
+        ] {
+            let mut body = valid_body(kind_of(method, path));
+            match &value {
+                None => body.as_object_mut().unwrap().remove(key),
+                Some(v) => body.as_object_mut().unwrap().insert(key.into(), v.clone()),
+            };
+            let (status, v) = reply(json_body(method, path, body));
+            assert_eq!(status, 422, "{path} {key} = {value:?}");
+            assert_eq!(
+                issues(&v),
+                [(key.to_string(), want.to_string())],
+                "{path} {key} = {value:?}"
+            );
+        }
+    }
+    let (_, v) = reply(send("GET", "/ineww/user/phone?phone=+", &[], b""));
+    assert_eq!(issues(&v), [("phone".to_string(), "invalid".to_string())]);
+    let (_, v) = reply(send("GET", "/ineww/user/phone?phone=", &[], b""));
+    assert_eq!(issues(&v), [("phone".to_string(), "invalid".to_string())]);
+    let (_, v) = reply(send("GET", "/ineww/user/phone", &[], b""));
+    assert_eq!(
+        issues(&v),
+        [("phone".to_string(), "missing_field".to_string())]
+    );
+}
+
+fn kind_of(method: &str, path: &str) -> CommandKind {
+    let reg = reg();
+    match reg.rest(method, path) {
+        crate::registry::RestMatch::Found(r, _) => r.command,
+        other => panic!("{method} {path}: {other:?}"),
+    }
+}
+
+#[test]
+fn passwords_are_stripped_before_their_checks_at_register_login_and_change() {
+    let mut body = valid_body(CommandKind::Register);
+    body["pwd"] = json!("  secret123  ");
+    let Command::SignUp(s) = command(json_body("POST", "/ineww/user", body)).command else {
+        panic!()
+    };
+    assert_eq!(
+        s.account.password.expose(),
+        "secret123",
+        "the stripped one is stored"
+    );
+    // Five characters once stripped are too short, whatever was sent around them.
+    let mut body = valid_body(CommandKind::Register);
+    body["pwd"] = json!("  12345  ");
+    let (_, v) = reply(json_body("POST", "/ineww/user", body));
+    assert_eq!(issues(&v), [("pwd".to_string(), "invalid".to_string())]);
+
+    let body = json!({"re_pwd": " 123456 ", "pwd": "\t654321 "});
+    let Command::ChangeOwnPassword(c) = command(json_body("PUT", "/ineww/user/pwd", body)).command
+    else {
+        panic!()
+    };
+    assert_eq!((c.old.as_str(), c.new.expose()), ("123456", "654321"));
 }
 
 #[test]
@@ -278,6 +356,67 @@ fn bad_bodies_are_400010_and_an_empty_array_or_body_is_an_empty_object() {
 }
 
 #[test]
+fn a_body_sent_as_json_that_does_not_parse_is_400010_before_any_field_check() {
+    let garbage: &[&[u8]] = &[
+        b"\x00\x01\xfe\xff binary",
+        b"{\"phone\":\"\xff\"}",
+        b"phone=18511521921",
+        b"{nope",
+    ];
+    for ct in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON;charset=UTF-8",
+        "application/vnd.api+json",
+    ] {
+        for body in garbage {
+            let (status, v) = reply(send(
+                "POST",
+                "/ineww/code/phone",
+                &[("content-type", ct)],
+                body,
+            ));
+            assert_eq!(
+                (status, &v),
+                (400, &json!({"code": "400010", "data": {}})),
+                "{ct}: {body:?}"
+            );
+        }
+    }
+    // Not sent as JSON, the code request reads a form, as the original's clients sent it.
+    let r = command(send(
+        "POST",
+        "/ineww/code/phone",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        b"phone=18511521921",
+    ));
+    assert_eq!(r.command.name(), "request_code");
+    let (status, v) = reply(send("POST", "/ineww/code/phone", &[], b"\x00\xff"));
+    assert_eq!(
+        (status, issues(&v)),
+        (422, vec![("phone".into(), "missing_field".into())])
+    );
+}
+
+#[test]
+fn invalid_utf8_sent_as_json_says_so_in_the_detail() {
+    let step = send(
+        "POST",
+        "/ineww/session",
+        &[("content-type", "application/json")],
+        b"{\"account\":\"\xff\"}",
+    );
+    let Step::Reply(r) = step else {
+        panic!("expected a reply")
+    };
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.detail.as_deref(),
+        Some("invalid request body: the body is not UTF-8, so not JSON")
+    );
+}
+
+#[test]
 fn the_code_request_also_takes_a_form() {
     let r = command(send("POST", "/ineww/code/phone", &[], b"phone=18511521921"));
     let Command::RequestCode(c) = r.command else {
@@ -313,6 +452,51 @@ fn the_token_comes_in_access_token_or_a_bearer_header() {
         Some(Credential::Ineww { user_id: None, ref token }) if token == "abc"));
     let (status, v) = reply(send("GET", path, &[("authorization", "Basic abc")], b""));
     assert_eq!((status, v["code"].as_str()), (401, Some("401004")));
+}
+
+#[test]
+fn access_token_without_user_id_is_no_credential_and_only_bearer_stands_alone() {
+    let path = "/ineww/session";
+    for headers in [
+        vec![("access-token", "abc")],
+        vec![("access-token", "abc"), ("user-id", "  ")],
+        vec![("user-id", UID)],
+        vec![],
+    ] {
+        let (status, v) = reply(send("GET", path, &headers, b""));
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (401, Some("401001")),
+            "{headers:?}"
+        );
+        assert_eq!(v["data"], json!({}));
+    }
+    let Step::Reply(r) = send("GET", path, &[("access-token", "abc")], b"") else {
+        panic!("expected a reply")
+    };
+    assert_eq!(
+        r.detail.as_deref(),
+        Some("missing token: ACCESS-TOKEN without USER-ID"),
+        "the log says why a sent token counts as none"
+    );
+    // A Bearer header beside a lone ACCESS-TOKEN is the credential.
+    let r = command(send(
+        "GET",
+        path,
+        &[("access-token", "abc"), ("authorization", "Bearer xyz")],
+        b"",
+    ));
+    assert!(matches!(r.credential,
+        Some(Credential::Ineww { user_id: None, ref token }) if token == "xyz"));
+    // USER-ID with a Bearer token is carried, to be checked against the token's owner.
+    let r = command(send(
+        "GET",
+        path,
+        &[("user-id", UID), ("authorization", "Bearer xyz")],
+        b"",
+    ));
+    assert!(matches!(r.credential,
+        Some(Credential::Ineww { user_id: Some(ref u), ref token }) if u == UID && token == "xyz"));
 }
 
 #[test]
@@ -436,11 +620,36 @@ fn each_domain_error_has_its_code_and_http_status() {
         (Error::BadFrame("x".into()), "400010"),
         (Error::invalid("phone", "bad"), "422001"),
     ] {
+        let why = e.to_string();
         let r = reject(e);
         let v: Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(v["code"], code);
         assert_eq!(r.status, http_status(code));
+        assert_eq!(
+            r.detail.as_deref(),
+            Some(why.as_str()),
+            "{code}: the log gets why"
+        );
+        if code != "422001" {
+            let text = String::from_utf8(r.body.to_vec()).unwrap();
+            assert_eq!(
+                text,
+                format!("{{\n    \"code\": \"{code}\",\n    \"data\": {{}}\n}}"),
+                "no message: the document's and the original's empty data"
+            );
+        }
     }
+}
+
+#[test]
+fn a_store_failure_is_500001_with_empty_data_and_the_cause_in_the_detail_only() {
+    let e = Error::Store(crate::error::StoreError::Other("disk I/O error".into()));
+    let r = encode(Some(CommandKind::Login), Err(e));
+    assert_eq!(r.status, 500);
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v, json!({"code": "500001", "data": {}}));
+    assert!(!String::from_utf8_lossy(&r.body).contains("disk"));
+    assert_eq!(r.detail.as_deref(), Some("store failure"));
 }
 
 #[test]

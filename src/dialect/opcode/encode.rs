@@ -1,0 +1,255 @@
+//! The PhoneBooks encoder: outcome → the `{"msg",…,"ret"}` envelope in the document's key
+//! order, and the one table from domain errors to HTTP status and `msg`.
+
+use crate::command::{CommandKind, Outcome};
+use crate::dialect::{to_ascii_json, Reply};
+use crate::domain::Contact;
+use crate::error::{Error, Result};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Encodes an outcome or failure as the PhoneBooks envelope.
+pub fn encode(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
+    match result {
+        Ok(Outcome::Contacts { owner, contacts }) => Reply {
+            detail: None,
+            status: 200,
+            content_type: Some("application/json"),
+            body: book(kind, &owner.to_string(), &contacts).into(),
+        },
+        Ok(outcome) => reply(200, &success(outcome)),
+        Err(e) => {
+            let (status, msg) = failure(kind, &e);
+            if let Error::Store(inner) = &e {
+                tracing::error!(error = %inner, "store failure");
+            }
+            reply(status, &json!({"ret": -1, "msg": msg})).because(&e)
+        }
+    }
+}
+
+fn reply(status: u16, v: &Value) -> Reply {
+    Reply {
+        detail: None,
+        status,
+        content_type: Some("application/json"),
+        body: to_ascii_json(v).into(),
+    }
+}
+
+/// The one table from domain errors to HTTP status and `msg` (the original's texts where
+/// ORIGINALS.md gives them).
+fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
+    use CommandKind::*;
+    let msg = match (kind, e) {
+        (_, Error::MissingToken) => return (401, "missing Authorization header".into()),
+        (_, Error::TooLarge) => return (413, e.to_string()),
+        (_, Error::MethodNotAllowed) => return (405, "only POST is served here".into()),
+        (_, Error::UnknownCommand) => "no method".into(),
+        (_, Error::UnknownField(f)) => format!("invalid {f}: unknown field"),
+        (Some(Register), Error::MissingField(f)) if f == "phone" => "phone empty".into(),
+        (Some(Login), Error::MissingField(f)) if f == "phone" => "login phone empty".into(),
+        (_, Error::PhoneTaken) => "user had registed".into(),
+        (_, Error::UnknownAccount | Error::WrongPassword) => "phone or password error".into(),
+        (_, Error::TokenExpired) => "Signature has expired".into(),
+        (_, Error::Store(_)) => "internal error, nothing was changed".into(),
+        _ => e.to_string(),
+    };
+    (200, msg)
+}
+
+fn success(outcome: Outcome) -> Value {
+    match outcome {
+        Outcome::Registered { account_uid } => {
+            json!({"msg": "success", "rid": account_uid.to_string(), "ret": 0})
+        }
+        Outcome::LoggedIn {
+            account_uid,
+            token,
+            contacts,
+        } => json!({
+            "msg": "success",
+            "rid": account_uid.to_string(),
+            "num": contacts,
+            "token": {"access_token": token, "type": "JWT"},
+            "ret": 0
+        }),
+        Outcome::ContactUpdated(c) => json!({
+            "msg": "success",
+            "uid": c.uid,
+            "ret": 0,
+            "user": {
+                "phones": c.phones.iter()
+                    .map(|p| json!({"phone": p.phone, "pid": p.pid, "intime": p.intime}))
+                    .collect::<Vec<_>>(),
+                "mails": c.mails.iter()
+                    .map(|m| json!({"mail": m.mail, "intime": m.intime, "mid": m.mid}))
+                    .collect::<Vec<_>>(),
+                "uid": c.uid,
+                "name": c.name
+            }
+        }),
+        // The contact's uid sits where the document puts it: after `msg` (as in 1006's
+        // answer) and before the item (as in the 10061/10062 requests).
+        Outcome::PhoneAdded { uid, phone: p } => json!({
+            "msg": "success",
+            "uid": uid,
+            "phone_info": {"phone": p.phone, "pid": p.pid, "intime": p.intime},
+            "ret": 0
+        }),
+        Outcome::PhoneRemoved { uid, pid } => {
+            json!({"msg": "success", "uid": uid, "phone_info": {"pid": pid}, "ret": 0})
+        }
+        Outcome::MailAdded { uid, mail: m } => json!({
+            "msg": "success",
+            "uid": uid,
+            "mail_info": {"mail": m.mail, "mid": m.mid, "intime": m.intime},
+            "ret": 0
+        }),
+        Outcome::MailRemoved { uid, mid } => {
+            json!({"msg": "success", "uid": uid, "mail_info": {"mid": mid}, "ret": 0})
+        }
+        _ => json!({"msg": "success", "ret": 0}),
+    }
+}
+
+/// A phone book answer (1005, 1008, 1009, 1010) serialised straight from borrowed structs in
+/// the document's key order — no intermediate JSON tree (this is the hot path).
+fn book(kind: Option<CommandKind>, owner: &str, contacts: &[Contact]) -> Vec<u8> {
+    let rid = (kind != Some(CommandKind::GetContacts)).then_some(owner);
+    if kind == Some(CommandKind::AddContacts) {
+        let users = contacts.iter().map(AddedContact::from).collect();
+        to_ascii_json(&Book {
+            msg: "success",
+            rid,
+            users,
+            ret: 0,
+        })
+    } else {
+        let users = contacts.iter().map(ListedContact::from).collect();
+        to_ascii_json(&Book {
+            msg: "success",
+            rid,
+            users,
+            ret: 0,
+        })
+    }
+}
+
+/// `{"msg","rid"?,"users","ret"}`.
+#[derive(Serialize)]
+struct Book<'a, C> {
+    msg: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rid: Option<&'a str>,
+    users: Vec<C>,
+    ret: i32,
+}
+
+/// A contact as 1005 answers it: items carry their contact's `uid`.
+#[derive(Serialize)]
+struct AddedContact<'a> {
+    phones: Vec<AddedPhone<'a>>,
+    mails: Vec<AddedMail<'a>>,
+    intime: &'a str,
+    uid: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct AddedPhone<'a> {
+    phone: &'a str,
+    pid: &'a str,
+    intime: &'a str,
+    uid: &'a str,
+}
+
+#[derive(Serialize)]
+struct AddedMail<'a> {
+    mail: &'a str,
+    intime: &'a str,
+    uid: &'a str,
+    mid: &'a str,
+}
+
+impl<'a> From<&'a Contact> for AddedContact<'a> {
+    fn from(c: &'a Contact) -> Self {
+        AddedContact {
+            phones: c
+                .phones
+                .iter()
+                .map(|p| AddedPhone {
+                    phone: &p.phone,
+                    pid: &p.pid,
+                    intime: &p.intime,
+                    uid: &c.uid,
+                })
+                .collect(),
+            mails: c
+                .mails
+                .iter()
+                .map(|m| AddedMail {
+                    mail: &m.mail,
+                    intime: &m.intime,
+                    uid: &c.uid,
+                    mid: &m.mid,
+                })
+                .collect(),
+            intime: &c.intime,
+            uid: &c.uid,
+            name: &c.name,
+        }
+    }
+}
+
+/// A contact as 1008, 1009 and 1010 answer it.
+#[derive(Serialize)]
+struct ListedContact<'a> {
+    phones: Vec<ListedPhone<'a>>,
+    mails: Vec<ListedMail<'a>>,
+    intime: &'a str,
+    uid: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct ListedPhone<'a> {
+    intime: &'a str,
+    pid: &'a str,
+    phone: &'a str,
+}
+
+#[derive(Serialize)]
+struct ListedMail<'a> {
+    mail: &'a str,
+    intime: &'a str,
+    mid: &'a str,
+}
+
+impl<'a> From<&'a Contact> for ListedContact<'a> {
+    fn from(c: &'a Contact) -> Self {
+        ListedContact {
+            phones: c
+                .phones
+                .iter()
+                .map(|p| ListedPhone {
+                    intime: &p.intime,
+                    pid: &p.pid,
+                    phone: &p.phone,
+                })
+                .collect(),
+            mails: c
+                .mails
+                .iter()
+                .map(|m| ListedMail {
+                    mail: &m.mail,
+                    intime: &m.intime,
+                    mid: &m.mid,
+                })
+                .collect(),
+            intime: &c.intime,
+            uid: &c.uid,
+            name: &c.name,
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! PhoneBooks: `{"op":N,…}` over `POST /` and `POST /phonebooks`.
+//!
+//! ```text
+//! → {"op":1003,"phone":"13000000001","password":"123456"}
+//! ← {"msg":"success","rid":"70a26ec0-…","num":0,"token":{"access_token":"eyJ…","type":"JWT"},"ret":0}
+//! ← {"ret":-1,"msg":"phone or password error"}
+//! ```
+//! `ret` 0 is success, -1 every failure; a missing `Authorization` header is HTTP 401, every
+//! other failure HTTP 200. Non-ASCII is escaped and keys follow the document's samples.
+
+mod encode;
+
+pub use encode::encode;
+
+use super::{Fields, Step, Wire};
+use crate::command::{Command, CommandKind, Credential, Request};
+use crate::domain::{CodePurpose, Password, Phone, TokenIssue};
+use crate::error::{Error, Result};
+use crate::handlers::{accounts, codes, contacts, sessions};
+use crate::registry::{Registry, Route};
+use serde_json::Value;
+
+/// Decodes a PhoneBooks request, or answers it at once when it cannot be run.
+pub fn handle(registry: &Registry, wire: &Wire<'_>, body: &Value) -> Step {
+    let route = match route(registry, body) {
+        Ok(r) => r,
+        Err(e) => return Step::Reply(encode(None, Err(e))),
+    };
+    let kind = route.command;
+    match decode(route, wire, body) {
+        Ok(request) => Step::Execute {
+            request: Box::new(request),
+            encoder: Box::new(move |r| encode(Some(kind), r)),
+        },
+        Err(e) => Step::Reply(encode(Some(kind), Err(e))),
+    }
+}
+
+/// The registry row for the body's `op` (a number, an integral float, or a numeric string).
+fn route<'r>(registry: &'r Registry, body: &Value) -> Result<&'r Route> {
+    let Value::Object(obj) = body else {
+        return Err(Error::BadFrame("the body must be a JSON object".into()));
+    };
+    let op = match obj.get("op") {
+        None | Some(Value::Null) => return Err(Error::MissingField("op".into())),
+        Some(Value::Number(n)) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                .map(|f| f as i64)
+        }),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+        Some(_) => return Err(Error::wrong_type("op", "a number")),
+    };
+    op.and_then(|op| registry.op(op))
+        .filter(|r| r.dialect == crate::registry::Dialect::Opcode)
+        .ok_or(Error::UnknownCommand)
+}
+
+/// Builds the command of a routed body.
+fn decode(route: &Route, wire: &Wire<'_>, body: &Value) -> Result<Request> {
+    let credential = if route.auth {
+        Some(credential(wire.headers)?)
+    } else {
+        None
+    };
+    let f = Fields::of(body, "")?;
+    f.tolerate(&["op"]);
+    f.require(&route.required)?;
+    let acting_for = f.opt_str("rid")?.map(str::to_string);
+    let command = command(route.command, &f)?;
+    f.finish()?;
+    Ok(Request {
+        command,
+        auth: route.auth,
+        credential,
+        acting_for,
+    })
+}
+
+/// The JWT of `Authorization: JWT <t>` (or `Bearer <t>`, or a bare token).
+fn credential(headers: &http::HeaderMap) -> Result<Credential> {
+    let raw = headers
+        .get(http::header::AUTHORIZATION)
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| Error::BadToken("header is not ASCII".into()))
+        })
+        .transpose()?
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or(Error::MissingToken)?;
+    let token = match raw.split_once(char::is_whitespace) {
+        None => raw,
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("jwt") || scheme.eq_ignore_ascii_case("bearer") =>
+        {
+            rest.trim()
+        }
+        Some(_) => return Err(Error::BadToken("use Authorization: JWT <token>".into())),
+    };
+    Ok(Credential::Jwt(token.to_string()))
+}
+
+/// The decoder's one match: a registry command name and the body's fields → a `Command`.
+fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
+    Ok(match kind {
+        CommandKind::Register => Command::Register(accounts::Register {
+            phone: phone(f)?,
+            password: Password::parse(f.str("password")?, "password")?,
+            email: f.opt_str("email")?.map(str::to_string),
+            name: f.opt_str("name")?.map(str::to_string),
+            proof: None,
+        }),
+        CommandKind::ForgotPassword => {
+            let phone = phone(f)?;
+            match f.opt_str("code")? {
+                None => Command::RequestCode(codes::RequestCode {
+                    phone,
+                    purpose: CodePurpose::Reset,
+                    length: 6,
+                    needs_account: true,
+                    salted: false,
+                }),
+                Some(code) => Command::ResetPassword(accounts::ResetPassword {
+                    phone,
+                    code: code.to_string(),
+                    password: Password::parse(f.str("password")?, "password")?,
+                }),
+            }
+        }
+        CommandKind::Login => Command::Login(sessions::Login {
+            phone: present(f, "phone")?.to_string(),
+            password: f.str("password")?.to_string(),
+            issue: TokenIssue::Jwt,
+        }),
+        CommandKind::Logout => Command::Logout(sessions::Logout),
+        CommandKind::AddContacts => {
+            let users = f.array("users")?;
+            let users = f
+                .objects("users", users)?
+                .iter()
+                .map(new_contact)
+                .collect::<Result<_>>()?;
+            Command::AddContacts(contacts::AddContacts { users })
+        }
+        CommandKind::UpdateContact => {
+            let user = f.object("user")?;
+            let edit = contacts::UpdateContact {
+                uid: f.str("uid")?.to_string(),
+                name: user.opt_str("name")?.map(str::to_string),
+                phones: item_edits(&user, "phones", "phone", "pid")?,
+                mails: item_edits(&user, "mails", "mail", "mid")?,
+            };
+            user.tolerate(&["uid", "intime"]);
+            user.finish()?;
+            Command::UpdateContact(edit)
+        }
+        CommandKind::EditContactPhone => edit_item(f, contacts::ItemKind::Phone)?,
+        CommandKind::EditContactMail => edit_item(f, contacts::ItemKind::Mail)?,
+        CommandKind::DeleteContacts => {
+            Command::DeleteContacts(contacts::DeleteContacts { uids: uids(f)? })
+        }
+        CommandKind::SearchContacts => {
+            let q = f.str("q")?;
+            if q.trim().is_empty() {
+                return Err(Error::invalid("q", "the search text is empty"));
+            }
+            Command::SearchContacts(contacts::SearchContacts { q: q.to_string() })
+        }
+        CommandKind::ListContacts => Command::ListContacts(contacts::ListContacts),
+        CommandKind::GetContacts => Command::GetContacts(contacts::GetContacts { uids: uids(f)? }),
+        _ => return Err(Error::UnknownCommand),
+    })
+}
+
+/// The phone, checked against the phone rule; blank counts as missing ("phone empty").
+fn phone(f: &Fields<'_>) -> Result<Phone> {
+    Phone::parse(present(f, "phone")?, "phone")
+}
+
+/// A string field that must be present and not blank.
+fn present<'a>(f: &Fields<'a>, key: &'a str) -> Result<&'a str> {
+    let v = f.str(key)?;
+    if v.trim().is_empty() {
+        return Err(Error::MissingField(f.name(key)));
+    }
+    Ok(v)
+}
+
+/// A 1005 contact; one without `name` (or with `null`) is named `""`, as the original stored
+/// it.
+fn new_contact(u: &Fields<'_>) -> Result<contacts::NewContact> {
+    let c = contacts::NewContact {
+        name: u.opt_str("name")?.unwrap_or_default().to_string(),
+        phones: values(u, "phones", "phone")?,
+        mails: values(u, "mails", "mail")?,
+    };
+    u.finish()?;
+    Ok(c)
+}
+
+/// `[{"phone":"…"},…]` → the strings.
+fn values(u: &Fields<'_>, list: &'static str, key: &'static str) -> Result<Vec<String>> {
+    let Some(items) = u.opt_array(list)? else {
+        return Ok(Vec::new());
+    };
+    u.objects(list, items)?
+        .iter()
+        .map(|item| {
+            let v = item.str(key)?.to_string();
+            item.finish()?;
+            Ok(v)
+        })
+        .collect()
+}
+
+/// `[{"pid":"…","phone":"…"},{"phone":"…"}]` → edits.
+fn item_edits(
+    u: &Fields<'_>,
+    list: &'static str,
+    key: &'static str,
+    id: &'static str,
+) -> Result<Vec<contacts::ItemEdit>> {
+    let Some(items) = u.opt_array(list)? else {
+        return Ok(Vec::new());
+    };
+    u.objects(list, items)?
+        .iter()
+        .map(|item| {
+            let e = contacts::ItemEdit {
+                id: item.opt_str(id)?.map(str::to_string),
+                value: item.str(key)?.to_string(),
+            };
+            item.tolerate(&["intime", "uid"]);
+            item.finish()?;
+            Ok(e)
+        })
+        .collect()
+}
+
+/// 10061/10062: `action` 0 adds `phone_info.phone`, 1 deletes `phone_info.pid`.
+fn edit_item(f: &Fields<'_>, kind: contacts::ItemKind) -> Result<Command> {
+    let (info, value, id) = match kind {
+        contacts::ItemKind::Phone => ("phone_info", "phone", "pid"),
+        contacts::ItemKind::Mail => ("mail_info", "mail", "mid"),
+    };
+    let item = f.object(info)?;
+    let action = match f.int("action")? {
+        0 => {
+            let v = item.str(value)?;
+            if v.trim().is_empty() {
+                return Err(Error::invalid(item.name(value), "is empty"));
+            }
+            contacts::ItemAction::Add(v.to_string())
+        }
+        1 => contacts::ItemAction::Remove(item.str(id)?.to_string()),
+        _ => return Err(Error::invalid("action", "must be 0 (add) or 1 (delete)")),
+    };
+    item.tolerate(&["intime", "uid", value, id]);
+    item.finish()?;
+    Ok(Command::EditContactItem(contacts::EditContactItem {
+        uid: f.str("uid")?.to_string(),
+        kind,
+        action,
+    }))
+}
+
+/// `"users":[{"uid":"…"},…]` → the uids.
+fn uids(f: &Fields<'_>) -> Result<Vec<String>> {
+    let users = f.array("users")?;
+    f.objects("users", users)?
+        .iter()
+        .map(|u| {
+            let uid = u.str("uid")?.to_string();
+            u.tolerate(&["name", "intime", "phones", "mails"]);
+            u.finish()?;
+            Ok(uid)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

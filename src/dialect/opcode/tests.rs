@@ -1,0 +1,238 @@
+//! Unit tests of the PhoneBooks decoder and encoder: op routing, credentials, field errors
+//! and a sample body for every opcode row of the registry.
+
+use super::*;
+use crate::registry::{Dialect, WireKey};
+use serde_json::json;
+
+fn reg() -> Registry {
+    Registry::builtin().unwrap()
+}
+
+fn step(body: Value, auth: Option<&str>) -> Step {
+    let mut headers = http::HeaderMap::new();
+    if let Some(a) = auth {
+        headers.insert(http::header::AUTHORIZATION, a.parse().unwrap());
+    }
+    let wire = Wire {
+        method: &http::Method::POST,
+        path: "/",
+        query: None,
+        headers: &headers,
+    };
+    handle(&reg(), &wire, &body)
+}
+
+fn immediate(s: Step) -> (u16, Value) {
+    match s {
+        Step::Reply(r) => (r.status, serde_json::from_slice(&r.body).unwrap()),
+        Step::Execute { request, .. } => panic!("expected a reply, got {request:?}"),
+    }
+}
+
+fn command(s: Step) -> Request {
+    match s {
+        Step::Execute { request, .. } => *request,
+        Step::Reply(r) => panic!("expected a command, got {:?}", r.body),
+    }
+}
+
+#[test]
+fn an_unknown_op_answers_no_method() {
+    let (status, v) = immediate(step(json!({"op": 9999}), None));
+    assert_eq!(status, 200);
+    assert_eq!(v, json!({"ret": -1, "msg": "no method"}));
+}
+
+#[test]
+fn an_op_as_a_numeric_string_or_integral_float_is_accepted() {
+    for op in [json!("1003"), json!(1003.0)] {
+        let r = command(step(json!({"op": op, "phone": "1", "password": "x"}), None));
+        assert_eq!(r.command.name(), "login");
+    }
+}
+
+#[test]
+fn a_fractional_op_is_unknown() {
+    let (_, v) = immediate(step(json!({"op": 1003.5}), None));
+    assert_eq!(v["msg"], "no method");
+}
+
+#[test]
+fn a_missing_phone_at_register_says_phone_empty() {
+    let (_, v) = immediate(step(json!({"op": 1001, "password": "x"}), None));
+    assert_eq!(v["msg"], "phone empty");
+}
+
+#[test]
+fn a_missing_authorization_header_is_http_401_with_the_envelope() {
+    let (status, v) = immediate(step(json!({"op": 1009}), None));
+    assert_eq!(status, 401);
+    assert_eq!(v["ret"], -1);
+}
+
+#[test]
+fn the_jwt_prefix_is_case_insensitive_and_bearer_is_accepted() {
+    for h in ["JWT abc", "jwt abc", "Bearer abc", "abc"] {
+        let r = command(step(json!({"op": 1009}), Some(h)));
+        assert!(
+            matches!(r.credential, Some(Credential::Jwt(ref t)) if t == "abc"),
+            "{h}"
+        );
+    }
+}
+
+#[test]
+fn another_auth_scheme_is_refused() {
+    let (status, v) = immediate(step(json!({"op": 1009}), Some("Basic abc")));
+    assert_eq!(status, 200);
+    assert_eq!(v["ret"], -1);
+}
+
+#[test]
+fn an_unknown_top_level_field_is_refused_by_name() {
+    let (_, v) = immediate(step(
+        json!({"op": 1003, "phone": "1", "password": "x", "pasword": "y"}),
+        None,
+    ));
+    assert!(v["msg"].as_str().unwrap().contains("pasword"), "{v}");
+}
+
+#[test]
+fn a_wrong_field_type_names_the_nested_field() {
+    let body = json!({"op": 1005, "users": [{"name": "a", "phones": [{"phone": 1}]}]});
+    let (_, v) = immediate(step(body, Some("JWT t")));
+    assert_eq!(v["msg"], "field users[0].phones[0].phone must be a string");
+}
+
+#[test]
+fn an_action_other_than_0_or_1_is_refused() {
+    let body = json!({"op": 10061, "uid": "u", "action": 2, "phone_info": {"phone": "1"}});
+    let (_, v) = immediate(step(body, Some("JWT t")));
+    assert!(v["msg"].as_str().unwrap().contains("action"), "{v}");
+}
+
+#[test]
+fn rid_is_carried_as_the_account_the_request_acts_for() {
+    let r = command(step(json!({"op": 1009, "rid": "abc"}), Some("JWT t")));
+    assert_eq!(r.acting_for.as_deref(), Some("abc"));
+}
+
+#[test]
+fn a_1005_contact_without_a_name_is_named_empty() {
+    let body = json!({"op": 1005, "users": [
+        {"phones": [{"phone": "13503768800"}]},
+        {"name": null},
+        {"name": "a"}
+    ]});
+    let r = command(step(body, Some("JWT t")));
+    let Command::AddContacts(add) = r.command else {
+        panic!("{:?}", r.command)
+    };
+    let names: Vec<_> = add.users.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(names, ["", "", "a"]);
+    assert_eq!(add.users[0].phones, ["13503768800"]);
+    let (_, v) = immediate(step(
+        json!({"op": 1005, "users": [{"name": ["a"]}]}),
+        Some("JWT t"),
+    ));
+    assert_eq!(v["msg"], "field users[0].name must be a string");
+}
+
+#[test]
+fn phone_and_mail_edits_answer_the_contacts_uid_after_msg_and_before_the_item() {
+    use crate::command::Outcome;
+    use crate::domain::{ContactMail, ContactPhone};
+    let text = |o: Outcome| String::from_utf8(encode(None, Ok(o)).body.to_vec()).unwrap();
+    let phone = ContactPhone {
+        pid: "p1".into(),
+        phone: "13000001234".into(),
+        intime: "20170511170304".into(),
+    };
+    assert_eq!(
+        text(Outcome::PhoneAdded {
+            uid: "c1".into(),
+            phone
+        }),
+        r#"{"msg":"success","uid":"c1","phone_info":{"phone":"13000001234","pid":"p1","intime":"20170511170304"},"ret":0}"#
+    );
+    assert_eq!(
+        text(Outcome::PhoneRemoved {
+            uid: "c1".into(),
+            pid: "p1".into()
+        }),
+        r#"{"msg":"success","uid":"c1","phone_info":{"pid":"p1"},"ret":0}"#
+    );
+    let mail = ContactMail {
+        mid: "m1".into(),
+        mail: "1@qq.com".into(),
+        intime: "20170511170307".into(),
+    };
+    assert_eq!(
+        text(Outcome::MailAdded {
+            uid: "c1".into(),
+            mail
+        }),
+        r#"{"msg":"success","uid":"c1","mail_info":{"mail":"1@qq.com","mid":"m1","intime":"20170511170307"},"ret":0}"#
+    );
+    assert_eq!(
+        text(Outcome::MailRemoved {
+            uid: "c1".into(),
+            mid: "m1".into()
+        }),
+        r#"{"msg":"success","uid":"c1","mail_info":{"mid":"m1"},"ret":0}"#
+    );
+}
+
+/// A valid body for every op code; a registry row without one fails the test below.
+fn samples() -> Vec<(i64, Value)> {
+    vec![
+        (
+            1001,
+            json!({"op": 1001, "phone": "13000000001", "password": "123456"}),
+        ),
+        (1002, json!({"op": 1002, "phone": "13000000001"})),
+        (
+            1003,
+            json!({"op": 1003, "phone": "13000000001", "password": "123456"}),
+        ),
+        (1004, json!({"op": 1004})),
+        (1005, json!({"op": 1005, "users": [{"name": "a"}]})),
+        (1006, json!({"op": 1006, "uid": "u", "user": {"name": "b"}})),
+        (
+            10061,
+            json!({"op": 10061, "uid": "u", "action": 0, "phone_info": {"phone": "1"}}),
+        ),
+        (
+            10062,
+            json!({"op": 10062, "uid": "u", "action": 1, "mail_info": {"mid": "m"}}),
+        ),
+        (1007, json!({"op": 1007, "users": [{"uid": "u"}]})),
+        (1008, json!({"op": 1008, "q": "a"})),
+        (1009, json!({"op": 1009})),
+        (1010, json!({"op": 1010, "users": [{"uid": "u"}]})),
+    ]
+}
+
+#[test]
+fn every_opcode_row_of_the_registry_reaches_its_command() {
+    let reg = reg();
+    let samples = samples();
+    for route in reg.routes().iter().filter(|r| r.dialect == Dialect::Opcode) {
+        let WireKey::Op(op) = route.key else {
+            panic!("opcode row without an op: {route:?}")
+        };
+        let (_, body) = samples
+            .iter()
+            .find(|(o, _)| *o == op)
+            .unwrap_or_else(|| panic!("no sample body for op {op}"));
+        let req = command(step(body.clone(), Some("JWT t")));
+        assert_eq!(req.auth, route.auth, "op {op}");
+        let expected = route.command.as_str();
+        let name = req.command.name();
+        assert!(
+            name == expected || (expected == "forgot_password" && name == "request_code"),
+            "op {op}: {name} != {expected}"
+        );
+    }
+}

@@ -10,3 +10,4 @@ mod opcode_accounts;
 mod opcode_contacts;
 mod opcode_registry;
 mod opcode_security;
+mod request_log;

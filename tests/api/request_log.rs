@@ -1,0 +1,99 @@
+//! The request log: one line per request, a refused request's line carries why, and no line
+//! carries a password or a token.
+
+use crate::helpers::*;
+use serde_json::json;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Every line the process logs, captured once for the whole test binary.
+fn captured() -> Arc<Mutex<Vec<u8>>> {
+    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        tracing_subscriber::fmt()
+            .with_env_filter("switchboard=info")
+            .with_ansi(false)
+            .with_writer(move || Sink(sink.clone()))
+            .init();
+        buf
+    })
+    .clone()
+}
+
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The captured lines that contain `needle`.
+fn lines_with(log: &Mutex<Vec<u8>>, needle: &str) -> Vec<String> {
+    String::from_utf8_lossy(&log.lock().unwrap())
+        .lines()
+        .filter(|l| l.contains(needle))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_refused_requests_log_line_carries_its_detail_and_the_wire_does_not() {
+    let log = captured();
+    let app = spawn_app().await;
+    // A unique path makes the line ours among the binary's parallel tests.
+    let uid = uuid::Uuid::new_v4().simple().to_string();
+    let path = format!("/ineww/user/{uid}");
+    let r = request(
+        app.addr,
+        "PUT",
+        &path,
+        &[("USER-ID", &uid)],
+        bytes::Bytes::from_static(b"{}"),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json(), json!({"code": "401001", "data": {}}));
+
+    let lines = lines_with(&log, &path);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
+    assert!(line.contains("INFO"), "{line}");
+    assert!(line.contains("status=401"), "{line}");
+    assert!(line.contains("detail=\"missing token\""), "{line}");
+}
+
+#[tokio::test]
+async fn no_line_carries_a_password_or_a_token() {
+    let log = captured();
+    let app = spawn_app().await;
+    let password = format!("pw{}", uuid::Uuid::new_v4().simple());
+    let phone = "13000000077";
+    let r = app
+        .post(json!({"op": 1001, "phone": phone, "password": password}))
+        .await;
+    assert_eq!(r.json()["ret"], 0);
+    let r = app
+        .post_to(
+            "/api/user/login",
+            json!({"id": 1, "type": "login", "subtype": "pass",
+                   "data": {"phone": phone, "pass": password}}),
+            None,
+        )
+        .await;
+    let token = r.json()["data"]["token"].as_str().unwrap().to_string();
+    // A wrong password, and a token in a query string.
+    app.post(json!({"op": 1003, "phone": phone, "password": format!("{password}x")}))
+        .await;
+    app.get(&format!("/api/user/info?token={token}")).await;
+
+    assert!(lines_with(&log, &password).is_empty());
+    assert!(lines_with(&log, &token).is_empty());
+    assert!(!lines_with(&log, "path=\"/api/user/info\"").is_empty());
+}

@@ -21,6 +21,8 @@ const FAILED: i64 = -3;
 const REGISTERED: &str = "手机号已经被注册";
 const NOT_REGISTERED: &str = "手机号没有被注册";
 const WRONG_LOGIN: &str = "手机号或密码错误";
+/// Any body, query or path that cannot be read; what was wrong goes to the request log.
+const BAD_BODY: &str = "请求格式不正确";
 
 /// Which endpoint an answer is for: it decides the value types, keys and messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,7 +191,7 @@ fn failure(ep: Option<Endpoint>, e: &Error) -> (i64, String) {
         Error::UnknownField(f) => (FAILED, format!("不支持的参数 {f}")),
         Error::WrongType { field, .. } => (FAILED, format!("参数 {field} 应为字符串或整数")),
         Error::InvalidValue { field, reason } => (FAILED, format!("参数 {field} 不正确: {reason}")),
-        Error::BadFrame(why) => (FAILED, format!("请求格式不正确: {why}")),
+        Error::BadFrame(_) => (FAILED, BAD_BODY.to_string()),
         Error::UnknownCommand => (404, "接口不存在".to_string()),
         Error::MethodNotAllowed => (405, "该接口不支持此请求方法".to_string()),
         Error::TooLarge => (413, "请求体过大".to_string()),

@@ -447,3 +447,27 @@ mod tests {
         assert!(!format!("{p:?}").contains("hunter22"));
     }
 }
+
+/// Profile fields to change; absent fields stay, `null` clears.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePatch {
+    /// Display name.
+    pub name: Patch<String>,
+    /// Nickname.
+    pub nickname: Patch<String>,
+    /// E-mail.
+    pub email: Patch<String>,
+    /// Privilege level (administrators only).
+    pub level: Option<i64>,
+}
+
+/// Which notices to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadFilter {
+    /// Not yet read by the account.
+    Unread,
+    /// Already read by the account.
+    Read,
+    /// Every notice.
+    All,
+}

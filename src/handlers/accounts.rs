@@ -1,29 +1,17 @@
 //! Accounts: registration, password change and reset, phone change.
 
+use crate::command::accounts::{
+    ChangeOwnPassword, ChangePassword, ChangePhone, Nickname, PhoneExists, Profile, Register,
+    RegisterByName, ResetPassword, SignUp, UpdateProfile,
+};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::{Account, Caller, CodePurpose, Password, Patch, Phone};
+use crate::domain::{Account, Caller, CodePurpose, Password, Phone};
 use crate::error::{Error, Result};
 use crate::handlers::{codes, profiles, sessions};
 use crate::store::{accounts, tokens};
 use rusqlite::Connection;
 use uuid::Uuid;
-
-/// Create an account.
-#[derive(Debug)]
-pub struct Register {
-    /// Login phone.
-    pub phone: Phone,
-    /// Chosen password.
-    pub password: Password,
-    /// Contact e-mail.
-    pub email: Option<String>,
-    /// Display name.
-    pub name: Option<String>,
-    /// A registration code (or its salted hash) the client must present, when the dialect
-    /// verifies phones; checked before the duplicate-phone check, used up on success.
-    pub proof: Option<String>,
-}
 
 impl Register {
     /// Hashes the password (slow, outside any transaction), then inserts the account.
@@ -88,22 +76,6 @@ impl Register {
 /// PHC string, so no password ever matches it.
 pub const NO_PASSWORD: &str = "!";
 
-/// Create an account by login name (rooms): the phone is optional, and so is the password
-/// (an account made by a third-party login has none).
-#[derive(Debug)]
-pub struct RegisterByName {
-    /// Login name (unique; see [`check_username`]).
-    pub username: String,
-    /// Chosen password; `None` stores [`NO_PASSWORD`].
-    pub password: Option<Password>,
-    /// Nickname.
-    pub nickname: String,
-    /// Login phone, if given.
-    pub phone: Option<Phone>,
-    /// Contact e-mail.
-    pub email: Option<String>,
-}
-
 impl RegisterByName {
     /// Checks the name and phone are free, hashes the password (slow, outside any
     /// transaction), inserts the account and runs `then` on its pk in the same transaction.
@@ -162,15 +134,6 @@ pub fn check_username(username: &str, own_phone: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// Create an account and open an INEWW session on it: answers the token pair and the member.
-#[derive(Debug)]
-pub struct SignUp {
-    /// The account; its `proof` is the code sent to its phone.
-    pub account: Register,
-    /// What that code was requested for.
-    pub purpose: CodePurpose,
-}
-
 impl SignUp {
     /// Creates the account and its first token pair in one transaction.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
@@ -183,17 +146,6 @@ impl SignUp {
         })?;
         Ok(Outcome::Session { pair, member })
     }
-}
-
-/// Set a new password with a reset code; revokes every token of the account.
-#[derive(Debug)]
-pub struct ResetPassword {
-    /// The account's phone.
-    pub phone: Phone,
-    /// The code sent to it.
-    pub code: String,
-    /// The new password.
-    pub password: Password,
 }
 
 impl ResetPassword {
@@ -220,17 +172,6 @@ impl ResetPassword {
         })?;
         Ok(Outcome::Done)
     }
-}
-
-/// Change a password knowing the old one; revokes every token of the account.
-#[derive(Debug)]
-pub struct ChangePassword {
-    /// The account's phone.
-    pub phone: String,
-    /// The current password.
-    pub old: String,
-    /// The new password.
-    pub new: Password,
 }
 
 impl ChangePassword {
@@ -269,15 +210,6 @@ pub fn replace_password<T>(
     Ok((account, made))
 }
 
-/// Change the caller's own password knowing the old one; revokes every token of the account.
-#[derive(Debug)]
-pub struct ChangeOwnPassword {
-    /// The current password.
-    pub old: String,
-    /// The new password.
-    pub new: Password,
-}
-
 impl ChangeOwnPassword {
     /// [`replace_password`] on the caller's account.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -290,18 +222,6 @@ impl ChangeOwnPassword {
         replace_password(ctx, found, &self.old, &self.new, |_, _| Ok(()))?;
         Ok(Outcome::Done)
     }
-}
-
-/// Move the caller's account to a new login phone, proven by a code sent to that phone. A
-/// phone that has an account is refused before the code is looked at (as INEWW's original).
-#[derive(Debug)]
-pub struct ChangePhone {
-    /// The new phone.
-    pub phone: Phone,
-    /// The code sent to it.
-    pub code: String,
-    /// What that code was requested for.
-    pub purpose: CodePurpose,
 }
 
 impl ChangePhone {
@@ -321,13 +241,6 @@ impl ChangePhone {
     }
 }
 
-/// Whether a phone has an account.
-#[derive(Debug)]
-pub struct PhoneExists {
-    /// The phone.
-    pub phone: Phone,
-}
-
 impl PhoneExists {
     /// Answers [`Outcome::Exists`].
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
@@ -336,13 +249,6 @@ impl PhoneExists {
             .read(|c| Ok(accounts::by_phone(c, self.phone.as_str())?.is_some()))?;
         Ok(Outcome::Exists(found))
     }
-}
-
-/// Another account's nickname, by phone.
-#[derive(Debug)]
-pub struct Nickname {
-    /// The account's phone.
-    pub phone: String,
 }
 
 impl Nickname {
@@ -356,10 +262,6 @@ impl Nickname {
     }
 }
 
-/// The caller's own profile.
-#[derive(Debug)]
-pub struct Profile;
-
 impl Profile {
     /// Answers the caller's account.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -372,29 +274,6 @@ pub fn own_account(ctx: &Ctx, caller: &Caller) -> Result<Account> {
     ctx.store
         .read(|c| accounts::by_pk(c, caller.account_pk))?
         .ok_or_else(|| Error::BadToken("the token's account is gone".into()))
-}
-
-/// Profile fields to change; absent fields stay, `null` clears.
-#[derive(Debug, Clone, Default)]
-pub struct ProfilePatch {
-    /// Display name.
-    pub name: Patch<String>,
-    /// Nickname.
-    pub nickname: Patch<String>,
-    /// E-mail.
-    pub email: Patch<String>,
-    /// Privilege level (administrators only).
-    pub level: Option<i64>,
-}
-
-/// Update the caller's own profile. `phone` must be the caller's (it is the row key and
-/// cannot change); `level` may change only by an administrator.
-#[derive(Debug)]
-pub struct UpdateProfile {
-    /// The phone of the row to update; must be the caller's own.
-    pub phone: String,
-    /// The changes.
-    pub patch: ProfilePatch,
 }
 
 impl UpdateProfile {

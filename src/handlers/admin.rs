@@ -1,48 +1,15 @@
 //! Administration of accounts (HelpAged `user/*`): only for accounts at or above the
 //! configured admin level (`switchboard user set-level` makes the first one).
 
+use crate::command::admin::AdminCommand;
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Account, Caller};
 use crate::error::{Error, Result};
-use crate::handlers::accounts::{own_account, ProfilePatch};
+use crate::handlers::accounts::own_account;
 use crate::store::accounts;
 
-/// One administrative operation.
-#[derive(Debug)]
-pub enum AdminCommand {
-    /// Every account.
-    List,
-    /// One account by phone.
-    Info {
-        /// The account's phone.
-        phone: String,
-    },
-    /// Edit name, nickname, email and level of an account.
-    Update {
-        /// The account's phone.
-        phone: String,
-        /// The changes.
-        patch: ProfilePatch,
-    },
-    /// Delete an account with its tokens and data.
-    Delete {
-        /// The account's phone.
-        phone: String,
-    },
-}
-
 impl AdminCommand {
-    /// The operation's name for logs.
-    pub fn name(&self) -> &'static str {
-        match self {
-            AdminCommand::List => "admin_list_users",
-            AdminCommand::Info { .. } => "admin_user_info",
-            AdminCommand::Update { .. } => "admin_update_user",
-            AdminCommand::Delete { .. } => "admin_delete_user",
-        }
-    }
-
     /// Checks the caller is an administrator, then applies the operation.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
         let me = own_account(ctx, caller)?;

@@ -2,9 +2,10 @@
 //! and consume (single use, 3-minute expiry, 5 wrong tries).
 
 use crate::auth::token_digest;
+use crate::command::codes::{CheckHash, HashKind, ImageCaptcha, RequestCode, RequestCodeIf};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::{CodePurpose, Phone};
+use crate::domain::Phone;
 use crate::error::{Error, Result};
 use crate::media;
 use crate::sender::CodeMessage;
@@ -23,22 +24,6 @@ const SALT_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 
 /// How long an image captcha stays valid, in seconds.
 pub const CAPTCHA_TTL_SECS: i64 = 300;
-
-/// Queue a code of `length` digits for `phone`.
-#[derive(Debug)]
-pub struct RequestCode {
-    /// Destination.
-    pub phone: Phone,
-    /// What the code will be good for.
-    pub purpose: CodePurpose,
-    /// Digits in the code (5 typed, 4 INEWW, 6 others).
-    pub length: usize,
-    /// Only send when the phone has an account (password resets).
-    pub needs_account: bool,
-    /// HelpAged flavour: the client proves the code as `MD5(code + rand)` with a fresh
-    /// 5-character `rand` returned to it, instead of sending the code itself.
-    pub salted: bool,
-}
 
 impl RequestCode {
     /// Issues the code; answers [`Outcome::CodeSent`].
@@ -71,20 +56,6 @@ impl RequestCode {
         )?;
         Ok(Outcome::CodeSent { rand: Some(rand) })
     }
-}
-
-/// Queue a code only when the phone's registration is the expected one (v4.0 `expect`): a
-/// registered phone gets no register code, an unregistered one no reset code.
-#[derive(Debug)]
-pub struct RequestCodeIf {
-    /// Destination.
-    pub phone: Phone,
-    /// Whether the phone is expected to have an account.
-    pub registered: bool,
-    /// What the code will be good for.
-    pub purpose: CodePurpose,
-    /// Digits in the code.
-    pub length: usize,
 }
 
 impl RequestCodeIf {
@@ -172,11 +143,6 @@ pub fn consume(
     Ok(Ok(()))
 }
 
-/// Draw an image captcha: 5 mixed-case letters and digits, and a 5-character `rand`. Only
-/// the digest of `MD5(lower(code) + rand)` is kept, for 5 minutes, for one use.
-#[derive(Debug)]
-pub struct ImageCaptcha;
-
 impl ImageCaptcha {
     /// Draws and remembers the captcha.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
@@ -189,24 +155,6 @@ impl ImageCaptcha {
             .write(|tx| store_media::put_captcha(tx, &digest, now, now + CAPTCHA_TTL_SECS))?;
         Ok(Outcome::Captcha { png, rand })
     }
-}
-
-/// Which hash a [`CheckHash`] checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HashKind {
-    /// An image captcha (used up by the check).
-    Image,
-    /// An SMS code (checked, not used up: the register or reset that follows uses it).
-    Sms,
-}
-
-/// Check a captcha or SMS hash.
-#[derive(Debug)]
-pub struct CheckHash {
-    /// What kind of hash.
-    pub kind: HashKind,
-    /// `MD5(code + rand)` as the client computed it.
-    pub hash: String,
 }
 
 impl CheckHash {
@@ -255,6 +203,7 @@ pub fn usable_exists(conn: &Connection, now: i64, phone: &str, purpose: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::CodePurpose;
     use crate::handlers::testing;
     use crate::store::codes::outbox;
 

@@ -1,29 +1,15 @@
 //! PhoneBooks contacts. Every operation is scoped to the caller's account: another account's
 //! contact uid behaves exactly like one that does not exist.
 
+use crate::command::contacts::{
+    AddContacts, DeleteContacts, EditContactItem, GetContacts, ItemAction, ItemKind, ListContacts,
+    SearchContacts, UpdateContact,
+};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Caller, Contact, ContactMail, ContactPhone};
 use crate::error::{Error, Result};
 use crate::store::contacts as store;
-
-/// A contact to add.
-#[derive(Debug, Clone)]
-pub struct NewContact {
-    /// Display name (`""` when the request gave none).
-    pub name: String,
-    /// Phone numbers (blank ones are skipped).
-    pub phones: Vec<String>,
-    /// Mail addresses (blank ones are skipped).
-    pub mails: Vec<String>,
-}
-
-/// Add contacts to the caller's book.
-#[derive(Debug)]
-pub struct AddContacts {
-    /// The contacts, in request order.
-    pub users: Vec<NewContact>,
-}
 
 impl AddContacts {
     /// Inserts every contact in one transaction; answers them with their new ids.
@@ -66,28 +52,6 @@ impl AddContacts {
 
 fn non_blank(items: Vec<String>) -> impl Iterator<Item = String> {
     items.into_iter().filter(|s| !s.trim().is_empty())
-}
-
-/// One phone or mail in an edit: with an id it is rewritten, without one it is added.
-#[derive(Debug, Clone)]
-pub struct ItemEdit {
-    /// `pid` or `mid` of an existing item.
-    pub id: Option<String>,
-    /// The number or address.
-    pub value: String,
-}
-
-/// Rename a contact and rewrite or add the listed phones and mails; unlisted ones stay.
-#[derive(Debug)]
-pub struct UpdateContact {
-    /// The contact.
-    pub uid: String,
-    /// New name, when given.
-    pub name: Option<String>,
-    /// Phones to rewrite or add.
-    pub phones: Vec<ItemEdit>,
-    /// Mails to rewrite or add.
-    pub mails: Vec<ItemEdit>,
 }
 
 impl UpdateContact {
@@ -155,35 +119,6 @@ impl UpdateContact {
     }
 }
 
-/// Whether an item edit adds a value or removes an item by id.
-#[derive(Debug, Clone)]
-pub enum ItemAction {
-    /// Add this number or address.
-    Add(String),
-    /// Remove the item with this `pid`/`mid`.
-    Remove(String),
-}
-
-/// Which list of a contact an item edit touches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemKind {
-    /// The contact's phones.
-    Phone,
-    /// The contact's mails.
-    Mail,
-}
-
-/// Add or remove one phone or mail of a contact.
-#[derive(Debug)]
-pub struct EditContactItem {
-    /// The contact.
-    pub uid: String,
-    /// Phones or mails.
-    pub kind: ItemKind,
-    /// What to do.
-    pub action: ItemAction,
-}
-
 impl EditContactItem {
     /// Applies the edit; unknown contacts and items are "not found". The outcome names the
     /// contact beside the item.
@@ -236,13 +171,6 @@ impl EditContactItem {
     }
 }
 
-/// Delete contacts with their phones and mails.
-#[derive(Debug)]
-pub struct DeleteContacts {
-    /// Contact uids.
-    pub uids: Vec<String>,
-}
-
 impl DeleteContacts {
     /// Deletes all of them, or — when any is unknown — none.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -257,10 +185,6 @@ impl DeleteContacts {
     }
 }
 
-/// Every contact of the caller's book.
-#[derive(Debug)]
-pub struct ListContacts;
-
 impl ListContacts {
     /// Lists the book in uid order.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -270,13 +194,6 @@ impl ListContacts {
             contacts,
         })
     }
-}
-
-/// Contacts by uid, in request order.
-#[derive(Debug)]
-pub struct GetContacts {
-    /// Contact uids.
-    pub uids: Vec<String>,
 }
 
 impl GetContacts {
@@ -293,13 +210,6 @@ impl GetContacts {
             contacts,
         })
     }
-}
-
-/// The caller's contacts whose name, phone or mail contains a fragment.
-#[derive(Debug)]
-pub struct SearchContacts {
-    /// The fragment (non-empty).
-    pub q: String,
 }
 
 impl SearchContacts {
@@ -321,6 +231,7 @@ impl SearchContacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::contacts::{ItemEdit, NewContact};
     use crate::handlers::testing;
     use crate::store::accounts;
     use uuid::Uuid;

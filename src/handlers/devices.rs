@@ -2,13 +2,17 @@
 //! upload token (kept only as a digest); people bind devices and read their notices.
 
 use crate::auth::token_digest;
+use crate::command::devices::{
+    AddDevice, BindDevice, DeviceInfo, ListDevices, ListNotices, NoticeInfo, SignNotice,
+    UploadNotice,
+};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Auth, Caller, DeviceCaller, Notice};
 use crate::error::{Error, Result};
 use crate::handlers::media::decode_image;
 use crate::sender::CodeMessage;
-use crate::store::devices::{self as store, NewNotice, ReadFilter};
+use crate::store::devices::{self as store, NewNotice};
 
 /// The device behind a device-token request.
 pub fn require_device(auth: Option<&Auth>) -> Result<&DeviceCaller> {
@@ -36,13 +40,6 @@ pub fn authenticate(ctx: &Ctx, token: &str) -> Result<DeviceCaller> {
     })
 }
 
-/// Register a device under a name (unique among the caller's devices).
-#[derive(Debug)]
-pub struct AddDevice {
-    /// The device's name.
-    pub name: String,
-}
-
 impl AddDevice {
     /// Creates the device; answers its `device_id` (also its upload token), shown only once.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -57,13 +54,6 @@ impl AddDevice {
         }
         Ok(Outcome::DeviceAdded { device_id })
     }
-}
-
-/// Bind a device to the caller by its `device_id`.
-#[derive(Debug)]
-pub struct BindDevice {
-    /// The device's id (its token).
-    pub device_id: String,
 }
 
 impl BindDevice {
@@ -84,10 +74,6 @@ impl BindDevice {
     }
 }
 
-/// The caller's bound devices.
-#[derive(Debug)]
-pub struct ListDevices;
-
 impl ListDevices {
     /// Lists them in binding order.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -98,15 +84,6 @@ impl ListDevices {
                 .collect(),
         ))
     }
-}
-
-/// One device the caller has bound, by its id, its name, or both (then it must match both).
-#[derive(Debug)]
-pub struct DeviceInfo {
-    /// The device's id (lower-cased), if given.
-    pub device_id: Option<String>,
-    /// The device's name, if given.
-    pub device_name: Option<String>,
 }
 
 impl DeviceInfo {
@@ -135,15 +112,6 @@ impl DeviceInfo {
         }
         Ok(Outcome::Device(device))
     }
-}
-
-/// A device uploads a fall picture; every account bound to it is alerted.
-#[derive(Debug)]
-pub struct UploadNotice {
-    /// The picture as base64, with or without a `data:image/...;base64,` header.
-    pub base64: String,
-    /// Free text (≤ 255 characters).
-    pub content: String,
 }
 
 impl UploadNotice {
@@ -176,13 +144,6 @@ impl UploadNotice {
     }
 }
 
-/// Notices of the caller's devices.
-#[derive(Debug)]
-pub struct ListNotices {
-    /// Unread, read or all.
-    pub filter: ReadFilter,
-}
-
 impl ListNotices {
     /// Lists them oldest first; an account with no bound device is told so.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -206,13 +167,6 @@ fn with_time(ctx: &Ctx, (mut n, at): (Notice, i64)) -> Notice {
     n
 }
 
-/// One notice of a device the caller has bound, with its picture; marks it read.
-#[derive(Debug)]
-pub struct NoticeInfo {
-    /// The notice's event id.
-    pub event_id: String,
-}
-
 impl NoticeInfo {
     /// Answers the notice; unknown or foreign notices are not found (and nothing is marked).
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -227,13 +181,6 @@ impl NoticeInfo {
         let row = found.ok_or(Error::NotFound("notice"))?;
         Ok(Outcome::Notice(with_time(ctx, row)))
     }
-}
-
-/// Mark a notice of a bound device read.
-#[derive(Debug)]
-pub struct SignNotice {
-    /// The notice's event id.
-    pub event_id: String,
 }
 
 impl SignNotice {

@@ -1,6 +1,7 @@
 //! Portraits: upload (a real image, size-limited) and fetch, with the original's three
 //! placeholder images for unknown, malformed and hot-linked requests.
 
+use crate::command::media::{Portrait, UploadPortrait};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::Caller;
@@ -8,13 +9,6 @@ use crate::error::{Error, Result};
 use crate::handlers::accounts::own_account;
 use crate::media::{self, ImageKind};
 use crate::store::media as store;
-
-/// Store the caller's portrait (replacing any earlier one).
-#[derive(Debug)]
-pub struct UploadPortrait {
-    /// The image as base64, with or without a `data:image/...;base64,` header.
-    pub base64: String,
-}
 
 impl UploadPortrait {
     /// Decodes and checks the image, stores it; answers the portrait's URL id (the phone).
@@ -35,17 +29,6 @@ impl UploadPortrait {
 pub fn decode_image(ctx: &Ctx, base64: &str) -> Result<(Vec<u8>, ImageKind)> {
     media::decode_base64_image_limited(base64, ctx.config.image_limit)
         .map_err(|e| Error::invalid("base64", e.to_string()))
-}
-
-/// Fetch a portrait by user id (the phone).
-#[derive(Debug)]
-pub struct Portrait {
-    /// The id from the URL, as given.
-    pub user_id: String,
-    /// The request's `Referer`, if any.
-    pub referer: Option<String>,
-    /// The request's `Host`, if any (the server's own host is always allowed).
-    pub host: Option<String>,
 }
 
 impl Portrait {

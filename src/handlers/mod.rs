@@ -12,7 +12,7 @@ pub mod rooms;
 pub mod sessions;
 pub mod v4_profiles;
 
-use crate::command::{Outcome, Request};
+use crate::command::{Command, Outcome, Request};
 use crate::ctx::Ctx;
 use crate::domain::Auth;
 use crate::error::{Error, Result};
@@ -30,7 +30,56 @@ pub fn execute(ctx: &Ctx, req: Request) -> Result<Outcome> {
             return Err(Error::TokenMismatch);
         }
     }
-    req.command.apply(ctx, auth.as_ref())
+    apply(ctx, req.command, auth.as_ref())
+}
+
+/// The one dispatch: each command to its handler, with the caller when the route needs one.
+fn apply(ctx: &Ctx, command: Command, auth: Option<&Auth>) -> Result<Outcome> {
+    let caller = auth;
+    match command {
+        Command::Register(c) => c.apply(ctx),
+        Command::RequestCode(c) => c.apply(ctx),
+        Command::ResetPassword(c) => c.apply(ctx),
+        Command::Login(c) => c.apply(ctx),
+        Command::Logout(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::AddContacts(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::UpdateContact(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::EditContactItem(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::DeleteContacts(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::ListContacts(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::GetContacts(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::SearchContacts(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::ImageCaptcha(c) => c.apply(ctx),
+        Command::CheckHash(c) => c.apply(ctx),
+        Command::ChangePassword(c) => c.apply(ctx),
+        Command::Nickname(c) => c.apply(ctx),
+        Command::Profile(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::UpdateProfile(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::UploadPortrait(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::Portrait(c) => c.apply(ctx),
+        Command::Doki(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::AddDevice(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::BindDevice(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::ListDevices(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::DeviceInfo(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::UploadNotice(c) => c.apply(ctx, devices::require_device(caller)?),
+        Command::ListNotices(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::NoticeInfo(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::SignNotice(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::Admin(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::SignUp(c) => c.apply(ctx),
+        Command::ChangeOwnPassword(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::ChangePhone(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::PhoneExists(c) => c.apply(ctx),
+        Command::ShowMember(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::UpdateMember(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::RequestCodeIf(c) => c.apply(ctx),
+        Command::SignUpV4(c) => c.apply(ctx),
+        Command::Rooms(c) => c.apply(ctx, caller),
+        Command::PhoneLogin(c) => c.apply(ctx),
+        Command::VerifyCode(c) => c.apply(ctx),
+        Command::ResetInWindow(c) => c.apply(ctx),
+    }
 }
 
 #[cfg(test)]

@@ -2,37 +2,20 @@
 //! member is the shared account (`name` is the display name) plus the INEWW-only fields,
 //! which default until first set, so an account made through any dialect is a member.
 
+use crate::command::profiles::{MemberQuery, ShowMember, UpdateMember};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::{Account, Caller, Member, MemberChanges, Patch};
+use crate::domain::ProfilePatch;
+use crate::domain::{Account, Caller, Member, Patch};
 use crate::error::{Error, Result};
-use crate::handlers::accounts::{own_account, ProfilePatch};
+use crate::handlers::accounts::own_account;
 use crate::store::{accounts, profiles};
 use rusqlite::Connection;
-use uuid::Uuid;
 
 /// The member view of an account: its profile row, or the defaults.
 pub fn member(conn: &Connection, account: Account) -> Result<Member> {
     let profile = profiles::get(conn, account.pk)?.unwrap_or_default();
     Ok(Member { account, profile })
-}
-
-/// Which member to show, and how much of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MemberQuery {
-    /// The caller's own detail.
-    Own,
-    /// Anyone's public page; `None` is a uid that is not a UUID (so nobody's).
-    Public(Option<Uuid>),
-    /// A detail only the member and administrators may see.
-    Detail(Option<Uuid>),
-}
-
-/// Show a member.
-#[derive(Debug)]
-pub struct ShowMember {
-    /// Who, and which view.
-    pub query: MemberQuery,
 }
 
 impl ShowMember {
@@ -80,17 +63,6 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
 }
 
-/// Update the caller's own member profile; values not given stay (nothing can be cleared).
-#[derive(Debug)]
-pub struct UpdateMember {
-    /// The member the request names; must be the caller (`None`: not a UUID).
-    pub uid: Option<Uuid>,
-    /// New display name.
-    pub name: Option<String>,
-    /// New INEWW-only fields.
-    pub changes: MemberChanges,
-}
-
 impl UpdateMember {
     /// Writes the name and the fields in one transaction.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -118,10 +90,12 @@ impl UpdateMember {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::accounts::{ChangeOwnPassword, ChangePhone, Register, SignUp};
     use crate::command::Credential;
+    use crate::domain::MemberChanges;
     use crate::domain::{Auth, CodePurpose, Password, Phone, TokenIssue};
-    use crate::handlers::accounts::{ChangeOwnPassword, ChangePhone, Register, SignUp};
     use crate::handlers::{codes, sessions, testing};
+    use uuid::Uuid;
 
     fn register(ctx: &Ctx, phone: &str) -> Uuid {
         match (Register {
@@ -141,7 +115,7 @@ mod tests {
 
     /// Logs in through INEWW; answers the caller and the access token.
     fn login(ctx: &Ctx, phone: &str) -> (Caller, String) {
-        let out = sessions::Login {
+        let out = crate::command::sessions::Login {
             phone: phone.into(),
             password: "123456".into(),
             issue: TokenIssue::Ineww,
@@ -331,7 +305,9 @@ mod tests {
         };
         assert_eq!(count(sessions::INEWW_ACCESS), 10);
         assert_eq!(count(sessions::INEWW_REFRESH), 10);
-        sessions::Logout.apply(&ctx, &last.unwrap()).unwrap();
+        crate::command::sessions::Logout
+            .apply(&ctx, &last.unwrap())
+            .unwrap();
         assert_eq!(count(sessions::INEWW_ACCESS), 9);
         assert_eq!(count(sessions::INEWW_REFRESH), 9);
     }

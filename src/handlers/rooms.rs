@@ -4,21 +4,18 @@
 //! logs in here. Writes need the owner's token: another account's is refused (`Forbidden`)
 //! and changes nothing.
 
+use crate::command::accounts::RegisterByName;
+use crate::command::rooms::{ChangePassword, RoomsCommand, SetIcon, SignUp, SnsLogin, UpdateUser};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::{
-    Account, Auth, Caller, Password, Patch, Phone, RoomsChanges, RoomsProfile, RoomsUser,
-};
+use crate::domain::ProfilePatch;
+use crate::domain::{Account, Auth, Caller, Patch, Phone, RoomsChanges, RoomsProfile, RoomsUser};
 use crate::error::{Error, Result};
-use crate::handlers::accounts::{self, ProfilePatch, RegisterByName};
+use crate::handlers::accounts;
 use crate::handlers::sessions;
 use crate::store::{accounts as store_accounts, rooms as store};
 use rusqlite::Connection;
 
-/// Rooms a page holds unless `pageSize` says otherwise (the document's default).
-pub const DEFAULT_PAGE_SIZE: i64 = 30;
-/// Most rooms a page holds; a larger `pageSize` is cut to this.
-pub const MAX_PAGE_SIZE: i64 = 100;
 /// Random 4-digit room numbers drawn before falling back to one above the highest in use.
 const ROOMID_DRAWS: usize = 8;
 
@@ -92,48 +89,7 @@ fn own(caller: &Caller, pk: i64) -> Result<()> {
     }
 }
 
-/// One rooms command (the ones that are not plain login, logout or code requests).
-#[derive(Debug)]
-pub enum RoomsCommand {
-    /// `POST /users/`.
-    SignUp(SignUp),
-    /// `POST /snslogin/`.
-    SnsLogin(SnsLogin),
-    /// `PUT /users/icon/<pk>/`.
-    SetIcon(SetIcon),
-    /// `PUT /users/<pk>/`.
-    UpdateUser(UpdateUser),
-    /// `PUT /users/password/`, `PUT /password/`.
-    ChangePassword(ChangePassword),
-    /// `GET /rooms/`.
-    ListRooms(ListRooms),
-    /// `GET /rooms/<pk>/`.
-    ShowRoom(ShowRoom),
-    /// `POST /rooms/`.
-    CreateRoom(CreateRoom),
-    /// `PUT /rooms/<pk>/`.
-    UpdateRoom(UpdateRoom),
-    /// `DELETE /rooms/<pk>/`.
-    DeleteRoom(DeleteRoom),
-}
-
 impl RoomsCommand {
-    /// The command's name for logs.
-    pub fn name(&self) -> &'static str {
-        match self {
-            RoomsCommand::SignUp(_) => "rooms_sign_up",
-            RoomsCommand::SnsLogin(_) => "sns_login",
-            RoomsCommand::SetIcon(_) => "set_icon",
-            RoomsCommand::UpdateUser(_) => "rooms_update_user",
-            RoomsCommand::ChangePassword(_) => "rooms_change_password",
-            RoomsCommand::ListRooms(_) => "list_rooms",
-            RoomsCommand::ShowRoom(_) => "show_room",
-            RoomsCommand::CreateRoom(_) => "create_room",
-            RoomsCommand::UpdateRoom(_) => "update_room",
-            RoomsCommand::DeleteRoom(_) => "delete_room",
-        }
-    }
-
     /// Applies the command; writes need the caller (`auth`).
     pub fn apply(self, ctx: &Ctx, auth: Option<&Auth>) -> Result<Outcome> {
         let caller = || sessions::require(auth);
@@ -150,15 +106,6 @@ impl RoomsCommand {
             RoomsCommand::DeleteRoom(c) => c.apply(ctx, caller()?),
         }
     }
-}
-
-/// Register by username, password and nickname; answers the user with a first token.
-#[derive(Debug)]
-pub struct SignUp {
-    /// The account.
-    pub account: RegisterByName,
-    /// The rooms-only fields given.
-    pub profile: RoomsChanges,
 }
 
 impl SignUp {
@@ -186,21 +133,6 @@ fn create(
     Ok(made)
 }
 
-/// A third-party login. The server cannot verify `access_token` with WeChat, QQ or Weibo, so
-/// unless the configuration trusts client-supplied identities (development only) it is
-/// refused; when trusted, the first login of an identity creates the account.
-#[derive(Debug)]
-pub struct SnsLogin {
-    /// The account to create at the first login (no password: none matches it).
-    pub account: RegisterByName,
-    /// 1 WeChat, 2 QQ, 3 Weibo.
-    pub login_type: i64,
-    /// The third party's id of the user.
-    pub snsid: String,
-    /// The rooms-only fields given (`icon` as `img`).
-    pub profile: RoomsChanges,
-}
-
 impl SnsLogin {
     /// Logs the identity's account in, creating it first when the identity is new.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
@@ -225,15 +157,6 @@ impl SnsLogin {
     }
 }
 
-/// Set the caller's icon URL (stored as given, never fetched).
-#[derive(Debug)]
-pub struct SetIcon {
-    /// The user the path names; must be the caller.
-    pub pk: i64,
-    /// The icon URL.
-    pub icon: String,
-}
-
 impl SetIcon {
     /// Stores the URL; answers the user.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -254,23 +177,6 @@ impl SetIcon {
             created: false,
         })
     }
-}
-
-/// Update the caller's user fields; absent ones stay.
-#[derive(Debug)]
-pub struct UpdateUser {
-    /// The user the path names; must be the caller.
-    pub pk: i64,
-    /// New login name.
-    pub username: Option<String>,
-    /// New nickname.
-    pub nickname: Option<String>,
-    /// New e-mail (`Clear` for a blank one).
-    pub email: Patch<String>,
-    /// New login phone.
-    pub phone: Option<Phone>,
-    /// New rooms-only fields.
-    pub profile: RoomsChanges,
 }
 
 impl UpdateUser {
@@ -308,18 +214,6 @@ impl UpdateUser {
     }
 }
 
-/// Change the caller's password knowing the old one: revokes every token of the account in
-/// every dialect and answers the user with a new rooms token.
-#[derive(Debug)]
-pub struct ChangePassword {
-    /// Must name the caller (its username, or its phone).
-    pub username: String,
-    /// The current password.
-    pub old: String,
-    /// The new password.
-    pub new: Password,
-}
-
 impl ChangePassword {
     /// Checks the name and the old password, then replaces it in one transaction.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -342,8 +236,6 @@ impl ChangePassword {
 }
 
 mod room;
-
-pub use room::{CreateRoom, DeleteRoom, ListRooms, ShowRoom, UpdateRoom};
 
 #[cfg(test)]
 mod tests;

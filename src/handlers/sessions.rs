@@ -1,9 +1,10 @@
 //! Sessions: login, logout, and authenticating a presented token.
 
 use crate::auth::token_digest;
+use crate::command::sessions::{Doki, Login, Logout, PhoneLogin};
 use crate::command::{Credential, Outcome};
 use crate::ctx::Ctx;
-use crate::domain::{Account, Auth, Caller, CodePurpose, Phone, TokenIssue, TokenPair};
+use crate::domain::{Account, Auth, Caller, CodePurpose, TokenIssue, TokenPair};
 use crate::error::{Error, Result};
 use crate::handlers::{codes, profiles, rooms, v4_profiles};
 use crate::store::{accounts, contacts, tokens};
@@ -43,18 +44,6 @@ pub const ROOMS_CAP: i64 = 10;
 /// A use refreshes a token's idle clock only when it is at least this stale (seconds), so
 /// that reads do not each cost a write; idle expiry is exact to within this much.
 pub const REFRESH_SECS: i64 = 15;
-
-/// Log in with phone and password; answers a new token.
-#[derive(Debug)]
-pub struct Login {
-    /// Login phone (not format-checked: an odd phone simply has no account); for
-    /// [`TokenIssue::Rooms`], a username, or a phone when no account has that username.
-    pub phone: String,
-    /// Password to check.
-    pub password: String,
-    /// Which token to issue.
-    pub issue: TokenIssue,
-}
 
 impl Login {
     /// Verifies the password (slow, outside any transaction), then records the new token.
@@ -126,17 +115,6 @@ pub fn open_rooms_token(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<S
     let digest = token_digest(&token);
     tokens::insert(tx, account_pk, ROOMS, &digest, now, Some(now + ROOMS_SECS))?;
     Ok(token)
-}
-
-/// Log in with a code sent to the account's phone (rooms `GET /phonelogin/`); answers the
-/// rooms user with a new token. A phone with no account is refused before the code is
-/// looked at; a wrong code counts as one of its five tries.
-#[derive(Debug)]
-pub struct PhoneLogin {
-    /// The account's phone.
-    pub phone: Phone,
-    /// The code sent to it for [`CodePurpose::Login`].
-    pub code: String,
 }
 
 impl PhoneLogin {
@@ -212,11 +190,6 @@ pub fn open_v4(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<String> {
     Ok(token)
 }
 
-/// Revoke the token the request was authenticated with (an INEWW access token with its
-/// refresh token).
-#[derive(Debug)]
-pub struct Logout;
-
 impl Logout {
     /// Deletes the caller's token row, and its pair's refresh row when it has one.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -225,11 +198,6 @@ impl Logout {
         Ok(Outcome::Done)
     }
 }
-
-/// HelpAged heartbeat: the token was checked (and its idle clock refreshed) by
-/// [`authenticate`]; nothing more to do.
-#[derive(Debug)]
-pub struct Doki;
 
 impl Doki {
     /// Answers success for a live token.
@@ -351,8 +319,9 @@ fn authenticate_jwt(ctx: &Ctx, token: &str) -> Result<Caller> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::accounts::Register;
     use crate::domain::{Password, Phone};
-    use crate::handlers::{accounts::Register, testing};
+    use crate::handlers::testing;
 
     fn setup() -> (
         Ctx,

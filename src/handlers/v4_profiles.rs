@@ -3,11 +3,11 @@
 //! reset code checked by [`VerifyCode`] opens a window of [`RESET_WINDOW_SECS`] in which
 //! [`ResetPassword`] may set a new password for that phone, once.
 
+use crate::command::v4_profiles::{ResetPassword, SignUp, VerifyCode};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::{Account, CodePurpose, Password, Phone};
+use crate::domain::{Account, CodePurpose};
 use crate::error::{Error, Result};
-use crate::handlers::accounts::Register;
 use crate::handlers::{codes, sessions};
 use crate::store::{accounts, tokens, v4_profiles};
 use rusqlite::Connection;
@@ -57,15 +57,6 @@ pub fn login(ctx: &Ctx, account: Account, device: &str) -> Result<Outcome> {
     Ok(opened.outcome(account))
 }
 
-/// Create an account with a register code and open a v4 session on it.
-#[derive(Debug)]
-pub struct SignUp {
-    /// The account; its `proof` is the register code sent to its phone.
-    pub account: Register,
-    /// The client's `device_identifier`.
-    pub device: String,
-}
-
 impl SignUp {
     /// A registered phone is refused before the code is looked at (the document lists -1
     /// before -2, and `sendsms` never sends a register code to a registered phone); then the
@@ -90,15 +81,6 @@ impl SignUp {
     }
 }
 
-/// Check a reset code (`verify_code`): uses it up and opens the reset window for the phone.
-#[derive(Debug)]
-pub struct VerifyCode {
-    /// The account's phone.
-    pub phone: Phone,
-    /// The reset code sent to it.
-    pub code: String,
-}
-
 impl VerifyCode {
     /// [`Error::UnknownAccount`] for a phone without an account (its code is not touched),
     /// [`Error::BadCode`] for a wrong, used or expired code.
@@ -116,16 +98,6 @@ impl VerifyCode {
         })?;
         Ok(Outcome::Done)
     }
-}
-
-/// Set a new password inside the window a [`VerifyCode`] opened (`forget_password`); closes
-/// the window and revokes every token of the account in every dialect.
-#[derive(Debug)]
-pub struct ResetPassword {
-    /// The account's phone (the one the code was verified for).
-    pub phone: Phone,
-    /// The new password.
-    pub password: Password,
 }
 
 impl ResetPassword {
@@ -161,9 +133,12 @@ impl ResetPassword {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::accounts::Register;
+    use crate::command::codes::RequestCodeIf;
+    use crate::command::sessions::Login;
     use crate::domain::TokenIssue;
-    use crate::handlers::codes::RequestCodeIf;
-    use crate::handlers::{sessions::Login, testing};
+    use crate::domain::{Password, Phone};
+    use crate::handlers::testing;
 
     const PHONE: &str = "13126939901";
 

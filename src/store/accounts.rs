@@ -230,7 +230,7 @@ pub fn set_level(conn: &Connection, phone: &str, level: i64) -> Result<bool, Err
 pub fn update_profile(
     conn: &Connection,
     pk: i64,
-    patch: &crate::handlers::accounts::ProfilePatch,
+    patch: &crate::domain::ProfilePatch,
 ) -> Result<(), Error> {
     use crate::domain::Patch;
     for (column, value) in [

@@ -1,6 +1,6 @@
 //! HelpAged devices, their bindings to accounts, and the fall notices they upload.
 
-use crate::domain::{Device, Notice};
+use crate::domain::{Device, Notice, ReadFilter};
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -161,17 +161,6 @@ pub fn insert_notice(
         params![n.event_id, device_pk, n.pic_name, n.content, n.content_type, n.image, now],
     )?;
     Ok(())
-}
-
-/// Which notices to list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadFilter {
-    /// Not yet read by the account.
-    Unread,
-    /// Already read by the account.
-    Read,
-    /// Every notice.
-    All,
 }
 
 /// A notice row with its unix creation time.

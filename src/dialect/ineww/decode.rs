@@ -10,12 +10,12 @@
 //! empty or blank is `invalid` (a blank optional field is simply ignored).
 
 use super::encode::FieldIssue;
+use crate::command::profiles::{self, MemberQuery};
+use crate::command::{accounts, codes, sessions};
 use crate::command::{Command, CommandKind};
 use crate::dialect::Fields;
 use crate::domain::{CodePurpose, MemberChanges, Password, Phone, TokenIssue};
 use crate::error::Error;
-use crate::handlers::profiles::{self, MemberQuery};
-use crate::handlers::{accounts, codes, sessions};
 use crate::registry::Route;
 use serde_json::Value;
 use uuid::Uuid;

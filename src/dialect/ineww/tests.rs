@@ -1,8 +1,8 @@
 use super::encode::http_status;
 use super::*;
+use crate::command::profiles::MemberQuery;
 use crate::command::{Command, Outcome};
 use crate::domain::{Account, Member, MemberProfile, TokenPair};
-use crate::handlers::profiles::MemberQuery;
 use crate::registry::{Dialect, Methods, Registry, WireKey};
 use serde_json::json;
 use uuid::Uuid;

@@ -13,10 +13,10 @@ mod encode;
 pub use encode::encode;
 
 use super::{Fields, Step, Wire};
+use crate::command::{accounts, codes, contacts, sessions};
 use crate::command::{Command, CommandKind, Credential, Request};
 use crate::domain::{CodePurpose, Password, Phone, TokenIssue};
 use crate::error::{Error, Result};
-use crate::handlers::{accounts, codes, contacts, sessions};
 use crate::registry::{Registry, Route};
 use serde_json::Value;
 

@@ -6,13 +6,13 @@
 //! answers where a client may send a user or room back as it received it; GET routes read
 //! the query (and a JSON body) and ignore keys they do not take (cache-busters).
 
+use crate::command::accounts::RegisterByName;
+use crate::command::rooms::{self, RoomsCommand};
+use crate::command::{codes, sessions};
 use crate::command::{Command, CommandKind};
 use crate::dialect::Fields;
 use crate::domain::{CodePurpose, Password, Patch, Phone, RoomsChanges, TokenIssue};
 use crate::error::{Error, Result};
-use crate::handlers::accounts::RegisterByName;
-use crate::handlers::rooms::{self, RoomsCommand};
-use crate::handlers::{codes, sessions};
 use crate::registry::Route;
 use serde_json::Value;
 

@@ -1,15 +1,16 @@
 //! The typed decoder's one match: a registry command and the `data` object → a `Command`.
 
+use crate::command::accounts;
+use crate::command::admin::AdminCommand;
+use crate::command::codes::{self, HashKind};
+use crate::command::{devices, media, sessions};
 use crate::command::{Command, CommandKind};
 use crate::dialect::{Fields, Wire};
+use crate::domain::ProfilePatch;
+use crate::domain::ReadFilter;
 use crate::domain::{CodePurpose, Password, Patch, Phone, TokenIssue};
 use crate::error::{Error, Result};
-use crate::handlers::accounts::{self, ProfilePatch};
-use crate::handlers::admin::AdminCommand;
-use crate::handlers::codes::{self, HashKind};
-use crate::handlers::{devices, media, sessions};
 use crate::registry::Route;
-use crate::store::devices::ReadFilter;
 use serde_json::Value;
 
 /// Builds the command of a `type`/`subtype` request from its `data`.

@@ -8,12 +8,12 @@
 //! does not take is refused by name.
 
 use super::encode::Endpoint;
+use crate::command::accounts::{PhoneExists, Register};
+use crate::command::{codes, sessions, v4_profiles};
 use crate::command::{Command, CommandKind};
 use crate::dialect::{Fields, Wire};
 use crate::domain::{CodePurpose, Password, Phone, TokenIssue};
 use crate::error::{Error, Result};
-use crate::handlers::accounts::{PhoneExists, Register};
-use crate::handlers::{codes, sessions, v4_profiles};
 use crate::registry::Route;
 use serde_json::{Map, Value};
 

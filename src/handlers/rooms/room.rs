@@ -1,21 +1,14 @@
 //! The rooms themselves: list, show, create, change, delete. Changes need the owner's token.
 
-use super::{new_roomid, MAX_PAGE_SIZE};
+use super::new_roomid;
+use crate::command::rooms::MAX_PAGE_SIZE;
+use crate::command::rooms::{CreateRoom, DeleteRoom, ListRooms, ShowRoom, UpdateRoom};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Caller, Room, RoomPage};
 use crate::error::{Error, Result};
 use crate::store::rooms as store;
 use rusqlite::Connection;
-
-/// A page of open rooms.
-#[derive(Debug)]
-pub struct ListRooms {
-    /// Page number, from 1.
-    pub page: i64,
-    /// Rooms per page, 1 to [`MAX_PAGE_SIZE`].
-    pub page_size: i64,
-}
 
 impl ListRooms {
     /// Answers [`Outcome::Rooms`]; a page past the last is empty.
@@ -38,13 +31,6 @@ impl ListRooms {
     }
 }
 
-/// One room, open or not.
-#[derive(Debug)]
-pub struct ShowRoom {
-    /// Its pk.
-    pub pk: i64,
-}
-
 impl ShowRoom {
     /// Answers [`Outcome::Room`].
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
@@ -57,15 +43,6 @@ impl ShowRoom {
             created: false,
         })
     }
-}
-
-/// Create a room owned by the caller, with a new room number.
-#[derive(Debug)]
-pub struct CreateRoom {
-    /// Its alias (unique).
-    pub room_alias: String,
-    /// Whether it is open.
-    pub active: bool,
 }
 
 impl CreateRoom {
@@ -100,17 +77,6 @@ fn owned_room(tx: &Connection, caller: &Caller, pk: i64) -> Result<Room> {
     Ok(room)
 }
 
-/// Change the caller's room.
-#[derive(Debug)]
-pub struct UpdateRoom {
-    /// Its pk.
-    pub pk: i64,
-    /// New alias.
-    pub room_alias: Option<String>,
-    /// New open state.
-    pub active: Option<bool>,
-}
-
 impl UpdateRoom {
     /// Answers the room as it now is.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -124,13 +90,6 @@ impl UpdateRoom {
             created: false,
         })
     }
-}
-
-/// Delete the caller's room.
-#[derive(Debug)]
-pub struct DeleteRoom {
-    /// Its pk.
-    pub pk: i64,
 }
 
 impl DeleteRoom {

@@ -1,6 +1,9 @@
 use super::*;
+use crate::command::accounts::Register;
+use crate::command::rooms::{CreateRoom, DeleteRoom, ListRooms, ShowRoom, UpdateRoom};
 use crate::command::Credential;
-use crate::handlers::{accounts::Register, testing};
+use crate::domain::Password;
+use crate::handlers::testing;
 
 fn sign_up(ctx: &Ctx, username: &str, phone: Option<&str>) -> Result<(RoomsUser, String)> {
     let out = SignUp {
@@ -35,7 +38,7 @@ fn caller(ctx: &Ctx, token: &str) -> Caller {
 }
 
 fn login(ctx: &Ctx, key: &str, password: &str) -> Result<Outcome> {
-    sessions::Login {
+    crate::command::sessions::Login {
         phone: key.into(),
         password: password.into(),
         issue: crate::domain::TokenIssue::Rooms,

@@ -6,15 +6,20 @@
 //! A new command adds a [`CommandKind`] (named in `opcodes.toml`), a variant here, a struct
 //! and handler in its domain module under `handlers/`, and an arm in each decoder that maps to it.
 
-use crate::domain::{
-    Account, Auth, Contact, ContactMail, ContactPhone, Member, Room, RoomPage, RoomsUser, TokenPair,
-};
-use crate::handlers::{
-    accounts, admin, codes, contacts, devices, media, profiles, rooms, sessions, v4_profiles,
-};
-use crate::{ctx::Ctx, error::Result};
+pub mod accounts;
+pub mod admin;
+pub mod codes;
+pub mod contacts;
+pub mod devices;
+pub mod media;
+mod outcome;
+pub mod profiles;
+pub mod rooms;
+pub mod sessions;
+pub mod v4_profiles;
+
+pub use outcome::Outcome;
 use serde::Deserialize;
-use uuid::Uuid;
 
 /// The name a registry row gives its command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -311,55 +316,6 @@ impl Command {
             Command::ResetInWindow(_) => "reset_in_window",
         }
     }
-
-    /// Applies the command for `auth` (present when the route requires a token).
-    pub fn apply(self, ctx: &Ctx, auth: Option<&Auth>) -> Result<Outcome> {
-        let caller = auth;
-        match self {
-            Command::Register(c) => c.apply(ctx),
-            Command::RequestCode(c) => c.apply(ctx),
-            Command::ResetPassword(c) => c.apply(ctx),
-            Command::Login(c) => c.apply(ctx),
-            Command::Logout(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::AddContacts(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::UpdateContact(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::EditContactItem(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::DeleteContacts(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::ListContacts(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::GetContacts(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::SearchContacts(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::ImageCaptcha(c) => c.apply(ctx),
-            Command::CheckHash(c) => c.apply(ctx),
-            Command::ChangePassword(c) => c.apply(ctx),
-            Command::Nickname(c) => c.apply(ctx),
-            Command::Profile(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::UpdateProfile(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::UploadPortrait(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::Portrait(c) => c.apply(ctx),
-            Command::Doki(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::AddDevice(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::BindDevice(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::ListDevices(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::DeviceInfo(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::UploadNotice(c) => c.apply(ctx, devices::require_device(caller)?),
-            Command::ListNotices(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::NoticeInfo(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::SignNotice(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::Admin(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::SignUp(c) => c.apply(ctx),
-            Command::ChangeOwnPassword(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::ChangePhone(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::PhoneExists(c) => c.apply(ctx),
-            Command::ShowMember(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::UpdateMember(c) => c.apply(ctx, sessions::require(caller)?),
-            Command::RequestCodeIf(c) => c.apply(ctx),
-            Command::SignUpV4(c) => c.apply(ctx),
-            Command::Rooms(c) => c.apply(ctx, caller),
-            Command::PhoneLogin(c) => c.apply(ctx),
-            Command::VerifyCode(c) => c.apply(ctx),
-            Command::ResetInWindow(c) => c.apply(ctx),
-        }
-    }
 }
 
 /// A command with the credentials and claims that came with it.
@@ -393,150 +349,4 @@ pub enum Credential {
     },
     /// A rooms token (from the body, the query or `Authorization`).
     Rooms(String),
-}
-
-/// What a successful command produced, for the dialect's encoder to shape.
-#[derive(Debug)]
-pub enum Outcome {
-    /// Success with nothing to report.
-    Done,
-    /// A new account.
-    Registered {
-        /// Its UUID.
-        account_uid: Uuid,
-    },
-    /// A new session.
-    LoggedIn {
-        /// The account's UUID.
-        account_uid: Uuid,
-        /// The token to send back (in clear, once).
-        token: String,
-        /// How many contacts the account's book holds.
-        contacts: i64,
-    },
-    /// Contacts of a book (added, listed, found or fetched).
-    Contacts {
-        /// The book's owner.
-        owner: Uuid,
-        /// The contacts, in answer order.
-        contacts: Vec<Contact>,
-    },
-    /// One contact after an edit; its phones and mails are the ones the request listed.
-    ContactUpdated(Contact),
-    /// A phone added to a contact.
-    PhoneAdded {
-        /// The contact's uid.
-        uid: String,
-        /// The new phone.
-        phone: ContactPhone,
-    },
-    /// A phone removed from a contact.
-    PhoneRemoved {
-        /// The contact's uid.
-        uid: String,
-        /// The removed phone's `pid`.
-        pid: String,
-    },
-    /// A mail added to a contact.
-    MailAdded {
-        /// The contact's uid.
-        uid: String,
-        /// The new mail.
-        mail: ContactMail,
-    },
-    /// A mail removed from a contact.
-    MailRemoved {
-        /// The contact's uid.
-        uid: String,
-        /// The removed mail's `mid`.
-        mid: String,
-    },
-    /// A verification code went out; `rand` is the HelpAged hash salt.
-    CodeSent {
-        /// The salt the client hashes with the code (`MD5(code+rand)`).
-        rand: Option<String>,
-    },
-    /// An image captcha.
-    Captcha {
-        /// PNG bytes.
-        png: Vec<u8>,
-        /// The salt the client hashes with the code.
-        rand: String,
-    },
-    /// One account's public profile.
-    Profile(Account),
-    /// Every account (admin).
-    Accounts(Vec<Account>),
-    /// A nickname (possibly unset).
-    Nickname(Option<String>),
-    /// Where a stored portrait can be fetched.
-    PortraitStored {
-        /// The owner's phone (the portrait URL's id).
-        phone: String,
-    },
-    /// Image bytes to send as they are.
-    Image {
-        /// The bytes.
-        bytes: bytes::Bytes,
-        /// Their content type.
-        content_type: &'static str,
-    },
-    /// A new device and its token.
-    DeviceAdded {
-        /// The device's 32-hex id, which is also its upload token (shown once).
-        device_id: String,
-    },
-    /// The caller's bound devices.
-    Devices(Vec<crate::domain::Device>),
-    /// One device the caller has bound.
-    Device(crate::domain::Device),
-    /// A stored fall notice.
-    NoticeStored {
-        /// The picture's name.
-        pic_name: String,
-    },
-    /// Notices, oldest first.
-    Notices(Vec<crate::domain::Notice>),
-    /// One notice with its picture as base64.
-    Notice(crate::domain::Notice),
-    /// A new INEWW session: its token pair and the member it belongs to.
-    Session {
-        /// The tokens (in clear, once).
-        pair: TokenPair,
-        /// The member.
-        member: Member,
-    },
-    /// One member (public page or detail; the encoder picks the view).
-    Member(Member),
-    /// Whether the thing asked about exists.
-    Exists(bool),
-    /// A rooms user, with the token issued for it when one was (register, logins, password).
-    RoomsUser {
-        /// The user.
-        user: RoomsUser,
-        /// The new token (in clear, once).
-        token: Option<String>,
-        /// Whether this call created the account (a first third-party login answers 201).
-        created: bool,
-    },
-    /// One room.
-    Room {
-        /// The room.
-        room: Room,
-        /// Whether this call created it (answered 201).
-        created: bool,
-    },
-    /// A page of open rooms.
-    Rooms(RoomPage),
-    /// A new v4 session: the account, its token, and what the v4 answer shows with them.
-    V4Session {
-        /// The account (`name`, `user_id`).
-        account: Account,
-        /// The token to send back (in clear, once).
-        token: String,
-        /// Whether the last v4 session was opened on another device.
-        change_device: bool,
-        /// The account's enterprise; `None` is none (-1).
-        enterprise_id: Option<i64>,
-    },
 }

@@ -1,0 +1,35 @@
+//! INEWW member commands: show and update a member profile.
+//!
+//! Data only: what each command carries. `handlers` applies them.
+
+use crate::domain::MemberChanges;
+use uuid::Uuid;
+
+/// Which member to show, and how much of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberQuery {
+    /// The caller's own detail.
+    Own,
+    /// Anyone's public page; `None` is a uid that is not a UUID (so nobody's).
+    Public(Option<Uuid>),
+    /// A detail only the member and administrators may see.
+    Detail(Option<Uuid>),
+}
+
+/// Show a member.
+#[derive(Debug)]
+pub struct ShowMember {
+    /// Who, and which view.
+    pub query: MemberQuery,
+}
+
+/// Update the caller's own member profile; values not given stay (nothing can be cleared).
+#[derive(Debug)]
+pub struct UpdateMember {
+    /// The member the request names; must be the caller (`None`: not a UUID).
+    pub uid: Option<Uuid>,
+    /// New display name.
+    pub name: Option<String>,
+    /// New INEWW-only fields.
+    pub changes: MemberChanges,
+}

@@ -2,7 +2,7 @@
 //!
 //! Data only: what each command carries. `handlers` applies them.
 
-use crate::domain::{CodePurpose, Password, Phone, ProfilePatch};
+use crate::domain::{CodePurpose, Password, Phone, ProfilePatch, SessionExtras, TokenPolicy};
 
 /// Create an account.
 #[derive(Debug)]
@@ -43,6 +43,10 @@ pub struct SignUp {
     pub account: Register,
     /// What that code was requested for.
     pub purpose: CodePurpose,
+    /// The tokens to issue.
+    pub policy: TokenPolicy,
+    /// What the answer shows besides the token.
+    pub extras: SessionExtras,
 }
 
 /// Set a new password with a reset code; revokes every token of the account.

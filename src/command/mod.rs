@@ -18,6 +18,7 @@ pub mod rooms;
 pub mod sessions;
 pub mod v4_profiles;
 
+use crate::domain::TokenPolicy;
 pub use outcome::Outcome;
 use serde::Deserialize;
 
@@ -334,19 +335,26 @@ pub struct Request {
 /// A presented token.
 #[derive(Debug, Clone)]
 pub enum Credential {
-    /// An opcode-dialect JWT.
-    Jwt(String),
-    /// A HelpAged user token.
-    Typed(String),
+    /// A person's token, to be checked by its dialect's policy.
+    Token {
+        /// How the dialect's tokens live (kind, JWT or opaque, expiry).
+        policy: TokenPolicy,
+        /// The token as presented.
+        token: String,
+        /// The account the client says it is (INEWW's `USER-ID`); must own the token.
+        user_id: Option<String>,
+    },
     /// A HelpAged device token (`device_id`).
     Device(String),
-    /// An INEWW access token, with the `USER-ID` header when one was sent.
-    Ineww {
-        /// The account the client says it is (`USER-ID`); must own the token.
-        user_id: Option<String>,
-        /// The access token.
-        token: String,
-    },
-    /// A rooms token (from the body, the query or `Authorization`).
-    Rooms(String),
+}
+
+impl Credential {
+    /// A person's token with no claimed account.
+    pub fn token(policy: TokenPolicy, token: impl Into<String>) -> Credential {
+        Credential::Token {
+            policy,
+            token: token.into(),
+            user_id: None,
+        }
+    }
 }

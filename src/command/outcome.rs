@@ -1,7 +1,7 @@
 //! What a successful command produced, for the dialect's encoder to shape.
 
 use crate::domain::{
-    Account, Contact, ContactMail, ContactPhone, Member, Room, RoomPage, RoomsUser, TokenPair,
+    Account, Contact, ContactMail, ContactPhone, Member, Room, RoomPage, RoomsUser, Session,
 };
 use uuid::Uuid;
 
@@ -15,15 +15,9 @@ pub enum Outcome {
         /// Its UUID.
         account_uid: Uuid,
     },
-    /// A new session.
-    LoggedIn {
-        /// The account's UUID.
-        account_uid: Uuid,
-        /// The token to send back (in clear, once).
-        token: String,
-        /// How many contacts the account's book holds.
-        contacts: i64,
-    },
+    /// A session just opened (login, register-and-login, a new token after a password
+    /// change), with the extras its command asked for.
+    Session(Box<Session>),
     /// Contacts of a book (added, listed, found or fetched).
     Contacts {
         /// The book's owner.
@@ -109,26 +103,12 @@ pub enum Outcome {
     Notices(Vec<crate::domain::Notice>),
     /// One notice with its picture as base64.
     Notice(crate::domain::Notice),
-    /// A new INEWW session: its token pair and the member it belongs to.
-    Session {
-        /// The tokens (in clear, once).
-        pair: TokenPair,
-        /// The member.
-        member: Member,
-    },
     /// One member (public page or detail; the encoder picks the view).
     Member(Member),
     /// Whether the thing asked about exists.
     Exists(bool),
-    /// A rooms user, with the token issued for it when one was (register, logins, password).
-    RoomsUser {
-        /// The user.
-        user: RoomsUser,
-        /// The new token (in clear, once).
-        token: Option<String>,
-        /// Whether this call created the account (a first third-party login answers 201).
-        created: bool,
-    },
+    /// A rooms user after an edit (icon, profile).
+    RoomsUser(RoomsUser),
     /// One room.
     Room {
         /// The room.
@@ -138,15 +118,4 @@ pub enum Outcome {
     },
     /// A page of open rooms.
     Rooms(RoomPage),
-    /// A new v4 session: the account, its token, and what the v4 answer shows with them.
-    V4Session {
-        /// The account (`name`, `user_id`).
-        account: Account,
-        /// The token to send back (in clear, once).
-        token: String,
-        /// Whether the last v4 session was opened on another device.
-        change_device: bool,
-        /// The account's enterprise; `None` is none (-1).
-        enterprise_id: Option<i64>,
-    },
 }

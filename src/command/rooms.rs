@@ -3,7 +3,7 @@
 //! Data only: what each command carries. `handlers` applies them.
 
 use super::accounts::RegisterByName;
-use crate::domain::{Password, Patch, Phone, RoomsChanges};
+use crate::domain::{Password, Patch, Phone, RoomsChanges, TokenPolicy};
 
 /// Rooms a page holds unless `pageSize` says otherwise (the document's default).
 pub const DEFAULT_PAGE_SIZE: i64 = 30;
@@ -42,6 +42,8 @@ pub struct SignUp {
     pub account: RegisterByName,
     /// The rooms-only fields given.
     pub profile: RoomsChanges,
+    /// The tokens to issue.
+    pub policy: TokenPolicy,
 }
 
 /// A third-party login. The server cannot verify `access_token` with WeChat, QQ or Weibo, so
@@ -57,6 +59,8 @@ pub struct SnsLogin {
     pub snsid: String,
     /// The rooms-only fields given (`icon` as `img`).
     pub profile: RoomsChanges,
+    /// The tokens to issue.
+    pub policy: TokenPolicy,
 }
 
 /// Set the caller's icon URL (stored as given, never fetched).
@@ -95,6 +99,8 @@ pub struct ChangePassword {
     pub old: String,
     /// The new password.
     pub new: Password,
+    /// The tokens to issue (a new one answers the change).
+    pub policy: TokenPolicy,
 }
 /// A page of open rooms.
 #[derive(Debug)]

@@ -2,18 +2,24 @@
 //!
 //! Data only: what each command carries. `handlers` applies them.
 
-use crate::domain::{Phone, TokenIssue};
+use crate::domain::{LoginKey, Phone, SessionExtras, TokenPolicy};
 
-/// Log in with phone and password; answers a new token.
+/// Log in with a login key and a password; answers a new session.
 #[derive(Debug)]
 pub struct Login {
-    /// Login phone (not format-checked: an odd phone simply has no account); for
-    /// [`TokenIssue::Rooms`], a username, or a phone when no account has that username.
-    pub phone: String,
+    /// The phone (not format-checked: an odd phone simply has no account), or a username
+    /// where `key` says so.
+    pub login: String,
+    /// How `login` is looked up.
+    pub key: LoginKey,
     /// Password to check.
     pub password: String,
-    /// Which token to issue.
-    pub issue: TokenIssue,
+    /// The tokens to issue.
+    pub policy: TokenPolicy,
+    /// Exempt the token from idle expiry and the live-token cap.
+    pub enduring: bool,
+    /// What the answer shows besides the token.
+    pub extras: SessionExtras,
 }
 
 /// Log in with a code sent to the account's phone (rooms `GET /phonelogin/`); answers the
@@ -25,6 +31,10 @@ pub struct PhoneLogin {
     pub phone: Phone,
     /// The code sent to it for [`CodePurpose::Login`].
     pub code: String,
+    /// The tokens to issue.
+    pub policy: TokenPolicy,
+    /// What the answer shows besides the token.
+    pub extras: SessionExtras,
 }
 
 /// Revoke the token the request was authenticated with (an INEWW access token with its

@@ -3,7 +3,7 @@
 //! Data only: what each command carries. `handlers` applies them.
 
 use super::accounts::Register;
-use crate::domain::{Password, Phone};
+use crate::domain::{Password, Phone, TokenPolicy};
 
 /// Create an account with a register code and open a v4 session on it.
 #[derive(Debug)]
@@ -12,6 +12,8 @@ pub struct SignUp {
     pub account: Register,
     /// The client's `device_identifier`.
     pub device: String,
+    /// The tokens to issue.
+    pub policy: TokenPolicy,
 }
 
 /// Check a reset code (`verify_code`): uses it up and opens the reset window for the phone.

@@ -241,6 +241,31 @@ pub(crate) mod testing {
     use super::{Step, Wire};
     use crate::registry::{Registry, RestMatch, Route};
 
+    /// A session outcome for `account` with `token` and nothing else, for encoder tests.
+    pub fn session(account: crate::domain::Account, token: &str) -> crate::domain::Session {
+        crate::domain::Session {
+            account,
+            token: token.into(),
+            expires_at: None,
+            refresh: None,
+            contacts: None,
+            member: None,
+            rooms: None,
+            device: None,
+            created: false,
+        }
+    }
+
+    /// The token a credential carries, whatever its kind.
+    pub fn token_of(c: &crate::command::Credential) -> (&str, Option<&str>) {
+        match c {
+            crate::command::Credential::Token { token, user_id, .. } => {
+                (token.as_str(), user_id.as_deref())
+            }
+            crate::command::Credential::Device(t) => (t.as_str(), None),
+        }
+    }
+
     /// A REST dialect's entry point.
     pub type Handle = fn(&Route, &Wire<'_>, &[(String, String)], &[u8]) -> Step;
 

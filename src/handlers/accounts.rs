@@ -8,9 +8,10 @@ use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Account, Caller, CodePurpose, Password, Phone};
 use crate::error::{Error, Result};
-use crate::handlers::{codes, profiles, sessions};
+use crate::handlers::sessions::own_account;
+use crate::handlers::{codes, sessions};
+use crate::store::Tx;
 use crate::store::{accounts, tokens};
-use rusqlite::Connection;
 use uuid::Uuid;
 
 impl Register {
@@ -28,7 +29,7 @@ impl Register {
         self,
         ctx: &Ctx,
         purpose: CodePurpose,
-        then: impl FnOnce(&Connection, i64) -> Result<T>,
+        then: impl FnOnce(&Tx, i64) -> Result<T>,
     ) -> Result<(Uuid, i64, T)> {
         let now = ctx.now_secs();
         let purpose = purpose.as_str();
@@ -51,7 +52,7 @@ impl Register {
         let hash = ctx.passwords.hash(self.password.expose())?;
         let uid = ctx.ids.uuid();
         let created_at = ctx.now().timestamp_micros();
-        let create = |tx: &rusqlite::Connection| {
+        let create = |tx: &Tx| {
             let pk = accounts::insert(
                 tx,
                 &accounts::NewAccount {
@@ -82,7 +83,7 @@ impl RegisterByName {
     pub fn create<T>(
         self,
         ctx: &Ctx,
-        then: impl FnOnce(&Connection, i64) -> Result<T>,
+        then: impl FnOnce(&Tx, i64) -> Result<T>,
     ) -> Result<(i64, T)> {
         let phone = self.phone.as_ref().map(Phone::as_str);
         check_username(&self.username, phone)?;
@@ -137,14 +138,13 @@ pub fn check_username(username: &str, own_phone: Option<&str>) -> Result<()> {
 impl SignUp {
     /// Creates the account and its first token pair in one transaction.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let (_, pk, pair) = self
-            .account
-            .create(ctx, self.purpose, |tx, pk| sessions::open_pair(ctx, tx, pk))?;
-        let member = ctx.store.read(|c| match accounts::by_pk(c, pk)? {
-            Some(account) => profiles::member(c, account),
-            None => Err(Error::NotFound("account")),
+        let (policy, extras) = (self.policy, self.extras);
+        let (_, _, mut session) = self.account.create(ctx, self.purpose, |tx, pk| {
+            let account = accounts::by_pk(tx, pk)?.ok_or(Error::NotFound("account"))?;
+            sessions::open(ctx, tx, account, &policy, false, &extras)
         })?;
-        Ok(Outcome::Session { pair, member })
+        session.created = true;
+        Ok(Outcome::Session(Box::new(session)))
     }
 }
 
@@ -192,7 +192,7 @@ pub fn replace_password<T>(
     found: Option<(Account, String)>,
     old: &str,
     new: &Password,
-    then: impl FnOnce(&Connection, &Account) -> Result<T>,
+    then: impl FnOnce(&Tx, &Account) -> Result<T>,
 ) -> Result<(Account, T)> {
     let verified = ctx
         .passwords
@@ -267,13 +267,6 @@ impl Profile {
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
         Ok(Outcome::Profile(own_account(ctx, caller)?))
     }
-}
-
-/// The caller's account row.
-pub fn own_account(ctx: &Ctx, caller: &Caller) -> Result<Account> {
-    ctx.store
-        .read(|c| accounts::by_pk(c, caller.account_pk))?
-        .ok_or_else(|| Error::BadToken("the token's account is gone".into()))
 }
 
 impl UpdateProfile {

@@ -9,8 +9,8 @@ use crate::domain::Phone;
 use crate::error::{Error, Result};
 use crate::media;
 use crate::sender::CodeMessage;
+use crate::store::Tx;
 use crate::store::{codes, media as store_media};
-use rusqlite::Connection;
 
 /// How long a code stays valid, in seconds.
 pub const CODE_TTL_SECS: i64 = 180;
@@ -122,13 +122,7 @@ pub fn issue(
 /// Checks `code` against the newest code for the phone and purpose inside the caller's
 /// transaction. The outer `Result` is a store failure; the inner one is the verdict, so that
 /// the caller can commit the counted wrong try while still failing the command.
-pub fn consume(
-    conn: &Connection,
-    now: i64,
-    phone: &str,
-    purpose: &str,
-    code: &str,
-) -> Result<Result<()>> {
+pub fn consume(conn: &Tx, now: i64, phone: &str, purpose: &str, code: &str) -> Result<Result<()>> {
     let Some(row) = codes::latest_unused(conn, phone, purpose)? else {
         return Ok(Err(Error::BadCode));
     };
@@ -184,7 +178,7 @@ pub fn redeem<T>(
     phone: &str,
     purpose: &str,
     code: &str,
-    then: impl FnOnce(&Connection) -> Result<T>,
+    then: impl FnOnce(&Tx) -> Result<T>,
 ) -> Result<T> {
     let now = ctx.now_secs();
     ctx.store
@@ -195,7 +189,7 @@ pub fn redeem<T>(
 }
 
 /// Whether a code that could still succeed exists (cheap check before slow work).
-pub fn usable_exists(conn: &Connection, now: i64, phone: &str, purpose: &str) -> Result<bool> {
+pub fn usable_exists(conn: &Tx, now: i64, phone: &str, purpose: &str) -> Result<bool> {
     Ok(codes::latest_unused(conn, phone, purpose)?
         .is_some_and(|r| r.expires_at > now && r.attempts < MAX_ATTEMPTS))
 }

@@ -258,6 +258,7 @@ mod tests {
             account_pk: pk,
             account_uid: uid,
             token_id: 0,
+            refresh_kind: None,
         }
     }
 

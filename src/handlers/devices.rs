@@ -8,37 +8,12 @@ use crate::command::devices::{
 };
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::{Auth, Caller, DeviceCaller, Notice};
+use crate::domain::{Caller, DeviceCaller, Notice};
 use crate::error::{Error, Result};
 use crate::handlers::media::decode_image;
+use crate::handlers::sessions;
 use crate::sender::CodeMessage;
 use crate::store::devices::{self as store, NewNotice};
-
-/// The device behind a device-token request.
-pub fn require_device(auth: Option<&Auth>) -> Result<&DeviceCaller> {
-    match auth {
-        Some(Auth::Device(d)) => Ok(d),
-        Some(Auth::Account(_)) => Err(Error::BadDeviceToken),
-        None => Err(Error::MissingToken),
-    }
-}
-
-/// Checks a device token. A device added before its id was kept (schema version 6) has it
-/// remembered now: the token matched the digest, so it is the id `device/add` gave out.
-pub fn authenticate(ctx: &Ctx, token: &str) -> Result<DeviceCaller> {
-    let row = ctx
-        .store
-        .read(|c| store::by_token(c, &token_digest(token)))?
-        .ok_or(Error::BadDeviceToken)?;
-    if row.device_id.is_none() {
-        ctx.store
-            .write(|tx| store::remember_id(tx, row.pk, token))?;
-    }
-    Ok(DeviceCaller {
-        device_pk: row.pk,
-        name: row.name,
-    })
-}
 
 impl AddDevice {
     /// Creates the device; answers its `device_id` (also its upload token), shown only once.
@@ -59,7 +34,7 @@ impl AddDevice {
 impl BindDevice {
     /// Binds; a second bind by the same account is refused.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
-        let device = authenticate(ctx, &self.device_id).map_err(|e| match e {
+        let device = sessions::authenticate_device(ctx, &self.device_id).map_err(|e| match e {
             Error::BadDeviceToken => Error::NotFound("device"),
             other => other,
         })?;
@@ -235,6 +210,7 @@ mod tests {
             account_pk,
             account_uid: uuid::Uuid::from_u128(1),
             token_id: 0,
+            refresh_kind: None,
         }
     }
 
@@ -263,11 +239,11 @@ mod tests {
         }
         // A wrong id remembers nothing; the right one (a notice upload's token) does.
         assert!(matches!(
-            authenticate(&ctx, "ff"),
+            sessions::authenticate_device(&ctx, "ff"),
             Err(Error::BadDeviceToken)
         ));
         assert_eq!(listed_ids(&ctx, &caller), [""]);
-        authenticate(&ctx, ID).unwrap();
+        sessions::authenticate_device(&ctx, ID).unwrap();
         assert_eq!(listed_ids(&ctx, &caller), [ID]);
     }
 

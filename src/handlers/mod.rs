@@ -62,7 +62,7 @@ fn apply(ctx: &Ctx, command: Command, auth: Option<&Auth>) -> Result<Outcome> {
         Command::BindDevice(c) => c.apply(ctx, sessions::require(caller)?),
         Command::ListDevices(c) => c.apply(ctx, sessions::require(caller)?),
         Command::DeviceInfo(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::UploadNotice(c) => c.apply(ctx, devices::require_device(caller)?),
+        Command::UploadNotice(c) => c.apply(ctx, sessions::require_device(caller)?),
         Command::ListNotices(c) => c.apply(ctx, sessions::require(caller)?),
         Command::NoticeInfo(c) => c.apply(ctx, sessions::require(caller)?),
         Command::SignNotice(c) => c.apply(ctx, sessions::require(caller)?),
@@ -84,7 +84,58 @@ fn apply(ctx: &Ctx, command: Command, auth: Option<&Auth>) -> Result<Outcome> {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    //! A context over a temporary database with a manual clock and sequential ids.
+    //! A context over a temporary database with a manual clock and sequential ids, and token
+    //! policies shaped like the dialects' (test values: handlers never see a dialect).
+    use crate::domain::{RefreshPolicy, TokenPolicy};
+
+    /// A JWT policy.
+    pub const JWT: TokenPolicy = TokenPolicy {
+        kind: "jwt",
+        jwt: true,
+        lifetime_secs: None,
+        idle_secs: None,
+        cap: None,
+        refresh: None,
+    };
+    /// Opaque tokens that die after 10 idle minutes, 10 live at most.
+    pub const IDLE: TokenPolicy = TokenPolicy {
+        kind: "typed",
+        jwt: false,
+        lifetime_secs: None,
+        idle_secs: Some(600),
+        cap: Some(10),
+        refresh: None,
+    };
+    /// 30-day access tokens with 60-day refresh tokens, 10 live pairs at most.
+    pub const PAIR: TokenPolicy = TokenPolicy {
+        kind: "ineww_access",
+        jwt: false,
+        lifetime_secs: Some(2_592_000),
+        idle_secs: None,
+        cap: Some(10),
+        refresh: Some(RefreshPolicy {
+            kind: "ineww_refresh",
+            lifetime_secs: 5_184_000,
+        }),
+    };
+    /// 24-hour tokens, 10 live at most.
+    pub const DAY: TokenPolicy = TokenPolicy {
+        kind: "rooms",
+        jwt: false,
+        lifetime_secs: Some(86_400),
+        idle_secs: None,
+        cap: Some(10),
+        refresh: None,
+    };
+    /// 30-day tokens, 10 live at most.
+    pub const MONTH: TokenPolicy = TokenPolicy {
+        kind: "v4",
+        jwt: false,
+        lifetime_secs: Some(2_592_000),
+        idle_secs: None,
+        cap: Some(10),
+        refresh: None,
+    };
     use crate::auth::jwt::JwtKeys;
     use crate::auth::passwords::Passwords;
     use crate::config::Config;

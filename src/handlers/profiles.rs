@@ -8,12 +8,12 @@ use crate::ctx::Ctx;
 use crate::domain::ProfilePatch;
 use crate::domain::{Account, Caller, Member, Patch};
 use crate::error::{Error, Result};
-use crate::handlers::accounts::own_account;
+use crate::handlers::sessions::own_account;
+use crate::store::Tx;
 use crate::store::{accounts, profiles};
-use rusqlite::Connection;
 
 /// The member view of an account: its profile row, or the defaults.
-pub fn member(conn: &Connection, account: Account) -> Result<Member> {
+pub fn member(conn: &Tx, account: Account) -> Result<Member> {
     let profile = profiles::get(conn, account.pk)?.unwrap_or_default();
     Ok(Member { account, profile })
 }
@@ -93,7 +93,7 @@ mod tests {
     use crate::command::accounts::{ChangeOwnPassword, ChangePhone, Register, SignUp};
     use crate::command::Credential;
     use crate::domain::MemberChanges;
-    use crate::domain::{Auth, CodePurpose, Password, Phone, TokenIssue};
+    use crate::domain::{Auth, CodePurpose, LoginKey, Password, Phone, SessionExtras};
     use crate::handlers::{codes, sessions, testing};
     use uuid::Uuid;
 
@@ -116,23 +116,31 @@ mod tests {
     /// Logs in through INEWW; answers the caller and the access token.
     fn login(ctx: &Ctx, phone: &str) -> (Caller, String) {
         let out = crate::command::sessions::Login {
-            phone: phone.into(),
+            login: phone.into(),
+            key: LoginKey::Phone,
             password: "123456".into(),
-            issue: TokenIssue::Ineww,
+            policy: testing::PAIR,
+            enduring: false,
+            extras: member_extras(),
         }
         .apply(ctx)
         .unwrap();
-        let Outcome::Session { pair, .. } = out else {
+        let Outcome::Session(s) = out else {
             panic!("{out:?}")
         };
-        let cred = Credential::Ineww {
-            user_id: None,
-            token: pair.access_token.clone(),
-        };
+        assert!(s.member.is_some() && s.refresh.is_some());
+        let cred = Credential::token(testing::PAIR, s.token.clone());
         let Auth::Account(caller) = sessions::authenticate(ctx, Some(&cred)).unwrap() else {
             panic!()
         };
-        (caller, pair.access_token)
+        (caller, s.token)
+    }
+
+    fn member_extras() -> SessionExtras {
+        SessionExtras {
+            member: true,
+            ..SessionExtras::default()
+        }
     }
 
     fn show(ctx: &Ctx, caller: &Caller, query: MemberQuery) -> Result<Member> {
@@ -237,6 +245,8 @@ mod tests {
                 proof: Some(code.into()),
             },
             purpose: CodePurpose::Ineww,
+            policy: testing::PAIR,
+            extras: member_extras(),
         };
         assert!(matches!(sign_up("0000").apply(&ctx), Err(Error::BadCode)));
         assert!(matches!(
@@ -281,10 +291,7 @@ mod tests {
             Err(Error::WrongPassword)
         ));
         change("123456").apply(&ctx, &caller).unwrap();
-        let cred = Credential::Ineww {
-            user_id: None,
-            token,
-        };
+        let cred = Credential::token(testing::PAIR, token);
         let r = sessions::authenticate(&ctx, Some(&cred));
         assert!(matches!(r, Err(Error::BadToken(_))));
     }
@@ -303,13 +310,13 @@ mod tests {
                 .read(|c| Ok(c.query_row(sql, [kind], |r| r.get::<_, i64>(0))?))
                 .unwrap()
         };
-        assert_eq!(count(sessions::INEWW_ACCESS), 10);
-        assert_eq!(count(sessions::INEWW_REFRESH), 10);
+        assert_eq!(count(testing::PAIR.kind), 10);
+        assert_eq!(count("ineww_refresh"), 10);
         crate::command::sessions::Logout
             .apply(&ctx, &last.unwrap())
             .unwrap();
-        assert_eq!(count(sessions::INEWW_ACCESS), 9);
-        assert_eq!(count(sessions::INEWW_REFRESH), 9);
+        assert_eq!(count(testing::PAIR.kind), 9);
+        assert_eq!(count("ineww_refresh"), 9);
     }
 
     #[test]
@@ -317,7 +324,8 @@ mod tests {
         let (ctx, clock, _d) = testing::ctx();
         let uid = register(&ctx, "18511521901");
         let (_, token) = login(&ctx, "18511521901");
-        let cred = |user_id: Option<String>| Credential::Ineww {
+        let cred = |user_id: Option<String>| Credential::Token {
+            policy: testing::PAIR,
             user_id,
             token: token.clone(),
         };
@@ -326,7 +334,9 @@ mod tests {
         let theirs = Some(Uuid::from_u128(5).simple().to_string());
         let r = sessions::authenticate(&ctx, Some(&cred(theirs)));
         assert!(matches!(r, Err(Error::BadToken(_))));
-        clock.advance(chrono::Duration::seconds(sessions::INEWW_ACCESS_SECS));
+        clock.advance(chrono::Duration::seconds(
+            testing::PAIR.lifetime_secs.unwrap(),
+        ));
         let r = sessions::authenticate(&ctx, Some(&cred(mine)));
         assert!(matches!(r, Err(Error::TokenExpired)));
     }

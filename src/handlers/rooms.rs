@@ -8,76 +8,46 @@ use crate::command::accounts::RegisterByName;
 use crate::command::rooms::{ChangePassword, RoomsCommand, SetIcon, SignUp, SnsLogin, UpdateUser};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::ProfilePatch;
-use crate::domain::{Account, Auth, Caller, Patch, Phone, RoomsChanges, RoomsProfile, RoomsUser};
+use crate::domain::{
+    Account, Auth, Caller, Patch, Phone, ProfilePatch, RoomsChanges, RoomsUser, Session,
+    SessionExtras, TokenPolicy,
+};
 use crate::error::{Error, Result};
 use crate::handlers::accounts;
 use crate::handlers::sessions;
+use crate::store::Tx;
 use crate::store::{accounts as store_accounts, rooms as store};
-use rusqlite::Connection;
-
-/// Random 4-digit room numbers drawn before falling back to one above the highest in use.
-const ROOMID_DRAWS: usize = 8;
-
-/// A rooms user: the account and its rooms row (defaults, room number 0, when it has none).
-pub fn user(conn: &Connection, account: Account) -> Result<RoomsUser> {
-    let profile = store::profile(conn, account.pk)?.unwrap_or(RoomsProfile {
-        roomid: 0,
-        sex: 2,
-        age: 0,
-        country: String::new(),
-        province: String::new(),
-        city: String::new(),
-        career: String::new(),
-        login_type: 0,
-        img: String::new(),
-    });
-    Ok(RoomsUser { account, profile })
-}
 
 /// The rooms user with this pk.
-pub fn load(conn: &Connection, account_pk: i64) -> Result<RoomsUser> {
-    let account = store_accounts::by_pk(conn, account_pk)?.ok_or(Error::NotFound("user"))?;
-    user(conn, account)
-}
-
-/// A room number no account and no room has: a random one of 1000–9999 (the document's
-/// numbers have 4 digits), or, when [`ROOMID_DRAWS`] draws all hit taken numbers, one above
-/// the highest in use. Run inside the writing transaction, so no one else takes it meanwhile.
-pub fn new_roomid(ctx: &Ctx, conn: &Connection) -> Result<i64> {
-    for _ in 0..ROOMID_DRAWS {
-        let n: i64 = ctx.ids.digits(4).parse().unwrap_or(0);
-        if n >= 1000 && !store::roomid_taken(conn, n)? {
-            return Ok(n);
-        }
-    }
-    Ok(store::max_roomid(conn)?.max(999) + 1)
+fn load(tx: &Tx, account_pk: i64) -> Result<RoomsUser> {
+    let account = store_accounts::by_pk(tx, account_pk)?.ok_or(Error::NotFound("user"))?;
+    store::user(tx, account)
 }
 
 /// Gives an account its rooms row, with a new room number, unless it has one.
-pub fn ensure_profile(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<()> {
-    if store::profile(tx, account_pk)?.is_none() {
-        let roomid = new_roomid(ctx, tx)?;
-        let none = RoomsChanges::default();
-        store::insert_profile(tx, account_pk, roomid, 0, None, &none, ctx.now_secs())?;
-    }
+fn ensure_profile(ctx: &Ctx, tx: &Tx, account_pk: i64) -> Result<()> {
+    let mut draw = || ctx.ids.digits(4).parse().unwrap_or(0);
+    store::ensure_profile(tx, account_pk, ctx.now_secs(), &mut draw)?;
     Ok(())
 }
 
-/// Opens a rooms session in the caller's transaction: the rooms row (made if missing), a new
-/// 24-hour token, and the user as it now is.
-pub fn open_session(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<(RoomsUser, String)> {
-    ensure_profile(ctx, tx, account_pk)?;
-    let token = sessions::open_rooms_token(ctx, tx, account_pk)?;
-    Ok((load(tx, account_pk)?, token))
+/// A new room number, drawn from the context's ids.
+fn new_roomid(ctx: &Ctx, tx: &Tx) -> Result<i64> {
+    let mut draw = || ctx.ids.digits(4).parse().unwrap_or(0);
+    store::new_roomid(tx, &mut draw)
 }
 
-fn session(user: RoomsUser, token: String, created: bool) -> Outcome {
-    Outcome::RoomsUser {
-        user,
-        token: Some(token),
-        created,
+/// What a rooms session answers besides its token: the rooms user.
+fn rooms_extras() -> SessionExtras {
+    SessionExtras {
+        rooms: true,
+        ..SessionExtras::default()
     }
+}
+
+/// Opens a rooms session (the rooms row made if missing) in the caller's transaction.
+fn open_session(ctx: &Ctx, tx: &Tx, account: Account, policy: &TokenPolicy) -> Result<Session> {
+    sessions::open(ctx, tx, account, policy, false, &rooms_extras())
 }
 
 /// Refuses a write on another account's user.
@@ -111,8 +81,8 @@ impl RoomsCommand {
 impl SignUp {
     /// Creates the account, its rooms row (login type 0) and a token in one transaction.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let (user, token) = create(ctx, self.account, 0, None, &self.profile)?;
-        Ok(session(user, token, true))
+        let session = create(ctx, self.account, 0, None, &self.profile, &self.policy)?;
+        Ok(Outcome::Session(Box::new(session)))
     }
 }
 
@@ -123,13 +93,16 @@ fn create(
     login_type: i64,
     snsid: Option<&str>,
     profile: &RoomsChanges,
-) -> Result<(RoomsUser, String)> {
+    policy: &TokenPolicy,
+) -> Result<Session> {
     let now = ctx.now_secs();
-    let (_, made) = account.create(ctx, |tx, pk| {
+    let (_, mut made) = account.create(ctx, |tx, pk| {
         let roomid = new_roomid(ctx, tx)?;
         store::insert_profile(tx, pk, roomid, login_type, snsid, profile, now)?;
-        open_session(ctx, tx, pk)
+        let account = store_accounts::by_pk(tx, pk)?.ok_or(Error::NotFound("user"))?;
+        open_session(ctx, tx, account, policy)
     })?;
+    made.created = true;
     Ok(made)
 }
 
@@ -143,17 +116,21 @@ impl SnsLogin {
             .store
             .read(|c| store::by_sns(c, self.login_type, &self.snsid))?;
         if let Some(pk) = known {
-            let (user, token) = ctx.store.write(|tx| open_session(ctx, tx, pk))?;
-            return Ok(session(user, token, false));
+            let session = ctx.store.write(|tx| {
+                let account = store_accounts::by_pk(tx, pk)?.ok_or(Error::NotFound("user"))?;
+                open_session(ctx, tx, account, &self.policy)
+            })?;
+            return Ok(Outcome::Session(Box::new(session)));
         }
-        let (user, token) = create(
+        let session = create(
             ctx,
             self.account,
             self.login_type,
             Some(&self.snsid),
             &self.profile,
+            &self.policy,
         )?;
-        Ok(session(user, token, true))
+        Ok(Outcome::Session(Box::new(session)))
     }
 }
 
@@ -171,11 +148,7 @@ impl SetIcon {
             store::update_profile(tx, self.pk, &changes, now)?;
             load(tx, self.pk)
         })?;
-        Ok(Outcome::RoomsUser {
-            user,
-            token: None,
-            created: false,
-        })
+        Ok(Outcome::RoomsUser(user))
     }
 }
 
@@ -206,11 +179,7 @@ impl UpdateUser {
             store::update_profile(tx, me.pk, &self.profile, now)?;
             load(tx, me.pk)
         })?;
-        Ok(Outcome::RoomsUser {
-            user,
-            token: None,
-            created: false,
-        })
+        Ok(Outcome::RoomsUser(user))
     }
 }
 
@@ -227,11 +196,11 @@ impl ChangePassword {
         if me.username.as_deref() != key && me.phone.as_deref() != key {
             return Err(Error::Forbidden);
         }
-        let (_, (user, token)) =
+        let (_, session) =
             accounts::replace_password(ctx, found, &self.old, &self.new, |tx, account| {
-                open_session(ctx, tx, account.pk)
+                open_session(ctx, tx, account.clone(), &self.policy)
             })?;
-        Ok(session(user, token, false))
+        Ok(Outcome::Session(Box::new(session)))
     }
 }
 

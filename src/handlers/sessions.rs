@@ -1,56 +1,31 @@
-//! Sessions: login, logout, and authenticating a presented token.
+//! Sessions: opening one by the policy its command carries, logging in and out, and
+//! authenticating a presented token. Token lifetimes, idle expiry, caps and refresh pairs are
+//! values of a [`TokenPolicy`]; what an answer shows besides the token is a
+//! [`SessionExtras`] value. Nothing here knows which dialect asked.
 
 use crate::auth::token_digest;
 use crate::command::sessions::{Doki, Login, Logout, PhoneLogin};
 use crate::command::{Credential, Outcome};
 use crate::ctx::Ctx;
-use crate::domain::{Account, Auth, Caller, CodePurpose, TokenIssue, TokenPair};
+use crate::domain::{
+    Account, Auth, Caller, CodePurpose, DeviceCaller, DeviceChange, LoginKey, Session,
+    SessionExtras, TokenPolicy,
+};
 use crate::error::{Error, Result};
-use crate::handlers::{codes, profiles, rooms, v4_profiles};
-use crate::store::{accounts, contacts, tokens};
-use rusqlite::Connection;
+use crate::handlers::codes;
+use crate::store::{accounts, contacts, devices, profiles, rooms, tokens, v4_profiles, Tx};
 use uuid::Uuid;
 
-/// Token kind of opcode-dialect JWTs in the token table.
-pub const JWT: &str = "jwt";
-/// Token kind of HelpAged opaque tokens.
-pub const TYPED: &str = "typed";
-/// HelpAged tokens unused this long (seconds) are dead, unless enduring.
-pub const TYPED_IDLE_SECS: i64 = 600;
-/// Most live non-enduring HelpAged tokens per account; a new login drops the oldest.
-pub const TYPED_CAP: i64 = 10;
-/// Token kind of INEWW access tokens.
-pub const INEWW_ACCESS: &str = "ineww_access";
-/// Token kind of INEWW refresh tokens (never accepted as an access token).
-pub const INEWW_REFRESH: &str = "ineww_refresh";
-/// Lifetime of an INEWW access token, seconds (30 days, as the original).
-pub const INEWW_ACCESS_SECS: i64 = 2_592_000;
-/// Lifetime of an INEWW refresh token, seconds (60 days, as the original).
-pub const INEWW_REFRESH_SECS: i64 = 5_184_000;
-/// Most live INEWW token pairs per account; a new one drops the oldest.
-pub const INEWW_CAP: i64 = 10;
-/// Token kind of v4.0 tokens.
-pub const V4: &str = "v4";
-/// Lifetime of a v4.0 token, seconds (30 days; the document is silent).
-pub const V4_SECS: i64 = 2_592_000;
-/// Most live v4.0 tokens per account; a new one drops the oldest.
-pub const V4_CAP: i64 = 10;
-/// Token kind of rooms tokens.
-pub const ROOMS: &str = "rooms";
-/// Lifetime of a rooms token, seconds (24 h, as the document says).
-pub const ROOMS_SECS: i64 = 86_400;
-/// Most live rooms tokens per account; a new one drops the oldest.
-pub const ROOMS_CAP: i64 = 10;
 /// A use refreshes a token's idle clock only when it is at least this stale (seconds), so
 /// that reads do not each cost a write; idle expiry is exact to within this much.
 pub const REFRESH_SECS: i64 = 15;
 
 impl Login {
-    /// Verifies the password (slow, outside any transaction), then records the new token.
+    /// Verifies the password (slow, outside any transaction), then opens the session.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let found = ctx.store.read(|c| match self.issue {
-            TokenIssue::Rooms => accounts::by_login_key(c, &self.phone),
-            _ => accounts::by_phone(c, &self.phone),
+        let found = ctx.store.read(|c| match self.key {
+            LoginKey::UsernameOrPhone => accounts::by_login_key(c, &self.login),
+            LoginKey::Phone => accounts::by_phone(c, &self.login),
         })?;
         let stored = found.as_ref().map(|(_, hash)| hash.as_str());
         let verified = ctx.passwords.verify(&self.password, stored);
@@ -60,61 +35,11 @@ impl Login {
         if !verified {
             return Err(Error::WrongPassword);
         }
-        let now = ctx.now_secs();
-        let (token, kind, expires_at, enduring) = match self.issue {
-            TokenIssue::Jwt => {
-                let uid = account.uid.hyphenated().to_string();
-                let exp = now + ctx.config.jwt_lifetime_secs;
-                (ctx.jwt.issue(&uid, now)?, JWT, Some(exp), false)
-            }
-            TokenIssue::Typed { enduring } => (ctx.ids.hex32(), TYPED, None, enduring),
-            TokenIssue::Ineww => return ineww_session(ctx, account),
-            TokenIssue::Rooms => return rooms_session(ctx, account.pk),
-            TokenIssue::V4 { device } => return v4_profiles::login(ctx, account, &device),
-        };
-        let count = ctx.store.write(|tx| {
-            tokens::prune_expired(tx, account.pk, now)?;
-            if kind == TYPED && !enduring {
-                tokens::prune_idle(tx, account.pk, TYPED, now - TYPED_IDLE_SECS)?;
-                tokens::keep_newest(tx, account.pk, TYPED, TYPED_CAP - 1)?;
-            }
-            let id = tokens::insert(tx, account.pk, kind, &token_digest(&token), now, expires_at)?;
-            if enduring {
-                tokens::set_enduring(tx, id)?;
-            }
-            contacts::count(tx, account.pk)
-        })?;
-        Ok(Outcome::LoggedIn {
-            account_uid: account.uid,
-            token,
-            contacts: count,
-        })
+        let session = ctx
+            .store
+            .write(|tx| open(ctx, tx, account, &self.policy, self.enduring, &self.extras))?;
+        Ok(Outcome::Session(Box::new(session)))
     }
-}
-
-/// A rooms login: a new 24-hour token (and the rooms row at an account's first rooms login),
-/// answered with the rooms user.
-fn rooms_session(ctx: &Ctx, account_pk: i64) -> Result<Outcome> {
-    let (user, token) = ctx
-        .store
-        .write(|tx| rooms::open_session(ctx, tx, account_pk))?;
-    Ok(Outcome::RoomsUser {
-        user,
-        token: Some(token),
-        created: false,
-    })
-}
-
-/// Issues a rooms token (24 h) in the caller's transaction, after dropping expired tokens
-/// and, beyond [`ROOMS_CAP`] live ones, the oldest.
-pub fn open_rooms_token(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<String> {
-    let now = ctx.now_secs();
-    let token = ctx.ids.hex32();
-    tokens::prune_expired(tx, account_pk, now)?;
-    tokens::keep_newest(tx, account_pk, ROOMS, ROOMS_CAP - 1)?;
-    let digest = token_digest(&token);
-    tokens::insert(tx, account_pk, ROOMS, &digest, now, Some(now + ROOMS_SECS))?;
-    Ok(token)
 }
 
 impl PhoneLogin {
@@ -126,75 +51,119 @@ impl PhoneLogin {
             .read(|c| accounts::by_phone(c, phone))?
             .ok_or(Error::UnknownAccount)?;
         let purpose = CodePurpose::Login.as_str();
-        let (user, token) = codes::redeem(ctx, phone, purpose, &self.code, |tx| {
-            rooms::open_session(ctx, tx, account.pk)
+        let session = codes::redeem(ctx, phone, purpose, &self.code, |tx| {
+            open(ctx, tx, account, &self.policy, false, &self.extras)
         })?;
-        Ok(Outcome::RoomsUser {
-            user,
-            token: Some(token),
-            created: false,
-        })
+        Ok(Outcome::Session(Box::new(session)))
     }
 }
 
-/// An INEWW login: a new token pair, answered with the member.
-fn ineww_session(ctx: &Ctx, account: Account) -> Result<Outcome> {
-    let pair = ctx.store.write(|tx| open_pair(ctx, tx, account.pk))?;
-    let member = ctx.store.read(|c| profiles::member(c, account))?;
-    Ok(Outcome::Session { pair, member })
-}
-
-/// Issues an INEWW access/refresh pair in the caller's transaction, after dropping expired
-/// tokens and, beyond [`INEWW_CAP`] live pairs, the oldest.
-pub fn open_pair(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<TokenPair> {
+/// Opens a session for `account` in the caller's transaction: drops its expired tokens (and,
+/// unless `enduring`, its idle ones and those beyond the policy's cap), issues the token (and
+/// its refresh token), and gathers the extras the answer shows.
+pub fn open(
+    ctx: &Ctx,
+    tx: &Tx,
+    account: Account,
+    policy: &TokenPolicy,
+    enduring: bool,
+    extras: &SessionExtras,
+) -> Result<Session> {
     let now = ctx.now_secs();
-    let pair = TokenPair {
-        access_token: ctx.ids.hex32(),
-        access_token_expired: now + INEWW_ACCESS_SECS,
-        refresh_token: ctx.ids.hex32(),
-        refresh_token_expired: now + INEWW_REFRESH_SECS,
+    let pk = account.pk;
+    let rooms = if extras.rooms {
+        let mut draw = || ctx.ids.digits(4).parse().unwrap_or(0);
+        Some(rooms::ensure_profile(tx, pk, now, &mut draw)?)
+    } else {
+        None
     };
-    tokens::prune_expired(tx, account_pk, now)?;
-    // Pairs are written together and expire in creation order, so keeping the newest of each
-    // kind keeps whole pairs.
-    tokens::keep_newest(tx, account_pk, INEWW_ACCESS, INEWW_CAP - 1)?;
-    tokens::keep_newest(tx, account_pk, INEWW_REFRESH, INEWW_CAP - 1)?;
-    let access = token_digest(&pair.access_token);
-    let refresh = token_digest(&pair.refresh_token);
-    tokens::insert_pair(
-        tx,
-        account_pk,
-        (INEWW_ACCESS, &access, pair.access_token_expired),
-        (INEWW_REFRESH, &refresh, pair.refresh_token_expired),
-        now,
-    )?;
-    Ok(pair)
+    tokens::prune_expired(tx, pk, now)?;
+    if !enduring {
+        if let Some(idle) = policy.idle_secs {
+            tokens::prune_idle(tx, pk, policy.kind, now - idle)?;
+        }
+        if let Some(cap) = policy.cap {
+            // Pairs are written together and expire in creation order, so keeping the newest
+            // of each kind keeps whole pairs.
+            tokens::keep_newest(tx, pk, policy.kind, cap - 1)?;
+            if let Some(refresh) = policy.refresh {
+                tokens::keep_newest(tx, pk, refresh.kind, cap - 1)?;
+            }
+        }
+    }
+    let (token, expires_at) = if policy.jwt {
+        let uid = account.uid.hyphenated().to_string();
+        let exp = now + ctx.config.jwt_lifetime_secs;
+        (ctx.jwt.issue(&uid, now)?, Some(exp))
+    } else {
+        (ctx.ids.hex32(), policy.lifetime_secs.map(|s| now + s))
+    };
+    let digest = token_digest(&token);
+    let refresh = match policy.refresh {
+        Some(r) => {
+            let refresh = ctx.ids.hex32();
+            let refresh_exp = now + r.lifetime_secs;
+            let access_exp = expires_at.unwrap_or(refresh_exp);
+            let access = (policy.kind, &digest, access_exp);
+            let second = (r.kind, &token_digest(&refresh), refresh_exp);
+            tokens::insert_pair(tx, pk, access, second, now)?;
+            Some((refresh, refresh_exp))
+        }
+        None => {
+            let id = tokens::insert(tx, pk, policy.kind, &digest, now, expires_at)?;
+            if enduring {
+                tokens::set_enduring(tx, id)?;
+            }
+            None
+        }
+    };
+    let contacts = match extras.contact_count {
+        true => Some(contacts::count(tx, pk)?),
+        false => None,
+    };
+    let member = match extras.member {
+        true => Some(profiles::get(tx, pk)?.unwrap_or_default()),
+        false => None,
+    };
+    let device = match &extras.device {
+        Some(device) => Some(record_device(tx, pk, device, now)?),
+        None => None,
+    };
+    Ok(Session {
+        account,
+        token,
+        expires_at,
+        refresh,
+        contacts,
+        member,
+        rooms,
+        device,
+        created: false,
+    })
 }
 
-/// Issues a v4.0 token in the caller's transaction, after dropping expired tokens and,
-/// beyond [`V4_CAP`] live ones, the oldest. Nothing uses it after login yet (the document
-/// names no such endpoint), but it is a real row: a password change revokes it.
-pub fn open_v4(ctx: &Ctx, tx: &Connection, account_pk: i64) -> Result<String> {
-    let now = ctx.now_secs();
-    let token = ctx.ids.hex32();
-    tokens::prune_expired(tx, account_pk, now)?;
-    tokens::keep_newest(tx, account_pk, V4, V4_CAP - 1)?;
-    tokens::insert(
-        tx,
-        account_pk,
-        V4,
-        &token_digest(&token),
-        now,
-        Some(now + V4_SECS),
-    )?;
-    Ok(token)
+/// Records `device` as the one the account's latest session was opened on. It changed when
+/// a previous session named another one (an account that never had one has not).
+fn record_device(tx: &Tx, account_pk: i64, device: &str, now: i64) -> Result<DeviceChange> {
+    let before = v4_profiles::get(tx, account_pk)?.unwrap_or_default();
+    let changed = before
+        .device_identifier
+        .as_deref()
+        .is_some_and(|last| last != device);
+    v4_profiles::set_device(tx, account_pk, device, now)?;
+    Ok(DeviceChange {
+        changed,
+        enterprise_id: before.enterprise_id,
+    })
 }
 
 impl Logout {
-    /// Deletes the caller's token row, and its pair's refresh row when it has one.
+    /// Deletes the caller's token row, and its refresh row when it has one.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
-        ctx.store
-            .write(|tx| tokens::delete_pair(tx, caller.token_id, INEWW_REFRESH))?;
+        ctx.store.write(|tx| match caller.refresh_kind {
+            Some(kind) => tokens::delete_pair(tx, caller.token_id, kind),
+            None => tokens::delete(tx, caller.token_id),
+        })?;
         Ok(Outcome::Done)
     }
 }
@@ -215,104 +184,107 @@ pub fn require(auth: Option<&Auth>) -> Result<&Caller> {
     }
 }
 
+/// The device behind a device-token request.
+pub fn require_device(auth: Option<&Auth>) -> Result<&DeviceCaller> {
+    match auth {
+        Some(Auth::Device(d)) => Ok(d),
+        Some(Auth::Account(_)) => Err(Error::BadDeviceToken),
+        None => Err(Error::MissingToken),
+    }
+}
+
+/// The caller's account, or a token error when it is gone.
+pub fn own_account(ctx: &Ctx, caller: &Caller) -> Result<Account> {
+    ctx.store
+        .read(|c| accounts::by_pk(c, caller.account_pk))?
+        .ok_or_else(|| Error::BadToken("the token's account is gone".into()))
+}
+
 /// Checks a presented credential of any kind.
 pub fn authenticate(ctx: &Ctx, credential: Option<&Credential>) -> Result<Auth> {
     match credential {
         None => Err(Error::MissingToken),
-        Some(Credential::Jwt(token)) => authenticate_jwt(ctx, token).map(Auth::Account),
-        Some(Credential::Typed(token)) => authenticate_typed(ctx, token).map(Auth::Account),
-        Some(Credential::Device(token)) => {
-            crate::handlers::devices::authenticate(ctx, token).map(Auth::Device)
-        }
-        Some(Credential::Ineww { user_id, token }) => {
-            authenticate_ineww(ctx, user_id.as_deref(), token).map(Auth::Account)
-        }
-        Some(Credential::Rooms(token)) => authenticate_rooms(ctx, token).map(Auth::Account),
+        Some(Credential::Device(token)) => authenticate_device(ctx, token).map(Auth::Device),
+        Some(Credential::Token {
+            policy,
+            token,
+            user_id,
+        }) => authenticate_token(ctx, policy, token, user_id.as_deref()).map(Auth::Account),
     }
 }
 
-/// A rooms token: live (not logged out, not revoked) and younger than 24 hours.
-fn authenticate_rooms(ctx: &Ctx, token: &str) -> Result<Caller> {
+/// A person's token, by its policy: a JWT's signature, algorithm and expiry first; then a
+/// live row of the policy's kind (so a refresh token is never an access token, and a logged
+/// out or revoked one is refused), owned by the claimed account when one is named, within its
+/// lifetime and idle limit. Each use refreshes an idle-limited token's clock.
+fn authenticate_token(
+    ctx: &Ctx,
+    policy: &TokenPolicy,
+    token: &str,
+    user_id: Option<&str>,
+) -> Result<Caller> {
+    let now = ctx.now_secs();
+    let claims = match policy.jwt {
+        true => Some(ctx.jwt.verify(token, now)?),
+        false => None,
+    };
     let row = ctx
         .store
-        .read(|c| tokens::find(c, ROOMS, &token_digest(token)))?
-        .ok_or_else(|| Error::BadToken("token not found".into()))?;
-    if row.expires_at.is_none_or(|at| at <= ctx.now_secs()) {
-        ctx.store.write(|tx| tokens::delete(tx, row.id))?;
-        return Err(Error::TokenExpired);
-    }
-    Ok(Caller {
-        account_pk: row.account_pk,
-        account_uid: Uuid::parse_str(&row.account_uid)
-            .map_err(|_| Error::BadToken("token names no account".into()))?,
-        token_id: row.id,
-    })
-}
-
-/// An INEWW access token: live, unexpired, and owned by the `USER-ID` when one is sent. A
-/// refresh token is not an access token (it is not found under that kind).
-fn authenticate_ineww(ctx: &Ctx, user_id: Option<&str>, token: &str) -> Result<Caller> {
-    let row = ctx
-        .store
-        .read(|c| tokens::find(c, INEWW_ACCESS, &token_digest(token)))?
-        .ok_or_else(|| Error::BadToken("token not found".into()))?;
+        .read(|c| tokens::find(c, policy.kind, &token_digest(token)))?
+        .ok_or_else(|| {
+            // A JWT that verified was issued here: without its row it was revoked.
+            let why = if policy.jwt {
+                "token has been revoked"
+            } else {
+                "token not found"
+            };
+            Error::BadToken(why.into())
+        })?;
     let uid = Uuid::parse_str(&row.account_uid)
         .map_err(|_| Error::BadToken("token names no account".into()))?;
+    if claims.is_some_and(|c| !row.account_uid.eq_ignore_ascii_case(&c.uid)) {
+        return Err(Error::BadToken("token does not match its account".into()));
+    }
     if user_id.is_some_and(|claimed| Uuid::try_parse(claimed).ok() != Some(uid)) {
         return Err(Error::BadToken("USER-ID is not the token's account".into()));
     }
-    if row.expires_at.is_none_or(|at| at <= ctx.now_secs()) {
-        ctx.store
-            .write(|tx| tokens::delete_pair(tx, row.id, INEWW_REFRESH))?;
+    let aged =
+        !policy.jwt && policy.lifetime_secs.is_some() && row.expires_at.is_none_or(|at| at <= now);
+    let idle = policy
+        .idle_secs
+        .is_some_and(|idle| !row.enduring && now - row.last_used_at > idle);
+    if aged || idle {
+        ctx.store.write(|tx| match policy.refresh {
+            Some(r) => tokens::delete_pair(tx, row.id, r.kind),
+            None => tokens::delete(tx, row.id),
+        })?;
         return Err(Error::TokenExpired);
+    }
+    if policy.idle_secs.is_some() && now - row.last_used_at >= REFRESH_SECS {
+        ctx.store.write(|tx| tokens::touch(tx, row.id, now))?;
     }
     Ok(Caller {
         account_pk: row.account_pk,
         account_uid: uid,
         token_id: row.id,
+        refresh_kind: policy.refresh.map(|r| r.kind),
     })
 }
 
-/// A HelpAged token: live, not idle for 10 minutes unless enduring; each use refreshes it.
-fn authenticate_typed(ctx: &Ctx, token: &str) -> Result<Caller> {
-    let now = ctx.now_secs();
-    let digest = token_digest(token);
+/// Checks a device token. A device added before its id was kept (schema version 6) has it
+/// remembered now: the token matched the digest, so it is the id `device/add` gave out.
+pub fn authenticate_device(ctx: &Ctx, token: &str) -> Result<DeviceCaller> {
     let row = ctx
         .store
-        .read(|c| tokens::find(c, TYPED, &digest))?
-        .ok_or_else(|| Error::BadToken("token not found".into()))?;
-    if !row.enduring && now - row.last_used_at > TYPED_IDLE_SECS {
-        ctx.store.write(|tx| tokens::delete(tx, row.id))?;
-        return Err(Error::TokenExpired);
+        .read(|c| devices::by_token(c, &token_digest(token)))?
+        .ok_or(Error::BadDeviceToken)?;
+    if row.device_id.is_none() {
+        ctx.store
+            .write(|tx| devices::remember_id(tx, row.pk, token))?;
     }
-    if now - row.last_used_at >= REFRESH_SECS {
-        ctx.store.write(|tx| tokens::touch(tx, row.id, now))?;
-    }
-    Ok(Caller {
-        account_pk: row.account_pk,
-        account_uid: Uuid::parse_str(&row.account_uid)
-            .map_err(|_| Error::BadToken("token names no account".into()))?,
-        token_id: row.id,
-    })
-}
-
-/// A PhoneBooks JWT: signature, algorithm and expiry, then that it is still live (not
-/// logged out, not revoked by a password change) and names its own account.
-fn authenticate_jwt(ctx: &Ctx, token: &str) -> Result<Caller> {
-    let now = ctx.now_secs();
-    let claims = ctx.jwt.verify(token, now)?;
-    let row = ctx
-        .store
-        .read(|c| tokens::find(c, JWT, &token_digest(token)))?
-        .ok_or_else(|| Error::BadToken("token has been revoked".into()))?;
-    if !row.account_uid.eq_ignore_ascii_case(&claims.uid) {
-        return Err(Error::BadToken("token does not match its account".into()));
-    }
-    Ok(Caller {
-        account_pk: row.account_pk,
-        account_uid: Uuid::parse_str(&row.account_uid)
-            .map_err(|_| Error::BadToken("token names no account".into()))?,
-        token_id: row.id,
+    Ok(DeviceCaller {
+        device_pk: row.pk,
+        name: row.name,
     })
 }
 
@@ -341,15 +313,24 @@ mod tests {
         (ctx, clock, d)
     }
 
-    fn login(ctx: &Ctx, password: &str) -> Result<String> {
-        match (Login {
-            phone: "13000000001".into(),
+    fn login_as(ctx: &Ctx, phone: &str, password: &str) -> Result<Outcome> {
+        Login {
+            login: phone.into(),
+            key: LoginKey::Phone,
             password: password.into(),
-            issue: TokenIssue::Jwt,
-        })
-        .apply(ctx)?
-        {
-            Outcome::LoggedIn { token, .. } => Ok(token),
+            policy: testing::JWT,
+            enduring: false,
+            extras: SessionExtras {
+                contact_count: true,
+                ..SessionExtras::default()
+            },
+        }
+        .apply(ctx)
+    }
+
+    fn login(ctx: &Ctx, password: &str) -> Result<String> {
+        match login_as(ctx, "13000000001", password)? {
+            Outcome::Session(s) => Ok(s.token),
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -363,20 +344,63 @@ mod tests {
     #[test]
     fn an_unknown_phone_is_refused_as_unknown() {
         let (ctx, _, _d) = setup();
-        let r = Login {
-            phone: "13999999999".into(),
-            password: "123456".into(),
-            issue: TokenIssue::Jwt,
-        }
-        .apply(&ctx);
+        let r = login_as(&ctx, "13999999999", "123456");
         assert!(matches!(r, Err(Error::UnknownAccount)));
+    }
+
+    #[test]
+    fn only_the_extras_asked_for_are_gathered() {
+        let (ctx, _, _d) = setup();
+        let Outcome::Session(s) = login_as(&ctx, "13000000001", "123456").unwrap() else {
+            panic!()
+        };
+        assert_eq!(s.contacts, Some(0));
+        assert!(s.member.is_none() && s.rooms.is_none() && s.device.is_none());
+        assert!(s.refresh.is_none());
+    }
+
+    fn idle_login(ctx: &Ctx, enduring: bool) -> Credential {
+        let out = Login {
+            login: "13000000001".into(),
+            key: LoginKey::Phone,
+            password: "123456".into(),
+            policy: testing::IDLE,
+            enduring,
+            extras: SessionExtras::default(),
+        }
+        .apply(ctx)
+        .unwrap();
+        let Outcome::Session(s) = out else { panic!() };
+        Credential::token(testing::IDLE, s.token)
+    }
+
+    #[test]
+    fn an_idle_token_dies_after_its_idle_limit_unless_enduring_and_use_keeps_it_alive() {
+        let (ctx, clock, _d) = setup();
+        let idle = testing::IDLE.idle_secs.unwrap();
+        let (used, unused, enduring) = (
+            idle_login(&ctx, false),
+            idle_login(&ctx, false),
+            idle_login(&ctx, true),
+        );
+        clock.advance(chrono::Duration::seconds(idle - 1));
+        assert!(authenticate(&ctx, Some(&used)).is_ok());
+        clock.advance(chrono::Duration::seconds(2));
+        assert!(
+            authenticate(&ctx, Some(&used)).is_ok(),
+            "its use refreshed it"
+        );
+        let dead = authenticate(&ctx, Some(&unused));
+        assert!(matches!(dead, Err(Error::TokenExpired)));
+        clock.advance(chrono::Duration::seconds(10 * idle));
+        assert!(authenticate(&ctx, Some(&enduring)).is_ok());
     }
 
     #[test]
     fn a_fresh_token_authenticates_its_account() {
         let (ctx, _, _d) = setup();
         let t = login(&ctx, "123456").unwrap();
-        let auth = authenticate(&ctx, Some(&Credential::Jwt(t))).unwrap();
+        let auth = authenticate(&ctx, Some(&Credential::token(testing::JWT, t))).unwrap();
         assert_eq!(require(Some(&auth)).unwrap().account_pk, 1);
     }
 
@@ -385,7 +409,7 @@ mod tests {
         let (ctx, clock, _d) = setup();
         let t = login(&ctx, "123456").unwrap();
         clock.advance(chrono::Duration::seconds(ctx.config.jwt_lifetime_secs));
-        let r = authenticate(&ctx, Some(&Credential::Jwt(t)));
+        let r = authenticate(&ctx, Some(&Credential::token(testing::JWT, t)));
         assert!(matches!(r, Err(Error::TokenExpired)));
     }
 
@@ -393,7 +417,7 @@ mod tests {
     fn a_logged_out_token_is_refused() {
         let (ctx, _, _d) = setup();
         let t = login(&ctx, "123456").unwrap();
-        let cred = Credential::Jwt(t);
+        let cred = Credential::token(testing::JWT, t);
         let auth = authenticate(&ctx, Some(&cred)).unwrap();
         Logout.apply(&ctx, require(Some(&auth)).unwrap()).unwrap();
         assert!(matches!(

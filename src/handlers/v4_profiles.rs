@@ -6,56 +6,13 @@
 use crate::command::v4_profiles::{ResetPassword, SignUp, VerifyCode};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::{Account, CodePurpose};
+use crate::domain::{CodePurpose, SessionExtras};
 use crate::error::{Error, Result};
 use crate::handlers::{codes, sessions};
 use crate::store::{accounts, tokens, v4_profiles};
-use rusqlite::Connection;
 
 /// How long after a successful `verify_code` a `forget_password` may use it, in seconds.
 pub const RESET_WINDOW_SECS: i64 = 600;
-
-/// What a v4 session answers besides the account.
-struct Opened {
-    token: String,
-    change_device: bool,
-    enterprise_id: Option<i64>,
-}
-
-impl Opened {
-    fn outcome(self, account: Account) -> Outcome {
-        Outcome::V4Session {
-            account,
-            token: self.token,
-            change_device: self.change_device,
-            enterprise_id: self.enterprise_id,
-        }
-    }
-}
-
-/// Opens a v4 session in the caller's transaction: a new token, and `device` recorded as the
-/// account's last one. The device changed when a previous v4 session named another one (an
-/// account that never had one — new, or registered through another dialect — has not).
-fn open(ctx: &Ctx, tx: &Connection, account_pk: i64, device: &str) -> Result<Opened> {
-    let token = sessions::open_v4(ctx, tx, account_pk)?;
-    let before = v4_profiles::get(tx, account_pk)?.unwrap_or_default();
-    let change_device = before
-        .device_identifier
-        .as_deref()
-        .is_some_and(|last| last != device);
-    v4_profiles::set_device(tx, account_pk, device, ctx.now_secs())?;
-    Ok(Opened {
-        token,
-        change_device,
-        enterprise_id: before.enterprise_id,
-    })
-}
-
-/// The v4 arm of [`sessions::Login`], once the password is verified.
-pub fn login(ctx: &Ctx, account: Account, device: &str) -> Result<Outcome> {
-    let opened = ctx.store.write(|tx| open(ctx, tx, account.pk, device))?;
-    Ok(opened.outcome(account))
-}
 
 impl SignUp {
     /// A registered phone is refused before the code is looked at (the document lists -1
@@ -69,15 +26,17 @@ impl SignUp {
         {
             return Err(Error::PhoneTaken);
         }
-        let device = self.device;
-        let (_, pk, opened) = self.account.create(ctx, CodePurpose::Register, |tx, pk| {
-            open(ctx, tx, pk, &device)
+        let extras = SessionExtras {
+            device: Some(self.device),
+            ..SessionExtras::default()
+        };
+        let policy = self.policy;
+        let (_, _, mut session) = self.account.create(ctx, CodePurpose::Register, |tx, pk| {
+            let account = accounts::by_pk(tx, pk)?.ok_or(Error::NotFound("account"))?;
+            sessions::open(ctx, tx, account, &policy, false, &extras)
         })?;
-        let account = ctx
-            .store
-            .read(|c| accounts::by_pk(c, pk))?
-            .ok_or(Error::NotFound("account"))?;
-        Ok(opened.outcome(account))
+        session.created = true;
+        Ok(Outcome::Session(Box::new(session)))
     }
 }
 
@@ -136,7 +95,7 @@ mod tests {
     use crate::command::accounts::Register;
     use crate::command::codes::RequestCodeIf;
     use crate::command::sessions::Login;
-    use crate::domain::TokenIssue;
+    use crate::domain::{LoginKey, SessionExtras};
     use crate::domain::{Password, Phone};
     use crate::handlers::testing;
 
@@ -171,28 +130,28 @@ mod tests {
                 proof: Some(code.into()),
             },
             device: "phone-a".into(),
+            policy: testing::MONTH,
         }
         .apply(ctx)
     }
 
     fn login(ctx: &Ctx, password: &str, device: &str) -> Result<(String, bool)> {
         let out = Login {
-            phone: PHONE.into(),
+            login: PHONE.into(),
+            key: LoginKey::Phone,
             password: password.into(),
-            issue: TokenIssue::V4 {
-                device: device.into(),
+            policy: testing::MONTH,
+            enduring: false,
+            extras: SessionExtras {
+                device: Some(device.into()),
+                ..SessionExtras::default()
             },
         }
         .apply(ctx)?;
-        let Outcome::V4Session {
-            token,
-            change_device,
-            ..
-        } = out
-        else {
+        let Outcome::Session(s) = out else {
             panic!("{out:?}")
         };
-        Ok((token, change_device))
+        Ok((s.token, s.device.unwrap().changed))
     }
 
     fn count(ctx: &Ctx, sql: &str) -> i64 {
@@ -255,17 +214,12 @@ mod tests {
         assert!(matches!(sign_up(&ctx, "000000"), Err(Error::BadCode)));
         assert_eq!(count(&ctx, "SELECT COUNT(*) FROM accounts"), 0);
         assert_eq!(count(&ctx, "SELECT COUNT(*) FROM v4_profiles"), 0);
-        let Outcome::V4Session {
-            account,
-            change_device,
-            enterprise_id,
-            ..
-        } = sign_up(&ctx, "123456").unwrap()
-        else {
+        let Outcome::Session(s) = sign_up(&ctx, "123456").unwrap() else {
             panic!()
         };
-        assert_eq!(account.name.as_deref(), Some("于连林"));
-        assert_eq!((change_device, enterprise_id), (false, None));
+        assert_eq!(s.account.name.as_deref(), Some("于连林"));
+        let device = s.device.unwrap();
+        assert_eq!((device.changed, device.enterprise_id), (false, None));
         assert!(matches!(sign_up(&ctx, "000000"), Err(Error::PhoneTaken)));
         let sql = "SELECT COUNT(*) FROM tokens WHERE kind = 'v4'";
         assert_eq!(count(&ctx, sql), 1);
@@ -292,8 +246,10 @@ mod tests {
         let sql = "SELECT COUNT(*) FROM tokens WHERE kind = 'v4'";
         assert_eq!(count(&ctx, sql), 10);
         let sql = "SELECT MIN(expires_at - created_at) FROM tokens WHERE kind = 'v4'";
-        assert_eq!(count(&ctx, sql), sessions::V4_SECS);
-        clock.advance(chrono::Duration::seconds(sessions::V4_SECS));
+        assert_eq!(count(&ctx, sql), testing::MONTH.lifetime_secs.unwrap());
+        clock.advance(chrono::Duration::seconds(
+            testing::MONTH.lifetime_secs.unwrap(),
+        ));
         login(&ctx, "123456", "phone-a").unwrap();
         assert_eq!(
             count(&ctx, "SELECT COUNT(*) FROM tokens WHERE kind = 'v4'"),

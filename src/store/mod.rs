@@ -18,6 +18,10 @@ pub mod tokens;
 pub mod v4_profiles;
 pub mod writer;
 
+/// An open connection inside a read or a write transaction, as [`Store::read`] and
+/// [`Store::write`] hand it to their closures. Handlers name this, never the SQL driver.
+pub type Tx = rusqlite::Connection;
+
 use crate::error::{Error, StoreError};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior};

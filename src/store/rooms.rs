@@ -1,7 +1,7 @@
 //! The rooms app's tables: an account's rooms-only fields (`rooms_profiles`) and the rooms
 //! (`rooms`). Room numbers (`roomid`) of accounts and of rooms come from one space.
 
-use crate::domain::{Room, RoomsChanges, RoomsProfile};
+use crate::domain::{Account, Room, RoomsChanges, RoomsProfile, RoomsUser};
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -32,6 +32,55 @@ pub fn profile(conn: &Connection, account_pk: i64) -> Result<Option<RoomsProfile
             })
         })
         .optional()?)
+}
+
+/// Random 4-digit room numbers drawn before falling back to one above the highest in use.
+const ROOMID_DRAWS: usize = 8;
+
+/// A room number no account and no room has: a random one of 1000–9999 from `draw` (the
+/// document's numbers have 4 digits), or, when [`ROOMID_DRAWS`] draws all hit taken numbers,
+/// one above the highest in use. Run inside the writing transaction, so no one else takes it
+/// meanwhile.
+pub fn new_roomid(conn: &Connection, draw: &mut dyn FnMut() -> i64) -> Result<i64, Error> {
+    for _ in 0..ROOMID_DRAWS {
+        let n = draw();
+        if n >= 1000 && !roomid_taken(conn, n)? {
+            return Ok(n);
+        }
+    }
+    Ok(max_roomid(conn)?.max(999) + 1)
+}
+
+/// The account's rooms row, made first (with a new room number) when it has none.
+pub fn ensure_profile(
+    conn: &Connection,
+    account_pk: i64,
+    now: i64,
+    draw: &mut dyn FnMut() -> i64,
+) -> Result<RoomsProfile, Error> {
+    if let Some(p) = profile(conn, account_pk)? {
+        return Ok(p);
+    }
+    let roomid = new_roomid(conn, draw)?;
+    insert_profile(
+        conn,
+        account_pk,
+        roomid,
+        0,
+        None,
+        &RoomsChanges::default(),
+        now,
+    )?;
+    Ok(profile(conn, account_pk)?.unwrap_or(RoomsProfile {
+        roomid,
+        ..RoomsProfile::default()
+    }))
+}
+
+/// The rooms view of an account: its rooms row, or the defaults (room number 0).
+pub fn user(conn: &Connection, account: Account) -> Result<RoomsUser, Error> {
+    let profile = profile(conn, account.pk)?.unwrap_or_default();
+    Ok(RoomsUser { account, profile })
 }
 
 /// Creates an account's rooms row with its room number, login type, third-party id and the

@@ -14,7 +14,7 @@ use crate::command::profiles::{self, MemberQuery};
 use crate::command::{accounts, codes, sessions};
 use crate::command::{Command, CommandKind};
 use crate::dialect::Fields;
-use crate::domain::{CodePurpose, MemberChanges, Password, Phone, TokenIssue};
+use crate::domain::{CodePurpose, LoginKey, MemberChanges, Password, Phone};
 use crate::error::Error;
 use crate::registry::Route;
 use serde_json::Value;
@@ -70,6 +70,8 @@ pub(super) fn command(
                     proof: Some(req(code, "code")?),
                 },
                 purpose: CodePurpose::Ineww,
+                policy: super::TOKENS,
+                extras: super::session_extras(),
             })
         }
         CommandKind::UpdateProfile => {
@@ -132,9 +134,12 @@ pub(super) fn command(
             let password = form.secret("password");
             form.finish()?;
             Command::Login(sessions::Login {
-                phone: req(account, "account")?,
+                login: req(account, "account")?,
+                key: LoginKey::Phone,
                 password: req(password, "password")?,
-                issue: TokenIssue::Ineww,
+                policy: super::TOKENS,
+                enduring: false,
+                extras: super::session_extras(),
             })
         }
         CommandKind::Logout => Command::Logout(sessions::Logout),

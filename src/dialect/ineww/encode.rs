@@ -2,7 +2,7 @@
 
 use crate::command::{CommandKind, Outcome};
 use crate::dialect::Reply;
-use crate::domain::{Member, TokenPair};
+use crate::domain::{Member, Session};
 use crate::error::Error;
 use bytes::Bytes;
 use serde_json::{json, Value};
@@ -99,10 +99,8 @@ fn envelope(code: &str, data: &Value) -> Reply {
 
 fn success(kind: Option<CommandKind>, outcome: Outcome) -> (&'static str, Value) {
     match (kind, outcome) {
-        (Some(CommandKind::Register), Outcome::Session { pair, member }) => {
-            ("201001", session(&pair, &member))
-        }
-        (_, Outcome::Session { pair, member }) => ("200001", session(&pair, &member)),
+        (Some(CommandKind::Register), Outcome::Session(s)) => ("201001", session(*s)),
+        (_, Outcome::Session(s)) => ("200001", session(*s)),
         (Some(CommandKind::UserIndex), Outcome::Member(m)) => ("200001", public(&m)),
         (_, Outcome::Member(m)) => ("200001", detail(&m)),
         (_, Outcome::Exists(found)) => ("200001", json!({"is_exist": found})),
@@ -111,15 +109,20 @@ fn success(kind: Option<CommandKind>, outcome: Outcome) -> (&'static str, Value)
 }
 
 /// Register and login: the token pair and the user, keys in the document's order.
-fn session(pair: &TokenPair, m: &Member) -> Value {
-    let mut user = public(m);
+fn session(s: Session) -> Value {
+    let (refresh_token, refresh_token_expired) = s.refresh.unwrap_or_default();
+    let m = Member {
+        account: s.account,
+        profile: s.member.unwrap_or_default(),
+    };
+    let mut user = public(&m);
     user["balance"] = json!(balance_short(m.profile.balance_cents));
     json!({
         "token": {
-            "access_token": pair.access_token,
-            "refresh_token_expired": pair.refresh_token_expired,
-            "refresh_token": pair.refresh_token,
-            "access_token_expired": pair.access_token_expired
+            "access_token": s.token,
+            "refresh_token_expired": refresh_token_expired,
+            "refresh_token": refresh_token,
+            "access_token_expired": s.expires_at.unwrap_or_default()
         },
         "user": user
     })

@@ -22,10 +22,33 @@ pub use encode::{encode, FieldIssue};
 
 use super::{Fields, Reply, Step, Wire};
 use crate::command::{CommandKind, Credential, Request};
+use crate::domain::{RefreshPolicy, SessionExtras, TokenPolicy};
 use crate::error::Error;
 use crate::registry::Route;
 use decode::Refusal;
 use serde_json::{Map, Value};
+
+/// INEWW tokens: a 32-hex access token (30 days) with a 32-hex refresh token (60 days), as the
+/// original issued them; at most 10 live pairs per account (a new one drops the oldest).
+pub const TOKENS: TokenPolicy = TokenPolicy {
+    kind: "ineww_access",
+    jwt: false,
+    lifetime_secs: Some(2_592_000),
+    idle_secs: None,
+    cap: Some(10),
+    refresh: Some(RefreshPolicy {
+        kind: "ineww_refresh",
+        lifetime_secs: 5_184_000,
+    }),
+};
+
+/// What an INEWW session answers besides its tokens: the member.
+fn session_extras() -> SessionExtras {
+    SessionExtras {
+        member: true,
+        ..SessionExtras::default()
+    }
+}
 
 /// Whether `path` belongs to this dialect (so an unknown one answers `404000`).
 pub fn owns(path: &str) -> bool {
@@ -151,7 +174,8 @@ fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Erro
         },
         (_, _, None) => return Err(Error::MissingToken),
     };
-    Ok(Some(Credential::Ineww {
+    Ok(Some(Credential::Token {
+        policy: TOKENS,
         user_id: user_id.map(str::to_string),
         token: token.to_string(),
     }))

@@ -63,15 +63,11 @@ fn success(outcome: Outcome) -> Value {
         Outcome::Registered { account_uid } => {
             json!({"msg": "success", "rid": account_uid.to_string(), "ret": 0})
         }
-        Outcome::LoggedIn {
-            account_uid,
-            token,
-            contacts,
-        } => json!({
+        Outcome::Session(s) => json!({
             "msg": "success",
-            "rid": account_uid.to_string(),
-            "num": contacts,
-            "token": {"access_token": token, "type": "JWT"},
+            "rid": s.account.uid.to_string(),
+            "num": s.contacts.unwrap_or(0),
+            "token": {"access_token": s.token, "type": "JWT"},
             "ret": 0
         }),
         Outcome::ContactUpdated(c) => json!({

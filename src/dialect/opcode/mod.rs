@@ -15,10 +15,21 @@ pub use encode::encode;
 use super::{Fields, Step, Wire};
 use crate::command::{accounts, codes, contacts, sessions};
 use crate::command::{Command, CommandKind, Credential, Request};
-use crate::domain::{CodePurpose, Password, Phone, TokenIssue};
+use crate::domain::{CodePurpose, LoginKey, Password, Phone, SessionExtras, TokenPolicy};
 use crate::error::{Error, Result};
 use crate::registry::{Registry, Route};
 use serde_json::Value;
+
+/// PhoneBooks tokens: HS256 JWTs for the configured lifetime (24 h, as the original
+/// deployment ran), recorded so that logout and password changes revoke them; no cap.
+pub const TOKENS: TokenPolicy = TokenPolicy {
+    kind: "jwt",
+    jwt: true,
+    lifetime_secs: None,
+    idle_secs: None,
+    cap: None,
+    refresh: None,
+};
 
 /// Decodes a PhoneBooks request, or answers it at once when it cannot be run.
 pub fn handle(registry: &Registry, wire: &Wire<'_>, body: &Value) -> Step {
@@ -98,7 +109,7 @@ fn credential(headers: &http::HeaderMap) -> Result<Credential> {
         }
         Some(_) => return Err(Error::BadToken("use Authorization: JWT <token>".into())),
     };
-    Ok(Credential::Jwt(token.to_string()))
+    Ok(Credential::token(TOKENS, token))
 }
 
 /// The decoder's one match: a registry command name and the body's fields → a `Command`.
@@ -129,9 +140,15 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
             }
         }
         CommandKind::Login => Command::Login(sessions::Login {
-            phone: present(f, "phone")?.to_string(),
+            login: present(f, "phone")?.to_string(),
+            key: LoginKey::Phone,
             password: f.str("password")?.to_string(),
-            issue: TokenIssue::Jwt,
+            policy: TOKENS,
+            enduring: false,
+            extras: SessionExtras {
+                contact_count: true,
+                ..SessionExtras::default()
+            },
         }),
         CommandKind::Logout => Command::Logout(sessions::Logout),
         CommandKind::AddContacts => {

@@ -11,7 +11,7 @@ use crate::command::rooms::{self, RoomsCommand};
 use crate::command::{codes, sessions};
 use crate::command::{Command, CommandKind};
 use crate::dialect::Fields;
-use crate::domain::{CodePurpose, Password, Patch, Phone, RoomsChanges, TokenIssue};
+use crate::domain::{CodePurpose, LoginKey, Password, Patch, Phone, RoomsChanges};
 use crate::error::{Error, Result};
 use crate::registry::Route;
 use serde_json::Value;
@@ -50,6 +50,7 @@ pub(super) fn command(
                 email: email(f)?.into_option(),
             },
             profile: profile(f)?,
+            policy: super::TOKENS,
         })),
         CommandKind::SnsLogin => {
             required(f, "access_token", 2048)?; // not verifiable here; see SnsLogin
@@ -67,12 +68,16 @@ pub(super) fn command(
                     .ok_or_else(|| Error::MissingField("login_type".into()))?,
                 snsid: required(f, "snsid", 64)?,
                 profile,
+                policy: super::TOKENS,
             }))
         }
         CommandKind::Login => Command::Login(sessions::Login {
-            phone: required(f, "username", 150)?,
+            login: required(f, "username", 150)?,
+            key: LoginKey::UsernameOrPhone,
             password: secret(f, "password")?,
-            issue: TokenIssue::Rooms,
+            policy: super::TOKENS,
+            enduring: false,
+            extras: super::session_extras(),
         }),
         CommandKind::Logout => Command::Logout(sessions::Logout),
         CommandKind::UpdateProfile => {
@@ -97,6 +102,7 @@ pub(super) fn command(
             username: required(f, "username", 150)?,
             old: secret(f, "old_password")?,
             new: Password::parse(&secret(f, "password")?, "password")?,
+            policy: super::TOKENS,
         })),
         CommandKind::ListRooms => rooms(RoomsCommand::ListRooms(rooms::ListRooms {
             page: positive(f, "page")?.unwrap_or(1),
@@ -133,6 +139,8 @@ pub(super) fn command(
         CommandKind::PhoneLogin => Command::PhoneLogin(sessions::PhoneLogin {
             phone: phone(f)?.ok_or_else(|| Error::MissingField("phone".into()))?,
             code: captcha(f)?,
+            policy: super::TOKENS,
+            extras: super::session_extras(),
         }),
         _ => return Err(Error::UnknownCommand),
     };

@@ -32,25 +32,37 @@ pub fn encode(
     }
 }
 
+/// A user answer: register, logins, password change, icon and profile updates. Answers that
+/// issue no token show the one the request presented, as the document's examples do.
+fn user_answer(
+    kind: Option<CommandKind>,
+    user: RoomsUser,
+    token: Option<&str>,
+    created: bool,
+) -> Reply {
+    use CommandKind::*;
+    let (status, msg, with_password) = match kind {
+        Some(Register) => (200, "创建成功", true),
+        Some(SnsLogin) if created => (201, "登录成功", true),
+        Some(SetIcon | ChangePassword) => (200, "修改成功", false),
+        Some(UpdateProfile) => (200, "修改成功", true),
+        _ => (200, "登录成功", true),
+    };
+    let mut m = user_fields(&user, token.unwrap_or(""), with_password);
+    tail(&mut m, status, msg);
+    Reply::json(status, &Value::Object(m))
+}
+
 fn success(kind: Option<CommandKind>, presented: Option<&str>, outcome: Outcome) -> Reply {
     use CommandKind::*;
     match outcome {
-        Outcome::RoomsUser {
-            user,
-            token,
-            created,
-        } => {
-            let token = token.or_else(|| presented.map(str::to_string));
-            let (status, msg, with_password) = match kind {
-                Some(Register) => (200, "创建成功", true),
-                Some(SnsLogin) if created => (201, "登录成功", true),
-                Some(SetIcon | ChangePassword) => (200, "修改成功", false),
-                Some(UpdateProfile) => (200, "修改成功", true),
-                _ => (200, "登录成功", true),
+        Outcome::RoomsUser(user) => user_answer(kind, user, presented, false),
+        Outcome::Session(s) => {
+            let user = RoomsUser {
+                profile: s.rooms.unwrap_or_default(),
+                account: s.account,
             };
-            let mut m = user_fields(&user, token.as_deref().unwrap_or(""), with_password);
-            tail(&mut m, status, msg);
-            Reply::json(status, &Value::Object(m))
+            user_answer(kind, user, Some(&s.token), s.created)
         }
         Outcome::Room { room, created } => {
             let (status, msg) = match (kind, created) {

@@ -25,10 +25,30 @@ pub use encode::encode;
 
 use super::{Fields, Reply, Step, Wire};
 use crate::command::{Credential, Request};
+use crate::domain::{SessionExtras, TokenPolicy};
 use crate::error::Error;
 use crate::registry::Route;
 use bytes::Bytes;
 use serde_json::{Map, Value};
+
+/// rooms tokens: 32-hex, 24 hours (as the document says), at most 10 live per account (a
+/// new one drops the oldest).
+pub const TOKENS: TokenPolicy = TokenPolicy {
+    kind: "rooms",
+    jwt: false,
+    lifetime_secs: Some(86_400),
+    idle_secs: None,
+    cap: Some(10),
+    refresh: None,
+};
+
+/// What a rooms session answers besides its token: the rooms user.
+fn session_extras() -> SessionExtras {
+    SessionExtras {
+        rooms: true,
+        ..SessionExtras::default()
+    }
+}
 
 /// The first path segments this dialect serves.
 const SEGMENTS: &[&str] = &[
@@ -99,7 +119,7 @@ pub fn handle(route: &Route, wire: &Wire<'_>, params: &[(String, String)], body:
             request: Box::new(Request {
                 command,
                 auth: route.auth,
-                credential: token.clone().map(Credential::Rooms),
+                credential: token.clone().map(|t| Credential::token(TOKENS, t)),
                 acting_for: None,
             }),
             encoder: Box::new(move |r| encode(Some(kind), token.as_deref(), r)),

@@ -112,7 +112,7 @@ fn a_literal_segment_wins_over_a_pk_and_the_trailing_slash_is_optional() {
 #[test]
 fn the_token_is_read_from_authorization_then_the_body_then_the_query() {
     let cred = |s: Step| match command(s).credential {
-        Some(Credential::Rooms(t)) => t,
+        Some(Credential::Token { token, .. }) => token,
         other => panic!("{other:?}"),
     };
     let body = br#"{"token":"body"}"#;
@@ -234,6 +234,14 @@ fn rooms_owns_its_first_segments_only() {
     }
 }
 
+fn rooms_session(created: bool) -> Outcome {
+    let user = sample_user();
+    let mut s = crate::dialect::testing::session(user.account, TOKEN);
+    s.rooms = Some(user.profile);
+    s.created = created;
+    Outcome::Session(Box::new(s))
+}
+
 fn sample_user() -> RoomsUser {
     RoomsUser {
         account: Account {
@@ -296,11 +304,7 @@ fn a_user_is_shown_in_the_documents_key_order_with_strings_and_an_empty_password
 
 #[test]
 fn a_register_answer_ends_in_status_msg_code_and_keeps_chinese_unescaped() {
-    let out = Outcome::RoomsUser {
-        user: sample_user(),
-        token: Some(TOKEN.into()),
-        created: true,
-    };
+    let out = rooms_session(true);
     let r = encode(Some(CommandKind::Register), None, Ok(out));
     assert_eq!(r.status, 200);
     let text = String::from_utf8(r.body.to_vec()).unwrap();
@@ -312,11 +316,7 @@ fn a_register_answer_ends_in_status_msg_code_and_keeps_chinese_unescaped() {
 
 #[test]
 fn a_first_snslogin_is_201_and_a_later_one_200() {
-    let out = |created| Outcome::RoomsUser {
-        user: sample_user(),
-        token: Some(TOKEN.into()),
-        created,
-    };
+    let out = rooms_session;
     let r = encode(Some(CommandKind::SnsLogin), None, Ok(out(true)));
     assert_eq!(r.status, 201);
     let r = encode(Some(CommandKind::SnsLogin), None, Ok(out(false)));
@@ -325,11 +325,7 @@ fn a_first_snslogin_is_201_and_a_later_one_200() {
 
 #[test]
 fn an_icon_answer_shows_back_the_token_it_was_sent() {
-    let out = Outcome::RoomsUser {
-        user: sample_user(),
-        token: None,
-        created: false,
-    };
+    let out = Outcome::RoomsUser(sample_user());
     let r = encode(Some(CommandKind::SetIcon), Some(TOKEN), Ok(out));
     let v: Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(v["token"], TOKEN);

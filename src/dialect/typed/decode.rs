@@ -8,7 +8,7 @@ use crate::command::{Command, CommandKind};
 use crate::dialect::{Fields, Wire};
 use crate::domain::ProfilePatch;
 use crate::domain::ReadFilter;
-use crate::domain::{CodePurpose, Password, Patch, Phone, TokenIssue};
+use crate::domain::{CodePurpose, LoginKey, Password, Patch, Phone, SessionExtras};
 use crate::error::{Error, Result};
 use crate::registry::Route;
 use serde_json::Value;
@@ -41,11 +41,12 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
             })
         }
         CommandKind::Login => Command::Login(sessions::Login {
-            phone: f.str("phone")?.to_string(),
+            login: f.str("phone")?.to_string(),
+            key: LoginKey::Phone,
             password: f.str("pass")?.to_string(),
-            issue: TokenIssue::Typed {
-                enduring: enduring(f.raw("enduring")),
-            },
+            policy: super::TOKENS,
+            enduring: enduring(f.raw("enduring")),
+            extras: SessionExtras::default(),
         }),
         CommandKind::Register => Command::Register(accounts::Register {
             phone: Phone::parse(f.str("phone")?, "phone")?,

@@ -93,7 +93,7 @@ fn data(outcome: Outcome) -> Value {
             "rand": rand
         }),
         Outcome::CodeSent { rand } => json!({"rand": rand}),
-        Outcome::LoggedIn { token, .. } => json!({"token": token}),
+        Outcome::Session(s) => json!({"token": s.token}),
         Outcome::Nickname(n) => json!({"nickname": n}),
         Outcome::Profile(a) => profile(&a),
         Outcome::Accounts(list) => Value::Array(list.iter().map(profile).collect()),

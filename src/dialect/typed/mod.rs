@@ -17,9 +17,21 @@ pub use encode::{encode, Echo};
 
 use super::{Reply, Step, Wire};
 use crate::command::{CommandKind, Credential, Request};
+use crate::domain::TokenPolicy;
 use crate::error::Error;
 use crate::registry::{Registry, Route};
 use serde_json::Value;
+
+/// HelpAged tokens: 32-hex, dead after 10 idle minutes unless the login was `enduring`, at
+/// most 10 live non-enduring ones per account (a new login drops the oldest).
+pub const TOKENS: TokenPolicy = TokenPolicy {
+    kind: "typed",
+    jwt: false,
+    lifetime_secs: None,
+    idle_secs: Some(600),
+    cap: Some(10),
+    refresh: None,
+};
 
 /// Encoder settings the server passes in.
 #[derive(Debug, Clone, Copy)]
@@ -234,7 +246,7 @@ fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Erro
     Ok(Some(if device {
         Credential::Device(token)
     } else {
-        Credential::Typed(token)
+        Credential::token(TOKENS, token)
     }))
 }
 

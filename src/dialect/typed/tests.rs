@@ -152,7 +152,7 @@ fn notice_upload_takes_a_device_token_and_other_routes_a_user_token() {
     assert!(matches!(r.credential, Some(Credential::Device(ref t)) if t == "abc"));
     let body = json!({"id": 1, "type": "device", "subtype": "list", "data": {}});
     let r = command(post("/api/device", Some("token=abc"), body));
-    assert!(matches!(r.credential, Some(Credential::Typed(ref t)) if t == "abc"));
+    assert!(matches!(r.credential, Some(Credential::Token { ref token, .. }) if token == "abc"));
 }
 
 #[test]
@@ -170,11 +170,8 @@ fn enduring_follows_the_originals_rule() {
         let Command::Login(l) = r.command else {
             panic!()
         };
-        assert_eq!(
-            l.issue,
-            crate::domain::TokenIssue::Typed { enduring: want },
-            "{v}"
-        );
+        assert_eq!(l.enduring, want, "{v}");
+        assert_eq!(l.policy, super::TOKENS);
     }
 }
 

@@ -12,7 +12,7 @@ use crate::command::accounts::{PhoneExists, Register};
 use crate::command::{codes, sessions, v4_profiles};
 use crate::command::{Command, CommandKind};
 use crate::dialect::{Fields, Wire};
-use crate::domain::{CodePurpose, Password, Phone, TokenIssue};
+use crate::domain::{CodePurpose, LoginKey, Password, Phone, SessionExtras};
 use crate::error::{Error, Result};
 use crate::registry::Route;
 use serde_json::{Map, Value};
@@ -176,7 +176,11 @@ pub(super) fn command(route: &Route, f: &Fields<'_>) -> Result<(Command, Endpoin
                 name: Some(name),
                 proof: Some(code),
             };
-            let command = Command::SignUpV4(v4_profiles::SignUp { account, device });
+            let command = Command::SignUpV4(v4_profiles::SignUp {
+                account,
+                device,
+                policy: super::TOKENS,
+            });
             (command, Endpoint::Register)
         }
         CommandKind::Login => {
@@ -184,11 +188,16 @@ pub(super) fn command(route: &Route, f: &Fields<'_>) -> Result<(Command, Endpoin
             let phone = p.need("phone")?;
             let password = p.secret("password")?;
             let device = p.bounded("device_identifier", 128)?;
-            let issue = TokenIssue::V4 { device };
             let command = Command::Login(sessions::Login {
-                phone,
+                login: phone,
+                key: LoginKey::Phone,
                 password,
-                issue,
+                policy: super::TOKENS,
+                enduring: false,
+                extras: SessionExtras {
+                    device: Some(device),
+                    ..SessionExtras::default()
+                },
             });
             (command, Endpoint::Login)
         }

@@ -3,7 +3,7 @@
 
 use crate::command::{CommandKind, Outcome};
 use crate::dialect::{to_ascii_json, Reply};
-use crate::domain::Account;
+use crate::domain::{Account, DeviceChange};
 use crate::error::Error;
 use serde_json::{json, Value};
 
@@ -103,20 +103,16 @@ fn success(ep: Option<Endpoint>, outcome: Outcome) -> (i64, Value, String) {
             let msg = if found { REGISTERED } else { NOT_REGISTERED };
             (code, json!(""), msg.to_string())
         }
-        (
-            ep,
-            Outcome::V4Session {
-                account,
-                token,
-                change_device,
-                enterprise_id,
-            },
-        ) => {
+        (ep, Outcome::Session(s)) => {
+            let device = s.device.unwrap_or(DeviceChange {
+                changed: false,
+                enterprise_id: None,
+            });
             let session = Session {
-                account: &account,
-                token: &token,
-                change_device,
-                enterprise_id,
+                account: &s.account,
+                token: &s.token,
+                change_device: device.changed,
+                enterprise_id: device.enterprise_id,
             };
             if ep == Some(Endpoint::Register) {
                 (OK, session.registered(), "注册成功".into())

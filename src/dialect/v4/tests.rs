@@ -1,7 +1,7 @@
 use super::encode::http_status;
 use super::*;
 use crate::command::{Command, Outcome};
-use crate::domain::{Account, CodePurpose, TokenIssue};
+use crate::domain::{Account, CodePurpose};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -35,11 +35,12 @@ fn refused_with_detail(s: Step) -> (u16, Value, String) {
     }
 }
 
-fn login_of(c: Command) -> (String, String, TokenIssue) {
+/// A login's phone, password and device.
+fn login_of(c: Command) -> (String, String, Option<String>) {
     let Command::Login(l) = c else {
         panic!("{c:?}")
     };
-    (l.phone, l.password, l.issue)
+    (l.login, l.password, l.extras.device)
 }
 
 const LOGIN: &str = "phone=13126939916&password=111111&device_identifier=uuid";
@@ -49,9 +50,7 @@ fn the_query_a_form_and_a_json_body_all_carry_the_parameters() {
     let want = (
         "13126939916".to_string(),
         "111111".to_string(),
-        TokenIssue::V4 {
-            device: "uuid".into(),
-        },
+        Some("uuid".into()),
     );
     let q = send("GET", &format!("/api/v4.0/login?{LOGIN}"), &[], b"");
     assert_eq!(login_of(command(q)), want);
@@ -92,12 +91,7 @@ fn the_first_of_a_repeated_name_wins_and_plus_is_a_space_in_a_query() {
     let target = "/api/v4.0/login?phone=1&password=a+b%2B&device_identifier=%E4%BA%8E";
     let (_, password, issue) = login_of(command(send("GET", target, &[], b"")));
     assert_eq!(password, "a b+");
-    assert_eq!(
-        issue,
-        TokenIssue::V4 {
-            device: "于".into()
-        }
-    );
+    assert_eq!(issue, Some("于".into()));
 }
 
 #[test]
@@ -114,12 +108,7 @@ fn integers_are_taken_as_text_and_passwords_are_not_stripped() {
         (phone.as_str(), password.as_str()),
         ("13126939916", " 11111 ")
     );
-    assert_eq!(
-        issue,
-        TokenIssue::V4 {
-            device: "uuid".into()
-        }
-    );
+    assert_eq!(issue, Some("uuid".into()));
 }
 
 #[test]
@@ -405,12 +394,12 @@ fn account() -> Account {
 }
 
 fn session(change_device: bool) -> Outcome {
-    Outcome::V4Session {
-        account: account(),
-        token: "9ea13c9003d53e4e17b0b9aaf1e634b0".into(),
-        change_device,
+    let mut s = crate::dialect::testing::session(account(), "9ea13c9003d53e4e17b0b9aaf1e634b0");
+    s.device = Some(crate::domain::DeviceChange {
+        changed: change_device,
         enterprise_id: None,
-    }
+    });
+    Outcome::Session(Box::new(s))
 }
 
 fn body(ep: Endpoint, r: Result<Outcome, Error>) -> String {

@@ -8,7 +8,7 @@ use crate::ctx::Ctx;
 use crate::domain::{Caller, Room, RoomPage};
 use crate::error::{Error, Result};
 use crate::store::rooms as store;
-use rusqlite::Connection;
+use crate::store::Tx;
 
 impl ListRooms {
     /// Answers [`Outcome::Rooms`]; a page past the last is empty.
@@ -69,7 +69,7 @@ impl CreateRoom {
 }
 
 /// Looks a room up for a write: unknown → not found, another account's → forbidden.
-fn owned_room(tx: &Connection, caller: &Caller, pk: i64) -> Result<Room> {
+fn owned_room(tx: &Tx, caller: &Caller, pk: i64) -> Result<Room> {
     let room = store::room(tx, pk)?.ok_or(Error::NotFound("room"))?;
     if room.owner_pk != caller.account_pk {
         return Err(Error::Forbidden);

@@ -18,20 +18,28 @@ fn sign_up(ctx: &Ctx, username: &str, phone: Option<&str>) -> Result<(RoomsUser,
             age: Some(20),
             ..RoomsChanges::default()
         },
+        policy: testing::DAY,
     }
     .apply(ctx)?;
+    Ok(rooms_session(out))
+}
+
+/// The rooms user and token of a session outcome.
+fn rooms_session(out: Outcome) -> (RoomsUser, String) {
     match out {
-        Outcome::RoomsUser {
-            user,
-            token: Some(t),
-            ..
-        } => Ok((user, t)),
+        Outcome::Session(s) => (
+            RoomsUser {
+                profile: s.rooms.expect("a rooms session shows the rooms user"),
+                account: s.account,
+            },
+            s.token,
+        ),
         other => panic!("{other:?}"),
     }
 }
 
 fn caller(ctx: &Ctx, token: &str) -> Caller {
-    match sessions::authenticate(ctx, Some(&Credential::Rooms(token.into()))).unwrap() {
+    match sessions::authenticate(ctx, Some(&Credential::token(testing::DAY, token))).unwrap() {
         Auth::Account(c) => c,
         other => panic!("{other:?}"),
     }
@@ -39,9 +47,12 @@ fn caller(ctx: &Ctx, token: &str) -> Caller {
 
 fn login(ctx: &Ctx, key: &str, password: &str) -> Result<Outcome> {
     crate::command::sessions::Login {
-        phone: key.into(),
+        login: key.into(),
+        key: crate::domain::LoginKey::UsernameOrPhone,
         password: password.into(),
-        issue: crate::domain::TokenIssue::Rooms,
+        policy: testing::DAY,
+        enduring: false,
+        extras: rooms_extras(),
     }
     .apply(ctx)
 }
@@ -100,9 +111,7 @@ fn an_account_from_another_dialect_logs_in_by_phone_and_gets_its_room_number_the
     .apply(&ctx)
     .unwrap();
     assert_eq!(ctx.store.read(|c| store::profile(c, 1)).unwrap(), None);
-    let Outcome::RoomsUser { user, .. } = login(&ctx, "18752000592", "secret7").unwrap() else {
-        panic!()
-    };
+    let (user, _) = rooms_session(login(&ctx, "18752000592", "secret7").unwrap());
     assert_eq!(user.profile.roomid, 1234);
     assert!(matches!(
         login(&ctx, "18752000592", "wrong"),
@@ -118,10 +127,12 @@ fn an_account_from_another_dialect_logs_in_by_phone_and_gets_its_room_number_the
 fn a_rooms_token_expires_after_24_hours() {
     let (ctx, clock, _d) = testing::ctx();
     let (_, token) = sign_up(&ctx, "a", None).unwrap();
-    clock.advance(chrono::Duration::seconds(sessions::ROOMS_SECS - 1));
+    clock.advance(chrono::Duration::seconds(
+        testing::DAY.lifetime_secs.unwrap() - 1,
+    ));
     caller(&ctx, &token);
     clock.advance(chrono::Duration::seconds(1));
-    let r = sessions::authenticate(&ctx, Some(&Credential::Rooms(token)));
+    let r = sessions::authenticate(&ctx, Some(&Credential::token(testing::DAY, token)));
     assert!(matches!(r, Err(Error::TokenExpired)));
 }
 
@@ -149,6 +160,7 @@ fn writes_on_another_users_account_are_forbidden_and_change_nothing() {
         username: "a".into(),
         old: "123456".into(),
         new: Password::parse("654321", "password").unwrap(),
+        policy: testing::DAY,
     };
     assert!(matches!(pw.apply(&ctx, &b), Err(Error::Forbidden)));
     let now = ctx.store.read(|c| load(c, a.account.pk)).unwrap();
@@ -166,16 +178,12 @@ fn a_password_change_revokes_every_token_and_answers_a_new_one() {
         username: "a".into(),
         old: "123456".into(),
         new: Password::parse("654321", "password").unwrap(),
+        policy: testing::DAY,
     }
     .apply(&ctx, &me)
     .unwrap();
-    let Outcome::RoomsUser {
-        token: Some(new), ..
-    } = out
-    else {
-        panic!()
-    };
-    let old = sessions::authenticate(&ctx, Some(&Credential::Rooms(t)));
+    let (_, new) = rooms_session(out);
+    let old = sessions::authenticate(&ctx, Some(&Credential::token(testing::DAY, t)));
     assert!(matches!(old, Err(Error::BadToken(_))));
     caller(&ctx, &new);
     let live = ctx
@@ -241,6 +249,7 @@ fn a_third_party_login_is_refused_unless_identities_are_trusted() {
         login_type: 1,
         snsid: "o-abc".into(),
         profile: RoomsChanges::default(),
+        policy: testing::DAY,
     };
     assert!(matches!(sns().apply(&ctx), Err(Error::Forbidden)));
     let mut config = (*ctx.config).clone();
@@ -250,8 +259,8 @@ fn a_third_party_login_is_refused_unless_identities_are_trusted() {
         ..ctx
     };
     let first = sns().apply(&ctx).unwrap();
-    assert!(matches!(first, Outcome::RoomsUser { created: true, .. }));
+    assert!(matches!(first, Outcome::Session(ref s) if s.created));
     let again = sns().apply(&ctx).unwrap();
-    assert!(matches!(again, Outcome::RoomsUser { created: false, .. }));
+    assert!(matches!(again, Outcome::Session(ref s) if !s.created));
     assert!(matches!(login(&ctx, "wx", ""), Err(Error::WrongPassword)));
 }

@@ -3,6 +3,10 @@
 //! A handler never sees an unchecked phone or password: decoders build these types with
 //! `parse`, which refuses bad values with a domain [`Error`].
 
+mod session;
+
+pub use session::{DeviceChange, LoginKey, RefreshPolicy, Session, SessionExtras, TokenPolicy};
+
 use crate::error::Error;
 use uuid::Uuid;
 
@@ -95,6 +99,8 @@ pub struct Caller {
     pub account_uid: Uuid,
     /// The token row that authenticated the request (revoked by logout).
     pub token_id: i64,
+    /// The kind of the refresh row paired with it, revoked with it, when its policy has one.
+    pub refresh_kind: Option<&'static str>,
 }
 
 /// Who a request was authenticated as.
@@ -125,29 +131,6 @@ pub enum Patch<T> {
     Clear,
     /// A new value.
     Set(T),
-}
-
-/// Which token a login issues.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenIssue {
-    /// An HS256 JWT (PhoneBooks).
-    Jwt,
-    /// A 32-hex opaque token (HelpAged); `enduring` ones never idle out and are not capped.
-    Typed {
-        /// Exempt from the 10-minute idle expiry and the 10-token cap.
-        enduring: bool,
-    },
-    /// A 32-hex access token and refresh token pair (INEWW), answered with the member.
-    Ineww,
-    /// A 32-hex token (rooms, 24 h), answered with the rooms user; the login key is a
-    /// username, or a phone when no account has that username.
-    Rooms,
-    /// A 32-hex token (v4.0) for a device; the device is remembered so that the next login
-    /// can tell whether it changed.
-    V4 {
-        /// The client's `device_identifier`.
-        device: String,
-    },
 }
 
 /// An INEWW access/refresh token pair as issued (shown in clear once).
@@ -267,6 +250,23 @@ pub struct RoomsProfile {
     pub login_type: i64,
     /// Icon URL, stored as given and never fetched.
     pub img: String,
+}
+
+impl Default for RoomsProfile {
+    /// An account with no rooms row yet: room number 0, sex unknown, everything else empty.
+    fn default() -> Self {
+        RoomsProfile {
+            roomid: 0,
+            sex: 2,
+            age: 0,
+            country: String::new(),
+            province: String::new(),
+            city: String::new(),
+            career: String::new(),
+            login_type: 0,
+            img: String::new(),
+        }
+    }
 }
 
 /// Rooms-only fields to set; `None` leaves a field as it is.

@@ -1,7 +1,8 @@
 //! Switchboard: one small server that speaks five legacy mobile-app backend protocols over one
 //! SQLite file.
 //!
-//! A request travels one way through the crate:
+//! A request travels one way through the crate, as in tokio's mini-redis: bytes become a frame,
+//! the frame a [`command::Command`], the command is applied, the outcome becomes bytes again.
 //!
 //! ```text
 //! server ──▶ dialect::<name>::handle ──▶ command::Request ──▶ handlers::execute ──▶ store
@@ -9,15 +10,23 @@
 //!   └──────────── dialect::<name>::encode ◀── Outcome | error::Error ┘
 //! ```
 //!
+//! Imports run one way: `server → dialect → command → handlers → store → domain` (`auth`,
+//! `media`, `sender`, `config`, `ctx`, `error` are leaves used from above). `command` is data
+//! only (the commands, `Request`, `Outcome`); the one match that applies a command is
+//! `handlers::execute`. A dialect never imports a handler or the store; a handler never knows
+//! which dialect asked — what differs between dialects is a value the command carries (a
+//! [`domain::TokenPolicy`], the [`domain::SessionExtras`] its answer shows); only `store`
+//! speaks SQL. `python3 ../shared/tools/modgraph.py` checks the direction.
+//!
 //! | module | what it holds |
 //! |---|---|
-//! | [`server`] | hyper accept loop, limits, routing by path, graceful shutdown |
+//! | [`server`] | hyper accept loop, limits, body memory, routing by path, graceful shutdown, the request log |
 //! | [`registry`] | `opcodes.toml`: wire key → command, token, required fields |
-//! | [`dialect`] | one decoder/encoder pair per wire protocol ([`dialect::opcode`], …) |
-//! | [`command`] | the one `Command` enum, `Request`, `Outcome` |
-//! | [`handlers`] | plain functions by domain: accounts, admin, sessions, contacts, codes, media, devices, profiles, rooms, v4_profiles |
-//! | [`store`] | SQLite: schema, migrations, one module per table group |
-//! | [`domain`] | validated values (`Phone`, `Password`) and records (`Account`, `Member`, `Contact`) |
+//! | [`dialect`] | one decoder/encoder pair per wire protocol ([`dialect::opcode`], …) and each dialect's token policy |
+//! | [`command`] | the one `Command` enum and its input structs by domain, `Request`, `Outcome` — data only |
+//! | [`handlers`] | `execute` (authenticate, dispatch) and plain handler functions by domain: accounts, admin, sessions, contacts, codes, media, devices, profiles, rooms, v4_profiles |
+//! | [`store`] | SQLite: schema, migrations, group commit, one module per table group |
+//! | [`domain`] | validated values (`Phone`, `Password`), records (`Account`, `Member`, `Contact`), sessions and token policies |
 //! | [`error`] | the one domain error enum |
 //! | [`ctx`] | what handlers get: store, clock, ids, JWT keys, hasher, code sender |
 //! | [`auth`] | argon2id passwords, HS256 JWTs, token digests |

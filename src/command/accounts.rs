@@ -24,9 +24,9 @@ pub struct Register {
 /// (an account made by a third-party login has none).
 #[derive(Debug)]
 pub struct RegisterByName {
-    /// Login name (unique; see [`check_username`]).
+    /// Login name (unique; see `check_username`).
     pub username: String,
-    /// Chosen password; `None` stores [`NO_PASSWORD`].
+    /// Chosen password; `None` stores `NO_PASSWORD`.
     pub password: Option<Password>,
     /// Nickname.
     pub nickname: String,

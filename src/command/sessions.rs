@@ -29,7 +29,7 @@ pub struct Login {
 pub struct PhoneLogin {
     /// The account's phone.
     pub phone: Phone,
-    /// The code sent to it for [`CodePurpose::Login`].
+    /// The code sent to it for `CodePurpose::Login`.
     pub code: String,
     /// The tokens to issue.
     pub policy: TokenPolicy,
@@ -43,6 +43,6 @@ pub struct PhoneLogin {
 pub struct Logout;
 
 /// HelpAged heartbeat: the token was checked (and its idle clock refreshed) by
-/// [`authenticate`]; nothing more to do.
+/// `authenticate`; nothing more to do.
 #[derive(Debug)]
 pub struct Doki;

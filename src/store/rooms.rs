@@ -38,7 +38,7 @@ pub fn profile(conn: &Connection, account_pk: i64) -> Result<Option<RoomsProfile
 const ROOMID_DRAWS: usize = 8;
 
 /// A room number no account and no room has: a random one of 1000–9999 from `draw` (the
-/// document's numbers have 4 digits), or, when [`ROOMID_DRAWS`] draws all hit taken numbers,
+/// document's numbers have 4 digits), or, when `ROOMID_DRAWS` draws all hit taken numbers,
 /// one above the highest in use. Run inside the writing transaction, so no one else takes it
 /// meanwhile.
 pub fn new_roomid(conn: &Connection, draw: &mut dyn FnMut() -> i64) -> Result<i64, Error> {

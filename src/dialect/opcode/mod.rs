@@ -101,6 +101,23 @@ fn credential(headers: &http::HeaderMap) -> Result<Credential> {
     Ok(Credential::Jwt(token.to_string()))
 }
 
+/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// equal). The registry refuses at start-up an `op` row naming any other.
+pub const DECODABLE: &[CommandKind] = &[
+    CommandKind::Register,
+    CommandKind::ForgotPassword,
+    CommandKind::Login,
+    CommandKind::Logout,
+    CommandKind::AddContacts,
+    CommandKind::UpdateContact,
+    CommandKind::EditContactPhone,
+    CommandKind::EditContactMail,
+    CommandKind::DeleteContacts,
+    CommandKind::SearchContacts,
+    CommandKind::ListContacts,
+    CommandKind::GetContacts,
+];
+
 /// The decoder's one match: a registry command name and the body's fields → a `Command`.
 fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
     Ok(match kind {

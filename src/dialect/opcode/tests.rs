@@ -236,3 +236,12 @@ fn every_opcode_row_of_the_registry_reaches_its_command() {
         );
     }
 }
+
+#[test]
+fn the_decodable_set_is_exactly_the_commands_the_match_builds() {
+    let empty = json!({});
+    crate::dialect::testing::assert_set_is_the_match("opcode", DECODABLE, |kind| {
+        let f = Fields::of(&empty, "").unwrap();
+        matches!(super::command(kind, &f), Err(Error::UnknownCommand))
+    });
+}

@@ -84,7 +84,7 @@ pub struct Route {
     pub auth: bool,
     /// Fields that must be present and non-null.
     pub required: Vec<String>,
-    /// True for commands the original server named but never built.
+    /// True for commands the original server never built (named by it, or ours).
     pub extension: bool,
     /// One line saying what the route does.
     pub summary: String,

@@ -116,6 +116,7 @@ pub const DECODABLE: &[CommandKind] = &[
     CommandKind::SearchContacts,
     CommandKind::ListContacts,
     CommandKind::GetContacts,
+    CommandKind::ExportContacts,
 ];
 
 /// The decoder's one match: a registry command name and the body's fields → a `Command`.
@@ -186,6 +187,7 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
         }
         CommandKind::ListContacts => Command::ListContacts(contacts::ListContacts),
         CommandKind::GetContacts => Command::GetContacts(contacts::GetContacts { uids: uids(f)? }),
+        CommandKind::ExportContacts => Command::ExportContacts(contacts::ExportContacts),
         _ => return Err(Error::UnknownCommand),
     })
 }

@@ -4,7 +4,8 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::passwords::Passwords;
 use crate::config::Config;
 use crate::ctx::{Clock, Ctx, RandomIds, SkippingClock, SystemClock};
-use crate::registry::Registry;
+use crate::dialect;
+use crate::registry::{Registry, REGISTRY_TOML};
 use crate::sender::{CodeSender, OutboxSender, WebhookSender};
 use crate::store::{codes, settings, Store};
 use std::sync::Arc;
@@ -25,7 +26,7 @@ impl App {
 
     /// [`App::open`] with another time source (in-process replays skip time with one).
     pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<App, String> {
-        let registry = Registry::builtin()?;
+        let registry = registry()?;
         let store = Store::open(&config.db, config.pool_size)
             .map_err(|e| format!("cannot open database {}: {e}", config.db.display()))?;
         let secret = match &config.jwt_secret {
@@ -50,6 +51,13 @@ impl App {
             registry: Arc::new(registry),
         })
     }
+}
+
+/// The registry compiled into the binary, every row checked against the decoder of its
+/// dialect: a row naming a command that decoder cannot build stops the start-up, named by its
+/// file row, dialect, wire key and command.
+pub fn registry() -> Result<Registry, String> {
+    Registry::parse_with(REGISTRY_TOML, dialect::decodable)
 }
 
 /// The JWT secret kept in the database, generated on first start.

@@ -3,10 +3,9 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use switchboard::app::{App, StoreOutbox};
+use switchboard::app::{self, App, StoreOutbox};
 use switchboard::config::Config;
 use switchboard::ctx::SkippingClock;
-use switchboard::registry::Registry;
 use switchboard::store::{accounts, codes, Store};
 use switchboard::{fixtures, server};
 
@@ -128,7 +127,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Routes => {
-            print!("{}", Registry::builtin()?.markdown());
+            print!("{}", app::registry()?.markdown());
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Replay { target, db, files } => replay(target, db, files),

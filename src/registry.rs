@@ -2,7 +2,8 @@
 //!
 //! Each row maps one wire key — an op code, a type+subtype pair, or a method+path — to a
 //! [`CommandKind`], says whether it needs a token, and names the fields it requires.
-//! Registering a wire key twice is a start-up error, as in jsonrpsee's method table.
+//! Registering a wire key twice is a start-up error, as in jsonrpsee's method table, and so is
+//! a row naming a command its dialect's decoder cannot build ([`Registry::parse_with`]).
 //! How a REST row matches — which methods it answers, whether a trailing slash matters — is
 //! its dialect's rule (`rest`), never a per-row special case.
 
@@ -83,7 +84,7 @@ pub struct Route {
     pub auth: bool,
     /// Fields that must be present and non-null.
     pub required: Vec<String>,
-    /// True for commands the original server named but never built.
+    /// True for commands the original server never built (named by it, or ours).
     pub extension: bool,
     /// One line saying what the route does.
     pub summary: String,
@@ -133,9 +134,42 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// The registry compiled into the binary.
+    /// The registry compiled into the binary, checked for its structure only (keys, duplicates).
+    /// The server starts from [`crate::app::registry`], which also checks every row against
+    /// its dialect's decoder ([`Registry::parse_with`]).
     pub fn builtin() -> Result<Registry, String> {
         Registry::parse(REGISTRY_TOML)
+    }
+
+    /// [`Registry::parse`], then refuses any row whose command its dialect cannot decode:
+    /// `decodable(dialect, key)` names the commands the dialect's decoder for that kind of
+    /// wire key can build (empty when the dialect serves no such key). The registry does not
+    /// know the decoders; whoever assembles the app passes their sets in.
+    pub fn parse_with(
+        text: &str,
+        decodable: fn(Dialect, &WireKey) -> &'static [CommandKind],
+    ) -> Result<Registry, String> {
+        let registry = Registry::parse(text)?;
+        for (n, r) in registry.routes.iter().enumerate() {
+            let builds = decodable(r.dialect, &r.key);
+            if builds.contains(&r.command) {
+                continue;
+            }
+            let d = r.dialect.as_str();
+            let why = if builds.is_empty() {
+                format!("the {d} dialect has no decoder for a key like `{}`", r.key)
+            } else {
+                let names: Vec<_> = builds.iter().map(|k| k.as_str()).collect();
+                format!("the {d} decoder builds only {}", names.join(", "))
+            };
+            return Err(format!(
+                "opcodes.toml route #{} ({d}, `{}`): command `{}` cannot be decoded: {why}",
+                n + 1,
+                r.key,
+                r.command.as_str(),
+            ));
+        }
+        Ok(registry)
     }
 
     /// Parses registry text, refusing malformed rows and duplicate wire keys.

@@ -1,4 +1,5 @@
-//! PhoneBooks contact commands: add, edit, delete, list, fetch and search the caller's book.
+//! PhoneBooks contact commands: add, edit, delete, list, fetch, search and export the caller's
+//! book.
 //!
 //! Data only: what each command carries. `handlers` applies them.
 
@@ -95,3 +96,7 @@ pub struct SearchContacts {
     /// The fragment (non-empty).
     pub q: String,
 }
+
+/// The caller's whole book as one document (1011, an extension).
+#[derive(Debug)]
+pub struct ExportContacts;

@@ -50,6 +50,8 @@ pub enum CommandKind {
     ListContacts,
     /// Fetch contacts by uid.
     GetContacts,
+    /// Export the caller's whole book as one document.
+    ExportContacts,
     /// Draw an image captcha.
     ImageCaptcha,
     /// Check an image-captcha hash.
@@ -138,6 +140,7 @@ impl CommandKind {
             CommandKind::SearchContacts => "search_contacts",
             CommandKind::ListContacts => "list_contacts",
             CommandKind::GetContacts => "get_contacts",
+            CommandKind::ExportContacts => "export_contacts",
             CommandKind::ImageCaptcha => "image_captcha",
             CommandKind::CheckImageCaptcha => "check_image_captcha",
             CommandKind::SmsCode => "sms_code",
@@ -204,6 +207,8 @@ pub enum Command {
     GetContacts(contacts::GetContacts),
     /// Search the caller's contacts.
     SearchContacts(contacts::SearchContacts),
+    /// Export the caller's whole book.
+    ExportContacts(contacts::ExportContacts),
     /// Draw an image captcha.
     ImageCaptcha(codes::ImageCaptcha),
     /// Check a captcha or SMS hash.
@@ -285,6 +290,7 @@ impl Command {
             Command::ListContacts(_) => "list_contacts",
             Command::GetContacts(_) => "get_contacts",
             Command::SearchContacts(_) => "search_contacts",
+            Command::ExportContacts(_) => "export_contacts",
             Command::ImageCaptcha(_) => "image_captcha",
             Command::CheckHash(_) => "check_hash",
             Command::ChangePassword(_) => "change_password",

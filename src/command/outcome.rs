@@ -25,6 +25,15 @@ pub enum Outcome {
         /// The contacts, in answer order.
         contacts: Vec<Contact>,
     },
+    /// A whole book, read at one moment.
+    ContactsExport {
+        /// The book's owner.
+        owner: Uuid,
+        /// Every contact, in the order the book is listed.
+        contacts: Vec<Contact>,
+        /// When the book was read: the 14-digit local stamp `intime` uses.
+        exported_at: String,
+    },
     /// One contact after an edit; its phones and mails are the ones the request listed.
     ContactUpdated(Contact),
     /// A phone added to a contact.

@@ -8,12 +8,30 @@ pub mod rooms;
 pub mod typed;
 pub mod v4;
 
-use crate::command::{Outcome, Request};
+use crate::command::{CommandKind, Outcome, Request};
 use crate::error::{Error, Result};
+use crate::registry::{Dialect, WireKey};
 use bytes::Bytes;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
+
+/// The commands the decoder of `dialect` for this kind of wire key can build — what the
+/// registry checks each row against at start-up ([`crate::registry::Registry::parse_with`]).
+/// Each set sits next to the decoder's match it describes. The server hands `op` bodies to
+/// the opcode decoder, `type`/`subtype` bodies to the typed body decoder, and path rows to the
+/// typed GET decoder or the REST dialect's decoder; any other pairing reaches no decoder.
+pub fn decodable(dialect: Dialect, key: &WireKey) -> &'static [CommandKind] {
+    match (dialect, key) {
+        (Dialect::Opcode, WireKey::Op(_)) => opcode::DECODABLE,
+        (Dialect::Typed, WireKey::Typed(..)) => typed::BODY_DECODABLE,
+        (Dialect::Typed, WireKey::Rest(..)) => typed::GET_DECODABLE,
+        (Dialect::Ineww, WireKey::Rest(..)) => ineww::DECODABLE,
+        (Dialect::Rooms, WireKey::Rest(..)) => rooms::DECODABLE,
+        (Dialect::V4, WireKey::Rest(..)) => v4::DECODABLE,
+        _ => &[],
+    }
+}
 
 /// A request as the dialects see it (no hyper types).
 pub struct Wire<'a> {
@@ -239,7 +257,64 @@ impl serde_json::ser::Formatter for AsciiFormatter {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::{Step, Wire};
-    use crate::registry::{Registry, RestMatch, Route};
+    use crate::command::CommandKind;
+    use crate::registry::{Dialect, Registry, RestMatch, Route, WireKey};
+
+    /// Every [`CommandKind`], read off serde's refusal of an unknown name (which lists them
+    /// all), so that no hand-kept list can fall behind the enum.
+    pub fn every_command_kind() -> Vec<CommandKind> {
+        let err = serde_json::from_str::<CommandKind>("\"\"")
+            .unwrap_err()
+            .to_string();
+        let names = err
+            .split_once("expected one of ")
+            .map(|(_, names)| names)
+            .unwrap_or_else(|| panic!("serde's message changed: {err}"));
+        let kinds: Vec<CommandKind> = names
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(|n| serde_json::from_value(serde_json::Value::String(n.into())).unwrap())
+            .collect();
+        assert!(
+            kinds.len() > 40,
+            "only {} kinds read from: {err}",
+            kinds.len()
+        );
+        kinds
+    }
+
+    /// A row of `dialect` with `key` naming `kind`, requiring nothing.
+    pub fn route(dialect: Dialect, key: WireKey, kind: CommandKind) -> Route {
+        Route {
+            dialect,
+            key,
+            command: kind,
+            auth: false,
+            required: Vec::new(),
+            extension: false,
+            summary: String::new(),
+            path: None,
+        }
+    }
+
+    /// Holds a decoder's declared set equal to its match: `refuses(kind)` says whether the
+    /// decoder, given `kind` and an empty input, answers with its "not one of mine" error
+    /// (rather than building the command or complaining about a field).
+    pub fn assert_set_is_the_match(
+        decoder: &str,
+        set: &[CommandKind],
+        refuses: impl Fn(CommandKind) -> bool,
+    ) {
+        for kind in every_command_kind() {
+            assert_eq!(
+                set.contains(&kind),
+                !refuses(kind),
+                "the {decoder} decoder's set and its match disagree about {}",
+                kind.as_str()
+            );
+        }
+    }
 
     /// A session outcome for `account` with `token` and nothing else, for encoder tests.
     pub fn session(account: crate::domain::Account, token: &str) -> crate::domain::Session {
@@ -307,7 +382,37 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::{Registry, REGISTRY_TOML};
     use serde_json::json;
+
+    #[test]
+    fn every_builtin_row_names_a_command_its_decoder_builds() {
+        let reg = Registry::parse_with(REGISTRY_TOML, decodable).unwrap();
+        assert_eq!(
+            reg.routes().len(),
+            Registry::builtin().unwrap().routes().len()
+        );
+    }
+
+    #[test]
+    fn an_op_row_naming_a_command_no_opcode_arm_builds_is_refused_at_start_up() {
+        let text = r#"
+            [[route]]
+            dialect = "opcode"
+            op = 1011
+            command = "doki"
+            auth = true
+            summary = "a typed heartbeat under an op code"
+        "#;
+        let err = Registry::parse_with(text, decodable).unwrap_err();
+        assert!(
+            err.starts_with(
+                "opcodes.toml route #1 (opcode, `op 1011`): command `doki` cannot be decoded: \
+                 the opcode decoder builds only register, forgot_password,"
+            ),
+            "{err}"
+        );
+    }
 
     #[test]
     fn non_ascii_is_escaped_like_python_json_dumps() {

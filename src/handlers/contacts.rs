@@ -2,8 +2,8 @@
 //! contact uid behaves exactly like one that does not exist.
 
 use crate::command::contacts::{
-    AddContacts, DeleteContacts, EditContactItem, GetContacts, ItemAction, ItemKind, ListContacts,
-    SearchContacts, UpdateContact,
+    AddContacts, DeleteContacts, EditContactItem, ExportContacts, GetContacts, ItemAction,
+    ItemKind, ListContacts, SearchContacts, UpdateContact,
 };
 use crate::command::Outcome;
 use crate::ctx::Ctx;
@@ -228,6 +228,20 @@ impl SearchContacts {
     }
 }
 
+impl ExportContacts {
+    /// Reads the whole book in one read transaction, listed as 1009 lists it, stamped with
+    /// the time of the read.
+    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+        let exported_at = ctx.intime();
+        let contacts = ctx.store.snapshot(|c| store::list(c, caller.account_pk))?;
+        Ok(Outcome::ContactsExport {
+            owner: caller.account_uid,
+            contacts,
+            exported_at,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,5 +432,47 @@ mod tests {
             panic!()
         };
         assert!(contacts.is_empty());
+    }
+
+    #[test]
+    fn an_export_is_the_whole_book_as_1009_lists_it_stamped_with_the_read_time() {
+        let (ctx, _, _d) = testing::ctx();
+        let me = caller(&ctx, "13000000001");
+        let other = caller(&ctx, "13000000002");
+        add(&ctx, &me, "b");
+        add(&ctx, &me, "a");
+        add(&ctx, &other, "c");
+        let Outcome::Contacts {
+            contacts: listed, ..
+        } = ListContacts.apply(&ctx, &me).unwrap()
+        else {
+            panic!()
+        };
+        let out = ExportContacts.apply(&ctx, &me).unwrap();
+        let Outcome::ContactsExport {
+            owner,
+            contacts,
+            exported_at,
+        } = out
+        else {
+            panic!("{out:?}")
+        };
+        assert_eq!(owner, me.account_uid);
+        assert_eq!(contacts, listed);
+        assert_eq!(
+            contacts.len(),
+            2,
+            "another account's contact is not exported"
+        );
+        assert_eq!(exported_at, ctx.intime());
+        assert_eq!(exported_at, "20170511165017");
+    }
+
+    #[test]
+    fn an_empty_book_exports_no_contacts() {
+        let (ctx, _, _d) = testing::ctx();
+        let me = caller(&ctx, "13000000001");
+        let out = ExportContacts.apply(&ctx, &me).unwrap();
+        assert!(matches!(out, Outcome::ContactsExport { contacts, .. } if contacts.is_empty()));
     }
 }

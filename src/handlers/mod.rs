@@ -49,6 +49,7 @@ fn apply(ctx: &Ctx, command: Command, auth: Option<&Auth>) -> Result<Outcome> {
         Command::ListContacts(c) => c.apply(ctx, sessions::require(caller)?),
         Command::GetContacts(c) => c.apply(ctx, sessions::require(caller)?),
         Command::SearchContacts(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::ExportContacts(c) => c.apply(ctx, sessions::require(caller)?),
         Command::ImageCaptcha(c) => c.apply(ctx),
         Command::CheckHash(c) => c.apply(ctx),
         Command::ChangePassword(c) => c.apply(ctx),

@@ -344,3 +344,73 @@ fn a_row_with_two_kinds_of_key_is_refused() {
     "#;
     assert!(Registry::parse(text).unwrap_err().contains("exactly one"));
 }
+
+/// A stand-in for the dialects' decoders: opcode rows build register and login, typed
+/// `type`/`subtype` rows build login, nothing else decodes anything.
+fn two_decoders(dialect: Dialect, key: &WireKey) -> &'static [CommandKind] {
+    match (dialect, key) {
+        (Dialect::Opcode, WireKey::Op(_)) => &[CommandKind::Register, CommandKind::Login],
+        (Dialect::Typed, WireKey::Typed(..)) => &[CommandKind::Login],
+        _ => &[],
+    }
+}
+
+#[test]
+fn a_row_naming_a_command_its_decoder_cannot_build_is_refused_by_row_dialect_key_and_command() {
+    let text = r#"
+        [[route]]
+        dialect = "opcode"
+        op = 1001
+        command = "register"
+        summary = "a"
+        [[route]]
+        dialect = "opcode"
+        op = 1011
+        command = "profile"
+        summary = "b"
+    "#;
+    assert!(Registry::parse(text).is_ok(), "the structure alone is fine");
+    let err = Registry::parse_with(text, two_decoders).unwrap_err();
+    assert_eq!(
+        err,
+        "opcodes.toml route #2 (opcode, `op 1011`): command `profile` cannot be decoded: \
+         the opcode decoder builds only register, login"
+    );
+}
+
+#[test]
+fn a_row_keyed_in_a_way_its_dialect_has_no_decoder_for_is_refused() {
+    let text = r#"
+        [[route]]
+        dialect = "opcode"
+        method = "GET"
+        path = "/contacts"
+        command = "login"
+        summary = "a"
+    "#;
+    let err = Registry::parse_with(text, two_decoders).unwrap_err();
+    assert_eq!(
+        err,
+        "opcodes.toml route #1 (opcode, `GET /contacts`): command `login` cannot be decoded: \
+         the opcode dialect has no decoder for a key like `GET /contacts`"
+    );
+}
+
+#[test]
+fn rows_their_decoders_can_build_load() {
+    let text = r#"
+        [[route]]
+        dialect = "opcode"
+        op = 1003
+        command = "login"
+        summary = "a"
+        [[route]]
+        dialect = "typed"
+        type = "login"
+        subtype = "pass"
+        command = "login"
+        summary = "b"
+    "#;
+    let reg = Registry::parse_with(text, two_decoders).unwrap();
+    assert_eq!(reg.routes().len(), 2);
+}

@@ -3,8 +3,8 @@
 //! Every call here blocks; handlers run on tokio's blocking pool, never on async workers.
 //! Writes go through [`Store::write`]: each command is atomic (its own savepoint) and is
 //! acknowledged only once durably committed, while concurrent commands share one COMMIT
-//! ([`writer`], group commit). Reads use [`Store::read`] on pooled connections and run
-//! concurrently thanks to WAL.
+//! ([`writer`], group commit). Reads use [`Store::read`] (or [`Store::snapshot`], one read
+//! transaction) on pooled connections and run concurrently thanks to WAL.
 
 pub mod accounts;
 pub mod codes;
@@ -130,6 +130,18 @@ impl Store {
         f(&conn)
     }
 
+    /// Runs `f` on a pooled connection inside one read transaction: every statement sees the
+    /// same snapshot, so an answer assembled from several queries (a whole book: contacts,
+    /// then their phones, then their mails) never mixes states around a concurrent write.
+    pub fn snapshot<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        let conn = self.pool.get()?;
+        // DEFERRED: the snapshot is taken at the first read and held until the end.
+        let tx = conn.unchecked_transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// Runs `f` atomically: when it returns `Ok` its writes are durably committed before this
     /// returns; when it returns `Err` nothing it wrote remains.
     pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
@@ -192,6 +204,24 @@ mod tests {
             .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_snapshot_sees_one_state_across_its_statements_where_a_plain_read_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db"), 2).unwrap();
+        let put = |v: &[u8]| s.write(|tx| Ok(settings::put(tx, "k", v)?));
+        put(b"1").unwrap();
+        let around_a_write = |c: &Connection, v: &[u8]| {
+            let before = settings::get(c, "k")?;
+            put(v)?;
+            Ok((before, settings::get(c, "k")?))
+        };
+        let (before, after) = s.snapshot(|c| around_a_write(c, b"2")).unwrap();
+        assert_eq!(before, Some(b"1".to_vec()));
+        assert_eq!(after, before, "the snapshot saw a write made during it");
+        let (before, after) = s.read(|c| around_a_write(c, b"3")).unwrap();
+        assert_eq!((before, after), (Some(b"2".to_vec()), Some(b"3".to_vec())));
     }
 
     #[test]

@@ -49,9 +49,11 @@ fn the_registry_lists_the_documents_ops_and_marks_1002_1004_1008_as_extensions()
     assert_eq!(rows.len(), ops.len(), "no op registered twice");
     assert_eq!(
         ops,
-        BTreeSet::from([1001, 1002, 1003, 1004, 1005, 1006, 10061, 10062, 1007, 1008, 1009, 1010])
+        BTreeSet::from([
+            1001, 1002, 1003, 1004, 1005, 1006, 10061, 10062, 1007, 1008, 1009, 1010, 1011
+        ])
     );
-    assert_eq!(extensions, BTreeSet::from([1002, 1004, 1008]));
+    assert_eq!(extensions, BTreeSet::from([1002, 1004, 1008, 1011]));
     assert_eq!(open, BTreeSet::from([1001, 1002, 1003]));
 }
 

@@ -41,6 +41,22 @@ pub(super) fn takes_form(kind: CommandKind) -> bool {
     kind == CommandKind::SmsCode
 }
 
+/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// equal). The registry refuses at start-up an INEWW row naming any other.
+pub const DECODABLE: &[CommandKind] = &[
+    CommandKind::Register,
+    CommandKind::UpdateProfile,
+    CommandKind::ChangePhone,
+    CommandKind::ChangePassword,
+    CommandKind::PhoneExists,
+    CommandKind::UserIndex,
+    CommandKind::UserDetail,
+    CommandKind::Profile,
+    CommandKind::Login,
+    CommandKind::Logout,
+    CommandKind::SmsCode,
+];
+
 /// Builds the command of a routed request from its fields and path parameters.
 pub(super) fn command(
     route: &Route,

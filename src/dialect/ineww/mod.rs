@@ -18,6 +18,7 @@
 mod decode;
 mod encode;
 
+pub use decode::DECODABLE;
 pub use encode::{encode, FieldIssue};
 
 use super::{Fields, Reply, Step, Wire};

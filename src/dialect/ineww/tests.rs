@@ -652,3 +652,18 @@ fn paths_under_ineww_belong_to_the_dialect() {
     assert!(!owns("/inewwx"));
     assert!(!owns("/api/ineww"));
 }
+
+#[test]
+fn the_decodable_set_is_exactly_the_commands_the_match_builds() {
+    use crate::dialect::testing::{assert_set_is_the_match, route};
+    let key = WireKey::Rest(Methods::One("GET".into()), "/ineww/x".into());
+    let empty = json!({});
+    assert_set_is_the_match("ineww", DECODABLE, |kind| {
+        let r = route(Dialect::Ineww, key.clone(), kind);
+        let f = Fields::of(&empty, "").unwrap();
+        matches!(
+            decode::command(&r, &f, &[]),
+            Err(decode::Refusal::Error(Error::UnknownCommand))
+        )
+    });
+}

@@ -17,6 +17,16 @@ pub fn encode(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
             content_type: Some("application/json"),
             body: book(kind, &owner.to_string(), &contacts).into(),
         },
+        Ok(Outcome::ContactsExport {
+            owner,
+            contacts,
+            exported_at,
+        }) => Reply {
+            detail: None,
+            status: 200,
+            content_type: Some("application/json"),
+            body: export(&owner.to_string(), &contacts, &exported_at).into(),
+        },
         Ok(outcome) => reply(200, &success(outcome)),
         Err(e) => {
             let (status, msg) = failure(kind, &e);
@@ -118,6 +128,8 @@ fn book(kind: Option<CommandKind>, owner: &str, contacts: &[Contact]) -> Vec<u8>
         to_ascii_json(&Book {
             msg: "success",
             rid,
+            count: None,
+            exported_at: None,
             users,
             ret: 0,
         })
@@ -126,18 +138,37 @@ fn book(kind: Option<CommandKind>, owner: &str, contacts: &[Contact]) -> Vec<u8>
         to_ascii_json(&Book {
             msg: "success",
             rid,
+            count: None,
+            exported_at: None,
             users,
             ret: 0,
         })
     }
 }
 
-/// `{"msg","rid"?,"users","ret"}`.
+/// 1011's document: 1009's answer — the same [`Book`] of [`ListedContact`]s — with the
+/// book's size and the export time after `rid`, where 1003 puts `num`.
+fn export(owner: &str, contacts: &[Contact], exported_at: &str) -> Vec<u8> {
+    to_ascii_json(&Book {
+        msg: "success",
+        rid: Some(owner),
+        count: Some(contacts.len()),
+        exported_at: Some(exported_at),
+        users: contacts.iter().map(ListedContact::from).collect(),
+        ret: 0,
+    })
+}
+
+/// `{"msg","rid"?,"count"?,"exported_at"?,"users","ret"}` (`count` and `exported_at`: 1011).
 #[derive(Serialize)]
 struct Book<'a, C> {
     msg: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     rid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exported_at: Option<&'a str>,
     users: Vec<C>,
     ret: i32,
 }
@@ -198,7 +229,7 @@ impl<'a> From<&'a Contact> for AddedContact<'a> {
     }
 }
 
-/// A contact as 1008, 1009 and 1010 answer it.
+/// A contact as 1008, 1009, 1010 and 1011 answer it.
 #[derive(Serialize)]
 struct ListedContact<'a> {
     phones: Vec<ListedPhone<'a>>,

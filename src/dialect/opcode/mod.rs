@@ -112,6 +112,24 @@ fn credential(headers: &http::HeaderMap) -> Result<Credential> {
     Ok(Credential::token(TOKENS, token))
 }
 
+/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// equal). The registry refuses at start-up an `op` row naming any other.
+pub const DECODABLE: &[CommandKind] = &[
+    CommandKind::Register,
+    CommandKind::ForgotPassword,
+    CommandKind::Login,
+    CommandKind::Logout,
+    CommandKind::AddContacts,
+    CommandKind::UpdateContact,
+    CommandKind::EditContactPhone,
+    CommandKind::EditContactMail,
+    CommandKind::DeleteContacts,
+    CommandKind::SearchContacts,
+    CommandKind::ListContacts,
+    CommandKind::GetContacts,
+    CommandKind::ExportContacts,
+];
+
 /// The decoder's one match: a registry command name and the body's fields → a `Command`.
 fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
     Ok(match kind {
@@ -186,6 +204,7 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
         }
         CommandKind::ListContacts => Command::ListContacts(contacts::ListContacts),
         CommandKind::GetContacts => Command::GetContacts(contacts::GetContacts { uids: uids(f)? }),
+        CommandKind::ExportContacts => Command::ExportContacts(contacts::ExportContacts),
         _ => return Err(Error::UnknownCommand),
     })
 }

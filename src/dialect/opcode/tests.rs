@@ -184,6 +184,54 @@ fn phone_and_mail_edits_answer_the_contacts_uid_after_msg_and_before_the_item() 
     );
 }
 
+#[test]
+fn an_export_is_1009s_answer_with_count_and_exported_at_after_rid() {
+    use crate::command::Outcome;
+    use crate::domain::{Contact, ContactMail, ContactPhone};
+    let owner = uuid::Uuid::parse_str("70a26ec0-3626-11e7-b6da-3010b3c7bffa").unwrap();
+    let book = vec![Contact {
+        uid: "6796a5c0-3627-11e7-95ab-3010b3c7bffa".into(),
+        name: "刘可".into(),
+        intime: "20170511165412".into(),
+        phones: vec![ContactPhone {
+            pid: "p1".into(),
+            phone: "13503768800".into(),
+            intime: "20170511165412".into(),
+        }],
+        mails: vec![ContactMail {
+            mid: "m1".into(),
+            mail: "1@qq.com".into(),
+            intime: "20170511165412".into(),
+        }],
+    }];
+    let text = |kind, o| String::from_utf8(encode(Some(kind), Ok(o)).body.to_vec()).unwrap();
+    let listed = text(
+        CommandKind::ListContacts,
+        Outcome::Contacts {
+            owner,
+            contacts: book.clone(),
+        },
+    );
+    let exported = text(
+        CommandKind::ExportContacts,
+        Outcome::ContactsExport {
+            owner,
+            contacts: book,
+            exported_at: "20170511170304".into(),
+        },
+    );
+    assert_eq!(
+        exported,
+        r#"{"msg":"success","rid":"70a26ec0-3626-11e7-b6da-3010b3c7bffa","count":1,"exported_at":"20170511170304","users":[{"phones":[{"intime":"20170511165412","pid":"p1","phone":"13503768800"}],"mails":[{"mail":"1@qq.com","intime":"20170511165412","mid":"m1"}],"intime":"20170511165412","uid":"6796a5c0-3627-11e7-95ab-3010b3c7bffa","name":"\u5218\u53ef"}],"ret":0}"#
+    );
+    let users = |s: &str| s[s.find(r#","users":"#).unwrap()..].to_string();
+    assert_eq!(
+        users(&exported),
+        users(&listed),
+        "1009's serialiser, unchanged"
+    );
+}
+
 /// A valid body for every op code; a registry row without one fails the test below.
 fn samples() -> Vec<(i64, Value)> {
     vec![
@@ -211,6 +259,7 @@ fn samples() -> Vec<(i64, Value)> {
         (1008, json!({"op": 1008, "q": "a"})),
         (1009, json!({"op": 1009})),
         (1010, json!({"op": 1010, "users": [{"uid": "u"}]})),
+        (1011, json!({"op": 1011})),
     ]
 }
 
@@ -235,4 +284,13 @@ fn every_opcode_row_of_the_registry_reaches_its_command() {
             "op {op}: {name} != {expected}"
         );
     }
+}
+
+#[test]
+fn the_decodable_set_is_exactly_the_commands_the_match_builds() {
+    let empty = json!({});
+    crate::dialect::testing::assert_set_is_the_match("opcode", DECODABLE, |kind| {
+        let f = Fields::of(&empty, "").unwrap();
+        matches!(super::command(kind, &f), Err(Error::UnknownCommand))
+    });
 }

@@ -31,6 +31,25 @@ const USER_ANSWER_KEYS: &[&str] = &[
 /// Keys of our own room answers that an update may carry back; they are ignored.
 const ROOM_ANSWER_KEYS: &[&str] = &["pk", "roomid", "status", "msg", "code"];
 
+/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// equal). The registry refuses at start-up a rooms row naming any other.
+pub const DECODABLE: &[CommandKind] = &[
+    CommandKind::Register,
+    CommandKind::SnsLogin,
+    CommandKind::Login,
+    CommandKind::Logout,
+    CommandKind::UpdateProfile,
+    CommandKind::SetIcon,
+    CommandKind::ChangePassword,
+    CommandKind::ListRooms,
+    CommandKind::ShowRoom,
+    CommandKind::CreateRoom,
+    CommandKind::UpdateRoom,
+    CommandKind::DeleteRoom,
+    CommandKind::SmsCode,
+    CommandKind::PhoneLogin,
+];
+
 /// Builds the command of a routed request from its fields and path parameters.
 pub(super) fn command(
     route: &Route,

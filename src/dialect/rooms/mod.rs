@@ -21,6 +21,7 @@
 mod decode;
 mod encode;
 
+pub use decode::DECODABLE;
 pub use encode::encode;
 
 use super::{Fields, Reply, Step, Wire};

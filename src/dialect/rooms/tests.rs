@@ -420,3 +420,18 @@ fn date_joined_has_microseconds_and_a_z() {
         "2016-10-28T02:27:15.211240Z"
     );
 }
+
+#[test]
+fn the_decodable_set_is_exactly_the_commands_the_match_builds() {
+    use crate::dialect::testing::{assert_set_is_the_match, route};
+    let key = WireKey::Rest(Methods::One("POST".into()), "/x/".into());
+    let empty = json!({});
+    assert_set_is_the_match("rooms", DECODABLE, |kind| {
+        let r = route(Dialect::Rooms, key.clone(), kind);
+        let f = Fields::of(&empty, "").unwrap();
+        matches!(
+            decode::command(&r, &f, &[], false),
+            Err(Error::UnknownCommand)
+        )
+    });
+}

@@ -13,6 +13,34 @@ use crate::error::{Error, Result};
 use crate::registry::Route;
 use serde_json::Value;
 
+/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// equal). The registry refuses at start-up a `type`/`subtype` row naming any other.
+pub const BODY_DECODABLE: &[CommandKind] = &[
+    CommandKind::ImageCaptcha,
+    CommandKind::CheckImageCaptcha,
+    CommandKind::CheckSmsCode,
+    CommandKind::SmsCode,
+    CommandKind::Login,
+    CommandKind::Register,
+    CommandKind::ForgotPassword,
+    CommandKind::ChangePassword,
+    CommandKind::Nickname,
+    CommandKind::UpdateProfile,
+    CommandKind::UploadPortrait,
+    CommandKind::AddDevice,
+    CommandKind::BindDevice,
+    CommandKind::ListDevices,
+    CommandKind::DeviceInfo,
+    CommandKind::UploadNotice,
+    CommandKind::ListNotices,
+    CommandKind::NoticeInfo,
+    CommandKind::SignNotice,
+    CommandKind::AdminListUsers,
+    CommandKind::AdminUserInfo,
+    CommandKind::AdminUpdateUser,
+    CommandKind::AdminDeleteUser,
+];
+
 /// Builds the command of a `type`/`subtype` request from its `data`.
 pub fn command(route: &Route, data: &Value) -> Result<Command> {
     let f =
@@ -139,6 +167,14 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
     f.finish()?;
     Ok(command)
 }
+
+/// The commands [`get_command`] builds — one entry per arm of its match (a unit test holds
+/// them equal). The registry refuses at start-up a typed path row naming any other.
+pub const GET_DECODABLE: &[CommandKind] = &[
+    CommandKind::Profile,
+    CommandKind::Doki,
+    CommandKind::Portrait,
+];
 
 /// Builds the command of a GET route.
 pub fn get_command(

@@ -13,6 +13,7 @@
 mod decode;
 mod encode;
 
+pub use decode::{BODY_DECODABLE, GET_DECODABLE};
 pub use encode::{encode, Echo};
 
 use super::{Reply, Step, Wire};

@@ -533,3 +533,26 @@ fn device_info_not_found_is_101_no_such_device() {
         json!({"id": 3, "status": 101, "message": "No Such Device", "data": {}})
     );
 }
+
+#[test]
+fn the_decodable_sets_are_exactly_the_commands_the_matches_build() {
+    use crate::dialect::testing::{assert_set_is_the_match, route};
+    use crate::registry::{Dialect, WireKey};
+    let key = WireKey::Typed("t".into(), "s".into());
+    assert_set_is_the_match("typed body", BODY_DECODABLE, |kind| {
+        let r = route(Dialect::Typed, key.clone(), kind);
+        matches!(decode::command(&r, &json!({})),
+            Err(e) if e.to_string().contains("is not a typed command"))
+    });
+    let headers = http::HeaderMap::new();
+    let wire = Wire {
+        method: &http::Method::GET,
+        path: "/",
+        query: None,
+        headers: &headers,
+    };
+    assert_set_is_the_match("typed GET", GET_DECODABLE, |kind| {
+        matches!(decode::get_command(kind, &wire, &[]),
+            Err(e) if e.to_string().contains("is not served by GET"))
+    });
+}

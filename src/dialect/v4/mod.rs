@@ -19,6 +19,7 @@
 mod decode;
 mod encode;
 
+pub use decode::DECODABLE;
 pub use encode::{encode, Endpoint};
 
 use super::{Fields, Reply, Step, Wire};

@@ -545,3 +545,16 @@ fn the_prefix_is_owned_whole() {
     assert!(!owns("/api/v4.01/login"));
     assert!(!owns("/api/user/login"));
 }
+
+#[test]
+fn the_decodable_set_is_exactly_the_commands_the_match_builds() {
+    use crate::dialect::testing::{assert_set_is_the_match, route};
+    use crate::registry::{Dialect, Methods, WireKey};
+    let key = WireKey::Rest(Methods::GetOrPost, "/api/v4.0/x".into());
+    let empty = json!({});
+    assert_set_is_the_match("v4", DECODABLE, |kind| {
+        let r = route(Dialect::V4, key.clone(), kind);
+        let f = Fields::of(&empty, "").unwrap();
+        matches!(decode::command(&r, &f), Err(Error::UnknownCommand))
+    });
+}

@@ -3,14 +3,17 @@
 //! ```text
 //! bytes ──decoder──▶ Request{Command} ──handlers::execute──▶ Outcome | Error ──encoder──▶ bytes
 //! ```
-//! A new command adds a [`CommandKind`] (named in `opcodes.toml`), a variant here, a struct
-//! and handler in its domain module under `handlers/`, and an arm in each decoder that maps to it.
+//! Data only: this module calls nothing. A new command adds a row to the [`CommandKind`]
+//! table (the name `opcodes.toml` uses), a variant here with its input struct in the domain's
+//! module, its handler under `handlers/` with its arm in `handlers::execute`, and the
+//! dialect's decode and encode arms; README's "Adding an op code" lists the places in order.
 
 pub mod accounts;
 pub mod admin;
 pub mod codes;
 pub mod contacts;
 pub mod devices;
+mod kind;
 pub mod media;
 mod outcome;
 pub mod profiles;
@@ -19,166 +22,8 @@ pub mod sessions;
 pub mod v4_profiles;
 
 use crate::domain::TokenPolicy;
+pub use kind::CommandKind;
 pub use outcome::Outcome;
-use serde::Deserialize;
-
-/// The name a registry row gives its command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CommandKind {
-    /// Create an account.
-    Register,
-    /// Request a reset code, or reset a password with one.
-    ForgotPassword,
-    /// Log in with phone and password.
-    Login,
-    /// Revoke the presented token.
-    Logout,
-    /// Add contacts to the caller's book.
-    AddContacts,
-    /// Rename a contact and edit its phones and mails.
-    UpdateContact,
-    /// Add or delete one phone of a contact.
-    EditContactPhone,
-    /// Add or delete one mail of a contact.
-    EditContactMail,
-    /// Delete contacts.
-    DeleteContacts,
-    /// Search the caller's contacts.
-    SearchContacts,
-    /// List the caller's contacts.
-    ListContacts,
-    /// Fetch contacts by uid.
-    GetContacts,
-    /// Export the caller's whole book as one document.
-    ExportContacts,
-    /// Draw an image captcha.
-    ImageCaptcha,
-    /// Check an image-captcha hash.
-    CheckImageCaptcha,
-    /// Send an SMS verification code.
-    SmsCode,
-    /// Check an SMS-code hash.
-    CheckSmsCode,
-    /// Change a password knowing the old one.
-    ChangePassword,
-    /// Another account's nickname.
-    Nickname,
-    /// The caller's profile.
-    Profile,
-    /// Update the caller's profile.
-    UpdateProfile,
-    /// Store the caller's portrait.
-    UploadPortrait,
-    /// Fetch a portrait image.
-    Portrait,
-    /// Token heartbeat.
-    Doki,
-    /// Register a camera device.
-    AddDevice,
-    /// Bind a device to the caller.
-    BindDevice,
-    /// The caller's bound devices.
-    ListDevices,
-    /// One device the caller has bound, by id or name.
-    DeviceInfo,
-    /// A device uploads a fall notice.
-    UploadNotice,
-    /// Notices of the caller's devices.
-    ListNotices,
-    /// One notice with its picture.
-    NoticeInfo,
-    /// Mark a notice read.
-    SignNotice,
-    /// Admin: every account.
-    AdminListUsers,
-    /// Admin: one account.
-    AdminUserInfo,
-    /// Admin: edit an account.
-    AdminUpdateUser,
-    /// Admin: delete an account.
-    AdminDeleteUser,
-    /// Move the caller's account to a new phone with a code.
-    ChangePhone,
-    /// Whether a phone has an account.
-    PhoneExists,
-    /// A user's public page.
-    UserIndex,
-    /// A user's detail (self or administrator).
-    UserDetail,
-    /// A third-party login (rooms).
-    SnsLogin,
-    /// Log in with a code sent to the phone (rooms).
-    PhoneLogin,
-    /// A page of open rooms.
-    ListRooms,
-    /// One room.
-    ShowRoom,
-    /// Create a room.
-    CreateRoom,
-    /// Change the caller's room.
-    UpdateRoom,
-    /// Delete the caller's room.
-    DeleteRoom,
-    /// Set the caller's icon URL.
-    SetIcon,
-}
-
-impl CommandKind {
-    /// The snake_case name used in `opcodes.toml`, logs and metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommandKind::Register => "register",
-            CommandKind::ForgotPassword => "forgot_password",
-            CommandKind::Login => "login",
-            CommandKind::Logout => "logout",
-            CommandKind::AddContacts => "add_contacts",
-            CommandKind::UpdateContact => "update_contact",
-            CommandKind::EditContactPhone => "edit_contact_phone",
-            CommandKind::EditContactMail => "edit_contact_mail",
-            CommandKind::DeleteContacts => "delete_contacts",
-            CommandKind::SearchContacts => "search_contacts",
-            CommandKind::ListContacts => "list_contacts",
-            CommandKind::GetContacts => "get_contacts",
-            CommandKind::ExportContacts => "export_contacts",
-            CommandKind::ImageCaptcha => "image_captcha",
-            CommandKind::CheckImageCaptcha => "check_image_captcha",
-            CommandKind::SmsCode => "sms_code",
-            CommandKind::CheckSmsCode => "check_sms_code",
-            CommandKind::ChangePassword => "change_password",
-            CommandKind::Nickname => "nickname",
-            CommandKind::Profile => "profile",
-            CommandKind::UpdateProfile => "update_profile",
-            CommandKind::UploadPortrait => "upload_portrait",
-            CommandKind::Portrait => "portrait",
-            CommandKind::Doki => "doki",
-            CommandKind::AddDevice => "add_device",
-            CommandKind::BindDevice => "bind_device",
-            CommandKind::ListDevices => "list_devices",
-            CommandKind::DeviceInfo => "device_info",
-            CommandKind::UploadNotice => "upload_notice",
-            CommandKind::ListNotices => "list_notices",
-            CommandKind::NoticeInfo => "notice_info",
-            CommandKind::SignNotice => "sign_notice",
-            CommandKind::AdminListUsers => "admin_list_users",
-            CommandKind::AdminUserInfo => "admin_user_info",
-            CommandKind::AdminUpdateUser => "admin_update_user",
-            CommandKind::AdminDeleteUser => "admin_delete_user",
-            CommandKind::ChangePhone => "change_phone",
-            CommandKind::PhoneExists => "phone_exists",
-            CommandKind::UserIndex => "user_index",
-            CommandKind::UserDetail => "user_detail",
-            CommandKind::SnsLogin => "sns_login",
-            CommandKind::PhoneLogin => "phone_login",
-            CommandKind::ListRooms => "list_rooms",
-            CommandKind::ShowRoom => "show_room",
-            CommandKind::CreateRoom => "create_room",
-            CommandKind::UpdateRoom => "update_room",
-            CommandKind::DeleteRoom => "delete_room",
-            CommandKind::SetIcon => "set_icon",
-        }
-    }
-}
 
 /// A decoded request: what to do, and the credentials it came with.
 #[derive(Debug)]

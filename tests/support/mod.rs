@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod ineww;
+pub mod pb;
+pub mod typed;
 
 use serde_json::Value;
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! `opcodes.toml` is the live registry: every opcode row is reachable over HTTP and asks for
 //! what the row says (token, required fields); the three extensions are marked as such.
 
-use crate::helpers::*;
+use crate::support::pb::*;
 use serde_json::json;
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! Contacts: 1005 add, 1006 update, 10061/10062 phone and mail edits, 1007 delete, 1009 list,
 //! 1010 get, and the extension 1008 search — each end to end with its wire shape.
 
-use crate::helpers::*;
+use crate::support::pb::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

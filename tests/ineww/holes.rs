@@ -1,12 +1,10 @@
 //! INEWW (the `ineww` dialect): each hole of the original server that CONTRACT.md closes,
 //! proved over a real in-process server, plus a bad-input table answered with the envelope.
 
-mod support;
-
+use crate::support::ineww::{assert_401004, user, Ineww, InewwResp, NOBODY, PASSWORD};
+use crate::support::{Options, Resp, Server};
 use serde_json::json;
 use std::sync::Arc;
-use support::ineww::{assert_401004, user, Ineww, InewwResp, NOBODY, PASSWORD};
-use support::{Options, Resp, Server};
 use switchboard::ctx::{Clock, ManualClock, SystemClock};
 use switchboard::store::{accounts, codes};
 

@@ -1,7 +1,7 @@
 //! Accounts and sessions: 1001 register, 1003 login, and the extensions 1002 (reset a forgotten
 //! password with a code) and 1004 (logout).
 
-use crate::helpers::*;
+use crate::support::pb::*;
 use serde_json::json;
 use std::time::Duration;
 use switchboard::store::codes;

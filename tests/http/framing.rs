@@ -2,7 +2,7 @@
 //! client does with its side of the socket — half-close, pipelining, absolute-form targets,
 //! bodies larger than the limit or sent where nobody reads them — and body memory is bounded.
 
-use crate::helpers::*;
+use crate::support::pb::*;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -2,11 +2,9 @@
 //! a real in-process server, the table rebuild that made the phone optional, and a bad-input
 //! table answered with the FAIL envelope.
 
-mod support;
-
+use crate::support::{Options, Resp, Server};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use support::{Options, Resp, Server};
 use switchboard::config::Config;
 use switchboard::ctx::{Clock, ManualClock, SystemClock};
 use switchboard::store::codes;
@@ -497,7 +495,7 @@ async fn a_version_3_database_is_migrated_with_its_accounts_contacts_and_tokens(
         .hash(PASSWORD)
         .unwrap();
     let old = rusqlite::Connection::open(&db).unwrap();
-    old.execute_batch(include_str!("../src/store/testdata/schema_v3.sql"))
+    old.execute_batch(include_str!("../../src/store/testdata/schema_v3.sql"))
         .unwrap();
     old.execute(
         "INSERT INTO accounts (pk, uid, phone, password_hash, created_at)

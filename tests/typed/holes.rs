@@ -3,11 +3,9 @@
 //! over the typed decoder/handlers/encoder with a manual clock). The bad-input table is
 //! tests/typed_bad_input.rs.
 
-mod typed_support;
-
+use crate::support::typed::*;
 use serde_json::{json, Value};
 use switchboard::media::{ban_portrait, default_portrait, error_portrait};
-use typed_support::*;
 
 const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==";
 

@@ -1,6 +1,6 @@
 //! Concurrent writers: one phone registers once, however many ask at the same moment.
 
-use crate::helpers::*;
+use crate::support::pb::*;
 use serde_json::json;
 use std::sync::Arc;
 use tokio::sync::Barrier;

@@ -1,7 +1,7 @@
 //! The real binary: acknowledged writes survive `kill -9`, and SIGTERM lets in-flight requests
 //! finish before a clean exit.
 
-use crate::helpers::*;
+use crate::support::pb::*;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

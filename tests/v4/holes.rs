@@ -2,11 +2,9 @@
 //! real in-process server driven by a manual clock, plus a bad-input table answered with the
 //! envelope.
 
-mod support;
-
+use crate::support::{Options, Resp, Server};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use support::{Options, Resp, Server};
 use switchboard::ctx::{Clock, ManualClock, SystemClock};
 use switchboard::store::codes;
 

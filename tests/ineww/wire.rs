@@ -2,11 +2,9 @@
 //! trailing slash), failure bodies as the original sent them (`data` `{}`, no `message`),
 //! field rules, credentials, bad bodies and the masked phone of another user's index page.
 
-mod support;
-
+use crate::support::ineww::{user, Ineww, InewwResp, User};
+use crate::support::Server;
 use serde_json::json;
-use support::ineww::{user, Ineww, InewwResp, User};
-use support::Server;
 use switchboard::registry::{Dialect, Methods, Registry, WireKey};
 
 /// Every INEWW row of the registry: method and path pattern.
@@ -82,7 +80,7 @@ type Case<'a> = (
 
 /// Asserts an answer is HTTP `status` with exactly `{"code": code, "data": {}}`, 4-space
 /// indented as the original wrote it: no `message`, no other key.
-fn assert_bare(r: &support::Resp, status: u16, code: &str, what: &str) {
+fn assert_bare(r: &crate::support::Resp, status: u16, code: &str, what: &str) {
     let want = format!("{{\n    \"code\": \"{code}\",\n    \"data\": {{}}\n}}");
     assert_eq!(
         (r.status, String::from_utf8_lossy(&r.body).to_string()),
@@ -216,7 +214,7 @@ async fn no_failure_of_any_endpoint_carries_a_message() {
         (
             "the index of nobody",
             "GET",
-            format!("/ineww/user/{}/index", support::ineww::NOBODY),
+            format!("/ineww/user/{}/index", crate::support::ineww::NOBODY),
             me.headers(),
             vec![],
             404,

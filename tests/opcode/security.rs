@@ -2,7 +2,7 @@
 //! only HS256 JWTs signed with our key and unexpired are accepted, `rid` must be the token's
 //! account, passwords are argon2id, and the JWT secret lives in the database.
 
-use crate::helpers::*;
+use crate::support::pb::*;
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 use switchboard::config::Config;

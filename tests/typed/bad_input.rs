@@ -4,11 +4,9 @@
 //! `/api/...` path and on `POST /`, which the PhoneBooks dialect shares: there a body that is
 //! not a JSON object with `type` and `subtype` is PhoneBooks' to answer.
 
-mod typed_support;
-
+use crate::support::typed::*;
 use serde_json::{json, Value};
 use switchboard::dialect::to_ascii_json;
-use typed_support::*;
 
 /// What `POST /` (with the same query) must answer for the same request.
 #[derive(Clone, Copy, PartialEq, Debug)]

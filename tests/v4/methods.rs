@@ -3,12 +3,10 @@
 //! JSON body — each on a fresh server, and every answer must be the documented one, byte for
 //! byte (escaping and key order included; the token and user id the server chose aside).
 
-mod support;
-
+use crate::support::{Options, Server};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use support::{Options, Server};
 use switchboard::ctx::{Clock, ManualClock, SystemClock};
 use switchboard::dialect::to_ascii_json;
 use switchboard::registry::{Dialect, Registry, WireKey};

@@ -2,7 +2,7 @@
 //! message and the right HTTP status — never a panic, an empty 500 or a dropped connection —
 //! and leaves the server healthy.
 
-use crate::helpers::*;
+use crate::support::pb::*;
 use bytes::Bytes;
 use serde_json::json;
 use std::time::{Duration, Instant};

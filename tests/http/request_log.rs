@@ -1,25 +1,23 @@
 //! The request log: one line per request, a refused request's line carries why, and no line
 //! carries a password or a token.
 
-use crate::helpers::*;
+use crate::support::pb::*;
 use serde_json::json;
 use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-/// Every line the process logs, captured once for the whole test binary.
-fn captured() -> Arc<Mutex<Vec<u8>>> {
-    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOG.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let sink = buf.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter("switchboard=info")
-            .with_ansi(false)
-            .with_writer(move || Sink(sink.clone()))
-            .init();
-        buf
-    })
-    .clone()
+/// Captures the lines logged on this thread until the guard drops. A `#[tokio::test]` runs
+/// the server's tasks on the test's own thread, so the capture holds this test's lines only,
+/// whatever the other tests of the binary log at the same time.
+fn captured() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let sink = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("switchboard=info")
+        .with_ansi(false)
+        .with_writer(move || Sink(sink.clone()))
+        .finish();
+    (buf, tracing::subscriber::set_default(subscriber))
 }
 
 struct Sink(Arc<Mutex<Vec<u8>>>);
@@ -45,7 +43,7 @@ fn lines_with(log: &Mutex<Vec<u8>>, needle: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_refused_requests_log_line_carries_its_detail_and_the_wire_does_not() {
-    let log = captured();
+    let (log, _capture) = captured();
     let app = spawn_app().await;
     // A unique path makes the line ours among the binary's parallel tests.
     let uid = uuid::Uuid::new_v4().simple().to_string();
@@ -71,7 +69,7 @@ async fn a_refused_requests_log_line_carries_its_detail_and_the_wire_does_not() 
 
 #[tokio::test]
 async fn no_line_carries_a_password_or_a_token() {
-    let log = captured();
+    let (log, _capture) = captured();
     let app = spawn_app().await;
     let password = format!("pw{}", uuid::Uuid::new_v4().simple());
     let phone = "13000000077";

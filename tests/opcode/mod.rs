@@ -1,0 +1,6 @@
+//! PhoneBooks (the `opcode` dialect) over HTTP.
+
+mod accounts;
+mod contacts;
+mod registry;
+mod security;

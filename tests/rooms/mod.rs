@@ -1,0 +1,3 @@
+//! rooms (the `rooms` dialect) over HTTP.
+
+mod holes;

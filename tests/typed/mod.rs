@@ -1,0 +1,4 @@
+//! HelpAged (the `typed` dialect) over HTTP.
+
+mod bad_input;
+mod holes;

@@ -1,8 +1,11 @@
 //! Concurrent writers: one phone registers once, however many ask at the same moment.
 
 use crate::support::pb::*;
+use crate::support::{Conn, Server};
 use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use switchboard::config::Config;
 use tokio::sync::Barrier;
 
 const PHONE: &str = "13000000001";
@@ -10,7 +13,7 @@ const PHONE: &str = "13000000001";
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_two_concurrent_registrations_of_one_phone_make_exactly_one_account() {
     // Arrange: 32 connections, released together
-    let app = spawn_app().await;
+    let app = Server::start().await;
     let n = 32;
     let barrier = Arc::new(Barrier::new(n));
     let mut tasks = Vec::new();
@@ -18,7 +21,7 @@ async fn thirty_two_concurrent_registrations_of_one_phone_make_exactly_one_accou
         let barrier = barrier.clone();
         let addr = app.addr;
         tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::connect(addr).await.expect("connect");
+            let mut conn = Conn::open(addr).await.expect("connect");
             barrier.wait().await;
             conn.post(&json!({"op": 1001, "phone": PHONE, "password": format!("password-{i}")}))
                 .await
@@ -47,20 +50,20 @@ async fn thirty_two_concurrent_registrations_of_one_phone_make_exactly_one_accou
     assert_eq!(winners.len(), 1, "exactly one registration wins");
     assert_eq!(refused, n - 1);
     assert_eq!(
-        app.query_i64("SELECT COUNT(*) FROM accounts WHERE phone = ?1", &[&PHONE]),
+        app.count("SELECT COUNT(*) FROM accounts WHERE phone = ?1", &[&PHONE]),
         1
     );
-    assert_eq!(app.query_i64("SELECT COUNT(*) FROM accounts", &[]), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts", &[]), 1);
     let (i, rid) = &winners[0];
-    let (logged, _) = app.login(PHONE, &format!("password-{i}")).await;
+    let (logged, _) = app.pb().login(PHONE, &format!("password-{i}")).await;
     assert_eq!(&logged, rid, "the winner's password is the one stored");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_contact_writes_of_two_accounts_all_land_in_the_right_book() {
-    let app = spawn_app().await;
-    let (_, a) = app.account("13000000001").await;
-    let (_, b) = app.account("13000000002").await;
+    let app = Server::start().await;
+    let (_, a) = app.pb().account("13000000001").await;
+    let (_, b) = app.pb().account("13000000002").await;
     let per = 10;
     let mut tasks = Vec::new();
     for (who, token) in [("a", a.clone()), ("b", b.clone())] {
@@ -68,15 +71,15 @@ async fn concurrent_contact_writes_of_two_accounts_all_land_in_the_right_book() 
             let addr = app.addr;
             let token = token.clone();
             tasks.push(tokio::spawn(async move {
-                let mut conn = Conn::connect(addr).await.expect("connect");
+                let mut conn = Conn::open(addr).await.expect("connect");
                 let body = json!({"op": 1005, "users": [{"name": format!("{who}-{i}"),
                     "phones": [{"phone": "13500000000"}]}]});
                 let auth = format!("JWT {token}");
-                conn.send(
+                conn.request(
                     "POST",
                     "/phonebooks",
                     &[("authorization", auth.as_str())],
-                    bytes::Bytes::from(body.to_string()),
+                    body.to_string().as_bytes(),
                 )
                 .await
                 .expect("an answer")
@@ -89,8 +92,8 @@ async fn concurrent_contact_writes_of_two_accounts_all_land_in_the_right_book() 
     }
 
     for (phone, token, who) in [("13000000001", &a, "a-"), ("13000000002", &b, "b-")] {
-        assert_eq!(app.contact_count(phone), per);
-        let listed = app.list(token).await;
+        assert_eq!(app.pb().contact_count(phone), per);
+        let listed = app.pb().list(token).await;
         for u in listed["users"].as_array().unwrap() {
             assert!(u["name"].as_str().unwrap().starts_with(who), "{u}");
         }
@@ -99,42 +102,47 @@ async fn concurrent_contact_writes_of_two_accounts_all_land_in_the_right_book() 
 
 #[tokio::test]
 async fn slow_password_hashing_does_not_stall_other_requests() {
-    // Arrange: the default (slow) password cost, and six logins queued behind two hashers
-    let app = spawn_app_with(|c| switchboard::config::Config {
-        argon2_m_cost_kib: switchboard::config::Config::default().argon2_m_cost_kib,
-        argon2_t_cost: switchboard::config::Config::default().argon2_t_cost,
-        ..c
-    })
-    .await;
-    app.register(PHONE).await;
-    let mut logins = Vec::new();
+    // Arrange: the default (slow) password cost, and six logins queued behind two hashers;
+    // each answer takes a ticket, so the order of events is counted, not timed.
+    let app = Server::builder()
+        .config(|c| {
+            c.argon2_m_cost_kib = Config::default().argon2_m_cost_kib;
+            c.argon2_t_cost = Config::default().argon2_t_cost;
+        })
+        .start()
+        .await;
+    app.pb().register(PHONE).await;
+    let tickets = Arc::new(AtomicUsize::new(0));
+    let (done, mut answered) = tokio::sync::mpsc::unbounded_channel();
     for _ in 0..6 {
-        let addr = app.addr;
-        logins.push(tokio::spawn(async move {
-            let mut conn = Conn::connect(addr).await.expect("connect");
+        let (addr, tickets, done) = (app.addr, tickets.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await.expect("connect");
             conn.post(&json!({"op": 1003, "phone": PHONE, "password": PASSWORD}))
                 .await
                 .expect("an answer")
                 .ok_json();
-            std::time::Instant::now()
-        }));
+            let _ = done.send(tickets.fetch_add(1, Ordering::SeqCst));
+        });
     }
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    drop(done);
 
-    // Act: a cheap request while the hashers are busy
-    let asked = std::time::Instant::now();
+    // Act: once one login is answered (so the hashers are at work on the other five), a
+    // cheap request
+    let first = answered.recv().await.expect("a login is answered");
     let health = app.get("/healthz").await;
-    let answered = std::time::Instant::now();
+    let health_ticket = tickets.fetch_add(1, Ordering::SeqCst);
 
     // Assert: answered before the queued logins were all done
     assert_eq!(health.status, 200);
-    let mut last_login = asked;
-    for l in logins {
-        last_login = last_login.max(l.await.expect("login task"));
+    let mut logins = vec![first];
+    while let Some(ticket) = answered.recv().await {
+        logins.push(ticket);
     }
+    assert_eq!(logins.len(), 6, "every login is answered");
+    let last_login = logins.into_iter().max().unwrap();
     assert!(
-        answered < last_login,
-        "healthz waited {:?} for the password hashes",
-        answered - asked
+        health_ticket < last_login,
+        "healthz waited for every queued password hash"
     );
 }

@@ -1,8 +1,9 @@
-//! The HTTP edge every dialect shares: framing, limits, timeouts, the request log, concurrency
-//! and the real binary's durability.
+//! The HTTP edge every dialect shares: framing, limits and timeouts, misbehaving connections,
+//! the request log, concurrency, and the real binary's durability.
 
-mod bad_input;
 mod concurrency;
+mod connections;
 mod durability;
 mod framing;
+mod limits;
 mod request_log;

@@ -1,7 +1,7 @@
 //! The request log: one line per request, a refused request's line carries why, and no line
 //! carries a password or a token.
 
-use crate::support::pb::*;
+use crate::support::Server;
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -44,18 +44,11 @@ fn lines_with(log: &Mutex<Vec<u8>>, needle: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_refused_requests_log_line_carries_its_detail_and_the_wire_does_not() {
     let (log, _capture) = captured();
-    let app = spawn_app().await;
-    // A unique path makes the line ours among the binary's parallel tests.
+    let app = Server::start().await;
+    // A unique path: the line is told apart by what it carries, not by being the only one.
     let uid = uuid::Uuid::new_v4().simple().to_string();
     let path = format!("/ineww/user/{uid}");
-    let r = request(
-        app.addr,
-        "PUT",
-        &path,
-        &[("USER-ID", &uid)],
-        bytes::Bytes::from_static(b"{}"),
-    )
-    .await;
+    let r = app.send("PUT", &path, &[("USER-ID", &uid)], b"{}").await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json(), json!({"code": "401001", "data": {}}));
 
@@ -70,14 +63,16 @@ async fn a_refused_requests_log_line_carries_its_detail_and_the_wire_does_not() 
 #[tokio::test]
 async fn no_line_carries_a_password_or_a_token() {
     let (log, _capture) = captured();
-    let app = spawn_app().await;
+    let app = Server::start().await;
     let password = format!("pw{}", uuid::Uuid::new_v4().simple());
     let phone = "13000000077";
     let r = app
+        .pb()
         .post(json!({"op": 1001, "phone": phone, "password": password}))
         .await;
     assert_eq!(r.json()["ret"], 0);
     let r = app
+        .pb()
         .post_to(
             "/api/user/login",
             json!({"id": 1, "type": "login", "subtype": "pass",
@@ -87,7 +82,8 @@ async fn no_line_carries_a_password_or_a_token() {
         .await;
     let token = r.json()["data"]["token"].as_str().unwrap().to_string();
     // A wrong password, and a token in a query string.
-    app.post(json!({"op": 1003, "phone": phone, "password": format!("{password}x")}))
+    app.pb()
+        .post(json!({"op": 1003, "phone": phone, "password": format!("{password}x")}))
         .await;
     app.get(&format!("/api/user/info?token={token}")).await;
 

@@ -1,12 +1,9 @@
 //! INEWW (the `ineww` dialect): each hole of the original server that CONTRACT.md closes,
 //! proved over a real in-process server, plus a bad-input table answered with the envelope.
 
-use crate::support::ineww::{assert_401004, user, Ineww, InewwResp, NOBODY, PASSWORD};
-use crate::support::{Options, Resp, Server};
+use crate::support::ineww::{assert_401004, user, InewwResp, NOBODY, PASSWORD};
+use crate::support::{Resp, Server};
 use serde_json::json;
-use std::sync::Arc;
-use switchboard::ctx::{Clock, ManualClock, SystemClock};
-use switchboard::store::{accounts, codes};
 
 // ---------------------------------------------------------------------------------------------
 // Token value, owner, kind and expiry are checked (the original compared none of them)
@@ -15,90 +12,76 @@ use switchboard::store::{accounts, codes};
 #[tokio::test]
 async fn a_random_token_is_refused_with_401004() {
     let s = Server::start().await;
-    let me = s.register("18511521001").await;
+    let me = s.ineww().register("18511521001").await;
     let forged = vec![("USER-ID", me.uid.as_str()), ("ACCESS-TOKEN", NOBODY)];
-    assert_401004(&s.me(&forged).await);
+    assert_401004(&s.ineww().me(&forged).await);
     let auth = format!("Bearer {NOBODY}");
     let bearer = vec![("Authorization", auth.as_str())];
-    assert_401004(&s.me(&bearer).await);
-    assert_eq!(s.me(&me.headers()).await.status, 200);
+    assert_401004(&s.ineww().me(&bearer).await);
+    assert_eq!(s.ineww().me(&me.headers()).await.status, 200);
 }
 
 #[tokio::test]
 async fn another_users_token_with_your_user_id_is_refused_with_401004() {
     let s = Server::start().await;
-    let me = s.register("18511521002").await;
-    let them = s.register("18511521003").await;
+    let me = s.ineww().register("18511521002").await;
+    let them = s.ineww().register("18511521003").await;
     let mixed = vec![
         ("USER-ID", me.uid.as_str()),
         ("ACCESS-TOKEN", them.token.as_str()),
     ];
-    assert_401004(&s.me(&mixed).await);
+    assert_401004(&s.ineww().me(&mixed).await);
 }
 
 #[tokio::test]
 async fn a_refresh_token_is_not_an_access_token() {
     let s = Server::start().await;
-    let me = s.register("18511521004").await;
+    let me = s.ineww().register("18511521004").await;
     let refresh = vec![
         ("USER-ID", me.uid.as_str()),
         ("ACCESS-TOKEN", me.refresh.as_str()),
     ];
-    assert_401004(&s.me(&refresh).await);
+    assert_401004(&s.ineww().me(&refresh).await);
 }
 
 #[tokio::test]
 async fn an_access_token_expires_after_thirty_days_on_the_servers_clock() {
-    let clock = Arc::new(ManualClock::new(SystemClock.now()));
-    let s = Server::start_with(Options {
-        clock: Some(clock.clone()),
-        ..Options::default()
-    })
-    .await;
-    let me = s.register("18511521005").await;
-    clock.advance(chrono::Duration::seconds(2_592_000 - 1));
-    assert_eq!(s.me(&me.headers()).await.status, 200);
-    clock.advance(chrono::Duration::seconds(1));
-    assert_401004(&s.me(&me.headers()).await);
+    let s = Server::builder().manual_clock().start().await;
+    let me = s.ineww().register("18511521005").await;
+    s.advance(2_592_000 - 1);
+    assert_eq!(s.ineww().me(&me.headers()).await.status, 200);
+    s.advance(1);
+    assert_401004(&s.ineww().me(&me.headers()).await);
     // A fresh login works again.
-    let r = s.login("18511521005", PASSWORD).await;
-    assert_eq!(s.me(&user(&r).headers()).await.status, 200);
+    let r = s.ineww().login("18511521005", PASSWORD).await;
+    assert_eq!(s.ineww().me(&user(&r).headers()).await.status, 200);
 }
 
 #[tokio::test]
 async fn an_access_token_whose_expiry_passed_in_the_store_is_refused() {
     let s = Server::start().await;
-    let me = s.register("18511521006").await;
-    let past = SystemClock.now().timestamp() - 1;
-    s.running
-        .app
-        .ctx
-        .store
-        .write(|tx| {
-            let sql = "UPDATE tokens SET expires_at = ?1 WHERE kind = 'ineww_access'";
-            Ok(tx.execute(sql, [past])?)
-        })
-        .unwrap();
-    assert_401004(&s.me(&me.headers()).await);
+    let me = s.ineww().register("18511521006").await;
+    s.expire_tokens("ineww_access");
+    assert_401004(&s.ineww().me(&me.headers()).await);
 }
 
 #[tokio::test]
 async fn a_logged_out_pair_is_gone_and_an_account_keeps_ten_pairs() {
     let s = Server::start().await;
-    let first = s.register("18511521007").await;
+    let first = s.ineww().register("18511521007").await;
     let mut pairs = Vec::new();
     for _ in 0..10 {
-        pairs.push(user(&s.login("18511521007", PASSWORD).await));
+        pairs.push(user(&s.ineww().login("18511521007", PASSWORD).await));
     }
-    assert_401004(&s.me(&first.headers()).await);
+    assert_401004(&s.ineww().me(&first.headers()).await);
     for p in &pairs {
-        assert_eq!(s.me(&p.headers()).await.status, 200);
+        assert_eq!(s.ineww().me(&p.headers()).await.status, 200);
     }
     let r = s
         .send("DELETE", "/ineww/session", &pairs[0].headers(), b"")
         .await;
     assert_eq!((r.status, r.body.len()), (204, 0));
-    assert_401004(&s.me(&pairs[0].headers()).await);
+    assert_401004(&s.ineww().me(&pairs[0].headers()).await);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,8 +91,8 @@ async fn a_logged_out_pair_is_gone_and_an_account_keeps_ten_pairs() {
 #[tokio::test]
 async fn another_users_detail_is_403001_known_or_not_and_an_admin_sees_it() {
     let s = Server::start().await;
-    let me = s.register("18511521010").await;
-    let them = s.register("18511521011").await;
+    let me = s.ineww().register("18511521010").await;
+    let them = s.ineww().register("18511521011").await;
     for uid in [them.uid.as_str(), NOBODY, "not-a-uid"] {
         let r = s
             .send("GET", &format!("/ineww/user/{uid}"), &me.headers(), b"")
@@ -126,10 +109,7 @@ async fn another_users_detail_is_403001_known_or_not_and_an_admin_sees_it() {
         .await;
     assert_eq!(own.json()["data"]["balance"], "0.00");
 
-    let store = &s.running.app.ctx.store;
-    store
-        .write(|tx| accounts::set_level(tx, "18511521010", 9))
-        .unwrap();
+    s.set_level("18511521010", 9);
     let r = s
         .send(
             "GET",
@@ -155,7 +135,7 @@ async fn another_users_detail_is_403001_known_or_not_and_an_admin_sees_it() {
 #[tokio::test]
 async fn a_password_change_revokes_phonebooks_jwts_and_helpaged_tokens_of_the_account() {
     let s = Server::start().await;
-    let me = s.register("18511521020").await;
+    let me = s.ineww().register("18511521020").await;
     let r = s
         .json(
             "POST",
@@ -185,8 +165,8 @@ async fn a_password_change_revokes_phonebooks_jwts_and_helpaged_tokens_of_the_ac
     let r = phonebook(&s, &jwt).await.json();
     assert_eq!(r["ret"], -1, "{r}");
     assert_ne!(s.send("GET", &info, &[], b"").await.json()["status"], 0);
-    assert_401004(&s.me(&me.headers()).await);
-    assert_eq!(s.login("18511521020", "654321").await.status, 200);
+    assert_401004(&s.ineww().me(&me.headers()).await);
+    assert_eq!(s.ineww().login("18511521020", "654321").await.status, 200);
 }
 
 /// PhoneBooks op 1009 (list contacts) with a JWT.
@@ -205,7 +185,7 @@ async fn an_account_registered_through_phonebooks_logs_in_through_ineww() {
     let r = s.json("POST", "/phonebooks", &[], body).await;
     let rid = r.json()["rid"].as_str().unwrap().replace('-', "");
 
-    let r = s.login("18511521030", "secret7").await;
+    let r = s.ineww().login("18511521030", "secret7").await;
     assert_eq!((r.status, r.code()), (200, "200001".into()), "{r:?}");
     assert_eq!(
         r.json()["data"]["user"],
@@ -213,7 +193,7 @@ async fn an_account_registered_through_phonebooks_logs_in_through_ineww() {
                "avatar": "", "signature": "", "balance": "0"})
     );
     let me = user(&r);
-    let page = s.me(&me.headers()).await;
+    let page = s.ineww().me(&me.headers()).await;
     assert_eq!(page.json()["data"]["balance"], "0.00");
 }
 
@@ -235,7 +215,7 @@ type BadCase<'a> = (
 #[tokio::test]
 async fn bad_input_is_answered_with_the_envelope_and_the_right_code() {
     let s = Server::start().await;
-    let me = s.register("18511521040").await;
+    let me = s.ineww().register("18511521040").await;
     let form = vec![("Content-Type", "application/x-www-form-urlencoded")];
     let json_ct = vec![("Content-Type", "application/json")];
     let cases: Vec<BadCase> = vec![
@@ -433,7 +413,7 @@ async fn a_nine_mib_body_is_413001_declared_or_chunked() {
         bytes.extend_from_slice(b"\r\n");
     }
     bytes.extend_from_slice(b"0\r\n\r\n");
-    let r = s.raw(bytes).await;
+    let r = s.raw(&bytes).await;
     assert_eq!((r.status, r.code()), (413, "413001".into()), "{r:?}");
     s.healthy().await;
 }
@@ -461,10 +441,7 @@ async fn a_second_code_within_a_minute_is_429001_and_nothing_is_sent() {
         )
         .await;
     assert_eq!((r.status, r.code()), (429, "429001".into()));
-    let store = &s.running.app.ctx.store;
-    let sent = store
-        .read(|c| codes::outbox(c, Some("18511521050")))
-        .unwrap();
+    let sent = s.outbox("18511521050");
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].purpose, "ineww");
 }

@@ -2,7 +2,7 @@
 //! trailing slash), failure bodies as the original sent them (`data` `{}`, no `message`),
 //! field rules, credentials, bad bodies and the masked phone of another user's index page.
 
-use crate::support::ineww::{user, Ineww, InewwResp, User};
+use crate::support::ineww::{user, InewwResp, User};
 use crate::support::Server;
 use serde_json::json;
 use switchboard::registry::{Dialect, Methods, Registry, WireKey};
@@ -29,7 +29,7 @@ fn concrete(pattern: &str, me: &User) -> String {
 #[tokio::test]
 async fn a_trailing_slash_added_to_any_ineww_path_is_an_unknown_path() {
     let s = Server::start().await;
-    let me = s.register("18511522001").await;
+    let me = s.ineww().register("18511522001").await;
     let rows = rows();
     assert_eq!(rows.len(), 11);
     for (method, pattern) in rows {
@@ -97,8 +97,8 @@ fn assert_bare(r: &crate::support::Resp, status: u16, code: &str, what: &str) {
 #[tokio::test]
 async fn no_failure_of_any_endpoint_carries_a_message() {
     let s = Server::start().await;
-    let me = s.register("18511522010").await;
-    let them = s.register("18511522011").await;
+    let me = s.ineww().register("18511522010").await;
+    let them = s.ineww().register("18511522011").await;
     let json_ct = ("Content-Type", "application/json");
 
     // Every row: no credential (where one is needed), a body that is not a JSON object
@@ -313,7 +313,7 @@ async fn a_password_registered_with_spaces_around_it_is_stored_stripped() {
     assert_eq!(r.json()["data"]["user"]["phone"], phone);
 
     for password in ["secret123", "  secret123  ", "\tsecret123"] {
-        let r = s.login(phone, password).await;
+        let r = s.ineww().login(phone, password).await;
         assert_eq!((r.status, r.code()), (200, "200001".into()), "{password:?}");
     }
     // The account is every dialect's: the stored password is the stripped one.
@@ -326,7 +326,7 @@ async fn a_password_registered_with_spaces_around_it_is_stored_stripped() {
     assert_eq!(r.json()["ret"], -1, "{r:?}");
 
     // A password change strips both the old and the new one.
-    let me = user(&s.login(phone, "secret123").await);
+    let me = user(&s.ineww().login(phone, "secret123").await);
     let change = json!({"re_pwd": " secret123 ", "pwd": "  newpass9  "});
     let r = s
         .json("PUT", "/ineww/user/pwd", &me.headers(), change)
@@ -334,7 +334,7 @@ async fn a_password_registered_with_spaces_around_it_is_stored_stripped() {
     assert_eq!((r.status, r.body.len()), (204, 0), "{r:?}");
     let r = s.json("POST", "/phonebooks", &[], pb("newpass9")).await;
     assert_eq!(r.json()["ret"], 0, "{r:?}");
-    assert_eq!(s.login(phone, " newpass9").await.status, 200);
+    assert_eq!(s.ineww().login(phone, " newpass9").await.status, 200);
 }
 
 #[tokio::test]
@@ -362,7 +362,7 @@ async fn missing_field_is_only_for_an_absent_key() {
 #[tokio::test]
 async fn access_token_without_user_id_is_401001_on_every_route_that_needs_a_token() {
     let s = Server::start().await;
-    let me = s.register("18511522030").await;
+    let me = s.ineww().register("18511522030").await;
     let lone = [("ACCESS-TOKEN", me.token.as_str())];
     let registry = Registry::builtin().unwrap();
     let mut checked = 0;
@@ -386,16 +386,16 @@ async fn access_token_without_user_id_is_401001_on_every_route_that_needs_a_toke
     }
     assert_eq!(checked, 7);
     // The same token is good with its USER-ID, or alone as a Bearer token.
-    assert_eq!(s.me(&me.headers()).await.status, 200);
+    assert_eq!(s.ineww().me(&me.headers()).await.status, 200);
     let bearer = format!("Bearer {}", me.token);
-    let r = s.me(&[("Authorization", bearer.as_str())]).await;
+    let r = s.ineww().me(&[("Authorization", bearer.as_str())]).await;
     assert_eq!((r.status, r.code()), (200, "200001".into()));
 }
 
 #[tokio::test]
 async fn a_body_sent_as_json_that_does_not_parse_is_400010_on_every_post_and_put() {
     let s = Server::start().await;
-    let me = s.register("18511522040").await;
+    let me = s.ineww().register("18511522040").await;
     let bodies: [(&str, &[u8]); 4] = [
         ("binary garbage", b"\x00\x01\x02\xfe\xff\x89PNG\r\n\x1a\n"),
         (
@@ -441,8 +441,8 @@ async fn a_body_sent_as_json_that_does_not_parse_is_400010_on_every_post_and_put
 #[tokio::test]
 async fn another_users_index_masks_the_phone_and_the_owner_sees_it_whole() {
     let s = Server::start().await;
-    let them = s.register("13412342644").await;
-    let me = s.register("18511522050").await;
+    let them = s.ineww().register("13412342644").await;
+    let me = s.ineww().register("18511522050").await;
     let index = |uid: &str| format!("/ineww/user/{uid}/index");
     let page = |phone: &str, uid: &str| {
         json!({"code": "200001", "data": {"username": "小王子", "uid": uid, "gender": 2,
@@ -462,15 +462,12 @@ async fn another_users_index_masks_the_phone_and_the_owner_sees_it_whole() {
     let r = s.send("GET", &detail, &them.headers(), b"").await;
     assert_eq!(r.json()["data"]["phone"], "13412342644");
     assert_eq!(
-        s.me(&them.headers()).await.json()["data"]["phone"],
+        s.ineww().me(&them.headers()).await.json()["data"]["phone"],
         "13412342644"
     );
 
     // An administrator sees the public page masked like anyone, the detail whole.
-    let store = &s.running.app.ctx.store;
-    store
-        .write(|tx| switchboard::store::accounts::set_level(tx, "18511522050", 9))
-        .unwrap();
+    s.set_level("18511522050", 9);
     let r = s.send("GET", &index(&them.uid), &me.headers(), b"").await;
     assert_eq!(r.json(), page("134****2644", &them.uid));
     let r = s.send("GET", &detail, &me.headers(), b"").await;

@@ -1,19 +1,14 @@
 //! Accounts and sessions: 1001 register, 1003 login, and the extensions 1002 (reset a forgotten
 //! password with a code) and 1004 (logout).
 
+use crate::support::checks::*;
 use crate::support::pb::*;
+use crate::support::Server;
 use serde_json::json;
 use std::time::Duration;
-use switchboard::store::codes;
+use switchboard::config::Config;
 
 const PHONE: &str = "13000000001";
-
-/// The codes queued in the outbox for `phone`, oldest first.
-fn outbox(app: &TestApp, phone: &str) -> Vec<codes::OutboxEntry> {
-    app.store()
-        .read(|c| codes::outbox(c, Some(phone)))
-        .expect("outbox")
-}
 
 /// Sleeps until the wall clock enters a new second (JWT `iat` has one-second resolution).
 async fn next_second() {
@@ -27,10 +22,11 @@ async fn next_second() {
 #[tokio::test]
 async fn registering_answers_success_with_a_uuid_rid_in_the_documents_key_order() {
     // Arrange
-    let app = spawn_app().await;
+    let app = Server::start().await;
 
     // Act
     let resp = app
+        .pb()
         .post(
             json!({"op": 1001, "phone": PHONE, "email": "13000000001@163.com",
                      "name": "zhangsan", "password": "123456"}),
@@ -41,7 +37,7 @@ async fn registering_answers_success_with_a_uuid_rid_in_the_documents_key_order(
     let v = resp.ok_json();
     assert_eq!(keys(&v), ["msg", "rid", "ret"]);
     assert_uuid_v1(&v["rid"]);
-    let stored = app.query_i64(
+    let stored = app.count(
         "SELECT COUNT(*) FROM accounts WHERE phone = ?1 AND uid = ?2 AND name = 'zhangsan'
          AND email = '13000000001@163.com'",
         &[&PHONE, &v["rid"].as_str().unwrap()],
@@ -51,29 +47,31 @@ async fn registering_answers_success_with_a_uuid_rid_in_the_documents_key_order(
 
 #[tokio::test]
 async fn registering_with_only_phone_and_password_succeeds() {
-    let app = spawn_app().await;
+    let app = Server::start().await;
 
     let resp = app
+        .pb()
         .post(json!({"op": 1001, "phone": PHONE, "password": "123456"}))
         .await;
 
     resp.ok_json();
-    app.login(PHONE, "123456").await;
+    app.pb().login(PHONE, "123456").await;
 }
 
 #[tokio::test]
 async fn registering_a_phone_twice_answers_user_had_registed_and_keeps_one_account() {
-    let app = spawn_app().await;
-    let first = app.register(PHONE).await;
+    let app = Server::start().await;
+    let first = app.pb().register(PHONE).await;
 
     let resp = app
+        .pb()
         .post(json!({"op": 1001, "phone": PHONE, "password": "other-password"}))
         .await;
 
     assert_eq!(resp.failure(200), "user had registed");
-    let n = app.query_i64("SELECT COUNT(*) FROM accounts WHERE phone = ?1", &[&PHONE]);
+    let n = app.count("SELECT COUNT(*) FROM accounts WHERE phone = ?1", &[&PHONE]);
     assert_eq!(n, 1);
-    let (rid, _) = app.login(PHONE, PASSWORD).await;
+    let (rid, _) = app.pb().login(PHONE, PASSWORD).await;
     assert_eq!(
         rid, first,
         "the first password still logs in to the first account"
@@ -83,11 +81,12 @@ async fn registering_a_phone_twice_answers_user_had_registed_and_keeps_one_accou
 #[tokio::test]
 async fn logging_in_answers_a_jwt_of_type_jwt_and_the_number_of_contacts() {
     // Arrange
-    let app = spawn_app().await;
-    let rid = app.register(PHONE).await;
+    let app = Server::start().await;
+    let rid = app.pb().register(PHONE).await;
 
     // Act: an empty book
     let empty = app
+        .pb()
         .post(json!({"op": 1003, "phone": PHONE, "password": PASSWORD}))
         .await
         .ok_json();
@@ -115,30 +114,34 @@ async fn logging_in_answers_a_jwt_of_type_jwt_and_the_number_of_contacts() {
     );
 
     // Act: two contacts later
-    app.add_contact(&token, "a").await;
-    app.add_contact(&token, "b").await;
+    app.pb().add_contact(&token, "a").await;
+    app.pb().add_contact(&token, "b").await;
     let two = app
+        .pb()
         .post(json!({"op": 1003, "phone": PHONE, "password": PASSWORD}))
         .await
         .ok_json();
 
     // Assert
     assert_eq!(two["num"], 2);
-    assert_eq!(two["num"], app.contact_count(PHONE));
+    assert_eq!(two["num"], app.pb().contact_count(PHONE));
 }
 
 #[tokio::test]
 async fn logging_in_with_a_wrong_password_or_an_unknown_phone_answers_phone_or_password_error() {
-    let app = spawn_app().await;
-    app.register(PHONE).await;
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
 
     let wrong = app
+        .pb()
         .post(json!({"op": 1003, "phone": PHONE, "password": "654321"}))
         .await;
     let unknown = app
+        .pb()
         .post(json!({"op": 1003, "phone": "13999999999", "password": PASSWORD}))
         .await;
     let trailing_space = app
+        .pb()
         .post(json!({"op": 1003, "phone": "13000000001 ", "password": PASSWORD}))
         .await;
 
@@ -146,7 +149,7 @@ async fn logging_in_with_a_wrong_password_or_an_unknown_phone_answers_phone_or_p
     assert_eq!(unknown.failure(200), "phone or password error");
     assert_eq!(trailing_space.failure(200), "phone or password error");
     assert_eq!(
-        app.query_i64("SELECT COUNT(*) FROM tokens", &[]),
+        app.count("SELECT COUNT(*) FROM tokens", &[]),
         0,
         "no token issued"
     );
@@ -154,17 +157,20 @@ async fn logging_in_with_a_wrong_password_or_an_unknown_phone_answers_phone_or_p
 
 #[tokio::test]
 async fn logging_in_without_a_phone_answers_login_phone_empty() {
-    let app = spawn_app().await;
+    let app = Server::start().await;
 
-    let resp = app.post(json!({"op": 1003, "password": PASSWORD})).await;
+    let resp = app
+        .pb()
+        .post(json!({"op": 1003, "password": PASSWORD}))
+        .await;
 
     assert_eq!(resp.failure(200), "login phone empty");
 }
 
 #[tokio::test]
 async fn the_op_may_be_a_numeric_string_or_an_integral_float_on_both_paths() {
-    let app = spawn_app().await;
-    app.register(PHONE).await;
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
 
     for (path, op) in [
         ("/phonebooks", json!("1003")),
@@ -173,6 +179,7 @@ async fn the_op_may_be_a_numeric_string_or_an_integral_float_on_both_paths() {
         ("/", json!("1003")),
     ] {
         let resp = app
+            .pb()
             .post_to(
                 path,
                 json!({"op": op, "phone": PHONE, "password": PASSWORD}),
@@ -186,12 +193,13 @@ async fn the_op_may_be_a_numeric_string_or_an_integral_float_on_both_paths() {
 
 #[tokio::test]
 async fn the_authorization_prefix_is_case_insensitive_and_bearer_is_accepted() {
-    let app = spawn_app().await;
-    let (rid, token) = app.account(PHONE).await;
+    let app = Server::start().await;
+    let (rid, token) = app.pb().account(PHONE).await;
 
     for scheme in ["JWT", "jwt", "Jwt", "Bearer", "bearer"] {
         let auth = format!("{scheme} {token}");
         let resp = app
+            .pb()
             .post_to("/phonebooks", json!({"op": 1009}), Some(&auth))
             .await;
         assert_eq!(resp.ok_json()["rid"], rid.as_str(), "{scheme}");
@@ -201,18 +209,18 @@ async fn the_authorization_prefix_is_case_insensitive_and_bearer_is_accepted() {
 #[tokio::test]
 async fn a_reset_code_resets_the_password_and_revokes_every_earlier_token() {
     // Arrange: two sessions, then a code request.
-    let app = spawn_app().await;
-    app.register(PHONE).await;
-    let (_, token1) = app.login(PHONE, PASSWORD).await;
-    let (_, token2) = app.login(PHONE, PASSWORD).await;
-    app.list(&token1).await;
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
+    let (_, token1) = app.pb().login(PHONE, PASSWORD).await;
+    let (_, token2) = app.pb().login(PHONE, PASSWORD).await;
+    app.pb().list(&token1).await;
 
     // Act: request a code
-    let asked = app.post(json!({"op": 1002, "phone": PHONE})).await;
+    let asked = app.pb().post(json!({"op": 1002, "phone": PHONE})).await;
 
     // Assert: success, one 6-digit reset code in the outbox
     assert_eq!(keys(&asked.ok_json()), ["msg", "ret"]);
-    let sent = outbox(&app, PHONE);
+    let sent = app.outbox(PHONE);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].purpose, "reset");
     assert_eq!(sent[0].code.len(), 6);
@@ -221,55 +229,65 @@ async fn a_reset_code_resets_the_password_and_revokes_every_earlier_token() {
 
     // Act: reset with it
     let reset = app
+        .pb()
         .post(json!({"op": 1002, "phone": PHONE, "code": code, "password": "new-pass-1"}))
         .await;
 
     // Assert
     reset.ok_json();
     for old in [&token1, &token2] {
-        let msg = app.post_auth(json!({"op": 1009}), old).await.failure(200);
+        let msg = app
+            .pb()
+            .post_auth(json!({"op": 1009}), old)
+            .await
+            .failure(200);
         assert!(msg.contains("token"), "{msg}");
     }
     assert_eq!(
-        app.post(json!({"op": 1003, "phone": PHONE, "password": PASSWORD}))
+        app.pb()
+            .post(json!({"op": 1003, "phone": PHONE, "password": PASSWORD}))
             .await
             .failure(200),
         "phone or password error",
         "the old password no longer works"
     );
-    let (_, fresh) = app.login(PHONE, "new-pass-1").await;
-    app.list(&fresh).await;
+    let (_, fresh) = app.pb().login(PHONE, "new-pass-1").await;
+    app.pb().list(&fresh).await;
 
     // And the code was single use.
     let again = app
+        .pb()
         .post(json!({"op": 1002, "phone": PHONE, "code": code, "password": "new-pass-2"}))
         .await;
     let msg = again.failure(200);
     assert!(msg.contains("code"), "{msg}");
-    app.login(PHONE, "new-pass-1").await;
+    app.pb().login(PHONE, "new-pass-1").await;
 }
 
 #[tokio::test]
 async fn a_wrong_reset_code_changes_nothing() {
-    let app = spawn_app().await;
-    app.register(PHONE).await;
-    let (_, token) = app.login(PHONE, PASSWORD).await;
-    app.post(json!({"op": 1002, "phone": PHONE}))
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
+    let (_, token) = app.pb().login(PHONE, PASSWORD).await;
+    app.pb()
+        .post(json!({"op": 1002, "phone": PHONE}))
         .await
         .ok_json();
-    let code = outbox(&app, PHONE)[0].code.clone();
+    let code = app.outbox(PHONE)[0].code.clone();
     let wrong = if code == "000000" { "111111" } else { "000000" };
 
     let resp = app
+        .pb()
         .post(json!({"op": 1002, "phone": PHONE, "code": wrong, "password": "new-pass-1"}))
         .await;
 
     let msg = resp.failure(200);
     assert!(msg.contains("code"), "{msg}");
-    app.login(PHONE, PASSWORD).await;
-    app.list(&token).await;
+    app.pb().login(PHONE, PASSWORD).await;
+    app.pb().list(&token).await;
     assert_eq!(
-        app.post(json!({"op": 1003, "phone": PHONE, "password": "new-pass-1"}))
+        app.pb()
+            .post(json!({"op": 1003, "phone": PHONE, "password": "new-pass-1"}))
             .await
             .failure(200),
         "phone or password error"
@@ -278,68 +296,83 @@ async fn a_wrong_reset_code_changes_nothing() {
 
 #[tokio::test]
 async fn a_second_code_within_a_minute_is_refused_and_nothing_new_is_queued() {
-    let app = spawn_app().await;
-    app.register(PHONE).await;
-    app.post(json!({"op": 1002, "phone": PHONE}))
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
+    app.pb()
+        .post(json!({"op": 1002, "phone": PHONE}))
         .await
         .ok_json();
 
-    let again = app.post(json!({"op": 1002, "phone": PHONE})).await;
+    let again = app.pb().post(json!({"op": 1002, "phone": PHONE})).await;
 
     let msg = again.failure(200);
     assert!(msg.contains("minute"), "{msg}");
-    assert_eq!(outbox(&app, PHONE).len(), 1);
+    assert_eq!(app.outbox(PHONE).len(), 1);
 }
 
 #[tokio::test]
 async fn a_reset_code_for_a_phone_without_an_account_is_refused_and_not_sent() {
-    let app = spawn_app().await;
+    let app = Server::start().await;
 
-    let resp = app.post(json!({"op": 1002, "phone": "13999999999"})).await;
+    let resp = app
+        .pb()
+        .post(json!({"op": 1002, "phone": "13999999999"}))
+        .await;
 
     let msg = resp.failure(200);
     assert!(msg.contains("not found"), "{msg}");
-    assert!(outbox(&app, "13999999999").is_empty());
+    assert!(app.outbox("13999999999").is_empty());
 }
 
 #[tokio::test]
 async fn logging_out_revokes_that_jwt_and_another_sessions_jwt_keeps_working() {
     // Arrange: two sessions opened in different seconds (so they are different tokens).
-    let app = spawn_app().await;
-    app.register(PHONE).await;
-    let (_, phone_session) = app.login(PHONE, PASSWORD).await;
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
+    let (_, phone_session) = app.pb().login(PHONE, PASSWORD).await;
     next_second().await;
-    let (rid, tablet_session) = app.login(PHONE, PASSWORD).await;
+    let (rid, tablet_session) = app.pb().login(PHONE, PASSWORD).await;
     assert_ne!(phone_session, tablet_session);
 
     // Act
-    let out = app.post_auth(json!({"op": 1004}), &phone_session).await;
+    let out = app
+        .pb()
+        .post_auth(json!({"op": 1004}), &phone_session)
+        .await;
 
     // Assert
     assert_eq!(keys(&out.ok_json()), ["msg", "ret"]);
     let msg = app
+        .pb()
         .post_auth(json!({"op": 1009}), &phone_session)
         .await
         .failure(200);
     assert!(msg.contains("revoked"), "{msg}");
-    assert_eq!(app.list(&tablet_session).await["rid"], rid.as_str());
-    let again = app.post_auth(json!({"op": 1004}), &phone_session).await;
+    assert_eq!(app.pb().list(&tablet_session).await["rid"], rid.as_str());
+    let again = app
+        .pb()
+        .post_auth(json!({"op": 1004}), &phone_session)
+        .await;
     again.failure(200);
 }
 
 #[tokio::test]
 async fn two_sessions_opened_in_the_same_second_are_distinct_so_logging_out_one_keeps_the_other() {
-    let app = spawn_app().await;
-    app.register(PHONE).await;
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
     next_second().await;
-    let (_, phone_session) = app.login(PHONE, PASSWORD).await;
-    let (_, tablet_session) = app.login(PHONE, PASSWORD).await;
+    let (_, phone_session) = app.pb().login(PHONE, PASSWORD).await;
+    let (_, tablet_session) = app.pb().login(PHONE, PASSWORD).await;
 
-    app.post_auth(json!({"op": 1004}), &phone_session)
+    app.pb()
+        .post_auth(json!({"op": 1004}), &phone_session)
         .await
         .ok_json();
 
-    let tablet = app.post_auth(json!({"op": 1009}), &tablet_session).await;
+    let tablet = app
+        .pb()
+        .post_auth(json!({"op": 1009}), &tablet_session)
+        .await;
     assert_eq!(
         tablet.json()["ret"],
         0,
@@ -354,21 +387,23 @@ async fn two_sessions_opened_in_the_same_second_are_distinct_so_logging_out_one_
 
 #[tokio::test]
 async fn a_token_revoked_by_a_password_reset_stays_revoked_after_a_new_login() {
-    let app = spawn_app().await;
-    app.register(PHONE).await;
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
     next_second().await;
-    let (_, old) = app.login(PHONE, PASSWORD).await;
-    app.post(json!({"op": 1002, "phone": PHONE}))
+    let (_, old) = app.pb().login(PHONE, PASSWORD).await;
+    app.pb()
+        .post(json!({"op": 1002, "phone": PHONE}))
         .await
         .ok_json();
-    let code = outbox(&app, PHONE)[0].code.clone();
-    app.post(json!({"op": 1002, "phone": PHONE, "code": code, "password": "new-pass-1"}))
+    let code = app.outbox(PHONE)[0].code.clone();
+    app.pb()
+        .post(json!({"op": 1002, "phone": PHONE, "code": code, "password": "new-pass-1"}))
         .await
         .ok_json();
 
-    let (_, fresh) = app.login(PHONE, "new-pass-1").await;
+    let (_, fresh) = app.pb().login(PHONE, "new-pass-1").await;
 
-    let v = app.post_auth(json!({"op": 1009}), &old).await.json();
+    let v = app.pb().post_auth(json!({"op": 1009}), &old).await.json();
     assert_eq!(
         v["ret"],
         -1,
@@ -379,33 +414,37 @@ async fn a_token_revoked_by_a_password_reset_stays_revoked_after_a_new_login() {
 
 #[tokio::test]
 async fn five_wrong_reset_codes_kill_the_code() {
-    let app = spawn_app().await;
-    app.register(PHONE).await;
-    app.post(json!({"op": 1002, "phone": PHONE}))
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
+    app.pb()
+        .post(json!({"op": 1002, "phone": PHONE}))
         .await
         .ok_json();
-    let code = outbox(&app, PHONE)[0].code.clone();
+    let code = app.outbox(PHONE)[0].code.clone();
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..5 {
-        app.post(json!({"op": 1002, "phone": PHONE, "code": wrong, "password": "new-pass-1"}))
+        app.pb()
+            .post(json!({"op": 1002, "phone": PHONE, "code": wrong, "password": "new-pass-1"}))
             .await
             .failure(200);
     }
 
     let right = app
+        .pb()
         .post(json!({"op": 1002, "phone": PHONE, "code": code, "password": "new-pass-1"}))
         .await;
 
     let msg = right.failure(200);
     assert!(msg.contains("code"), "{msg}");
-    app.login(PHONE, PASSWORD).await;
+    app.pb().login(PHONE, PASSWORD).await;
 }
 
 #[tokio::test]
 async fn logging_in_with_an_empty_phone_answers_login_phone_empty() {
-    let app = spawn_app().await;
+    let app = Server::start().await;
 
     let resp = app
+        .pb()
         .post(json!({"op": 1003, "phone": "", "password": PASSWORD}))
         .await;
 
@@ -416,22 +455,24 @@ async fn logging_in_with_an_empty_phone_answers_login_phone_empty() {
 async fn a_slow_command_is_answered_with_its_real_outcome_never_a_false_timeout() {
     // The default (slow) password cost and a 50 ms request timeout: registration takes longer
     // than the timeout, yet the answer must say what really happened to the database.
-    let app = spawn_app_with(|c| switchboard::config::Config {
-        argon2_m_cost_kib: switchboard::config::Config::default().argon2_m_cost_kib,
-        argon2_t_cost: switchboard::config::Config::default().argon2_t_cost,
-        request_timeout_ms: 50,
-        ..c
-    })
-    .await;
+    let app = Server::builder()
+        .config(|c| {
+            c.argon2_m_cost_kib = Config::default().argon2_m_cost_kib;
+            c.argon2_t_cost = Config::default().argon2_t_cost;
+            c.request_timeout_ms = 50;
+        })
+        .start()
+        .await;
 
     let resp = app
+        .pb()
         .post(json!({"op": 1001, "phone": PHONE, "password": PASSWORD}))
         .await;
     let body = resp.ok_json();
 
     assert_eq!(body["ret"], 0, "{body}");
     assert_eq!(
-        app.query_i64("SELECT COUNT(*) FROM accounts", &[]),
+        app.count("SELECT COUNT(*) FROM accounts", &[]),
         1,
         "the client was told the registration succeeded"
     );
@@ -440,17 +481,18 @@ async fn a_slow_command_is_answered_with_its_real_outcome_never_a_false_timeout(
 #[tokio::test]
 async fn a_queued_reset_code_is_printed_by_switchboard_outbox() {
     // Arrange
-    let app = spawn_app().await;
-    app.register(PHONE).await;
-    app.post(json!({"op": 1002, "phone": PHONE}))
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
+    app.pb()
+        .post(json!({"op": 1002, "phone": PHONE}))
         .await
         .ok_json();
-    let code = outbox(&app, PHONE)[0].code.clone();
+    let code = app.outbox(PHONE)[0].code.clone();
 
     // Act: the CLI reads the live database
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(["outbox", "--db"])
-        .arg(&app.db_path)
+        .arg(app.db_path())
         .args(["--phone", PHONE])
         .output()
         .expect("run switchboard outbox");

@@ -1,7 +1,9 @@
 //! Contacts: 1005 add, 1006 update, 10061/10062 phone and mail edits, 1007 delete, 1009 list,
 //! 1010 get, and the extension 1008 search — each end to end with its wire shape.
 
+use crate::support::checks::*;
 use crate::support::pb::*;
+use crate::support::Server;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -24,14 +26,14 @@ fn by_id(items: &Value, id: &str, value: &str) -> BTreeMap<String, String> {
 }
 
 /// The one contact 1010 answers for `uid`.
-async fn fetch(app: &TestApp, token: &str, uid: &str) -> Value {
-    let v = app.get_contacts(token, &[uid]).await.ok_json();
+async fn fetch(app: &Server, token: &str, uid: &str) -> Value {
+    let v = app.pb().get_contacts(token, &[uid]).await.ok_json();
     assert_eq!(v["users"].as_array().unwrap().len(), 1, "{v}");
     v["users"][0].clone()
 }
 
-fn count_rows(app: &TestApp, table: &str, contact_uid: &str) -> i64 {
-    app.query_i64(
+fn count_rows(app: &Server, table: &str, contact_uid: &str) -> i64 {
+    app.count(
         &format!("SELECT COUNT(*) FROM {table} WHERE contact_uid = ?1"),
         &[&contact_uid],
     )
@@ -40,12 +42,12 @@ fn count_rows(app: &TestApp, table: &str, contact_uid: &str) -> i64 {
 #[tokio::test]
 async fn adding_contacts_answers_uuid_ids_a_14_digit_intime_and_items_carrying_the_contact_uid() {
     // Arrange
-    let app = spawn_app().await;
-    let (rid, token) = app.account(PHONE).await;
+    let app = Server::start().await;
+    let (rid, token) = app.pb().account(PHONE).await;
 
     // Act
     let resp = app
-        .post_auth(
+        .pb().post_auth(
             json!({"op": 1005, "rid": rid, "users": [
                 {"name": "a", "phones": [{"phone": "13503768800"}], "mails": [{"mail": "1@qq.com"}]},
                 {"name": "刘可", "phones": [{"phone": "13500000001"}, {"phone": ""},
@@ -101,32 +103,40 @@ async fn adding_contacts_answers_uuid_ids_a_14_digit_intime_and_items_carrying_t
     assert!(text.is_ascii(), "{text}");
     assert!(text.contains(r"\u5218\u53ef"), "{text}");
     // Persisted
-    assert_eq!(app.contact_count(PHONE), 2);
-    assert_eq!(app.list(&token).await["users"].as_array().unwrap().len(), 2);
+    assert_eq!(app.pb().contact_count(PHONE), 2);
+    assert_eq!(
+        app.pb().list(&token).await["users"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
 async fn adding_contacts_without_rid_uses_the_tokens_book() {
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
 
     let v = app
+        .pb()
         .post_auth(json!({"op": 1005, "users": [{"name": "x"}]}), &token)
         .await
         .ok_json();
 
     assert_eq!(v["users"][0]["phones"], json!([]));
-    assert_eq!(app.contact_count(PHONE), 1);
+    assert_eq!(app.pb().contact_count(PHONE), 1);
 }
 
 #[tokio::test]
 async fn a_contact_added_without_a_name_is_stored_named_empty() {
     // Arrange
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
 
     // Act: one contact without a name, one with null, one named, in one batch
     let v = app
+        .pb()
         .post_auth(
             json!({"op": 1005, "users": [
                 {"phones": [{"phone": "13503768800"}]},
@@ -145,7 +155,7 @@ async fn a_contact_added_without_a_name_is_stored_named_empty() {
     for u in users {
         assert_eq!(keys(u), ["phones", "mails", "intime", "uid", "name"]);
     }
-    assert_eq!(app.contact_count(PHONE), 3);
+    assert_eq!(app.pb().contact_count(PHONE), 3);
     let uid = users[0]["uid"].as_str().unwrap();
     let stored = fetch(&app, &token, uid).await;
     assert_eq!(stored["name"], "");
@@ -156,9 +166,10 @@ async fn a_contact_added_without_a_name_is_stored_named_empty() {
 async fn updating_a_contact_persists_the_name_updates_listed_items_inserts_new_ones_and_keeps_unlisted_ones(
 ) {
     // Arrange: a contact with two phones and two mails
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
     let added = app
+        .pb()
         .post_auth(
             json!({"op": 1005, "users": [{"name": "a",
                 "phones": [{"phone": "13500000001"}, {"phone": "13500000002"}],
@@ -175,6 +186,7 @@ async fn updating_a_contact_persists_the_name_updates_listed_items_inserts_new_o
 
     // Act
     let resp = app
+        .pb()
         .post_auth(
             json!({"op": 1006, "uid": uid, "user": {"name": "刘可",
                 "phones": [{"pid": p1, "phone": "135012345678"}, {"phone": "13503768800"}],
@@ -256,12 +268,13 @@ async fn updating_a_contact_persists_the_name_updates_listed_items_inserts_new_o
 
 #[tokio::test]
 async fn an_update_with_an_unknown_pid_changes_nothing_at_all() {
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
-    let c = app.add_contact(&token, "a").await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
+    let c = app.pb().add_contact(&token, "a").await;
     let before = fetch(&app, &token, &c).await;
 
     let resp = app
+        .pb()
         .post_auth(
             json!({"op": 1006, "uid": c, "user": {"name": "renamed",
                 "phones": [{"phone": "13900000000"}, {"pid": UNKNOWN_UID, "phone": "1"}],
@@ -281,14 +294,16 @@ async fn an_update_with_an_unknown_pid_changes_nothing_at_all() {
 #[tokio::test]
 async fn adding_and_deleting_a_phone_with_10061() {
     // Arrange
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
     let c = app
+        .pb()
         .add_contact_full(&token, "a", "13500000001", "a@qq.com")
         .await;
 
     // Act: add
     let added = app
+        .pb()
         .post_auth(
             json!({"op": 10061, "uid": c.uid, "action": 0,
                    "phone_info": {"phone": "13000001234"}}),
@@ -315,6 +330,7 @@ async fn adding_and_deleting_a_phone_with_10061() {
 
     // Act: delete
     let deleted_raw = app
+        .pb()
         .post_auth(
             json!({"op": 10061, "uid": c.uid, "action": 1, "phone_info": {"pid": pid}}),
             &token,
@@ -333,6 +349,7 @@ async fn adding_and_deleting_a_phone_with_10061() {
     let phones = by_id(&fetch(&app, &token, &c.uid).await["phones"], "pid", "phone");
     assert_eq!(phones.keys().collect::<Vec<_>>(), [&c.pid]);
     let again = app
+        .pb()
         .post_auth(
             json!({"op": 10061, "uid": c.uid, "action": 1, "phone_info": {"pid": pid}}),
             &token,
@@ -344,14 +361,16 @@ async fn adding_and_deleting_a_phone_with_10061() {
 #[tokio::test]
 async fn adding_and_deleting_a_mail_with_10062() {
     // Arrange
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
     let c = app
+        .pb()
         .add_contact_full(&token, "a", "13500000001", "a@qq.com")
         .await;
 
     // Act: add
     let added = app
+        .pb()
         .post_auth(
             json!({"op": 10062, "uid": c.uid, "action": 0,
                    "mail_info": {"mail": "13000001234@qq.com"}}),
@@ -380,6 +399,7 @@ async fn adding_and_deleting_a_mail_with_10062() {
 
     // Act: delete
     let deleted_raw = app
+        .pb()
         .post_auth(
             json!({"op": 10062, "uid": c.uid, "action": 1, "mail_info": {"mid": mid}}),
             &token,
@@ -398,6 +418,7 @@ async fn adding_and_deleting_a_mail_with_10062() {
     let mails = by_id(&fetch(&app, &token, &c.uid).await["mails"], "mid", "mail");
     assert_eq!(mails.keys().collect::<Vec<_>>(), [&c.mid]);
     let again = app
+        .pb()
         .post_auth(
             json!({"op": 10062, "uid": c.uid, "action": 1, "mail_info": {"mid": mid}}),
             &token,
@@ -409,14 +430,15 @@ async fn adding_and_deleting_a_mail_with_10062() {
 #[tokio::test]
 async fn deleting_contacts_really_removes_them_with_their_phones_and_mails() {
     // Arrange
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
-    let a = app.add_contact(&token, "a").await;
-    let b = app.add_contact(&token, "b").await;
-    let keep = app.add_contact(&token, "keep").await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
+    let a = app.pb().add_contact(&token, "a").await;
+    let b = app.pb().add_contact(&token, "b").await;
+    let keep = app.pb().add_contact(&token, "keep").await;
 
     // Act
     let resp = app
+        .pb()
         .post_auth(
             json!({"op": 1007, "users": [{"uid": a}, {"uid": b}]}),
             &token,
@@ -425,19 +447,19 @@ async fn deleting_contacts_really_removes_them_with_their_phones_and_mails() {
 
     // Assert
     assert_eq!(resp.ok_json(), json!({"msg": "success", "ret": 0}));
-    let listed: Vec<Value> = app.list(&token).await["users"]
+    let listed: Vec<Value> = app.pb().list(&token).await["users"]
         .as_array()
         .unwrap()
         .iter()
         .map(|u| u["uid"].clone())
         .collect();
     assert_eq!(listed, [json!(keep)]);
-    assert_eq!(app.contact_count(PHONE), 1);
+    assert_eq!(app.pb().contact_count(PHONE), 1);
     for gone in [&a, &b] {
         assert_eq!(count_rows(&app, "contact_phones", gone), 0);
         assert_eq!(count_rows(&app, "contact_mails", gone), 0);
         assert_eq!(
-            app.get_contacts(&token, &[gone]).await.failure(200),
+            app.pb().get_contacts(&token, &[gone]).await.failure(200),
             "contact not found"
         );
     }
@@ -446,11 +468,12 @@ async fn deleting_contacts_really_removes_them_with_their_phones_and_mails() {
 
 #[tokio::test]
 async fn deleting_with_one_unknown_uid_deletes_nothing() {
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
-    let a = app.add_contact(&token, "a").await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
+    let a = app.pb().add_contact(&token, "a").await;
 
     let resp = app
+        .pb()
         .post_auth(
             json!({"op": 1007, "users": [{"uid": a}, {"uid": UNKNOWN_UID}]}),
             &token,
@@ -458,22 +481,22 @@ async fn deleting_with_one_unknown_uid_deletes_nothing() {
         .await;
 
     assert_eq!(resp.failure(200), "contact not found");
-    assert_eq!(app.contact_count(PHONE), 1);
+    assert_eq!(app.pb().contact_count(PHONE), 1);
     fetch(&app, &token, &a).await;
 }
 
 #[tokio::test]
 async fn listing_answers_the_whole_book_of_the_caller_in_the_documents_shape() {
     // Arrange
-    let app = spawn_app().await;
-    let (rid, token) = app.account(PHONE).await;
-    let (_, other) = app.account(OTHER).await;
-    app.add_contact(&other, "not mine").await;
+    let app = Server::start().await;
+    let (rid, token) = app.pb().account(PHONE).await;
+    let (_, other) = app.pb().account(OTHER).await;
+    app.pb().add_contact(&other, "not mine").await;
     let mut mine = Vec::new();
     for name in ["a", "b", "c"] {
-        mine.push(app.add_contact(&token, name).await);
+        mine.push(app.pb().add_contact(&token, name).await);
     }
-    app.post_auth(
+    app.pb().post_auth(
         json!({"op": 10061, "uid": mine[0], "action": 0, "phone_info": {"phone": "13000001234"}}),
         &token,
     )
@@ -482,6 +505,7 @@ async fn listing_answers_the_whole_book_of_the_caller_in_the_documents_shape() {
 
     // Act
     let v = app
+        .pb()
         .post_auth(json!({"op": 1009, "rid": rid}), &token)
         .await
         .ok_json();
@@ -523,14 +547,14 @@ async fn listing_answers_the_whole_book_of_the_caller_in_the_documents_shape() {
 #[tokio::test]
 async fn getting_contacts_answers_them_in_the_request_order() {
     // Arrange
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
-    let a = app.add_contact(&token, "a").await;
-    let b = app.add_contact(&token, "b").await;
-    let c = app.add_contact(&token, "c").await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
+    let a = app.pb().add_contact(&token, "a").await;
+    let b = app.pb().add_contact(&token, "b").await;
+    let c = app.pb().add_contact(&token, "c").await;
 
     // Act
-    let v = app.get_contacts(&token, &[&c, &a, &b]).await.ok_json();
+    let v = app.pb().get_contacts(&token, &[&c, &a, &b]).await.ok_json();
 
     // Assert
     assert_eq!(keys(&v), ["msg", "users", "ret"]);
@@ -553,11 +577,11 @@ async fn getting_contacts_answers_them_in_the_request_order() {
 #[tokio::test]
 async fn getting_a_known_and_then_an_unknown_uid_is_refused_instead_of_echoing_the_previous_contact(
 ) {
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
-    let a = app.add_contact(&token, "a").await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
+    let a = app.pb().add_contact(&token, "a").await;
 
-    let resp = app.get_contacts(&token, &[&a, UNKNOWN_UID]).await;
+    let resp = app.pb().get_contacts(&token, &[&a, UNKNOWN_UID]).await;
 
     assert_eq!(resp.failure(200), "contact not found");
 }
@@ -565,18 +589,21 @@ async fn getting_a_known_and_then_an_unknown_uid_is_refused_instead_of_echoing_t
 #[tokio::test]
 async fn searching_finds_the_callers_contacts_by_name_phone_or_mail_fragment() {
     // Arrange
-    let app = spawn_app().await;
-    let (rid, token) = app.account(PHONE).await;
-    let (_, other) = app.account(OTHER).await;
+    let app = Server::start().await;
+    let (rid, token) = app.pb().account(PHONE).await;
+    let (_, other) = app.pb().account(OTHER).await;
     let alice = app
+        .pb()
         .add_contact_full(&token, "Alice", "13511112222", "alice@example.com")
         .await
         .uid;
     let bob = app
+        .pb()
         .add_contact_full(&token, "Bob", "13633334444", "bob@work.org")
         .await
         .uid;
-    app.add_contact_full(&other, "Alice Other", "13511119999", "alice@work.org")
+    app.pb()
+        .add_contact_full(&other, "Alice Other", "13511119999", "alice@work.org")
         .await;
 
     for (q, expected) in [
@@ -592,6 +619,7 @@ async fn searching_finds_the_callers_contacts_by_name_phone_or_mail_fragment() {
     ] {
         // Act
         let v = app
+            .pb()
             .post_auth(json!({"op": 1008, "q": q}), &token)
             .await
             .ok_json();
@@ -610,6 +638,7 @@ async fn searching_finds_the_callers_contacts_by_name_phone_or_mail_fragment() {
         }
     }
     let both = app
+        .pb()
         .post_auth(json!({"op": 1008, "q": "3"}), &token)
         .await
         .ok_json();
@@ -618,11 +647,14 @@ async fn searching_finds_the_callers_contacts_by_name_phone_or_mail_fragment() {
 
 #[tokio::test]
 async fn searching_with_an_empty_fragment_is_refused() {
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
-    app.add_contact(&token, "a").await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
+    app.pb().add_contact(&token, "a").await;
 
-    let resp = app.post_auth(json!({"op": 1008, "q": "  "}), &token).await;
+    let resp = app
+        .pb()
+        .post_auth(json!({"op": 1008, "q": "  "}), &token)
+        .await;
 
     let msg = resp.failure(200);
     assert!(msg.contains('q'), "{msg}");

@@ -2,6 +2,7 @@
 //! what the row says (token, required fields); the three extensions are marked as such.
 
 use crate::support::pb::*;
+use crate::support::Server;
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -58,14 +59,14 @@ fn the_registry_lists_the_documents_ops_and_marks_1002_1004_1008_as_extensions()
 #[tokio::test]
 async fn every_opcode_row_is_reachable_and_asks_for_its_required_fields_and_token() {
     // Arrange
-    let app = spawn_app().await;
-    let (_, token) = app.account("13000000001").await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account("13000000001").await;
     let mut rows = opcode_rows();
     rows.sort_by_key(|r| r.op == 1004); // logout last: it revokes the token
 
     for row in &rows {
         // Act: the bare op, with a valid token
-        let resp = app.post_auth(json!({"op": row.op}), &token).await;
+        let resp = app.pb().post_auth(json!({"op": row.op}), &token).await;
 
         // Assert
         let v = resp.json();
@@ -83,7 +84,7 @@ async fn every_opcode_row_is_reachable_and_asks_for_its_required_fields_and_toke
             None => assert_eq!(v["ret"], 0, "op {}: {v}", row.op),
         }
         if row.auth && row.required.is_empty() {
-            let bare = app.post(json!({"op": row.op})).await;
+            let bare = app.pb().post(json!({"op": row.op})).await;
             assert_eq!(bare.failure(401), "missing Authorization header");
         }
     }
@@ -91,10 +92,11 @@ async fn every_opcode_row_is_reachable_and_asks_for_its_required_fields_and_toke
 
 #[tokio::test]
 async fn ops_without_a_token_ignore_an_authorization_header() {
-    let app = spawn_app().await;
-    app.register("13000000001").await;
+    let app = Server::start().await;
+    app.pb().register("13000000001").await;
 
     let resp = app
+        .pb()
         .post_to(
             "/phonebooks",
             json!({"op": 1003, "phone": "13000000001", "password": PASSWORD}),

@@ -2,10 +2,11 @@
 //! only HS256 JWTs signed with our key and unexpired are accepted, `rid` must be the token's
 //! account, passwords are argon2id, and the JWT secret lives in the database.
 
+use crate::support::checks::*;
 use crate::support::pb::*;
+use crate::support::Server;
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
-use switchboard::config::Config;
 
 const A: &str = "13000000001";
 const B: &str = "13000000002";
@@ -13,7 +14,7 @@ const SECRET: &str = "a configured test secret";
 
 /// Two accounts; A has one contact with one phone and one mail, B has one of its own.
 struct TwoBooks {
-    app: TestApp,
+    app: Server,
     a_rid: String,
     a_token: String,
     a_contact: AddedContact,
@@ -22,13 +23,15 @@ struct TwoBooks {
 }
 
 async fn two_books() -> TwoBooks {
-    let app = spawn_app().await;
-    let (a_rid, a_token) = app.account(A).await;
-    let (_, b_token) = app.account(B).await;
+    let app = Server::start().await;
+    let (a_rid, a_token) = app.pb().account(A).await;
+    let (_, b_token) = app.pb().account(B).await;
     let a_contact = app
+        .pb()
         .add_contact_full(&a_token, "A's friend", "13500000001", "friend@a.com")
         .await;
     let b_contact = app
+        .pb()
         .add_contact_full(&b_token, "B's friend", "13500000002", "friend@b.com")
         .await;
     TwoBooks {
@@ -46,13 +49,13 @@ impl TwoBooks {
     /// get exactly the same answer, a failure, and A's book must be unchanged. Returns the msg.
     async fn assert_foreign_is_unknown(&self, with_foreign: Value, with_unknown: Value) -> String {
         // Arrange
-        let a_before = self.app.list(&self.a_token).await;
-        let b_before = self.app.list(&self.b_token).await;
+        let a_before = self.app.pb().list(&self.a_token).await;
+        let b_before = self.app.pb().list(&self.b_token).await;
         let rows_before = self.all_rows();
 
         // Act
-        let foreign = self.app.post_auth(with_foreign, &self.b_token).await;
-        let unknown = self.app.post_auth(with_unknown, &self.b_token).await;
+        let foreign = self.app.pb().post_auth(with_foreign, &self.b_token).await;
+        let unknown = self.app.pb().post_auth(with_unknown, &self.b_token).await;
 
         // Assert
         let msg = foreign.failure(200);
@@ -62,8 +65,16 @@ impl TwoBooks {
             unknown.json(),
             "another account's id must look exactly like an unknown one"
         );
-        assert_eq!(self.app.list(&self.a_token).await, a_before, "A unchanged");
-        assert_eq!(self.app.list(&self.b_token).await, b_before, "B unchanged");
+        assert_eq!(
+            self.app.pb().list(&self.a_token).await,
+            a_before,
+            "A unchanged"
+        );
+        assert_eq!(
+            self.app.pb().list(&self.b_token).await,
+            b_before,
+            "B unchanged"
+        );
         assert_eq!(self.all_rows(), rows_before, "no row written anywhere");
         msg
     }
@@ -71,10 +82,7 @@ impl TwoBooks {
     fn all_rows(&self) -> Vec<i64> {
         ["contacts", "contact_phones", "contact_mails"]
             .iter()
-            .map(|t| {
-                self.app
-                    .query_i64(&format!("SELECT COUNT(*) FROM {t}"), &[])
-            })
+            .map(|t| self.app.count(&format!("SELECT COUNT(*) FROM {t}"), &[]))
             .collect()
     }
 }
@@ -188,7 +196,7 @@ async fn deleting_another_accounts_contact_answers_like_an_unknown_uid() {
         .await;
 
     assert_eq!(msg, "contact not found");
-    assert_eq!(t.app.contact_count(A), 1);
+    assert_eq!(t.app.pb().contact_count(A), 1);
 }
 
 #[tokio::test]
@@ -225,8 +233,8 @@ async fn adding_with_another_accounts_rid_answers_like_an_unknown_rid_and_writes
         .await;
 
     assert_eq!(msg, "token does not belong to this account");
-    assert_eq!(t.app.contact_count(A), 1);
-    assert_eq!(t.app.contact_count(B), 1);
+    assert_eq!(t.app.pb().contact_count(A), 1);
+    assert_eq!(t.app.pb().contact_count(B), 1);
 }
 
 #[tokio::test]
@@ -235,6 +243,7 @@ async fn searching_never_finds_another_accounts_contacts() {
 
     let v = t
         .app
+        .pb()
         .post_auth(json!({"op": 1008, "q": "friend"}), &t.b_token)
         .await
         .ok_json();
@@ -253,13 +262,12 @@ async fn searching_never_finds_another_accounts_contacts() {
 // ---------------------------------------------------------------------------------------------
 
 /// An app with a known JWT secret, one account, and its rid and real token.
-async fn with_secret() -> (TestApp, String, String) {
-    let app = spawn_app_with(|c| Config {
-        jwt_secret: Some(SECRET.into()),
-        ..c
-    })
-    .await;
-    let (rid, token) = app.account(A).await;
+async fn with_secret() -> (Server, String, String) {
+    let app = Server::builder()
+        .config(|c| c.jwt_secret = Some(SECRET.into()))
+        .start()
+        .await;
+    let (rid, token) = app.pb().account(A).await;
     (app, rid, token)
 }
 
@@ -269,8 +277,11 @@ fn claims(uid: &str) -> Value {
 }
 
 /// Sends 1009 with `token`; asserts an HTTP 200 failure and returns its msg.
-async fn refused(app: &TestApp, token: &str) -> String {
-    app.post_auth(json!({"op": 1009}), token).await.failure(200)
+async fn refused(app: &Server, token: &str) -> String {
+    app.pb()
+        .post_auth(json!({"op": 1009}), token)
+        .await
+        .failure(200)
 }
 
 #[tokio::test]
@@ -286,7 +297,7 @@ async fn the_configured_secret_signs_the_tokens_we_issue() {
 
     assert_eq!(ours.header.alg, Algorithm::HS256);
     assert_eq!(ours.claims["uid"], rid.as_str());
-    assert_eq!(app.list(&token).await["rid"], rid.as_str());
+    assert_eq!(app.pb().list(&token).await["rid"], rid.as_str());
 }
 
 #[tokio::test]
@@ -330,7 +341,7 @@ async fn a_token_signed_with_a_wrong_key_is_refused() {
 #[tokio::test]
 async fn a_token_with_a_tampered_payload_is_refused() {
     let (app, _, token) = with_secret().await;
-    let (_, b_token) = app.account(B).await;
+    let (_, b_token) = app.pb().account(B).await;
     let b_rid = jwt_claims(&b_token)["uid"].as_str().unwrap().to_string();
     let parts: Vec<&str> = token.split('.').collect();
     let forged = format!(
@@ -370,7 +381,7 @@ async fn an_expired_token_answers_signature_has_expired() {
         &json!({"iat": then, "uid": rid, "exp": then + 3540}),
     );
 
-    let resp = app.post_auth(json!({"op": 1009}), &expired).await;
+    let resp = app.pb().post_auth(json!({"op": 1009}), &expired).await;
 
     assert_eq!(resp.status, 200);
     assert_eq!(
@@ -382,14 +393,13 @@ async fn an_expired_token_answers_signature_has_expired() {
 #[tokio::test]
 async fn a_token_we_issued_answers_signature_has_expired_once_its_lifetime_is_over() {
     // … and one this server issued with a lifetime that is already over.
-    let app = spawn_app_with(|c| Config {
-        jwt_lifetime_secs: 0,
-        ..c
-    })
-    .await;
-    let (_, token) = app.account(A).await;
+    let app = Server::builder()
+        .config(|c| c.jwt_lifetime_secs = 0)
+        .start()
+        .await;
+    let (_, token) = app.pb().account(A).await;
 
-    let resp = app.post_auth(json!({"op": 1009}), &token).await;
+    let resp = app.pb().post_auth(json!({"op": 1009}), &token).await;
 
     assert_eq!(resp.status, 200);
     assert_eq!(
@@ -401,7 +411,7 @@ async fn a_token_we_issued_answers_signature_has_expired_once_its_lifetime_is_ov
 #[tokio::test]
 async fn a_rid_other_than_the_tokens_uid_is_refused_for_every_op_that_carries_one() {
     let (app, _, token) = with_secret().await;
-    let (b_rid, _) = app.account(B).await;
+    let (b_rid, _) = app.pb().account(B).await;
 
     for body in [
         json!({"op": 1009, "rid": b_rid}),
@@ -409,11 +419,11 @@ async fn a_rid_other_than_the_tokens_uid_is_refused_for_every_op_that_carries_on
         json!({"op": 1008, "rid": b_rid, "q": "x"}),
         json!({"op": 1009, "rid": "not-a-uuid"}),
     ] {
-        let msg = app.post_auth(body.clone(), &token).await.failure(200);
+        let msg = app.pb().post_auth(body.clone(), &token).await.failure(200);
         assert_eq!(msg, "token does not belong to this account", "{body}");
     }
-    assert_eq!(app.contact_count(A), 0);
-    assert_eq!(app.contact_count(B), 0);
+    assert_eq!(app.pb().contact_count(A), 0);
+    assert_eq!(app.pb().contact_count(B), 0);
 }
 
 #[tokio::test]
@@ -421,6 +431,7 @@ async fn the_tokens_own_rid_in_upper_case_is_accepted() {
     let (app, rid, token) = with_secret().await;
 
     let v = app
+        .pb()
         .post_auth(json!({"op": 1009, "rid": rid.to_uppercase()}), &token)
         .await
         .ok_json();
@@ -456,7 +467,7 @@ async fn a_correctly_signed_token_that_was_never_issued_is_refused() {
 #[tokio::test]
 async fn a_token_of_a_deleted_account_is_refused() {
     let (app, _, token) = with_secret().await;
-    app.list(&token).await;
+    app.pb().list(&token).await;
     app.store()
         .write(|tx| Ok(tx.execute("DELETE FROM accounts WHERE phone = ?1", [A])?))
         .unwrap();
@@ -468,9 +479,9 @@ async fn a_token_of_a_deleted_account_is_refused() {
 
 #[tokio::test]
 async fn passwords_are_stored_as_argon2id_phc_strings_never_in_clear() {
-    let app = spawn_app().await;
-    app.register(A).await;
-    app.register(B).await;
+    let app = Server::start().await;
+    app.pb().register(A).await;
+    app.pb().register(B).await;
 
     let hashes: Vec<String> = app
         .store()
@@ -492,7 +503,7 @@ async fn passwords_are_stored_as_argon2id_phc_strings_never_in_clear() {
         assert!(!h.contains(PASSWORD), "{h}");
     }
     assert_ne!(hashes[0], hashes[1], "same password, different salts");
-    let clear = app.query_i64(
+    let clear = app.count(
         "SELECT COUNT(*) FROM accounts WHERE instr(password_hash, ?1) > 0
             OR instr(COALESCE(email,''), ?1) > 0 OR instr(COALESCE(name,''), ?1) > 0",
         &[&PASSWORD],
@@ -502,14 +513,14 @@ async fn passwords_are_stored_as_argon2id_phc_strings_never_in_clear() {
 
 #[tokio::test]
 async fn tokens_are_stored_only_as_digests() {
-    let app = spawn_app().await;
-    let (_, token) = app.account(A).await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(A).await;
 
-    let in_clear = app.query_i64(
+    let in_clear = app.count(
         "SELECT COUNT(*) FROM tokens WHERE CAST(token_hash AS TEXT) = ?1",
         &[&token],
     );
-    let rows = app.query_i64(
+    let rows = app.count(
         "SELECT COUNT(*) FROM tokens WHERE length(token_hash) = 32",
         &[],
     );
@@ -521,8 +532,8 @@ async fn tokens_are_stored_only_as_digests() {
 #[tokio::test]
 async fn the_jwt_secret_is_kept_in_the_settings_table_and_survives_a_restart() {
     // Arrange: a server that generated its own secret, and a token it issued
-    let app = spawn_app().await;
-    let (rid, token) = app.account(A).await;
+    let app = Server::start().await;
+    let (rid, token) = app.pb().account(A).await;
     let secret = |store: &switchboard::store::Store| {
         store
             .read(|c| switchboard::store::settings::get(c, "jwt_secret"))
@@ -542,10 +553,9 @@ async fn the_jwt_secret_is_kept_in_the_settings_table_and_survives_a_restart() {
     .expect("the stored secret signs the tokens");
 
     // Act: restart on the same database
-    let (dir, db) = app.stop().await;
-    let app = spawn_app_in(dir, Config::for_tests(db)).await;
+    let app = app.restart().await;
 
     // Assert
     assert_eq!(secret(app.store()), before, "the same secret after restart");
-    assert_eq!(app.list(&token).await["rid"], rid.as_str());
+    assert_eq!(app.pb().list(&token).await["rid"], rid.as_str());
 }

@@ -2,117 +2,11 @@
 //! a real in-process server, the table rebuild that made the phone optional, and a bad-input
 //! table answered with the FAIL envelope.
 
-use crate::support::{Options, Resp, Server};
+use crate::support::rooms::*;
+use crate::support::Server;
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::path::Path;
 use switchboard::config::Config;
-use switchboard::ctx::{Clock, ManualClock, SystemClock};
-use switchboard::store::codes;
-
-const PASSWORD: &str = "123456";
-const NOBODY: &str = "f111e64389db4d10933408a436d87bd5";
-
-/// rooms conveniences on an answer.
-trait RoomsResp {
-    fn code(&self) -> String;
-    fn msg(&self) -> String;
-}
-
-impl RoomsResp for Resp {
-    fn code(&self) -> String {
-        self.json()["code"].as_str().unwrap_or_default().to_string()
-    }
-
-    fn msg(&self) -> String {
-        self.json()["msg"].as_str().unwrap_or_default().to_string()
-    }
-}
-
-/// A registered rooms user.
-struct User {
-    pk: String,
-    token: String,
-}
-
-/// rooms requests on a server.
-trait Rooms {
-    async fn json(&self, method: &str, path: &str, body: Value) -> Resp;
-    async fn with_token(&self, method: &str, path: &str, token: &str, body: Value) -> Resp;
-    async fn register(&self, username: &str, phone: Option<&str>) -> User;
-    async fn login(&self, key: &str, password: &str) -> Resp;
-    async fn room(&self, token: &str, alias: &str, active: bool) -> String;
-    async fn token_works(&self, pk: &str, token: &str) -> bool;
-}
-
-impl Rooms for Server {
-    async fn json(&self, method: &str, path: &str, body: Value) -> Resp {
-        let headers = [("Content-Type", "application/json")];
-        self.send(method, path, &headers, body.to_string().as_bytes())
-            .await
-    }
-
-    async fn with_token(&self, method: &str, path: &str, token: &str, body: Value) -> Resp {
-        let auth = format!("Token {token}");
-        let headers = [
-            ("Content-Type", "application/json"),
-            ("Authorization", auth.as_str()),
-        ];
-        self.send(method, path, &headers, body.to_string().as_bytes())
-            .await
-    }
-
-    /// Registers through rooms and answers the user.
-    async fn register(&self, username: &str, phone: Option<&str>) -> User {
-        let mut body = json!({"username": username, "password": PASSWORD, "nickname": "never"});
-        if let Some(p) = phone {
-            body["phone"] = json!(p);
-        }
-        let r = self.json("POST", "/users/", body).await;
-        assert_eq!((r.status, r.code()), (200, "200".into()), "{r:?}");
-        user(&r)
-    }
-
-    async fn login(&self, key: &str, password: &str) -> Resp {
-        let body = json!({"username": key, "password": password});
-        self.json("POST", "/login/", body).await
-    }
-
-    /// Creates an open room owned by `token`'s account; answers its pk.
-    async fn room(&self, token: &str, alias: &str, active: bool) -> String {
-        let body = json!({"room_alias": alias, "active": active});
-        let r = self.with_token("POST", "/rooms/", token, body).await;
-        assert_eq!((r.status, r.code()), (201, "201".into()), "{r:?}");
-        r.json()["pk"].as_str().unwrap().to_string()
-    }
-
-    /// Whether `token` still authenticates (a rooms write that changes nothing).
-    async fn token_works(&self, pk: &str, token: &str) -> bool {
-        let r = self
-            .with_token("PUT", &format!("/users/{pk}/"), token, json!({}))
-            .await;
-        match r.status {
-            200 => true,
-            401 => false,
-            other => panic!("unexpected {other}: {r:?}"),
-        }
-    }
-}
-
-fn user(r: &Resp) -> User {
-    let v = r.json();
-    User {
-        pk: v["pk"].as_str().unwrap().to_string(),
-        token: v["token"].as_str().unwrap().to_string(),
-    }
-}
-
-fn assert_fail(r: &Resp, status: u16) {
-    assert_eq!(r.status, status, "{r:?}");
-    let v = r.json();
-    assert_eq!(v["status"], "FAIL", "{v}");
-    assert_eq!(v["code"], status.to_string(), "{v}");
-    assert!(!r.msg().is_empty(), "{v}");
-}
 
 // ---------------------------------------------------------------------------------------------
 // Writes need the OWNER's token: another user's is 403 and changes nothing
@@ -121,12 +15,12 @@ fn assert_fail(r: &Resp, status: u16) {
 #[tokio::test]
 async fn a_room_update_by_another_user_is_403_and_changes_nothing() {
     let s = Server::start().await;
-    let owner = s.register("owner", None).await;
-    let other = s.register("other", None).await;
-    let pk = s.room(&owner.token, "1262", true).await;
+    let owner = s.rooms().register("owner", None).await;
+    let other = s.rooms().register("other", None).await;
+    let pk = s.rooms().room(&owner.token, "1262", true).await;
     let path = format!("/rooms/{pk}/");
     let body = json!({"active": false, "room_alias": "mine now"});
-    let r = s.with_token("PUT", &path, &other.token, body).await;
+    let r = s.rooms().with_token("PUT", &path, &other.token, body).await;
     assert_fail(&r, 403);
     let room = s.send("GET", &path, &[], b"").await.json();
     assert_eq!(
@@ -138,16 +32,21 @@ async fn a_room_update_by_another_user_is_403_and_changes_nothing() {
 #[tokio::test]
 async fn a_room_delete_by_another_user_is_403_and_the_room_stays() {
     let s = Server::start().await;
-    let owner = s.register("owner", None).await;
-    let other = s.register("other", None).await;
-    let pk = s.room(&owner.token, "1262", true).await;
+    let owner = s.rooms().register("owner", None).await;
+    let other = s.rooms().register("other", None).await;
+    let pk = s.rooms().room(&owner.token, "1262", true).await;
     let path = format!("/rooms/{pk}/");
     assert_fail(
-        &s.with_token("DELETE", &path, &other.token, json!({})).await,
+        &s.rooms()
+            .with_token("DELETE", &path, &other.token, json!({}))
+            .await,
         403,
     );
     assert_eq!(s.send("GET", &path, &[], b"").await.status, 200);
-    let r = s.with_token("DELETE", &path, &owner.token, json!({})).await;
+    let r = s
+        .rooms()
+        .with_token("DELETE", &path, &owner.token, json!({}))
+        .await;
     assert_eq!((r.status, r.body.len()), (204, 0));
     assert_fail(&s.send("GET", &path, &[], b"").await, 404);
 }
@@ -155,14 +54,15 @@ async fn a_room_delete_by_another_user_is_403_and_the_room_stays() {
 #[tokio::test]
 async fn an_icon_change_by_another_user_is_403_and_changes_nothing() {
     let s = Server::start().await;
-    let me = s.register("me", None).await;
-    let other = s.register("other", None).await;
+    let me = s.rooms().register("me", None).await;
+    let other = s.rooms().register("other", None).await;
     let path = format!("/users/icon/{}/", me.pk);
     let body = json!({"icon": "http://evil.example/x.png", "token": other.token});
-    assert_fail(&s.json("PUT", &path, body).await, 403);
-    assert_eq!(s.login("me", PASSWORD).await.json()["img"], "");
+    assert_fail(&s.rooms().json("PUT", &path, body).await, 403);
+    assert_eq!(s.rooms().login("me", PASSWORD).await.json()["img"], "");
     // Another pk, known or not, is refused the same way.
     let unknown = s
+        .rooms()
         .with_token(
             "PUT",
             "/users/icon/99999/",
@@ -176,34 +76,38 @@ async fn an_icon_change_by_another_user_is_403_and_changes_nothing() {
 #[tokio::test]
 async fn a_user_info_change_by_another_user_is_403_and_changes_nothing() {
     let s = Server::start().await;
-    let me = s.register("me", Some("18752000601")).await;
-    let other = s.register("other", None).await;
+    let me = s.rooms().register("me", Some("18752000601")).await;
+    let other = s.rooms().register("other", None).await;
     let path = format!("/users/{}/", me.pk);
     let body = json!({"username": "stolen", "phone": "18752000602", "nickname": "x"});
-    assert_fail(&s.with_token("PUT", &path, &other.token, body).await, 403);
-    let r = s.login("me", PASSWORD).await.json();
+    assert_fail(
+        &s.rooms().with_token("PUT", &path, &other.token, body).await,
+        403,
+    );
+    let r = s.rooms().login("me", PASSWORD).await.json();
     assert_eq!(
         (r["username"].clone(), r["phone"].clone()),
         (json!("me"), json!("18752000601"))
     );
     assert_eq!(r["nickname"], "never");
-    assert_eq!(s.login("stolen", PASSWORD).await.status, 400);
+    assert_eq!(s.rooms().login("stolen", PASSWORD).await.status, 400);
 }
 
 #[tokio::test]
 async fn a_password_change_with_another_users_token_is_403_and_changes_nothing() {
     let s = Server::start().await;
-    let me = s.register("me", None).await;
-    let other = s.register("other", None).await;
+    let me = s.rooms().register("me", None).await;
+    let other = s.rooms().register("other", None).await;
     let body = json!({"username": "me", "old_password": PASSWORD, "password": "654321"});
     assert_fail(
-        &s.with_token("PUT", "/users/password/", &other.token, body)
+        &s.rooms()
+            .with_token("PUT", "/users/password/", &other.token, body)
             .await,
         403,
     );
-    assert_eq!(s.login("me", PASSWORD).await.status, 200);
-    assert!(s.token_works(&me.pk, &me.token).await);
-    assert!(s.token_works(&other.pk, &other.token).await);
+    assert_eq!(s.rooms().login("me", PASSWORD).await.status, 200);
+    assert!(s.rooms().token_works(&me.pk, &me.token).await);
+    assert!(s.rooms().token_works(&other.pk, &other.token).await);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,27 +122,19 @@ fn sns_body() -> Value {
 #[tokio::test]
 async fn snslogin_is_refused_by_default_and_creates_nothing() {
     let s = Server::start().await;
-    let r = s.json("POST", "/snslogin/", sns_body()).await;
+    let r = s.rooms().json("POST", "/snslogin/", sns_body()).await;
     assert_fail(&r, 403);
     assert_eq!(r.msg(), "third-party login is not configured");
-    let accounts: i64 = s
-        .running
-        .app
-        .ctx
-        .store
-        .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?))
-        .unwrap();
-    assert_eq!(accounts, 0);
+    assert_eq!(s.count("SELECT COUNT(*) FROM accounts", &[]), 0);
 }
 
 #[tokio::test]
 async fn a_trusted_snslogin_answers_201_first_then_200_for_the_same_account() {
-    let s = Server::start_with(Options {
-        rooms_trust_sns_identities: true,
-        ..Options::default()
-    })
-    .await;
-    let first = s.json("POST", "/snslogin/", sns_body()).await;
+    let s = Server::builder()
+        .config(|c| c.rooms_trust_sns_identities = true)
+        .start()
+        .await;
+    let first = s.rooms().json("POST", "/snslogin/", sns_body()).await;
     assert_eq!(
         (first.status, first.code()),
         (201, "201".into()),
@@ -248,7 +144,7 @@ async fn a_trusted_snslogin_answers_201_first_then_200_for_the_same_account() {
     assert_eq!(v["login_type"], "1");
     assert_eq!(v["img"], "static/mcuser/img/tests1.jpg");
     assert_eq!(v["password"], "");
-    let again = s.json("POST", "/snslogin/", sns_body()).await;
+    let again = s.rooms().json("POST", "/snslogin/", sns_body()).await;
     assert_eq!(
         (again.status, again.code()),
         (200, "200".into()),
@@ -257,8 +153,8 @@ async fn a_trusted_snslogin_answers_201_first_then_200_for_the_same_account() {
     assert_eq!(again.json()["pk"], v["pk"]);
     assert_ne!(again.json()["token"], v["token"]);
     // A third-party account has no password: none logs it in.
-    assert_eq!(s.login("wxuser", "").await.status, 400);
-    assert_eq!(s.login("wxuser", "ACCESS_TOKEN").await.status, 400);
+    assert_eq!(s.rooms().login("wxuser", "").await.status, 400);
+    assert_eq!(s.rooms().login("wxuser", "ACCESS_TOKEN").await.status, 400);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,13 +164,15 @@ async fn a_trusted_snslogin_answers_201_first_then_200_for_the_same_account() {
 #[tokio::test]
 async fn a_token_is_taken_from_the_body_the_query_or_authorization() {
     let s = Server::start().await;
-    let me = s.register("me", None).await;
+    let me = s.rooms().register("me", None).await;
     let path = format!("/users/{}/", me.pk);
     let r = s
+        .rooms()
         .json("PUT", &path, json!({"city": "a", "token": me.token}))
         .await;
     assert_eq!(r.json()["city"], "a", "{r:?}");
     let r = s
+        .rooms()
         .json(
             "PUT",
             &format!("{path}?token={}", me.token),
@@ -283,6 +181,7 @@ async fn a_token_is_taken_from_the_body_the_query_or_authorization() {
         .await;
     assert_eq!(r.json()["city"], "b", "{r:?}");
     let r = s
+        .rooms()
         .with_token("PUT", &path, &me.token, json!({"city": "c"}))
         .await;
     assert_eq!(r.json()["city"], "c", "{r:?}");
@@ -292,50 +191,45 @@ async fn a_token_is_taken_from_the_body_the_query_or_authorization() {
     assert_eq!(r.json()["city"], "d", "{r:?}");
     // Answers that issue no token show back the one they were sent.
     assert_eq!(r.json()["token"], me.token.as_str());
-    assert_fail(&s.json("PUT", &path, json!({"city": "e"})).await, 401);
-    assert_fail(&s.with_token("PUT", &path, NOBODY, json!({})).await, 401);
+    assert_fail(
+        &s.rooms().json("PUT", &path, json!({"city": "e"})).await,
+        401,
+    );
+    assert_fail(
+        &s.rooms().with_token("PUT", &path, NOBODY, json!({})).await,
+        401,
+    );
 }
 
 #[tokio::test]
 async fn a_token_expires_after_24_hours_on_the_servers_clock() {
-    let clock = Arc::new(ManualClock::new(SystemClock.now()));
-    let s = Server::start_with(Options {
-        clock: Some(clock.clone()),
-        ..Options::default()
-    })
-    .await;
-    let me = s.register("me", None).await;
-    clock.advance(chrono::Duration::seconds(86_400 - 1));
-    assert!(s.token_works(&me.pk, &me.token).await);
-    clock.advance(chrono::Duration::seconds(1));
-    assert!(!s.token_works(&me.pk, &me.token).await);
-    let fresh = user(&s.login("me", PASSWORD).await);
-    assert!(s.token_works(&me.pk, &fresh.token).await);
+    let s = Server::builder().manual_clock().start().await;
+    let me = s.rooms().register("me", None).await;
+    s.advance(86_400 - 1);
+    assert!(s.rooms().token_works(&me.pk, &me.token).await);
+    s.advance(1);
+    assert!(!s.rooms().token_works(&me.pk, &me.token).await);
+    let fresh = user(&s.rooms().login("me", PASSWORD).await);
+    assert!(s.rooms().token_works(&me.pk, &fresh.token).await);
 }
 
 #[tokio::test]
 async fn a_token_whose_expiry_passed_in_the_store_is_refused() {
     let s = Server::start().await;
-    let me = s.register("me", None).await;
-    let past = SystemClock.now().timestamp() - 1;
-    s.running
-        .app
-        .ctx
-        .store
-        .write(|tx| {
-            let sql = "UPDATE tokens SET expires_at = ?1 WHERE kind = 'rooms'";
-            Ok(tx.execute(sql, [past])?)
-        })
-        .unwrap();
-    assert!(!s.token_works(&me.pk, &me.token).await);
+    let me = s.rooms().register("me", None).await;
+    s.expire_tokens("rooms");
+    assert!(!s.rooms().token_works(&me.pk, &me.token).await);
 }
 
 #[tokio::test]
 async fn a_logged_out_token_is_refused_and_other_tokens_stay() {
     let s = Server::start().await;
-    let me = s.register("me", None).await;
-    let second = user(&s.login("me", PASSWORD).await);
-    let r = s.json("POST", "/logout/", json!({"token": me.token})).await;
+    let me = s.rooms().register("me", None).await;
+    let second = user(&s.rooms().login("me", PASSWORD).await);
+    let r = s
+        .rooms()
+        .json("POST", "/logout/", json!({"token": me.token}))
+        .await;
     assert_eq!(
         (r.status, r.json()),
         (
@@ -343,16 +237,17 @@ async fn a_logged_out_token_is_refused_and_other_tokens_stay() {
             json!({"status": "SUCCESS", "msg": "注销成功", "code": "200"})
         )
     );
-    assert!(!s.token_works(&me.pk, &me.token).await);
-    assert!(s.token_works(&me.pk, &second.token).await);
+    assert!(!s.rooms().token_works(&me.pk, &me.token).await);
+    assert!(s.rooms().token_works(&me.pk, &second.token).await);
 }
 
 #[tokio::test]
 async fn a_password_change_revokes_the_tokens_of_every_dialect_and_answers_a_new_one() {
     let s = Server::start().await;
     let phone = "18752000610";
-    let me = s.register("me", Some(phone)).await;
+    let me = s.rooms().register("me", Some(phone)).await;
     let r = s
+        .rooms()
         .json(
             "POST",
             "/phonebooks",
@@ -365,11 +260,16 @@ async fn a_password_change_revokes_the_tokens_of_every_dialect_and_answers_a_new
         .to_string();
     let login = json!({"id": 1, "type": "login", "subtype": "pass",
                        "data": {"phone": phone, "pass": PASSWORD}});
-    let typed = s.json("POST", "/api/user/login", login).await.json()["data"]["token"]
+    let typed = s
+        .rooms()
+        .json("POST", "/api/user/login", login)
+        .await
+        .json()["data"]["token"]
         .as_str()
         .unwrap()
         .to_string();
     let ineww = s
+        .rooms()
         .json(
             "POST",
             "/ineww/session",
@@ -403,6 +303,7 @@ async fn a_password_change_revokes_the_tokens_of_every_dialect_and_answers_a_new
 
     let body = json!({"username": "me", "old_password": PASSWORD, "password": "654321"});
     let r = s
+        .rooms()
         .with_token("PUT", "/users/password/", &me.token, body)
         .await;
     assert_eq!((r.status, r.msg()), (200, "修改成功".into()), "{r:?}");
@@ -415,9 +316,10 @@ async fn a_password_change_revokes_the_tokens_of_every_dialect_and_answers_a_new
         s.send("GET", "/ineww/session", &session, b"").await.status,
         401
     );
-    assert!(!s.token_works(&me.pk, &me.token).await);
-    assert!(s.token_works(&me.pk, &fresh).await);
+    assert!(!s.rooms().token_works(&me.pk, &me.token).await);
+    assert!(s.rooms().token_works(&me.pk, &fresh).await);
     let r = s
+        .rooms()
         .json(
             "POST",
             "/phonebooks",
@@ -434,12 +336,14 @@ async fn a_password_change_revokes_the_tokens_of_every_dialect_and_answers_a_new
 #[tokio::test]
 async fn paging_counts_only_active_rooms_and_cuts_the_page_size_to_100() {
     let s = Server::start().await;
-    let me = s.register("me", None).await;
+    let me = s.rooms().register("me", None).await;
     for i in 0..105 {
-        s.room(&me.token, &format!("open-{i}"), true).await;
+        s.rooms().room(&me.token, &format!("open-{i}"), true).await;
     }
     for i in 0..3 {
-        s.room(&me.token, &format!("closed-{i}"), false).await;
+        s.rooms()
+            .room(&me.token, &format!("closed-{i}"), false)
+            .await;
     }
     let page = |q: &'static str| {
         let s = &s;
@@ -485,16 +389,15 @@ async fn paging_counts_only_active_rooms_and_cuts_the_page_size_to_100() {
 // One account table: the phone became optional; other dialects' accounts log in here
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_version_3_database_is_migrated_with_its_accounts_contacts_and_tokens() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    let config = Config::for_tests(db.clone());
+/// Writes a version-3 database (before the phone became optional) with one account, one
+/// contact and one token.
+fn version_3(db: &Path) {
+    let config = Config::for_tests(db.to_path_buf());
     let hash = switchboard::auth::passwords::Passwords::new(&config)
         .unwrap()
         .hash(PASSWORD)
         .unwrap();
-    let old = rusqlite::Connection::open(&db).unwrap();
+    let old = rusqlite::Connection::open(db).unwrap();
     old.execute_batch(include_str!("../../src/store/testdata/schema_v3.sql"))
         .unwrap();
     old.execute(
@@ -512,13 +415,13 @@ async fn a_version_3_database_is_migrated_with_its_accounts_contacts_and_tokens(
     )
     .unwrap();
     drop(old);
+}
 
-    let s = Server::start_with(Options {
-        db: Some((dir, db)),
-        ..Options::default()
-    })
-    .await;
+#[tokio::test]
+async fn a_version_3_database_is_migrated_with_its_accounts_contacts_and_tokens() {
+    let s = Server::builder().database(version_3).start().await;
     let r = s
+        .rooms()
         .json(
             "POST",
             "/phonebooks",
@@ -531,23 +434,10 @@ async fn a_version_3_database_is_migrated_with_its_accounts_contacts_and_tokens(
         (json!(0), json!(1)),
         "{r}"
     );
-    let tokens: i64 = s
-        .running
-        .app
-        .ctx
-        .store
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT COUNT(*) FROM tokens WHERE account_pk = 1",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
-    assert_eq!(tokens, 2, "the old token and the new JWT");
+    assert_eq!(s.token_count(1), 2, "the old token and the new JWT");
     // The rebuilt table takes a phoneless account, and the old one logs in through rooms.
-    s.register("phoneless", None).await;
-    let r = s.login("18752000620", PASSWORD).await.json();
+    s.rooms().register("phoneless", None).await;
+    let r = s.rooms().login("18752000620", PASSWORD).await.json();
     assert_eq!(
         (r["pk"].clone(), r["date_joined"].clone()),
         (json!("1"), json!("2016-10-28T02:27:15.211240Z"))
@@ -558,8 +448,11 @@ async fn a_version_3_database_is_migrated_with_its_accounts_contacts_and_tokens(
 async fn a_phonebooks_account_logs_in_through_rooms_by_phone_and_gets_a_room_number() {
     let s = Server::start().await;
     let body = json!({"op": 1001, "phone": "18752000630", "password": "secret7", "name": "刘可"});
-    assert_eq!(s.json("POST", "/phonebooks", body).await.json()["ret"], 0);
-    let r = s.login("18752000630", "secret7").await;
+    assert_eq!(
+        s.rooms().json("POST", "/phonebooks", body).await.json()["ret"],
+        0
+    );
+    let r = s.rooms().login("18752000630", "secret7").await;
     assert_eq!((r.status, r.msg()), (200, "登录成功".into()), "{r:?}");
     let v = r.json();
     assert_eq!(
@@ -573,7 +466,7 @@ async fn a_phonebooks_account_logs_in_through_rooms_by_phone_and_gets_a_room_num
     );
     // The same room number on the next login.
     assert_eq!(
-        s.login("18752000630", "secret7").await.json()["roomid"],
+        s.rooms().login("18752000630", "secret7").await.json()["roomid"],
         roomid
     );
 }
@@ -581,9 +474,13 @@ async fn a_phonebooks_account_logs_in_through_rooms_by_phone_and_gets_a_room_num
 #[tokio::test]
 async fn a_phoneless_rooms_account_never_logs_in_by_phone_elsewhere_and_helpaged_shows_null() {
     let s = Server::start().await;
-    let me = s.register("nophone", None).await;
-    assert_eq!(s.login("nophone", PASSWORD).await.json()["phone"], "");
+    let me = s.rooms().register("nophone", None).await;
+    assert_eq!(
+        s.rooms().login("nophone", PASSWORD).await.json()["phone"],
+        ""
+    );
     let r = s
+        .rooms()
         .json(
             "POST",
             "/phonebooks",
@@ -593,34 +490,35 @@ async fn a_phoneless_rooms_account_never_logs_in_by_phone_elsewhere_and_helpaged
     assert_eq!(r.json()["ret"], -1);
     // An administrator's HelpAged list shows the phoneless account with a null phone.
     let admin = "18752000640";
-    s.register("admin", Some(admin)).await;
-    s.running
-        .app
-        .ctx
-        .store
-        .write(|tx| switchboard::store::accounts::set_level(tx, admin, 9))
-        .unwrap();
+    s.rooms().register("admin", Some(admin)).await;
+    s.set_level(admin, 9);
     let login = json!({"id": 1, "type": "login", "subtype": "pass",
                        "data": {"phone": admin, "pass": PASSWORD}});
-    let token = s.json("POST", "/api/user/login", login).await.json()["data"]["token"]
+    let token = s
+        .rooms()
+        .json("POST", "/api/user/login", login)
+        .await
+        .json()["data"]["token"]
         .as_str()
         .unwrap()
         .to_string();
     let list = json!({"id": 2, "type": "user", "subtype": "list", "data": {}});
     let r = s
+        .rooms()
         .json("POST", &format!("/api/admin/user?token={token}"), list)
         .await
         .json();
     let users = r["data"].as_array().unwrap_or_else(|| panic!("{r}"));
     assert!(users.iter().any(|u| u["phone"].is_null()), "{r}");
-    assert!(s.token_works(&me.pk, &me.token).await);
+    assert!(s.rooms().token_works(&me.pk, &me.token).await);
 }
 
 #[tokio::test]
 async fn a_phone_login_code_logs_in_once_and_a_phone_without_account_is_400() {
     let s = Server::start().await;
-    s.register("me", Some("18752000650")).await;
+    s.rooms().register("me", Some("18752000650")).await;
     let r = s
+        .rooms()
         .json("POST", "/phonelogin/", json!({"phone": "18752000650"}))
         .await;
     assert_eq!((r.status, r.msg()), (200, "验证码已发送".into()));
@@ -628,6 +526,7 @@ async fn a_phone_login_code_logs_in_once_and_a_phone_without_account_is_400() {
     assert_eq!(code.len(), 6);
     // A JSON body is tolerated under GET.
     let r = s
+        .rooms()
         .json(
             "GET",
             "/phonelogin/",
@@ -642,17 +541,11 @@ async fn a_phone_login_code_logs_in_once_and_a_phone_without_account_is_400() {
     let again = format!("/phonelogin/?phone=18752000650&captcha={code}");
     assert_fail(&s.send("GET", &again, &[], b"").await, 400);
     let r = s
+        .rooms()
         .json("POST", "/phonelogin/", json!({"phone": "18752000651"}))
         .await;
     assert_fail(&r, 400);
-    assert!(s
-        .running
-        .app
-        .ctx
-        .store
-        .read(|c| codes::outbox(c, Some("18752000651")))
-        .unwrap()
-        .is_empty());
+    assert!(s.outbox("18752000651").is_empty());
     let r = s
         .send(
             "GET",
@@ -700,7 +593,7 @@ type BadCase<'a> = (&'a str, &'a str, String, Vec<u8>, u16, &'a str);
 #[tokio::test]
 async fn bad_input_is_answered_with_the_fail_envelope_and_a_clear_msg() {
     let s = Server::start().await;
-    let me = s.register("me", None).await;
+    let me = s.rooms().register("me", None).await;
     let mine = format!("/users/{}/?token={}", me.pk, me.token);
     let cases: Vec<BadCase> = vec![
         (
@@ -903,7 +796,7 @@ async fn bad_input_is_answered_with_the_fail_envelope_and_a_clear_msg() {
         assert_eq!(r.header("content-type"), Some("application/json"), "{name}");
     }
     s.healthy().await;
-    assert!(s.token_works(&me.pk, &me.token).await);
+    assert!(s.rooms().token_works(&me.pk, &me.token).await);
 }
 
 #[tokio::test]
@@ -927,6 +820,6 @@ async fn a_nine_mib_body_is_413_declared_or_chunked_and_the_server_stays_healthy
         bytes.extend_from_slice(b"\r\n");
     }
     bytes.extend_from_slice(b"0\r\n\r\n");
-    assert_fail(&s.raw(bytes).await, 413);
+    assert_fail(&s.raw(&bytes).await, 413);
     s.healthy().await;
 }

@@ -3,7 +3,9 @@
 //! over the typed decoder/handlers/encoder with a manual clock). The bad-input table is
 //! tests/typed_bad_input.rs.
 
+use crate::support::checks::*;
 use crate::support::typed::*;
+use crate::support::Server;
 use serde_json::{json, Value};
 use switchboard::media::{ban_portrait, default_portrait, error_portrait};
 
@@ -16,6 +18,17 @@ fn png_bytes() -> Vec<u8> {
         .expect("valid base64")
 }
 
+/// A server on a clock stopped at 2017-05-11 that moves only when told, whose image captchas
+/// all show [`CAPTCHA_CODE`].
+async fn on_manual_clock() -> Server {
+    let start = chrono::DateTime::from_timestamp(1_494_492_617, 0).expect("a valid time");
+    Server::builder()
+        .manual_clock_at(start)
+        .ids(KnownCaptcha::ids())
+        .start()
+        .await
+}
+
 // ---------------------------------------------------------------------------------------------
 // SMS and image-captcha hashes: single use, expiring, bound to their kind, purpose and phone
 // ---------------------------------------------------------------------------------------------
@@ -23,29 +36,31 @@ fn png_bytes() -> Vec<u8> {
 #[tokio::test]
 async fn an_sms_hash_registers_once_and_is_spent_afterwards() {
     let s = Server::start().await;
-    let hash = s.sms_hash("13750687010", 1).await;
+    let hash = s.typed().sms_hash("13750687010", 1).await;
     let data = json!({"phone": "13750687010", "hash": hash, "pass": PASS});
     let register = body("register", "phone", data);
-    ok(s.post("/api/user/register", &register).await);
+    ok(s.typed().post("/api/user/register", &register).await);
 
     // The same hash again: the spent hash is refused before the duplicate phone is noticed.
-    let again = s.post("/api/user/register", &register).await;
+    let again = s.typed().post("/api/user/register", &register).await;
     assert_status(&again, -4);
     assert_eq!(again["message"], "Error hash");
 
     // An administrator deletes the account; the spent hash still cannot recreate it.
-    let admin = s.account("13750687011").await;
+    let admin = s.typed().account("13750687011").await;
     s.set_level("13750687011", 9);
     let del = body("user", "delete", json!({"phone": "13750687010"}));
-    ok(s.post(&format!("/api/admin/user?token={admin}"), &del)
+    ok(s.typed()
+        .post(&format!("/api/admin/user?token={admin}"), &del)
         .await);
-    assert!(s.account_row("13750687010").is_none());
-    let after_delete = s.post("/api/user/register", &register).await;
+    assert!(s.account("13750687010").is_none());
+    let after_delete = s.typed().post("/api/user/register", &register).await;
     assert_status(&after_delete, -4);
-    assert!(s.account_row("13750687010").is_none());
+    assert!(s.account("13750687010").is_none());
 
     // Nor does it validate any more.
     let v = s
+        .typed()
         .post(
             "/api/captcha",
             &body("sms", "validate", json!({"hash": hash})),
@@ -57,8 +72,8 @@ async fn an_sms_hash_registers_once_and_is_spent_afterwards() {
 #[tokio::test]
 async fn a_used_reset_hash_cannot_reset_a_second_time() {
     let s = Server::start().await;
-    s.register_phonebooks("13750687012", "first-password").await;
-    let hash = s.sms_hash("13750687012", 2).await;
+    s.pb().register_bare("13750687012", "first-password").await;
+    let hash = s.typed().sms_hash("13750687012", 2).await;
     let forget = |pass: &str| {
         body(
             "password",
@@ -66,122 +81,124 @@ async fn a_used_reset_hash_cannot_reset_a_second_time() {
             json!({"phone": "13750687012", "hash": hash, "pass": pass}),
         )
     };
-    ok(s.post("/api/user/password", &forget("second-password"))
+    ok(s.typed()
+        .post("/api/user/password", &forget("second-password"))
         .await);
     let again = s
+        .typed()
         .post("/api/user/password", &forget("third-password"))
         .await;
     assert_status(&again, 400);
     assert_eq!(again["message"], "Error hash");
-    s.login("13750687012", "second-password").await;
+    s.typed().login("13750687012", "second-password").await;
     assert_status(
-        &s.login_raw("13750687012", "third-password", json!(0)).await,
+        &s.typed()
+            .login_raw("13750687012", "third-password", json!(0))
+            .await,
         101,
     );
 }
 
-#[test]
-fn sms_hashes_expire_after_three_minutes() {
-    let d = Direct::new();
-    let early = d.sms_hash("13750687013", 1);
-    let late = d.sms_hash("13750687014", 1);
-    d.advance(179);
-    ok(d.validate("sms", &early));
-    ok(d.register_with("13750687013", &early));
-    d.advance(1);
-    let v = d.validate("sms", &late);
+#[tokio::test]
+async fn sms_hashes_expire_after_three_minutes() {
+    let s = on_manual_clock().await;
+    let d = s.typed();
+    let early = d.sms_hash("13750687013", 1).await;
+    let late = d.sms_hash("13750687014", 1).await;
+    s.advance(179);
+    ok(d.validate("sms", &early).await);
+    ok(d.register_with("13750687013", &early).await);
+    s.advance(1);
+    let v = d.validate("sms", &late).await;
     assert_status(&v, 100);
-    let v = d.register_with("13750687014", &late);
+    let v = d.register_with("13750687014", &late).await;
     assert_status(&v, -4);
     assert_eq!(v["message"], "Error hash");
 
     // A reset code expires the same way.
-    d.advance(60);
-    let reset = d.sms_hash("13750687013", 2);
-    d.advance(180);
-    assert_status(&d.forget_with("13750687013", &reset, "new-password"), 400);
+    s.advance(60);
+    let reset = d.sms_hash("13750687013", 2).await;
+    s.advance(180);
+    assert_status(
+        &d.forget_with("13750687013", &reset, "new-password").await,
+        400,
+    );
 }
 
-#[test]
-fn five_wrong_hashes_kill_an_sms_code() {
-    let d = Direct::new();
-    let good = d.sms_hash("13750687019", 1);
+#[tokio::test]
+async fn five_wrong_hashes_kill_an_sms_code() {
+    let s = on_manual_clock().await;
+    let d = s.typed();
+    let good = d.sms_hash("13750687019", 1).await;
     for _ in 0..5 {
         let wrong = md5_hex("not the code");
-        assert_status(&d.register_with("13750687019", &wrong), -4);
+        assert_status(&d.register_with("13750687019", &wrong).await, -4);
     }
-    assert_status(&d.register_with("13750687019", &good), -4);
-    assert_status(&d.validate("sms", &good), 100);
+    assert_status(&d.register_with("13750687019", &good).await, -4);
+    assert_status(&d.validate("sms", &good).await, 100);
 }
 
-#[test]
-fn an_image_captcha_hash_validates_once_and_cannot_register_an_account() {
-    let d = Direct::new();
-    let captcha = || {
-        let v = ok(d.post("/api/captcha", None, &body("img", "generate", json!({}))));
-        let rand = v["data"]["rand"].as_str().expect("rand").to_string();
-        assert_eq!(rand.chars().count(), 5, "rand is 5 characters: {v}");
-        md5_hex(&format!("{}{rand}", CAPTCHA_CODE.to_lowercase()))
-    };
-    let first = captcha();
-    ok(d.validate("img", &first));
-    assert_status(&d.validate("img", &first), 100);
+#[tokio::test]
+async fn an_image_captcha_hash_validates_once_and_cannot_register_an_account() {
+    let s = on_manual_clock().await;
+    let d = s.typed();
+    let first = d.captcha_hash().await;
+    ok(d.validate("img", &first).await);
+    assert_status(&d.validate("img", &first).await, 100);
 
     // An image hash is neither an SMS hash nor a registration proof, even while a
     // registration code for the phone is live.
-    let img = captcha();
-    assert_status(&d.validate("sms", &img), 100);
-    let v = d.register_with("13750687015", &img);
+    let img = d.captcha_hash().await;
+    assert_status(&d.validate("sms", &img).await, 100);
+    let v = d.register_with("13750687015", &img).await;
     assert_status(&v, -4);
-    let sms = d.sms_hash("13750687015", 1);
-    assert_status(&d.register_with("13750687015", &img), -4);
-    assert_status(&d.validate("img", &sms), 100);
-    ok(d.register_with("13750687015", &sms));
+    let sms = d.sms_hash("13750687015", 1).await;
+    assert_status(&d.register_with("13750687015", &img).await, -4);
+    assert_status(&d.validate("img", &sms).await, 100);
+    ok(d.register_with("13750687015", &sms).await);
     // The image hash was not used up by those refusals; it is still good for its own use.
-    ok(d.validate("img", &img));
+    ok(d.validate("img", &img).await);
 }
 
-#[test]
-fn an_image_captcha_expires_after_five_minutes() {
-    let d = Direct::new();
-    let v = ok(d.post("/api/captcha", None, &body("img", "generate", json!({}))));
-    let rand = v["data"]["rand"].as_str().expect("rand").to_string();
-    let hash = md5_hex(&format!("{}{rand}", CAPTCHA_CODE.to_lowercase()));
-    d.advance(300);
-    assert_status(&d.validate("img", &hash), 100);
+#[tokio::test]
+async fn an_image_captcha_expires_after_five_minutes() {
+    let s = on_manual_clock().await;
+    let d = s.typed();
+    let hash = d.captcha_hash().await;
+    s.advance(300);
+    assert_status(&d.validate("img", &hash).await, 100);
 }
 
-#[test]
-fn a_reset_hash_cannot_register_and_a_register_hash_cannot_reset() {
-    let d = Direct::new();
+#[tokio::test]
+async fn a_reset_hash_cannot_register_and_a_register_hash_cannot_reset() {
+    let s = on_manual_clock().await;
+    let d = s.typed();
     // command_type 2 for a phone without an account, then an attempt to register with it.
-    let reset = d.sms_hash("13750687016", 2);
-    assert_status(&d.register_with("13750687016", &reset), -4);
-    assert!(d
-        .ctx
-        .store
-        .read(|c| switchboard::store::accounts::by_phone(c, "13750687016"))
-        .unwrap()
-        .is_none());
+    let reset = d.sms_hash("13750687016", 2).await;
+    assert_status(&d.register_with("13750687016", &reset).await, -4);
+    assert!(s.account("13750687016").is_none());
 
     // A registered account asks a command_type 1 code and tries to reset with it.
-    d.advance(61);
-    d.register("13750687017");
-    d.advance(61);
-    let register = d.sms_hash("13750687017", 1);
-    let v = d.forget_with("13750687017", &register, "new-password");
+    s.advance(61);
+    d.register("13750687017").await;
+    s.advance(61);
+    let register = d.sms_hash("13750687017", 1).await;
+    let v = d
+        .forget_with("13750687017", &register, "new-password")
+        .await;
     assert_status(&v, 400);
     let login = json!({"phone": "13750687017", "pass": "new-password"});
     assert_status(
-        &d.post("/api/user/login", None, &body("login", "pass", login)),
+        &d.post("/api/user/login", &body("login", "pass", login))
+            .await,
         101,
     );
 
     // A hash of another phone's code does not serve either.
-    d.advance(61);
-    let other = d.sms_hash("13750687018", 1);
-    assert_status(&d.register_with("13750687019", &other), -4);
-    ok(d.register_with("13750687018", &other));
+    s.advance(61);
+    let other = d.sms_hash("13750687018", 1).await;
+    assert_status(&d.register_with("13750687019", &other).await, -4);
+    ok(d.register_with("13750687018", &other).await);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,10 +208,11 @@ fn a_reset_hash_cannot_register_and_a_register_hash_cannot_reset() {
 #[tokio::test]
 async fn info_update_of_another_phone_is_refused_and_changes_nothing() {
     let s = Server::start().await;
-    let me = s.account("13750687020").await;
-    let other = s.account("13750687021").await;
+    let me = s.typed().account("13750687020").await;
+    let other = s.typed().account("13750687021").await;
     let data = json!({"phone": "13750687021", "name": "hijacked", "nickname": "x", "email": "x@x"});
     let v = s
+        .typed()
         .post(
             &format!("/api/user/info?token={me}"),
             &body("info", "update", data),
@@ -203,26 +221,26 @@ async fn info_update_of_another_phone_is_refused_and_changes_nothing() {
     assert_status(&v, -103);
     assert_eq!(v["message"], "No permission to operate");
     assert_eq!(v["id"], 1, "info update echoes the id: {v}");
-    let theirs = ok(s.info(&other).await);
+    let theirs = ok(s.typed().info(&other).await);
     assert_eq!(
         theirs["data"],
         json!({"phone": "13750687021", "name": null, "nickname": null, "email": null, "level": 1})
     );
-    let mine = ok(s.info(&me).await);
+    let mine = ok(s.typed().info(&me).await);
     assert_eq!(mine["data"]["name"], Value::Null);
 }
 
 #[tokio::test]
 async fn raising_ones_own_level_is_refused_and_the_level_stays() {
     let s = Server::start().await;
-    let me = s.account("13750687022").await;
+    let me = s.typed().account("13750687022").await;
     let path = format!("/api/user/info?token={me}");
     for level in [9, 2, 100] {
         let data = json!({"phone": "13750687022", "level": level, "name": "sneaky"});
-        let v = s.post(&path, &body("info", "update", data)).await;
+        let v = s.typed().post(&path, &body("info", "update", data)).await;
         assert_status(&v, -103);
     }
-    let v = ok(s.info(&me).await);
+    let v = ok(s.typed().info(&me).await);
     assert_eq!(v["data"]["level"], 1);
     assert_eq!(
         v["data"]["name"],
@@ -231,36 +249,39 @@ async fn raising_ones_own_level_is_refused_and_the_level_stays() {
     );
     // Sending one's current level unchanged is not a raise.
     let data = json!({"phone": "13750687022", "level": 1, "name": "fine"});
-    ok(s.post(&path, &body("info", "update", data)).await);
-    assert_eq!(ok(s.info(&me).await)["data"]["name"], "fine");
+    ok(s.typed().post(&path, &body("info", "update", data)).await);
+    assert_eq!(ok(s.typed().info(&me).await)["data"]["name"], "fine");
 }
 
 #[tokio::test]
 async fn an_administrator_can_set_levels() {
     let s = Server::start().await;
-    let admin = s.account("13750687023").await;
-    let user = s.account("13750687024").await;
+    let admin = s.typed().account("13750687023").await;
+    let user = s.typed().account("13750687024").await;
     s.set_level("13750687023", 9);
     let own = json!({"phone": "13750687023", "level": 10});
-    ok(s.post(
-        &format!("/api/user/info?token={admin}"),
-        &body("info", "update", own),
-    )
-    .await);
-    assert_eq!(ok(s.info(&admin).await)["data"]["level"], 10);
+    ok(s.typed()
+        .post(
+            &format!("/api/user/info?token={admin}"),
+            &body("info", "update", own),
+        )
+        .await);
+    assert_eq!(ok(s.typed().info(&admin).await)["data"]["level"], 10);
 
     let other = json!({"phone": "13750687024", "level": 5});
     let v = ok(s
+        .typed()
         .post(
             &format!("/api/admin/user?token={admin}"),
             &body("user", "update", other),
         )
         .await);
     assert_eq!(v["message"], "Successful");
-    assert_eq!(ok(s.info(&user).await)["data"]["level"], 5);
+    assert_eq!(ok(s.typed().info(&user).await)["data"]["level"], 5);
     // Level 5 is still below the admin level: the user cannot go further by itself.
     let raise = json!({"phone": "13750687024", "level": 9});
     let v = s
+        .typed()
         .post(
             &format!("/api/user/info?token={user}"),
             &body("info", "update", raise),
@@ -272,51 +293,55 @@ async fn an_administrator_can_set_levels() {
 #[tokio::test]
 async fn null_clears_a_profile_field_and_an_absent_one_stays() {
     let s = Server::start().await;
-    let me = s.account("13750687025").await;
+    let me = s.typed().account("13750687025").await;
     let path = format!("/api/user/info?token={me}");
     let all = json!({"phone": "13750687025", "name": "王凌超", "nickname": "FatBallFish",
                      "email": "893721708@qq.com"});
-    ok(s.post(&path, &body("info", "update", all)).await);
+    ok(s.typed().post(&path, &body("info", "update", all)).await);
     let clear = json!({"phone": "13750687025", "nickname": null});
-    ok(s.post(&path, &body("info", "update", clear)).await);
-    let v = ok(s.info(&me).await);
+    ok(s.typed().post(&path, &body("info", "update", clear)).await);
+    let v = ok(s.typed().info(&me).await);
     assert_eq!(
         v["data"],
         json!({"phone": "13750687025", "name": "王凌超", "nickname": null,
                "email": "893721708@qq.com", "level": 1})
     );
     // `null` is really NULL, not the text "None" as the original stored.
-    let row = s.account_row("13750687025").unwrap();
+    let row = s.account("13750687025").unwrap();
     assert_eq!(row.nickname, None);
     // A null level is not "clear the level".
     let null_level = json!({"phone": "13750687025", "level": null});
     assert_status(
-        &s.post(&path, &body("info", "update", null_level)).await,
+        &s.typed()
+            .post(&path, &body("info", "update", null_level))
+            .await,
         -203,
     );
-    assert_eq!(ok(s.info(&me).await)["data"]["level"], 1);
+    assert_eq!(ok(s.typed().info(&me).await)["data"]["level"], 1);
 }
 
 #[tokio::test]
 async fn a_value_with_a_quote_is_stored_verbatim() {
     let s = Server::start().await;
-    let me = s.account("13750687026").await;
+    let me = s.typed().account("13750687026").await;
     let name = "O'Brien";
     let nickname = "'; DROP TABLE x;--";
     let email = "o'brien@example.com";
     let data = json!({"phone": "13750687026", "name": name, "nickname": nickname, "email": email});
-    ok(s.post(
-        &format!("/api/user/info?token={me}"),
-        &body("info", "update", data),
-    )
-    .await);
-    let v = ok(s.info(&me).await);
+    ok(s.typed()
+        .post(
+            &format!("/api/user/info?token={me}"),
+            &body("info", "update", data),
+        )
+        .await);
+    let v = ok(s.typed().info(&me).await);
     assert_eq!(v["data"]["name"], name);
     assert_eq!(v["data"]["nickname"], nickname);
     assert_eq!(v["data"]["email"], email);
     // The table is still there and the nickname is readable by others.
-    let other = s.account("13750687027").await;
+    let other = s.typed().account("13750687027").await;
     let v = ok(s
+        .typed()
         .post(
             &format!("/api/user/nickname?token={other}"),
             &body("info", "nickname", json!({"user_id": "13750687026"})),
@@ -329,85 +354,95 @@ async fn a_value_with_a_quote_is_stored_verbatim() {
 // Tokens: idle expiry, doki, enduring, the ten-token cap
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn a_typed_token_expires_after_ten_idle_minutes() {
-    let d = Direct::new();
-    d.register("13750687030");
-    let used = d.login("13750687030", json!(0));
-    let idle = d.login("13750687030", json!(false));
-    d.advance(599);
-    ok(d.doki(&used));
-    d.advance(2); // 601 s since `idle` was last used
-    let v = d.get("/api/user/info", Some(&idle));
+#[tokio::test]
+async fn a_typed_token_expires_after_ten_idle_minutes() {
+    let s = on_manual_clock().await;
+    let d = s.typed();
+    d.register("13750687030").await;
+    let used = d.login_enduring("13750687030", PASS, json!(0)).await;
+    let idle = d.login_enduring("13750687030", PASS, json!(false)).await;
+    s.advance(599);
+    ok(d.doki(&used).await);
+    s.advance(2); // 601 s since `idle` was last used
+    let v = d.info(&idle).await;
     assert_status(&v, 1);
     assert_eq!(v["message"], "Error Token");
     assert_eq!(v["id"], -1);
     // Expired means gone: it stays refused on every route.
-    assert_status(&d.doki(&idle), 1);
+    assert_status(&d.doki(&idle).await, 1);
     let nick = body("info", "nickname", json!({"user_id": "13750687030"}));
-    assert_status(&d.post("/api/user/nickname", Some(&idle), &nick), -101);
+    assert_status(
+        &d.post(&format!("/api/user/nickname?token={idle}"), &nick)
+            .await,
+        -101,
+    );
     // The other token was used 2 s ago.
-    ok(d.get("/api/user/info", Some(&used)));
-    d.advance(601);
-    let v = d.doki(&used);
+    ok(d.info(&used).await);
+    s.advance(601);
+    let v = d.doki(&used).await;
     assert_status(&v, 1);
     assert_eq!(v["message"], "Token not existed");
 }
 
-#[test]
-fn doki_keeps_a_token_alive_past_ten_minutes() {
-    let d = Direct::new();
-    d.register("13750687031");
-    let token = d.login("13750687031", json!(0));
+#[tokio::test]
+async fn doki_keeps_a_token_alive_past_ten_minutes() {
+    let s = on_manual_clock().await;
+    let d = s.typed();
+    d.register("13750687031").await;
+    let token = d.login_enduring("13750687031", PASS, json!(0)).await;
     for _ in 0..5 {
-        d.advance(9 * 60);
-        ok(d.doki(&token));
+        s.advance(9 * 60);
+        ok(d.doki(&token).await);
     }
     // 45 minutes after login, 9 after the last doki.
-    d.advance(9 * 60);
-    ok(d.get("/api/user/info", Some(&token)));
+    s.advance(9 * 60);
+    ok(d.info(&token).await);
 }
 
-#[test]
-fn an_enduring_token_does_not_expire() {
-    let d = Direct::new();
-    d.register("13750687032");
-    let one = d.login("13750687032", json!(1));
-    let yes = d.login("13750687032", json!(true));
-    let plain = d.login("13750687032", json!(0));
-    d.advance(30 * 24 * 3600);
-    ok(d.doki(&one));
-    ok(d.get("/api/user/info", Some(&yes)));
-    assert_status(&d.doki(&plain), 1);
+#[tokio::test]
+async fn an_enduring_token_does_not_expire() {
+    let s = on_manual_clock().await;
+    let d = s.typed();
+    d.register("13750687032").await;
+    let one = d.login_enduring("13750687032", PASS, json!(1)).await;
+    let yes = d.login_enduring("13750687032", PASS, json!(true)).await;
+    let plain = d.login_enduring("13750687032", PASS, json!(0)).await;
+    s.advance(30 * 24 * 3600);
+    ok(d.doki(&one).await);
+    ok(d.info(&yes).await);
+    assert_status(&d.doki(&plain).await, 1);
 }
 
 #[tokio::test]
 async fn the_eleventh_login_drops_the_oldest_token() {
     let s = Server::start().await;
-    s.register("13750687033").await;
+    s.typed().register("13750687033").await;
     let mut tokens = Vec::new();
     for _ in 0..11 {
-        tokens.push(s.login("13750687033", PASS).await);
+        tokens.push(s.typed().login("13750687033", PASS).await);
     }
-    let v = s.doki(&tokens[0]).await;
+    let v = s.typed().doki(&tokens[0]).await;
     assert_status(&v, 1);
     assert_eq!(v["message"], "Token not existed");
     for t in &tokens[1..] {
-        ok(s.doki(t).await);
+        ok(s.typed().doki(t).await);
     }
-    let pk = s.account_row("13750687033").unwrap().pk;
+    let pk = s.account("13750687033").unwrap().pk;
     assert_eq!(s.token_count(pk), 10);
 }
 
 #[tokio::test]
 async fn an_enduring_token_is_not_counted_against_the_ten_token_cap() {
     let s = Server::start().await;
-    s.register_phonebooks("13750687034", PASS).await;
-    let enduring = token_of(&ok(s.login_raw("13750687034", PASS, json!(1)).await));
+    s.pb().register_bare("13750687034", PASS).await;
+    let enduring = token_of(&ok(s
+        .typed()
+        .login_raw("13750687034", PASS, json!(1))
+        .await));
     for _ in 0..12 {
-        s.login("13750687034", PASS).await;
+        s.typed().login("13750687034", PASS).await;
     }
-    ok(s.doki(&enduring).await);
+    ok(s.typed().doki(&enduring).await);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,7 +451,7 @@ async fn an_enduring_token_is_not_counted_against_the_ten_token_cap() {
 
 /// Asserts that a PhoneBooks JWT is refused as revoked.
 async fn assert_jwt_revoked(s: &Server, jwt: &str) {
-    let v = s.phonebooks_auth(json!({"op": 1009}), Some(jwt)).await;
+    let v = s.pb().post_auth(json!({"op": 1009}), jwt).await.json();
     assert_eq!(v["ret"], -1, "{v}");
     assert_eq!(v["msg"], "invalid token: token has been revoked");
 }
@@ -424,8 +459,10 @@ async fn assert_jwt_revoked(s: &Server, jwt: &str) {
 /// Logs in through PhoneBooks (op 1003); returns the JWT.
 async fn phonebooks_login(s: &Server, phone: &str, password: &str) -> String {
     let v = s
-        .phonebooks(json!({"op": 1003, "phone": phone, "password": password}))
-        .await;
+        .pb()
+        .post(json!({"op": 1003, "phone": phone, "password": password}))
+        .await
+        .json();
     assert_eq!(v["ret"], 0, "op 1003: {v}");
     v["token"]["access_token"]
         .as_str()
@@ -436,66 +473,77 @@ async fn phonebooks_login(s: &Server, phone: &str, password: &str) -> String {
 #[tokio::test]
 async fn a_password_change_revokes_the_tokens_of_both_dialects() {
     let s = Server::start().await;
-    s.register("13750687040").await;
+    s.typed().register("13750687040").await;
     let jwt = phonebooks_login(&s, "13750687040", PASS).await;
-    let typed = s.login("13750687040", PASS).await;
-    let enduring = token_of(&ok(s.login_raw("13750687040", PASS, json!(1)).await));
+    let typed = s.typed().login("13750687040", PASS).await;
+    let enduring = token_of(&ok(s
+        .typed()
+        .login_raw("13750687040", PASS, json!(1))
+        .await));
     assert_eq!(
-        s.phonebooks_auth(json!({"op": 1009}), Some(&jwt)).await["ret"],
+        s.pb().post_auth(json!({"op": 1009}), &jwt).await.json()["ret"],
         0
     );
 
     let change = json!({"phone": "13750687040", "old": PASS, "new": "abc123"});
     let v = ok(s
+        .typed()
         .post("/api/user/password", &body("password", "change", change))
         .await);
     assert_eq!(v["message"], "successful");
     assert_eq!(v["data"], json!({}), "no token is handed out by a change");
 
     assert_jwt_revoked(&s, &jwt).await;
-    assert_status(&s.doki(&typed).await, 1);
-    assert_status(&s.doki(&enduring).await, 1);
-    let pk = s.account_row("13750687040").unwrap().pk;
+    assert_status(&s.typed().doki(&typed).await, 1);
+    assert_status(&s.typed().doki(&enduring).await, 1);
+    let pk = s.account("13750687040").unwrap().pk;
     assert_eq!(s.token_count(pk), 0);
     // The new password works in both dialects, the old one in neither.
-    s.login("13750687040", "abc123").await;
+    s.typed().login("13750687040", "abc123").await;
     phonebooks_login(&s, "13750687040", "abc123").await;
-    assert_status(&s.login_raw("13750687040", PASS, json!(0)).await, 101);
+    assert_status(
+        &s.typed().login_raw("13750687040", PASS, json!(0)).await,
+        101,
+    );
 }
 
 #[tokio::test]
 async fn a_password_reset_revokes_the_tokens_of_both_dialects() {
     let s = Server::start().await;
-    s.register_phonebooks("13750687041", "123456").await;
+    s.pb().register_bare("13750687041", "123456").await;
     let jwt = phonebooks_login(&s, "13750687041", "123456").await;
-    let typed = s.login("13750687041", "123456").await;
-    let hash = s.sms_hash("13750687041", 2).await;
+    let typed = s.typed().login("13750687041", "123456").await;
+    let hash = s.typed().sms_hash("13750687041", 2).await;
     let forget = json!({"phone": "13750687041", "hash": hash, "pass": "abc123"});
-    ok(s.post("/", &body("password", "forget", forget)).await);
+    ok(s.typed()
+        .post("/", &body("password", "forget", forget))
+        .await);
     assert_jwt_revoked(&s, &jwt).await;
-    assert_status(&s.doki(&typed).await, 1);
+    assert_status(&s.typed().doki(&typed).await, 1);
 }
 
 #[tokio::test]
 async fn an_account_of_either_dialect_logs_in_through_the_other() {
     let s = Server::start().await;
     // Registered through PhoneBooks, logs in through HelpAged.
-    s.register_phonebooks("13750687042", "123456").await;
-    let token = s.login("13750687042", "123456").await;
+    s.pb().register_bare("13750687042", "123456").await;
+    let token = s.typed().login("13750687042", "123456").await;
     assert_eq!(
-        ok(s.info(&token).await)["data"]["phone"],
+        ok(s.typed().info(&token).await)["data"]["phone"],
         "13750687042",
         "the HelpAged profile is the PhoneBooks account"
     );
     // Registered through HelpAged, logs in through PhoneBooks.
-    s.register("13750687043").await;
+    s.typed().register("13750687043").await;
     let jwt = phonebooks_login(&s, "13750687043", PASS).await;
-    let v = s.phonebooks_auth(json!({"op": 1009}), Some(&jwt)).await;
+    let v = s.pb().post_auth(json!({"op": 1009}), &jwt).await.json();
     assert_eq!(v["ret"], 0, "{v}");
     // And the phone is taken for the other dialect's registration too.
     let v = s
-        .phonebooks(json!({"op": 1001, "phone": "13750687043", "password": "x"}))
-        .await;
+        .pb()
+        .post(json!({"op": 1001, "phone": "13750687043", "password": "x"}))
+        .await
+        .json();
     assert_eq!(v["msg"], "user had registed");
 }
 
@@ -506,6 +554,7 @@ async fn an_account_of_either_dialect_logs_in_through_the_other() {
 /// Adds a device as `token`'s account; returns its device_id.
 async fn add_device(s: &Server, token: &str, name: &str) -> String {
     let v = ok(s
+        .typed()
         .post(
             &format!("/api/device?token={token}"),
             &body("device", "add", json!({"device": name})),
@@ -523,37 +572,40 @@ async fn add_device(s: &Server, token: &str, name: &str) -> String {
 }
 
 async fn bind(s: &Server, token: &str, device_id: &str) {
-    ok(s.post(
-        &format!("/api/device?token={token}"),
-        &body("device", "bind", json!({"device_id": device_id})),
-    )
-    .await);
+    ok(s.typed()
+        .post(
+            &format!("/api/device?token={token}"),
+            &body("device", "bind", json!({"device_id": device_id})),
+        )
+        .await);
 }
 
 async fn upload(s: &Server, device_token: &str) -> Value {
-    s.post(
-        &format!("/api/notice?token={device_token}"),
-        &body(
-            "notice",
-            "upload",
-            json!({"base64": PNG_1X1, "content": "fell in the kitchen"}),
-        ),
-    )
-    .await
+    s.typed()
+        .post(
+            &format!("/api/notice?token={device_token}"),
+            &body(
+                "notice",
+                "upload",
+                json!({"base64": PNG_1X1, "content": "fell in the kitchen"}),
+            ),
+        )
+        .await
 }
 
 async fn notices(s: &Server, token: &str, mode: i64) -> Value {
-    ok(s.post(
-        &format!("/api/get/notice?token={token}"),
-        &body("notice", "get", json!({"mode": mode})),
-    )
-    .await)
+    ok(s.typed()
+        .post(
+            &format!("/api/get/notice?token={token}"),
+            &body("notice", "get", json!({"mode": mode})),
+        )
+        .await)
 }
 
 #[tokio::test]
 async fn a_notice_upload_with_a_user_token_is_refused_with_minus_104() {
     let s = Server::start().await;
-    let token = s.account("13750687050").await;
+    let token = s.typed().account("13750687050").await;
     let device = add_device(&s, &token, "camera1").await;
     bind(&s, &token, &device).await;
     let v = upload(&s, &token).await;
@@ -563,8 +615,9 @@ async fn a_notice_upload_with_a_user_token_is_refused_with_minus_104() {
     assert_eq!(notices(&s, &token, 2).await["data"]["num"], 0);
     assert!(s.outbox("13750687050").is_empty());
     // Nor is a device token a user token.
-    assert_status(&s.info(&device).await, 1);
+    assert_status(&s.typed().info(&device).await, 1);
     let v = s
+        .typed()
         .post(
             &format!("/api/get/notice?token={device}"),
             &body("notice", "get", json!({"mode": 2})),
@@ -576,10 +629,10 @@ async fn a_notice_upload_with_a_user_token_is_refused_with_minus_104() {
 #[tokio::test]
 async fn a_notice_upload_alerts_every_bound_account_through_the_code_sender() {
     let s = Server::start().await;
-    let owner = s.account("13750687051").await;
-    let first = s.account("13750687052").await;
-    let second = s.account("13750687053").await;
-    let _bystander = s.account("13750687054").await;
+    let owner = s.typed().account("13750687051").await;
+    let first = s.typed().account("13750687052").await;
+    let second = s.typed().account("13750687053").await;
+    let _bystander = s.typed().account("13750687054").await;
     let device = add_device(&s, &owner, "camera1").await;
     bind(&s, &first, &device).await;
     bind(&s, &second, &device).await;
@@ -604,8 +657,8 @@ async fn a_notice_upload_alerts_every_bound_account_through_the_code_sender() {
 #[tokio::test]
 async fn notice_info_and_sign_refuse_a_notice_of_a_device_the_caller_has_not_bound() {
     let s = Server::start().await;
-    let owner = s.account("13750687055").await;
-    let stranger = s.account("13750687056").await;
+    let owner = s.typed().account("13750687055").await;
+    let stranger = s.typed().account("13750687056").await;
     let device = add_device(&s, &owner, "camera1").await;
     bind(&s, &owner, &device).await;
     // The stranger has a device of its own, so "not bound" is about this notice only.
@@ -619,11 +672,11 @@ async fn notice_info_and_sign_refuse_a_notice_of_a_device_the_caller_has_not_bou
     let path = format!("/api/get/notice?token={stranger}");
 
     let info = body("notice", "info", json!({"event_id": event_id}));
-    let v = s.post(&path, &info).await;
+    let v = s.typed().post(&path, &info).await;
     assert_status(&v, 200);
     assert_eq!(v["message"], "GetNotice error");
     let sign = body("notice", "sign", json!({"event_id": event_id}));
-    let v = s.post(&path, &sign).await;
+    let v = s.typed().post(&path, &sign).await;
     assert_status(&v, 100);
     assert_eq!(v["message"], "Error event_id");
     assert_eq!(notices(&s, &stranger, 2).await["data"]["num"], 0);
@@ -634,8 +687,8 @@ async fn notice_info_and_sign_refuse_a_notice_of_a_device_the_caller_has_not_bou
 #[tokio::test]
 async fn device_info_answers_only_a_device_the_caller_has_bound() {
     let s = Server::start().await;
-    let me = s.account("13750687045").await;
-    let other = s.account("13750687046").await;
+    let me = s.typed().account("13750687045").await;
+    let other = s.typed().account("13750687046").await;
     let mine = add_device(&s, &me, "camera1").await;
     bind(&s, &me, &mine).await;
     let theirs = add_device(&s, &other, "camera9").await;
@@ -652,7 +705,11 @@ async fn device_info_answers_only_a_device_the_caller_has_bound() {
         json!({"device_name": "camera1"}),
         json!({"device_id": mine, "device_name": "camera1"}),
     ] {
-        assert_eq!(s.post(&path, &info(data.clone())).await, found, "{data}");
+        assert_eq!(
+            s.typed().post(&path, &info(data.clone())).await,
+            found,
+            "{data}"
+        );
     }
     // Another account's device answers exactly like an unknown one.
     let none = json!({"id": 1, "status": 101, "message": "No Such Device", "data": {}});
@@ -663,10 +720,17 @@ async fn device_info_answers_only_a_device_the_caller_has_bound() {
         json!({"device_id": "0".repeat(32)}),
         json!({"device_id": mine, "device_name": "camera2"}),
     ] {
-        assert_eq!(s.post(&path, &info(data.clone())).await, none, "{data}");
+        assert_eq!(
+            s.typed().post(&path, &info(data.clone())).await,
+            none,
+            "{data}"
+        );
     }
     // The list carries the same id.
-    let v = ok(s.post(&path, &body("device", "list", json!({}))).await);
+    let v = ok(s
+        .typed()
+        .post(&path, &body("device", "list", json!({})))
+        .await);
     let item = &v["data"]["list"][0];
     assert_eq!(keys(item), ["device_id", "device", "bindtime"]);
     assert_eq!(item["device_id"], mine.as_str());
@@ -675,14 +739,14 @@ async fn device_info_answers_only_a_device_the_caller_has_bound() {
 #[tokio::test]
 async fn notice_get_without_a_bound_device_is_101_not_bind_device() {
     let s = Server::start().await;
-    let token = s.account("13750687047").await;
+    let token = s.typed().account("13750687047").await;
     // Adding a device is not binding it.
     add_device(&s, &token, "camera1").await;
     let want = json!({"id": 1, "status": 101, "message": "not bind device", "data": {}});
     for path in ["/api/get/notice", "/"] {
         for mode in [0, 1, 2] {
             let get = body("notice", "get", json!({"mode": mode}));
-            let v = s.post(&format!("{path}?token={token}"), &get).await;
+            let v = s.typed().post(&format!("{path}?token={token}"), &get).await;
             assert_eq!(v, want, "{path} mode {mode}");
         }
     }
@@ -691,8 +755,8 @@ async fn notice_get_without_a_bound_device_is_101_not_bind_device() {
 #[tokio::test]
 async fn notice_info_marks_a_notice_read_only_when_it_succeeds() {
     let s = Server::start().await;
-    let owner = s.account("13750687057").await;
-    let late = s.account("13750687058").await;
+    let owner = s.typed().account("13750687057").await;
+    let late = s.typed().account("13750687058").await;
     let device = add_device(&s, &owner, "camera1").await;
     bind(&s, &owner, &device).await;
     ok(upload(&s, &device).await);
@@ -709,12 +773,14 @@ async fn notice_info_marks_a_notice_read_only_when_it_succeeds() {
 
     // Failures: an unknown event for the owner, the real event for a non-binder.
     assert_status(
-        &s.post(&format!("/api/get/notice?token={owner}"), &unknown)
+        &s.typed()
+            .post(&format!("/api/get/notice?token={owner}"), &unknown)
             .await,
         200,
     );
     assert_status(
-        &s.post(&format!("/api/get/notice?token={late}"), &info)
+        &s.typed()
+            .post(&format!("/api/get/notice?token={late}"), &info)
             .await,
         200,
     );
@@ -726,6 +792,7 @@ async fn notice_info_marks_a_notice_read_only_when_it_succeeds() {
 
     // Success marks it read (and carries the picture).
     let v = ok(s
+        .typed()
         .post(&format!("/api/get/notice?token={late}"), &info)
         .await);
     assert_eq!(v["data"]["base64"], PNG_1X1);
@@ -733,6 +800,7 @@ async fn notice_info_marks_a_notice_read_only_when_it_succeeds() {
     assert_eq!(notices(&s, &late, 1).await["data"]["num"], 1);
     let sign = body("notice", "sign", json!({"event_id": event_id}));
     let v = s
+        .typed()
         .post(&format!("/api/get/notice?token={late}"), &sign)
         .await;
     assert_status(&v, 101);
@@ -745,7 +813,7 @@ async fn notice_info_marks_a_notice_read_only_when_it_succeeds() {
 #[tokio::test]
 async fn a_portrait_that_is_not_base64_or_not_an_image_is_refused_and_nothing_is_stored() {
     let s = Server::start().await;
-    let token = s.account("13750687060").await;
+    let token = s.typed().account("13750687060").await;
     let path = format!("/api/portrait?token={token}");
     for bad in [
         "%%% not base64 %%%",
@@ -754,6 +822,7 @@ async fn a_portrait_that_is_not_base64_or_not_an_image_is_refused_and_nothing_is
         "",
     ] {
         let v = s
+            .typed()
             .post(&path, &body("portrait", "upload", json!({"base64": bad})))
             .await;
         assert_eq!(
@@ -767,7 +836,7 @@ async fn a_portrait_that_is_not_base64_or_not_an_image_is_refused_and_nothing_is
         .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM portraits", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(stored, 0);
-    let r = s.get("/api/get/portrait/13750687060", &[]).await;
+    let r = s.get("/api/get/portrait/13750687060").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("image/png"));
     assert_eq!(r.body, default_portrait());
@@ -776,8 +845,9 @@ async fn a_portrait_that_is_not_base64_or_not_an_image_is_refused_and_nothing_is
 #[tokio::test]
 async fn a_portrait_fetch_answers_the_stored_default_error_or_ban_image() {
     let s = Server::start().await;
-    let token = s.account("13750687061").await;
+    let token = s.typed().account("13750687061").await;
     let v = ok(s
+        .typed()
         .post(
             &format!("/api/portrait?token={token}"),
             &body("portrait", "upload", json!({"base64": PNG_1X1})),
@@ -820,7 +890,7 @@ async fn a_portrait_fetch_answers_the_stored_default_error_or_ban_image() {
     ];
     for (path, referer, want) in cases {
         let headers: Vec<(&str, &str)> = referer.iter().map(|r| ("Referer", *r)).collect();
-        let r = s.get(path, &headers).await;
+        let r = s.send("GET", path, &headers, b"").await;
         assert_eq!(r.status, 200, "{path} {referer:?}");
         assert_eq!(
             r.header("content-type"),
@@ -845,8 +915,8 @@ async fn a_portrait_fetch_answers_the_stored_default_error_or_ban_image() {
 #[tokio::test]
 async fn admin_operations_refuse_a_non_administrator_with_id_minus_one() {
     let s = Server::start().await;
-    let user = s.account("13750687070").await;
-    s.account("13750687071").await;
+    let user = s.typed().account("13750687070").await;
+    s.typed().account("13750687071").await;
     s.set_level("13750687070", 8); // one below the default admin level
     let path = format!("/api/admin/user?token={user}");
     for (subtype, data) in [
@@ -857,26 +927,27 @@ async fn admin_operations_refuse_a_non_administrator_with_id_minus_one() {
     ] {
         let mut req = body("user", subtype, data);
         req["id"] = json!(1234);
-        let v = s.post(&path, &req).await;
+        let v = s.typed().post(&path, &req).await;
         assert_eq!(
             v,
             json!({"id": -1, "status": -103, "message": "No permission to operate", "data": {}}),
             "{subtype}"
         );
     }
-    assert_eq!(s.account_row("13750687071").unwrap().level, 1);
+    assert_eq!(s.account("13750687071").unwrap().level, 1);
 }
 
 #[tokio::test]
 async fn an_administrator_lists_every_account_as_an_array() {
     let s = Server::start().await;
-    let admin = s.account("13750687072").await;
-    s.account("13750687073").await;
-    s.register("13750687074").await;
+    let admin = s.typed().account("13750687072").await;
+    s.typed().account("13750687073").await;
+    s.typed().register("13750687074").await;
     s.set_level("13750687072", 9);
     let mut req = body("user", "list", json!({}));
     req["id"] = json!(1234);
     let v = ok(s
+        .typed()
         .post(&format!("/api/admin/user?token={admin}"), &req)
         .await);
     assert_eq!(keys(&v), ["id", "status", "message", "data"]);
@@ -895,10 +966,11 @@ async fn an_administrator_lists_every_account_as_an_array() {
 #[tokio::test]
 async fn admin_info_answers_an_account_and_status_1_for_an_unknown_phone() {
     let s = Server::start().await;
-    let admin = s.account("13750687075").await;
+    let admin = s.typed().account("13750687075").await;
     s.set_level("13750687075", 9);
     let path = format!("/api/admin/user?token={admin}");
     let v = ok(s
+        .typed()
         .post(
             &path,
             &body("user", "info", json!({"phone": "13750687075"})),
@@ -910,6 +982,7 @@ async fn admin_info_answers_an_account_and_status_1_for_an_unknown_phone() {
         json!({"phone": "13750687075", "name": null, "nickname": null, "email": null, "level": 9})
     );
     let v = s
+        .typed()
         .post(
             &path,
             &body("user", "info", json!({"phone": "13750687079"})),
@@ -924,28 +997,29 @@ async fn admin_info_answers_an_account_and_status_1_for_an_unknown_phone() {
 #[tokio::test]
 async fn admin_update_accepts_only_name_nickname_email_and_level() {
     let s = Server::start().await;
-    let admin = s.account("13750687076").await;
-    let user = s.account("13750687077").await;
+    let admin = s.typed().account("13750687076").await;
+    let user = s.typed().account("13750687077").await;
     s.set_level("13750687076", 9);
     let path = format!("/api/admin/user?token={admin}");
     let data = json!({"phone": "13750687077", "name": "王凌超", "nickname": "FatBallFish",
                       "email": "893721708@qq.com", "level": 2});
-    let v = ok(s.post(&path, &body("user", "update", data)).await);
+    let v = ok(s.typed().post(&path, &body("user", "update", data)).await);
     assert_eq!(v["message"], "Successful");
     assert_eq!(
-        ok(s.info(&user).await)["data"],
+        ok(s.typed().info(&user).await)["data"],
         json!({"phone": "13750687077", "name": "王凌超", "nickname": "FatBallFish",
                "email": "893721708@qq.com", "level": 2})
     );
     for key in ["pass", "password", "username", "new_phone"] {
         let mut data = json!({"phone": "13750687077", "name": "changed"});
         data[key] = json!("x");
-        let v = s.post(&path, &body("user", "update", data)).await;
+        let v = s.typed().post(&path, &body("user", "update", data)).await;
         assert_status(&v, -3);
     }
-    assert_eq!(ok(s.info(&user).await)["data"]["name"], "王凌超");
-    s.login("13750687077", PASS).await;
+    assert_eq!(ok(s.typed().info(&user).await)["data"]["name"], "王凌超");
+    s.typed().login("13750687077", PASS).await;
     let v = s
+        .typed()
         .post(
             &path,
             &body(
@@ -961,16 +1035,17 @@ async fn admin_update_accepts_only_name_nickname_email_and_level() {
 #[tokio::test]
 async fn admin_delete_removes_the_account_and_its_tokens() {
     let s = Server::start().await;
-    let admin = s.account("13750687080").await;
+    let admin = s.typed().account("13750687080").await;
     s.set_level("13750687080", 9);
-    s.register("13750687081").await;
-    let typed = s.login("13750687081", PASS).await;
+    s.typed().register("13750687081").await;
+    let typed = s.typed().login("13750687081", PASS).await;
     let jwt = phonebooks_login(&s, "13750687081", PASS).await;
-    let pk = s.account_row("13750687081").unwrap().pk;
+    let pk = s.account("13750687081").unwrap().pk;
     assert_eq!(s.token_count(pk), 2);
 
     let path = format!("/api/admin/user?token={admin}");
     let v = ok(s
+        .typed()
         .post(
             &path,
             &body("user", "delete", json!({"phone": "13750687081"})),
@@ -980,13 +1055,17 @@ async fn admin_delete_removes_the_account_and_its_tokens() {
         v,
         json!({"id": 1, "status": 0, "message": "successful", "data": {}})
     );
-    assert!(s.account_row("13750687081").is_none());
+    assert!(s.account("13750687081").is_none());
     assert_eq!(s.token_count(pk), 0);
-    assert_status(&s.info(&typed).await, 1);
-    let v = s.phonebooks_auth(json!({"op": 1009}), Some(&jwt)).await;
+    assert_status(&s.typed().info(&typed).await, 1);
+    let v = s.pb().post_auth(json!({"op": 1009}), &jwt).await.json();
     assert_eq!(v["ret"], -1, "{v}");
-    assert_status(&s.login_raw("13750687081", PASS, json!(0)).await, 100);
+    assert_status(
+        &s.typed().login_raw("13750687081", PASS, json!(0)).await,
+        100,
+    );
     let v = s
+        .typed()
         .post(
             &path,
             &body("user", "info", json!({"phone": "13750687081"})),
@@ -995,6 +1074,7 @@ async fn admin_delete_removes_the_account_and_its_tokens() {
     assert_status(&v, 1);
     // Deleting it again: unknown.
     let v = s
+        .typed()
         .post(
             &path,
             &body("user", "delete", json!({"phone": "13750687081"})),
@@ -1002,7 +1082,7 @@ async fn admin_delete_removes_the_account_and_its_tokens() {
         .await;
     assert_status(&v, 1);
     // The administrator is unaffected.
-    ok(s.doki(&admin).await);
+    ok(s.typed().doki(&admin).await);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1030,7 +1110,7 @@ async fn a_fixture_with_a_nine_mib_filler_body_replays_its_413() {
     }))
     .expect("a well-formed fixture");
     let target = switchboard::fixtures::Target {
-        base_url: s.running.base_url.clone(),
+        base_url: s.base_url().to_string(),
         outbox: None,
         clock: None,
     };
@@ -1039,5 +1119,5 @@ async fn a_fixture_with_a_nine_mib_filler_body_replays_its_413() {
         let report = switchboard::fixtures::run(&fixture, &target).await;
         assert!(report.passed(), "{report}");
     }
-    s.assert_healthy().await;
+    s.healthy().await;
 }

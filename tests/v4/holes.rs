@@ -2,134 +2,13 @@
 //! real in-process server driven by a manual clock, plus a bad-input table answered with the
 //! envelope.
 
-use crate::support::{Options, Resp, Server};
+use crate::support::v4::*;
+use crate::support::{Resp, Server};
 use serde_json::{json, Value};
-use std::sync::Arc;
-use switchboard::ctx::{Clock, ManualClock, SystemClock};
-use switchboard::store::codes;
-
-const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A server over a fresh database, on a clock that moves only when told.
 async fn start_on_manual_clock() -> Server {
-    let clock = Arc::new(ManualClock::new(SystemClock.now()));
-    Server::start_with(Options {
-        clock: Some(clock),
-        ..Options::default()
-    })
-    .await
-}
-
-/// v4 conveniences on an answer.
-trait V4Resp {
-    fn code(&self) -> Value;
-    fn msg(&self) -> String;
-}
-
-impl V4Resp for Resp {
-    fn code(&self) -> Value {
-        self.json()["code"].clone()
-    }
-
-    fn msg(&self) -> String {
-        self.json()["msg"].as_str().unwrap_or_default().to_string()
-    }
-}
-
-/// v4 requests on a server.
-trait V4 {
-    fn advance(&self, secs: i64);
-    async fn get(&self, target: &str) -> Resp;
-    async fn form(&self, path: &str, form: &str) -> Resp;
-    async fn json(&self, path: &str, body: Value) -> Resp;
-    async fn sendsms(&self, phone: &str, expect: u8) -> String;
-    async fn register(&self, phone: &str, password: &str, device: &str) -> Value;
-    async fn login(&self, phone: &str, password: &str, device: &str) -> Resp;
-    async fn verify(&self, phone: &str);
-    async fn forget(&self, phone: &str, password: &str) -> Resp;
-    fn count(&self, sql: &str) -> i64;
-}
-
-impl V4 for Server {
-    /// Lets `secs` seconds pass for the server.
-    fn advance(&self, secs: i64) {
-        let clock = self.clock.as_ref().expect("a server on a manual clock");
-        clock.advance(chrono::Duration::seconds(secs));
-    }
-
-    async fn get(&self, target: &str) -> Resp {
-        self.send("GET", target, &[], b"").await
-    }
-
-    async fn form(&self, path: &str, form: &str) -> Resp {
-        self.send("POST", path, &[("Content-Type", FORM)], form.as_bytes())
-            .await
-    }
-
-    async fn json(&self, path: &str, body: Value) -> Resp {
-        let headers = [("Content-Type", "application/json")];
-        self.send("POST", path, &headers, body.to_string().as_bytes())
-            .await
-    }
-
-    /// Sends a code (expect 0 register, 1 reset) and answers it.
-    async fn sendsms(&self, phone: &str, expect: u8) -> String {
-        let r = self
-            .send(
-                "POST",
-                &format!("/api/v4.0/sendsms/{phone}?expect={expect}"),
-                &[],
-                b"",
-            )
-            .await;
-        assert_eq!(r.code(), json!("200"), "{r:?}");
-        self.code_for(phone)
-    }
-
-    /// Registers through v4 on `device`; answers the data of the answer. The clock is then a
-    /// minute on, so that the phone may get another code.
-    async fn register(&self, phone: &str, password: &str, device: &str) -> Value {
-        let code = self.sendsms(phone, 0).await;
-        let form = format!(
-            "phone={phone}&name=%E4%BA%8E&password={password}&device_identifier={device}&code={code}"
-        );
-        let r = self.form("/api/v4.0/register", &form).await;
-        assert_eq!((r.status, r.code()), (200, json!(200)), "{r:?}");
-        self.advance(60);
-        r.json()["data"].clone()
-    }
-
-    async fn login(&self, phone: &str, password: &str, device: &str) -> Resp {
-        let form = format!("phone={phone}&password={password}&device_identifier={device}");
-        self.form("/api/v4.0/login", &form).await
-    }
-
-    /// A reset code through sendsms, checked through verify_code.
-    async fn verify(&self, phone: &str) {
-        let code = self.sendsms(phone, 1).await;
-        let r = self
-            .get(&format!("/api/v4.0/verify_code?phone={phone}&code={code}"))
-            .await;
-        assert_eq!(
-            (r.code(), r.msg()),
-            (json!(200), "验证码正确".into()),
-            "{r:?}"
-        );
-    }
-
-    async fn forget(&self, phone: &str, password: &str) -> Resp {
-        self.get(&format!(
-            "/api/v4.0/forget_password?phone={phone}&password={password}"
-        ))
-        .await
-    }
-
-    fn count(&self, sql: &str) -> i64 {
-        let store = &self.running.app.ctx.store;
-        store
-            .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-            .unwrap()
-    }
+    Server::builder().manual_clock().start().await
 }
 
 const PHONE: &str = "13126939950";
@@ -142,22 +21,22 @@ const OTHER: &str = "13126939951";
 #[tokio::test]
 async fn register_with_a_wrong_code_is_minus_2_and_creates_nothing() {
     let s = start_on_manual_clock().await;
-    let code = s.sendsms(PHONE, 0).await;
+    let code = s.v4().sendsms(PHONE, 0).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for proof in [wrong, "xxx"] {
         let form =
             format!("phone={PHONE}&name=a&password=123456&device_identifier=uuid&code={proof}");
-        let r = s.form("/api/v4.0/register", &form).await;
+        let r = s.v4().form("/api/v4.0/register", &form).await;
         assert_eq!((r.status, r.code()), (200, json!(-2)), "{r:?}");
     }
-    assert_eq!(s.count("SELECT COUNT(*) FROM accounts"), 0);
-    assert_eq!(s.count("SELECT COUNT(*) FROM tokens"), 0);
-    assert_eq!(s.count("SELECT COUNT(*) FROM v4_profiles"), 0);
+    assert_eq!(s.count("SELECT COUNT(*) FROM accounts", &[]), 0);
+    assert_eq!(s.count("SELECT COUNT(*) FROM tokens", &[]), 0);
+    assert_eq!(s.count("SELECT COUNT(*) FROM v4_profiles", &[]), 0);
     let r = s.get(&format!("/api/v4.0/isregister/{PHONE}")).await;
     assert_eq!((r.code(), r.msg()), (json!(200), "手机号没有被注册".into()));
     // The right code still works (wrong tries under five do not kill it).
     let form = format!("phone={PHONE}&name=a&password=123456&device_identifier=uuid&code={code}");
-    let r = s.form("/api/v4.0/register", &form).await;
+    let r = s.v4().form("/api/v4.0/register", &form).await;
     assert_eq!(r.code(), json!(200), "{r:?}");
 }
 
@@ -165,14 +44,17 @@ async fn register_with_a_wrong_code_is_minus_2_and_creates_nothing() {
 async fn a_register_code_does_not_open_the_reset_window() {
     let s = start_on_manual_clock().await;
     // A register code is out when the phone gets an account through another dialect.
-    let code = s.sendsms(PHONE, 0).await;
+    let code = s.v4().sendsms(PHONE, 0).await;
     let body = json!({"op": 1001, "phone": PHONE, "password": "123456"});
-    assert_eq!(s.json("/phonebooks", body).await.json()["ret"], 0);
+    assert_eq!(
+        s.json("POST", "/phonebooks", &[], body).await.json()["ret"],
+        0
+    );
     let r = s
         .get(&format!("/api/v4.0/verify_code?phone={PHONE}&code={code}"))
         .await;
     assert_eq!(r.code(), json!(-1), "{r:?}");
-    assert_eq!(s.forget(PHONE, "654321").await.code(), json!(-1));
+    assert_eq!(s.v4().forget(PHONE, "654321").await.code(), json!(-1));
     assert_password(&s, "123456", "654321").await;
 }
 
@@ -181,49 +63,50 @@ async fn a_register_code_does_not_open_the_reset_window() {
 // ---------------------------------------------------------------------------------------------
 
 async fn assert_password(s: &Server, works: &str, fails: &str) {
-    let r = s.login(PHONE, works, "uuid").await;
+    let r = s.v4().login(PHONE, works, "uuid").await;
     assert_eq!(r.code(), json!(200), "{works} should work: {r:?}");
-    let r = s.login(PHONE, fails, "uuid").await;
+    let r = s.v4().login(PHONE, fails, "uuid").await;
     assert_eq!((r.code(), r.msg()), (json!(-1), "手机号或密码错误".into()));
 }
 
 #[tokio::test]
 async fn forget_password_without_a_verify_code_is_minus_1_and_changes_nothing() {
     let s = start_on_manual_clock().await;
-    s.register(PHONE, "123456", "uuid").await;
-    let r = s.forget(PHONE, "654321").await;
+    s.v4().register(PHONE, "123456", "uuid").await;
+    let r = s.v4().forget(PHONE, "654321").await;
     assert_eq!((r.status, r.code()), (200, json!(-1)), "{r:?}");
     assert!(r.msg().contains("验证"), "{}", r.msg());
     // A code sent but never verified opens nothing either.
-    s.sendsms(PHONE, 1).await;
-    assert_eq!(s.forget(PHONE, "654321").await.code(), json!(-1));
+    s.v4().sendsms(PHONE, 1).await;
+    assert_eq!(s.v4().forget(PHONE, "654321").await.code(), json!(-1));
     assert_password(&s, "123456", "654321").await;
 }
 
 #[tokio::test]
 async fn forget_password_ten_minutes_after_the_verify_code_is_minus_1() {
     let s = start_on_manual_clock().await;
-    s.register(PHONE, "123456", "uuid").await;
-    s.verify(PHONE).await;
+    s.v4().register(PHONE, "123456", "uuid").await;
+    s.v4().verify(PHONE).await;
     s.advance(600);
-    assert_eq!(s.forget(PHONE, "654321").await.code(), json!(-1));
+    assert_eq!(s.v4().forget(PHONE, "654321").await.code(), json!(-1));
     assert_password(&s, "123456", "654321").await;
     // One second less is inside the window.
     s.advance(60);
-    s.verify(PHONE).await;
+    s.v4().verify(PHONE).await;
     s.advance(599);
-    assert_eq!(s.forget(PHONE, "654321").await.code(), json!(200));
+    assert_eq!(s.v4().forget(PHONE, "654321").await.code(), json!(200));
     assert_password(&s, "654321", "123456").await;
 }
 
 #[tokio::test]
 async fn forget_password_serves_once_per_verify_code() {
     let s = start_on_manual_clock().await;
-    s.register(PHONE, "123456", "uuid").await;
-    s.verify(PHONE).await;
-    let r = s.forget(PHONE, "654321").await;
+    s.v4().register(PHONE, "123456", "uuid").await;
+    s.v4().verify(PHONE).await;
+    let r = s.v4().forget(PHONE, "654321").await;
     assert_eq!((r.code(), r.msg()), (json!(200), "修改成功".into()));
     let r = s
+        .v4()
         .form(
             "/api/v4.0/forget_password",
             &format!("phone={PHONE}&password=abcdef"),
@@ -236,21 +119,23 @@ async fn forget_password_serves_once_per_verify_code() {
 #[tokio::test]
 async fn a_window_opened_for_one_phone_does_not_serve_another() {
     let s = start_on_manual_clock().await;
-    s.register(PHONE, "123456", "uuid").await;
-    s.register(OTHER, "123456", "uuid").await;
-    s.verify(PHONE).await;
-    assert_eq!(s.forget(OTHER, "654321").await.code(), json!(-1));
-    let r = s.login(OTHER, "123456", "uuid").await;
+    s.v4().register(PHONE, "123456", "uuid").await;
+    s.v4().register(OTHER, "123456", "uuid").await;
+    s.v4().verify(PHONE).await;
+    assert_eq!(s.v4().forget(OTHER, "654321").await.code(), json!(-1));
+    let r = s.v4().login(OTHER, "123456", "uuid").await;
     assert_eq!(r.code(), json!(200));
 }
 
 #[tokio::test]
 async fn forget_password_revokes_the_tokens_of_every_dialect() {
     let s = start_on_manual_clock().await;
-    s.register(PHONE, "123456", "uuid").await;
+    s.v4().register(PHONE, "123456", "uuid").await;
     let r = s
         .json(
+            "POST",
             "/phonebooks",
+            &[],
             json!({"op": 1003, "phone": PHONE, "password": "123456"}),
         )
         .await;
@@ -260,11 +145,13 @@ async fn forget_password_revokes_the_tokens_of_every_dialect() {
         .to_string();
     let login = json!({"id": 1, "type": "login", "subtype": "pass",
                        "data": {"phone": PHONE, "pass": "123456"}});
-    let r = s.json("/api/user/login", login).await;
+    let r = s.json("POST", "/api/user/login", &[], login).await;
     let typed = r.json()["data"]["token"].as_str().unwrap().to_string();
     let r = s
         .json(
+            "POST",
             "/ineww/session",
+            &[],
             json!({"account": PHONE, "password": "123456"}),
         )
         .await;
@@ -291,10 +178,13 @@ async fn forget_password_revokes_the_tokens_of_every_dialect() {
         s.send("GET", "/ineww/session", &ineww, b"").await.status,
         200
     );
-    assert_eq!(s.count("SELECT COUNT(*) FROM tokens WHERE kind = 'v4'"), 1);
+    assert_eq!(
+        s.count("SELECT COUNT(*) FROM tokens WHERE kind = 'v4'", &[]),
+        1
+    );
 
-    s.verify(PHONE).await;
-    assert_eq!(s.forget(PHONE, "654321").await.code(), json!(200));
+    s.v4().verify(PHONE).await;
+    assert_eq!(s.v4().forget(PHONE, "654321").await.code(), json!(200));
 
     assert_eq!(
         s.send("POST", "/phonebooks", &pb_headers, br#"{"op":1009}"#)
@@ -307,7 +197,7 @@ async fn forget_password_revokes_the_tokens_of_every_dialect() {
         s.send("GET", "/ineww/session", &ineww, b"").await.status,
         401
     );
-    assert_eq!(s.count("SELECT COUNT(*) FROM tokens"), 0);
+    assert_eq!(s.count("SELECT COUNT(*) FROM tokens", &[]), 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,27 +207,39 @@ async fn forget_password_revokes_the_tokens_of_every_dialect() {
 #[tokio::test]
 async fn change_device_is_true_only_when_the_device_differs_from_the_last_sessions() {
     let s = start_on_manual_clock().await;
-    let data = s.register(PHONE, "123456", "phone-a").await;
+    let data = s.v4().register(PHONE, "123456", "phone-a").await;
     assert_eq!(data["change_device"], false);
     let change = |r: Resp| r.json()["data"]["change_device"].clone();
-    assert_eq!(change(s.login(PHONE, "123456", "phone-a").await), false);
-    assert_eq!(change(s.login(PHONE, "123456", "phone-b").await), true);
-    assert_eq!(change(s.login(PHONE, "123456", "phone-b").await), false);
-    assert_eq!(change(s.login(PHONE, "123456", "phone-a").await), true);
+    assert_eq!(
+        change(s.v4().login(PHONE, "123456", "phone-a").await),
+        false
+    );
+    assert_eq!(change(s.v4().login(PHONE, "123456", "phone-b").await), true);
+    assert_eq!(
+        change(s.v4().login(PHONE, "123456", "phone-b").await),
+        false
+    );
+    assert_eq!(change(s.v4().login(PHONE, "123456", "phone-a").await), true);
     // A wrong password records nothing.
-    assert_eq!(s.login(PHONE, "000000", "phone-c").await.code(), json!(-1));
-    assert_eq!(change(s.login(PHONE, "123456", "phone-a").await), false);
+    assert_eq!(
+        s.v4().login(PHONE, "000000", "phone-c").await.code(),
+        json!(-1)
+    );
+    assert_eq!(
+        change(s.v4().login(PHONE, "123456", "phone-a").await),
+        false
+    );
 }
 
 #[tokio::test]
 async fn an_account_from_another_dialect_logs_in_with_its_name_and_uuid_and_no_device_change() {
     let s = start_on_manual_clock().await;
     let body = json!({"op": 1001, "phone": PHONE, "password": "secret7", "name": "刘可"});
-    let rid = s.json("/phonebooks", body).await.json()["rid"]
+    let rid = s.json("POST", "/phonebooks", &[], body).await.json()["rid"]
         .as_str()
         .unwrap()
         .replace('-', "");
-    let r = s.login(PHONE, "secret7", "uuid").await;
+    let r = s.v4().login(PHONE, "secret7", "uuid").await;
     let v = r.json();
     assert_eq!(v["data"]["user_id"], json!(rid));
     assert_eq!(v["data"]["name"], "刘可");
@@ -352,13 +254,12 @@ async fn an_account_from_another_dialect_logs_in_with_its_name_and_uuid_and_no_d
 #[tokio::test]
 async fn a_second_code_within_a_minute_is_minus_3_and_nothing_is_sent() {
     let s = start_on_manual_clock().await;
-    s.sendsms(PHONE, 0).await;
+    s.v4().sendsms(PHONE, 0).await;
     let r = s.get(&format!("/api/v4.0/sendsms/{PHONE}")).await;
     assert_eq!((r.status, r.code()), (200, json!("-3")), "{r:?}");
     assert!(r.msg().contains("一分钟"), "{}", r.msg());
     assert!(r.json().get("data").is_none());
-    let store = &s.running.app.ctx.store;
-    let sent = store.read(|c| codes::outbox(c, Some(PHONE))).unwrap();
+    let sent = s.outbox(PHONE);
     assert_eq!(sent.len(), 1);
     assert_eq!(
         (sent[0].code.len(), sent[0].purpose.as_str()),
@@ -614,7 +515,7 @@ async fn a_nine_mib_body_is_413_declared_or_chunked() {
         bytes.extend_from_slice(b"\r\n");
     }
     bytes.extend_from_slice(b"0\r\n\r\n");
-    let r = s.raw(bytes).await;
+    let r = s.raw(&bytes).await;
     assert_eq!((r.status, r.code()), (413, json!("413")), "{r:?}");
     s.healthy().await;
 }

@@ -3,11 +3,9 @@
 //! JSON body — each on a fresh server, and every answer must be the documented one, byte for
 //! byte (escaping and key order included; the token and user id the server chose aside).
 
-use crate::support::{Options, Server};
+use crate::support::Server;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use switchboard::ctx::{Clock, ManualClock, SystemClock};
 use switchboard::dialect::to_ascii_json;
 use switchboard::registry::{Dialect, Registry, WireKey};
 
@@ -28,7 +26,6 @@ enum Way {
 /// A server on a manual clock, and what the scenario has seen on it.
 struct Run {
     s: Server,
-    clock: Arc<ManualClock>,
     way: Way,
     /// The registry patterns reached.
     reached: BTreeSet<String>,
@@ -38,15 +35,9 @@ struct Run {
 
 impl Run {
     async fn start(way: Way) -> Run {
-        let clock = Arc::new(ManualClock::new(SystemClock.now()));
-        let s = Server::start_with(Options {
-            clock: Some(clock.clone()),
-            ..Options::default()
-        })
-        .await;
+        let s = Server::builder().manual_clock().start().await;
         Run {
             s,
-            clock,
             way,
             reached: BTreeSet::new(),
             user_id: None,
@@ -164,7 +155,7 @@ async fn scenario(way: Way) -> BTreeSet<String> {
         .await;
 
     // A minute on, the phone may have another code: a reset code.
-    r.clock.advance(chrono::Duration::seconds(60));
+    r.s.advance(60);
     r.check("/api/v4.0/sendsms/<mobile>", &[("expect", "1")], sent)
         .await;
     let code = r.s.code_for(PHONE);

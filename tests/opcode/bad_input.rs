@@ -3,15 +3,10 @@
 //! and leaves the server healthy.
 
 use crate::support::pb::*;
-use bytes::Bytes;
+use crate::support::Server;
 use serde_json::json;
-use std::time::{Duration, Instant};
-use switchboard::config::Config;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 
 const PHONE: &str = "13000000001";
-const MIB: usize = 1024 * 1024;
 
 /// Which `Authorization` header a case sends.
 #[derive(Clone, Copy)]
@@ -451,8 +446,8 @@ fn table() -> Vec<Case> {
 #[tokio::test]
 async fn every_bad_request_in_the_table_gets_the_envelope_with_its_status_and_a_specific_message() {
     // Arrange
-    let app = spawn_app().await;
-    let (_, token) = app.account(PHONE).await;
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
     let valid = format!("JWT {token}");
     let mut failures = Vec::new();
 
@@ -464,7 +459,7 @@ async fn every_bad_request_in_the_table_gets_the_envelope_with_its_status_and_a_
             Auth::Valid => headers.push(("authorization", &valid)),
             Auth::Raw(v) => headers.push(("authorization", v)),
         }
-        let resp = request(app.addr, c.method, c.path, &headers, Bytes::from(c.body)).await;
+        let resp = app.send(c.method, c.path, &headers, &c.body).await;
 
         // Assert (collected, so one run reports every broken case)
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -499,25 +494,23 @@ async fn every_bad_request_in_the_table_gets_the_envelope_with_its_status_and_a_
     );
 
     // The server is still healthy, and nothing was written by the bad requests.
-    let health = app.get("/healthz").await;
-    assert_eq!(health.status, 200);
-    assert_eq!(health.json(), json!({"status": "ok"}));
-    app.login(PHONE, PASSWORD).await;
-    assert_eq!(app.query_i64("SELECT COUNT(*) FROM accounts", &[]), 1);
-    assert_eq!(app.query_i64("SELECT COUNT(*) FROM contacts", &[]), 0);
-    assert_eq!(app.query_i64("SELECT COUNT(*) FROM codes", &[]), 0);
+    app.healthy().await;
+    app.pb().login(PHONE, PASSWORD).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts", &[]), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM contacts", &[]), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM codes", &[]), 0);
 }
 
 #[tokio::test]
 async fn an_unknown_path_is_404_with_a_json_body() {
-    let app = spawn_app().await;
+    let app = Server::start().await;
 
     for (method, path) in [
         ("POST", "/phonebook"),
         ("POST", "/phonebooks/"),
         ("GET", "/nope"),
     ] {
-        let resp = request(app.addr, method, path, &[], Bytes::from(r#"{"op":1003}"#)).await;
+        let resp = app.send(method, path, &[], br#"{"op":1003}"#).await;
         assert_eq!(resp.status, 404, "{method} {path}");
         resp.json();
     }
@@ -525,10 +518,11 @@ async fn an_unknown_path_is_404_with_a_json_body() {
 
 #[tokio::test]
 async fn a_malformed_phone_at_register_gets_a_message_naming_the_phone_rule() {
-    let app = spawn_app().await;
+    let app = Server::start().await;
 
     for phone in ["1300000000a", "1300000000", "23000000001", "13000000001 "] {
         let resp = app
+            .pb()
             .post(json!({"op": 1001, "phone": phone, "password": "123456"}))
             .await;
 
@@ -536,236 +530,17 @@ async fn a_malformed_phone_at_register_gets_a_message_naming_the_phone_rule() {
         assert_ne!(msg, "phone empty", "{phone:?}");
         assert!(msg.contains("phone"), "{msg}");
     }
-    assert_eq!(app.query_i64("SELECT COUNT(*) FROM accounts", &[]), 0);
-}
-
-/// Request head for a POST to /phonebooks with extra header lines.
-fn head(extra: &str) -> Vec<u8> {
-    format!(
-        "POST /phonebooks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n{extra}\r\n"
-    )
-    .into_bytes()
-}
-
-/// A JSON login body padded to `len` bytes.
-fn padded(len: usize) -> Vec<u8> {
-    let start = br#"{"op":1003,"phone":"13000000001","password":"123456","pad":""#;
-    let mut body = start.to_vec();
-    body.resize(len - 2, b'a');
-    body.extend_from_slice(br#""}"#);
-    body
-}
-
-#[tokio::test]
-async fn a_nine_mib_body_is_answered_413_with_the_envelope() {
-    let app = spawn_app().await;
-    let body = padded(9 * MIB);
-    let mut bytes = head(&format!("Content-Length: {}\r\n", body.len()));
-    bytes.extend_from_slice(&body);
-
-    let r = raw(app.addr, bytes, Duration::from_secs(10)).await;
-
-    assert_eq!(
-        r.status(),
-        Some(413),
-        "{:?}",
-        &r.text()[..r.text().len().min(300)]
-    );
-    assert_eq!(
-        r.json(),
-        json!({"ret": -1, "msg": "request body too large"})
-    );
-    assert_eq!(app.get("/healthz").await.status, 200);
-}
-
-#[tokio::test]
-async fn a_chunked_body_growing_past_the_limit_is_answered_413_with_the_envelope() {
-    let app = spawn_app().await;
-    let mut bytes = head("Transfer-Encoding: chunked\r\n");
-    let chunk = vec![b' '; 64 * 1024];
-    bytes.extend_from_slice(b"1\r\n{\r\n");
-    for _ in 0..(9 * 16) {
-        bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-        bytes.extend_from_slice(&chunk);
-        bytes.extend_from_slice(b"\r\n");
-    }
-    bytes.extend_from_slice(b"1\r\n}\r\n0\r\n\r\n");
-
-    let r = raw(app.addr, bytes, Duration::from_secs(10)).await;
-
-    assert_eq!(
-        r.status(),
-        Some(413),
-        "{:?}",
-        &r.text()[..r.text().len().min(300)]
-    );
-    assert_eq!(
-        r.json(),
-        json!({"ret": -1, "msg": "request body too large"})
-    );
-    assert_eq!(app.get("/healthz").await.status, 200);
-}
-
-#[tokio::test]
-async fn a_body_just_under_the_limit_is_read_and_judged_on_its_content() {
-    let app = spawn_app_with(|c| Config {
-        body_limit: 64 * 1024,
-        ..c
-    })
-    .await;
-    let body = padded(64 * 1024);
-    let mut bytes = head(&format!("Content-Length: {}\r\n", body.len()));
-    bytes.extend_from_slice(&body);
-
-    let r = raw(app.addr, bytes, Duration::from_secs(5)).await;
-
-    assert_eq!(r.status(), Some(200));
-    let v = r.json();
-    assert_eq!(v["ret"], -1);
-    assert!(v["msg"].as_str().unwrap().contains("pad"), "{v}");
-}
-
-#[tokio::test]
-async fn a_declared_nine_mib_body_that_never_arrives_is_answered_413_at_once() {
-    let app = spawn_app().await;
-    let mut bytes = head(&format!("Content-Length: {}\r\n", 9 * MIB));
-    bytes.extend_from_slice(br#"{"op":1003"#);
-    let start = Instant::now();
-
-    let r = raw(app.addr, bytes, Duration::from_secs(3)).await;
-
-    assert_eq!(r.status(), Some(413), "{:?}", r.text());
-    assert_eq!(
-        r.json(),
-        json!({"ret": -1, "msg": "request body too large"})
-    );
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "answered without waiting for the body"
-    );
-}
-
-#[tokio::test]
-async fn a_body_that_stops_arriving_is_answered_with_the_envelope_after_the_request_timeout() {
-    let app = spawn_app_with(|c| Config {
-        request_timeout_ms: 500,
-        ..c
-    })
-    .await;
-    let mut bytes = head("Content-Length: 100\r\n");
-    bytes.extend_from_slice(br#"{"op":1003"#);
-
-    let r = raw(app.addr, bytes, Duration::from_secs(5)).await;
-
-    assert_eq!(r.status(), Some(200), "{:?}", r.text());
-    let v = r.json();
-    assert_eq!(v["ret"], -1);
-    assert!(v["msg"].as_str().unwrap().contains("in time"), "{v}");
-    assert_eq!(app.get("/healthz").await.status, 200);
-}
-
-#[tokio::test]
-async fn a_client_that_never_finishes_its_headers_is_disconnected_after_the_header_timeout() {
-    let app = spawn_app_with(|c| Config {
-        header_timeout_ms: 300,
-        ..c
-    })
-    .await;
-    let start = Instant::now();
-
-    let r = raw(
-        app.addr,
-        b"POST /phonebooks HTTP/1.1\r\nHost: te".to_vec(),
-        Duration::from_secs(5),
-    )
-    .await;
-
-    assert!(r.closed, "the server hung up: {:?}", r.text());
-    assert!(start.elapsed() < Duration::from_secs(3));
-    assert_eq!(app.get("/healthz").await.status, 200);
-}
-
-#[tokio::test]
-async fn bytes_that_are_not_http_get_a_400_and_the_server_stays_healthy() {
-    let app = spawn_app().await;
-
-    let r = raw(
-        app.addr,
-        b"\x00\x01\x02 this is not HTTP\r\n\r\n".to_vec(),
-        Duration::from_secs(3),
-    )
-    .await;
-
-    assert_eq!(r.status(), Some(400), "{:?}", r.text());
-    assert_eq!(app.get("/healthz").await.status, 200);
-}
-
-#[tokio::test]
-async fn fifty_idle_connections_do_not_delay_a_normal_request() {
-    // Arrange: 50 clients that connect and send nothing
-    let app = spawn_app().await;
-    app.register(PHONE).await;
-    let mut idle = Vec::new();
-    for _ in 0..50 {
-        idle.push(TcpStream::connect(app.addr).await.expect("connect"));
-    }
-    // One more that sent half a request line.
-    let mut half = TcpStream::connect(app.addr).await.expect("connect");
-    half.write_all(b"POST /phonebooks HT").await.unwrap();
-
-    // Act
-    let start = Instant::now();
-    let health = app.get("/healthz").await;
-    let (_, token) = app.login(PHONE, PASSWORD).await;
-    app.list(&token).await;
-    let took = start.elapsed();
-
-    // Assert
-    assert_eq!(health.status, 200);
-    assert!(took < Duration::from_secs(1), "took {took:?}");
-    drop(idle);
-    drop(half);
-}
-
-#[tokio::test]
-async fn a_half_sent_body_followed_by_a_disconnect_leaves_the_server_healthy() {
-    // Arrange
-    let app = spawn_app().await;
-    app.register(PHONE).await;
-    let body = json!({"op": 1001, "phone": "13000000002", "password": "123456"}).to_string();
-
-    // Act: promise the whole body, send half, hang up — several times
-    for _ in 0..5 {
-        let mut s = TcpStream::connect(app.addr).await.expect("connect");
-        let mut bytes = head(&format!("Content-Length: {}\r\n", body.len()));
-        bytes.extend_from_slice(&body.as_bytes()[..body.len() / 2]);
-        s.write_all(&bytes).await.unwrap();
-        s.flush().await.unwrap();
-        drop(s);
-    }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-
-    // Assert
-    assert_eq!(app.get("/healthz").await.status, 200);
-    app.login(PHONE, PASSWORD).await;
-    assert_eq!(
-        app.query_i64(
-            "SELECT COUNT(*) FROM accounts WHERE phone = '13000000002'",
-            &[]
-        ),
-        0,
-        "nothing half-written"
-    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts", &[]), 0);
 }
 
 #[tokio::test]
 async fn a_keep_alive_connection_serves_a_good_request_after_a_bad_one() {
-    let app = spawn_app().await;
-    app.register(PHONE).await;
-    let mut conn = Conn::connect(app.addr).await.unwrap();
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
+    let mut conn = app.connect().await;
 
     let bad = conn
-        .send("POST", "/phonebooks", &[], Bytes::from_static(b"{nope"))
+        .request("POST", "/phonebooks", &[], b"{nope")
         .await
         .unwrap();
     let good = conn
@@ -779,57 +554,26 @@ async fn a_keep_alive_connection_serves_a_good_request_after_a_bad_one() {
 
 #[tokio::test]
 async fn a_json_body_is_read_whatever_content_type_the_client_declares() {
-    let app = spawn_app().await;
-    app.register(PHONE).await;
+    let app = Server::start().await;
+    app.pb().register(PHONE).await;
     let body = json!({"op": 1003, "phone": PHONE, "password": PASSWORD}).to_string();
 
     for ct in ["text/plain", "application/x-www-form-urlencoded", ""] {
-        let resp = app.post_raw(body.clone(), ct).await;
+        let resp = app.pb().post_raw(body.as_bytes(), ct).await;
 
         let v = resp.ok_json();
         assert_eq!(v["token"]["type"], "JWT", "{ct:?}");
         assert_eq!(
-            resp.headers.get("content-type").map(|v| v.as_bytes()),
-            Some(&b"application/json"[..]),
+            resp.header("content-type"),
+            Some("application/json"),
             "{ct:?}"
         );
     }
 }
 
 #[tokio::test]
-async fn idle_keep_alive_connections_filling_every_slot_are_reaped_so_a_new_client_is_served() {
-    // Arrange: as many keep-alive clients as connection slots, each idle after one request
-    let app = spawn_app_with(|c| Config {
-        max_connections: 4,
-        header_timeout_ms: 300,
-        ..c
-    })
-    .await;
-    let mut idle = Vec::new();
-    for _ in 0..4 {
-        let mut conn = Conn::connect(app.addr).await.unwrap();
-        let r = conn
-            .send("GET", "/healthz", &[], Bytes::new())
-            .await
-            .unwrap();
-        assert_eq!(r.status, 200);
-        idle.push(conn);
-    }
-
-    // Act
-    let start = Instant::now();
-    let late = tokio::time::timeout(Duration::from_secs(3), app.get("/healthz")).await;
-
-    // Assert
-    let late = late.expect("a fifth client was locked out by idle keep-alive connections");
-    assert_eq!(late.status, 200);
-    assert!(start.elapsed() < Duration::from_secs(2));
-    drop(idle);
-}
-
-#[tokio::test]
 async fn a_missing_authorization_header_is_401_even_when_the_body_is_also_bad() {
-    let app = spawn_app().await;
+    let app = Server::start().await;
 
     for body in [
         json!({"op": 1005}),
@@ -838,7 +582,7 @@ async fn a_missing_authorization_header_is_401_even_when_the_body_is_also_bad() 
         json!({"op": 1007, "users": [{"uid": 1}]}),
         json!({"op": 1009, "extra": true}),
     ] {
-        let resp = app.post(body.clone()).await;
+        let resp = app.pb().post(body.clone()).await;
 
         assert_eq!(resp.failure(401), "missing Authorization header", "{body}");
     }

@@ -5,19 +5,9 @@ use crate::support::checks::*;
 use crate::support::pb::*;
 use crate::support::Server;
 use serde_json::json;
-use std::time::Duration;
 use switchboard::config::Config;
 
 const PHONE: &str = "13000000001";
-
-/// Sleeps until the wall clock enters a new second (JWT `iat` has one-second resolution).
-async fn next_second() {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap();
-    let left = 1_000 - now.subsec_millis() as u64;
-    tokio::time::sleep(Duration::from_millis(left + 20)).await;
-}
 
 #[tokio::test]
 async fn registering_answers_success_with_a_uuid_rid_in_the_documents_key_order() {
@@ -326,11 +316,12 @@ async fn a_reset_code_for_a_phone_without_an_account_is_refused_and_not_sent() {
 
 #[tokio::test]
 async fn logging_out_revokes_that_jwt_and_another_sessions_jwt_keeps_working() {
-    // Arrange: two sessions opened in different seconds (so they are different tokens).
-    let app = Server::start().await;
+    // Arrange: two sessions opened in different seconds (so they are different tokens), on a
+    // clock that moves only when told.
+    let app = Server::builder().manual_clock().start().await;
     app.pb().register(PHONE).await;
     let (_, phone_session) = app.pb().login(PHONE, PASSWORD).await;
-    next_second().await;
+    app.advance(1);
     let (rid, tablet_session) = app.pb().login(PHONE, PASSWORD).await;
     assert_ne!(phone_session, tablet_session);
 
@@ -358,9 +349,9 @@ async fn logging_out_revokes_that_jwt_and_another_sessions_jwt_keeps_working() {
 
 #[tokio::test]
 async fn two_sessions_opened_in_the_same_second_are_distinct_so_logging_out_one_keeps_the_other() {
-    let app = Server::start().await;
+    // A stopped clock: both logins are in the same second, however slow the machine.
+    let app = Server::builder().manual_clock().start().await;
     app.pb().register(PHONE).await;
-    next_second().await;
     let (_, phone_session) = app.pb().login(PHONE, PASSWORD).await;
     let (_, tablet_session) = app.pb().login(PHONE, PASSWORD).await;
 
@@ -387,9 +378,9 @@ async fn two_sessions_opened_in_the_same_second_are_distinct_so_logging_out_one_
 
 #[tokio::test]
 async fn a_token_revoked_by_a_password_reset_stays_revoked_after_a_new_login() {
-    let app = Server::start().await;
+    // A stopped clock: the old token, the reset and the new login share one second.
+    let app = Server::builder().manual_clock().start().await;
     app.pb().register(PHONE).await;
-    next_second().await;
     let (_, old) = app.pb().login(PHONE, PASSWORD).await;
     app.pb()
         .post(json!({"op": 1002, "phone": PHONE}))

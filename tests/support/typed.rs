@@ -185,3 +185,24 @@ impl Typed<'_> {
         self.get(&format!("/api/user/info?token={token}")).await
     }
 }
+
+/// A server on a clock stopped at 2017-05-11 that moves only when told, whose image captchas
+/// all show [`CAPTCHA_CODE`].
+pub async fn on_manual_clock() -> Server {
+    let start = chrono::DateTime::from_timestamp(1_494_492_617, 0).expect("a valid time");
+    Server::builder()
+        .manual_clock_at(start)
+        .ids(KnownCaptcha::ids())
+        .start()
+        .await
+}
+
+/// A 1×1 PNG, base64.
+pub const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==";
+
+pub fn png_bytes() -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(PNG_1X1)
+        .expect("valid base64")
+}

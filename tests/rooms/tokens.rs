@@ -1,0 +1,178 @@
+//! rooms tokens: taken from the body, the query or Authorization; 24 hours on the server's clock;
+//! logout; a password change revokes the tokens of every dialect.
+
+use crate::support::rooms::*;
+use crate::support::Server;
+use serde_json::json;
+
+// ---------------------------------------------------------------------------------------------
+// Tokens: body, query or Authorization; 24 h; logout; password change revokes everywhere
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_token_is_taken_from_the_body_the_query_or_authorization() {
+    let s = Server::start().await;
+    let me = s.rooms().register("me", None).await;
+    let path = format!("/users/{}/", me.pk);
+    let r = s
+        .rooms()
+        .json("PUT", &path, json!({"city": "a", "token": me.token}))
+        .await;
+    assert_eq!(r.json()["city"], "a", "{r:?}");
+    let r = s
+        .rooms()
+        .json(
+            "PUT",
+            &format!("{path}?token={}", me.token),
+            json!({"city": "b"}),
+        )
+        .await;
+    assert_eq!(r.json()["city"], "b", "{r:?}");
+    let r = s
+        .rooms()
+        .with_token("PUT", &path, &me.token, json!({"city": "c"}))
+        .await;
+    assert_eq!(r.json()["city"], "c", "{r:?}");
+    let auth = format!("Bearer {}", me.token);
+    let bearer = [("Authorization", auth.as_str())];
+    let r = s.send("PUT", &path, &bearer, br#"{"city":"d"}"#).await;
+    assert_eq!(r.json()["city"], "d", "{r:?}");
+    // Answers that issue no token show back the one they were sent.
+    assert_eq!(r.json()["token"], me.token.as_str());
+    assert_fail(
+        &s.rooms().json("PUT", &path, json!({"city": "e"})).await,
+        401,
+    );
+    assert_fail(
+        &s.rooms().with_token("PUT", &path, NOBODY, json!({})).await,
+        401,
+    );
+}
+
+#[tokio::test]
+async fn a_token_expires_after_24_hours_on_the_servers_clock() {
+    let s = Server::builder().manual_clock().start().await;
+    let me = s.rooms().register("me", None).await;
+    s.advance(86_400 - 1);
+    assert!(s.rooms().token_works(&me.pk, &me.token).await);
+    s.advance(1);
+    assert!(!s.rooms().token_works(&me.pk, &me.token).await);
+    let fresh = user(&s.rooms().login("me", PASSWORD).await);
+    assert!(s.rooms().token_works(&me.pk, &fresh.token).await);
+}
+
+#[tokio::test]
+async fn a_token_whose_expiry_passed_in_the_store_is_refused() {
+    let s = Server::start().await;
+    let me = s.rooms().register("me", None).await;
+    s.expire_tokens("rooms");
+    assert!(!s.rooms().token_works(&me.pk, &me.token).await);
+}
+
+#[tokio::test]
+async fn a_logged_out_token_is_refused_and_other_tokens_stay() {
+    let s = Server::start().await;
+    let me = s.rooms().register("me", None).await;
+    let second = user(&s.rooms().login("me", PASSWORD).await);
+    let r = s
+        .rooms()
+        .json("POST", "/logout/", json!({"token": me.token}))
+        .await;
+    assert_eq!(
+        (r.status, r.json()),
+        (
+            200,
+            json!({"status": "SUCCESS", "msg": "注销成功", "code": "200"})
+        )
+    );
+    assert!(!s.rooms().token_works(&me.pk, &me.token).await);
+    assert!(s.rooms().token_works(&me.pk, &second.token).await);
+}
+
+#[tokio::test]
+async fn a_password_change_revokes_the_tokens_of_every_dialect_and_answers_a_new_one() {
+    let s = Server::start().await;
+    let phone = "18752000610";
+    let me = s.rooms().register("me", Some(phone)).await;
+    let r = s
+        .rooms()
+        .json(
+            "POST",
+            "/phonebooks",
+            json!({"op": 1003, "phone": phone, "password": PASSWORD}),
+        )
+        .await;
+    let jwt = r.json()["token"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let login = json!({"id": 1, "type": "login", "subtype": "pass",
+                       "data": {"phone": phone, "pass": PASSWORD}});
+    let typed = s
+        .rooms()
+        .json("POST", "/api/user/login", login)
+        .await
+        .json()["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ineww = s
+        .rooms()
+        .json(
+            "POST",
+            "/ineww/session",
+            json!({"account": phone, "password": PASSWORD}),
+        )
+        .await
+        .json()["data"]["token"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let book = |jwt: String| {
+        let s = &s;
+        async move {
+            let auth = format!("JWT {jwt}");
+            let h = [("Authorization", auth.as_str())];
+            s.send("POST", "/phonebooks", &h, br#"{"op":1009}"#)
+                .await
+                .json()["ret"]
+                .clone()
+        }
+    };
+    let info = format!("/api/user/info?token={typed}");
+    let auth = format!("Bearer {ineww}");
+    let session = [("Authorization", auth.as_str())];
+    assert_eq!(book(jwt.clone()).await, 0);
+    assert_eq!(s.send("GET", &info, &[], b"").await.json()["status"], 0);
+    assert_eq!(
+        s.send("GET", "/ineww/session", &session, b"").await.status,
+        200
+    );
+
+    let body = json!({"username": "me", "old_password": PASSWORD, "password": "654321"});
+    let r = s
+        .rooms()
+        .with_token("PUT", "/users/password/", &me.token, body)
+        .await;
+    assert_eq!((r.status, r.msg()), (200, "修改成功".into()), "{r:?}");
+    let fresh = r.json()["token"].as_str().unwrap().to_string();
+    assert_ne!(fresh, me.token);
+
+    assert_eq!(book(jwt).await, -1);
+    assert_ne!(s.send("GET", &info, &[], b"").await.json()["status"], 0);
+    assert_eq!(
+        s.send("GET", "/ineww/session", &session, b"").await.status,
+        401
+    );
+    assert!(!s.rooms().token_works(&me.pk, &me.token).await);
+    assert!(s.rooms().token_works(&me.pk, &fresh).await);
+    let r = s
+        .rooms()
+        .json(
+            "POST",
+            "/phonebooks",
+            json!({"op": 1003, "phone": phone, "password": "654321"}),
+        )
+        .await;
+    assert_eq!(r.json()["ret"], 0);
+}

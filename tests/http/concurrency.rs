@@ -104,13 +104,11 @@ async fn concurrent_contact_writes_of_two_accounts_all_land_in_the_right_book() 
 async fn slow_password_hashing_does_not_stall_other_requests() {
     // Arrange: the default (slow) password cost, and six logins queued behind two hashers;
     // each answer takes a ticket, so the order of events is counted, not timed.
-    let app = Server::builder()
-        .config(|c| {
-            c.argon2_m_cost_kib = Config::default().argon2_m_cost_kib;
-            c.argon2_t_cost = Config::default().argon2_t_cost;
-        })
-        .start()
-        .await;
+    let app = Server::with(|c| {
+        c.argon2_m_cost_kib = Config::default().argon2_m_cost_kib;
+        c.argon2_t_cost = Config::default().argon2_t_cost;
+    })
+    .await;
     app.pb().register(PHONE).await;
     let tickets = Arc::new(AtomicUsize::new(0));
     let (done, mut answered) = tokio::sync::mpsc::unbounded_channel();

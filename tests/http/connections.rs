@@ -11,10 +11,7 @@ const PHONE: &str = "13000000001";
 async fn fifty_idle_connections_do_not_delay_a_normal_request() {
     // Arrange: 50 clients that connect and send nothing, and one that sent half a request
     // line, under a header timeout far longer than the test: none of them is hung up on.
-    let app = Server::builder()
-        .config(|c| c.header_timeout_ms = 600_000)
-        .start()
-        .await;
+    let app = Server::with(|c| c.header_timeout_ms = 600_000).await;
     app.pb().register(PHONE).await;
     let mut idle = Vec::new();
     for _ in 0..50 {
@@ -42,10 +39,7 @@ async fn fifty_idle_connections_do_not_delay_a_normal_request() {
 async fn a_half_sent_body_followed_by_a_disconnect_leaves_the_server_healthy() {
     // Arrange: one connection slot, so the server takes each connection only once it is done
     // with the one before: the health check below comes after every hang-up was dealt with.
-    let app = Server::builder()
-        .config(|c| c.max_connections = 1)
-        .start()
-        .await;
+    let app = Server::with(|c| c.max_connections = 1).await;
     app.pb().register(PHONE).await;
     let body = json!({"op": 1001, "phone": "13000000002", "password": "123456"}).to_string();
     let half = &body.as_bytes()[..body.len() / 2];
@@ -76,13 +70,11 @@ async fn a_half_sent_body_followed_by_a_disconnect_leaves_the_server_healthy() {
 #[tokio::test]
 async fn idle_keep_alive_connections_filling_every_slot_are_reaped_so_a_new_client_is_served() {
     // Arrange: as many keep-alive clients as connection slots, each idle after one request
-    let app = Server::builder()
-        .config(|c| {
-            c.max_connections = 4;
-            c.header_timeout_ms = 300;
-        })
-        .start()
-        .await;
+    let app = Server::with(|c| {
+        c.max_connections = 4;
+        c.header_timeout_ms = 300;
+    })
+    .await;
     let mut idle = Vec::new();
     for _ in 0..4 {
         let mut conn = app.connect().await;

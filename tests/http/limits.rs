@@ -70,10 +70,7 @@ async fn a_chunked_body_growing_past_the_limit_is_answered_413_with_the_envelope
 
 #[tokio::test]
 async fn a_body_just_under_the_limit_is_read_and_judged_on_its_content() {
-    let app = Server::builder()
-        .config(|c| c.body_limit = 64 * 1024)
-        .start()
-        .await;
+    let app = Server::with(|c| c.body_limit = 64 * 1024).await;
 
     let r = app.raw(&declared(&padded(64 * 1024))).await;
 
@@ -87,10 +84,8 @@ async fn a_body_just_under_the_limit_is_read_and_judged_on_its_content() {
 async fn a_declared_nine_mib_body_that_never_arrives_is_answered_413_at_once() {
     // The request timeout is twice the client's patience: an answer that waited for the body
     // (which never comes) would come too late to be read.
-    let app = Server::builder()
-        .config(|c| c.request_timeout_ms = 2 * client::READ_TIMEOUT.as_millis() as u64)
-        .start()
-        .await;
+    let app =
+        Server::with(|c| c.request_timeout_ms = 2 * client::READ_TIMEOUT.as_millis() as u64).await;
     let mut bytes = head(&format!("Content-Length: {}\r\n", 9 * MIB));
     bytes.extend_from_slice(br#"{"op":1003"#);
 
@@ -101,10 +96,7 @@ async fn a_declared_nine_mib_body_that_never_arrives_is_answered_413_at_once() {
 
 #[tokio::test]
 async fn a_body_that_stops_arriving_is_answered_with_the_envelope_after_the_request_timeout() {
-    let app = Server::builder()
-        .config(|c| c.request_timeout_ms = 500)
-        .start()
-        .await;
+    let app = Server::with(|c| c.request_timeout_ms = 500).await;
     let mut bytes = head("Content-Length: 100\r\n");
     bytes.extend_from_slice(br#"{"op":1003"#);
 
@@ -122,13 +114,11 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected_after_the_head
     // Arrange: a header timeout of 300 ms, and a request timeout of 2 s that a second client
     // runs into — a yardstick on the server's own clock, shorter than the default header
     // timeout (5 s) that would apply if the configured one did not.
-    let app = Server::builder()
-        .config(|c| {
-            c.header_timeout_ms = 300;
-            c.request_timeout_ms = 2_000;
-        })
-        .start()
-        .await;
+    let app = Server::with(|c| {
+        c.header_timeout_ms = 300;
+        c.request_timeout_ms = 2_000;
+    })
+    .await;
     let mut unfinished = app.connect().await;
     unfinished
         .write(b"POST /phonebooks HTTP/1.1\r\nHost: te")

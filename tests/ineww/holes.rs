@@ -1,8 +1,9 @@
 //! INEWW (the `ineww` dialect): each hole of the original server that CONTRACT.md closes,
 //! proved over a real in-process server, plus a bad-input table answered with the envelope.
 
-use crate::support::ineww::{assert_401004, user, InewwResp, NOBODY, PASSWORD};
-use crate::support::{Resp, Server};
+use crate::support::ineww::{assert_401004, user, NOBODY, PASSWORD};
+use crate::support::sessions::{Probe, Sessions};
+use crate::support::Server;
 use serde_json::json;
 
 // ---------------------------------------------------------------------------------------------
@@ -136,25 +137,8 @@ async fn another_users_detail_is_403001_known_or_not_and_an_admin_sees_it() {
 async fn a_password_change_revokes_phonebooks_jwts_and_helpaged_tokens_of_the_account() {
     let s = Server::start().await;
     let me = s.ineww().register("18511521020").await;
-    let r = s
-        .json(
-            "POST",
-            "/phonebooks",
-            &[],
-            json!({"op": 1003, "phone": "18511521020", "password": PASSWORD}),
-        )
-        .await;
-    let jwt = r.json()["token"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let login = json!({"id": 1, "type": "login", "subtype": "pass",
-                       "data": {"phone": "18511521020", "pass": PASSWORD}});
-    let r = s.json("POST", "/api/user/login", &[], login).await;
-    let typed = r.json()["data"]["token"].as_str().unwrap().to_string();
-    let info = format!("/api/user/info?token={typed}");
-    assert_eq!(phonebook(&s, &jwt).await.json()["ret"], 0);
-    assert_eq!(s.send("GET", &info, &[], b"").await.json()["status"], 0);
+    let all = Sessions::open(&s, "18511521020", PASSWORD).await;
+    assert_eq!(all.probe(&s).await, Probe::live());
 
     let change = json!({"re_pwd": PASSWORD, "pwd": "654321"});
     let r = s
@@ -162,19 +146,9 @@ async fn a_password_change_revokes_phonebooks_jwts_and_helpaged_tokens_of_the_ac
         .await;
     assert_eq!((r.status, r.body.len()), (204, 0));
 
-    let r = phonebook(&s, &jwt).await.json();
-    assert_eq!(r["ret"], -1, "{r}");
-    assert_ne!(s.send("GET", &info, &[], b"").await.json()["status"], 0);
+    all.probe(&s).await.assert_revoked();
     assert_401004(&s.ineww().me(&me.headers()).await);
     assert_eq!(s.ineww().login("18511521020", "654321").await.status, 200);
-}
-
-/// PhoneBooks op 1009 (list contacts) with a JWT.
-async fn phonebook(s: &Server, jwt: &str) -> Resp {
-    let auth = format!("JWT {jwt}");
-    let headers = vec![("Authorization", auth.as_str())];
-    s.json("POST", "/phonebooks", &headers, json!({"op": 1009}))
-        .await
 }
 
 #[tokio::test]
@@ -366,11 +340,7 @@ async fn bad_input_is_answered_with_the_envelope_and_the_right_code() {
     ];
     for (name, method, path, headers, body, status, code) in cases {
         let r = s.send(method, path, &headers, &body).await;
-        assert_eq!(
-            (r.status, r.code()),
-            (status, code.to_string()),
-            "{name}: {r:?}"
-        );
+        assert_eq!((r.status, r.code()), (status, code.into()), "{name}: {r:?}");
         assert_eq!(
             r.header("content-type"),
             Some("text/html; charset=utf-8"),
@@ -400,20 +370,7 @@ async fn a_nine_mib_body_is_413001_declared_or_chunked() {
     let r = s.send("POST", "/ineww/session", &json_ct, &big).await;
     assert_eq!((r.status, r.code()), (413, "413001".into()), "{r:?}");
 
-    let mut bytes = format!(
-        "POST /ineww/user HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
-         Transfer-Encoding: chunked\r\n\r\n",
-        s.addr
-    )
-    .into_bytes();
-    let chunk = vec![b' '; 64 * 1024];
-    for _ in 0..(9 * 16) {
-        bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-        bytes.extend_from_slice(&chunk);
-        bytes.extend_from_slice(b"\r\n");
-    }
-    bytes.extend_from_slice(b"0\r\n\r\n");
-    let r = s.raw(&bytes).await;
+    let r = s.send_chunked("POST", "/ineww/user", &[], &big).await;
     assert_eq!((r.status, r.code()), (413, "413001".into()), "{r:?}");
     s.healthy().await;
 }

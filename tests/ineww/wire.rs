@@ -2,7 +2,7 @@
 //! trailing slash), failure bodies as the original sent them (`data` `{}`, no `message`),
 //! field rules, credentials, bad bodies and the masked phone of another user's index page.
 
-use crate::support::ineww::{user, InewwResp, User};
+use crate::support::ineww::{user, User};
 use crate::support::Server;
 use serde_json::json;
 use switchboard::registry::{Dialect, Methods, Registry, WireKey};

@@ -446,14 +446,12 @@ async fn logging_in_with_an_empty_phone_answers_login_phone_empty() {
 async fn a_slow_command_is_answered_with_its_real_outcome_never_a_false_timeout() {
     // The default (slow) password cost and a 50 ms request timeout: registration takes longer
     // than the timeout, yet the answer must say what really happened to the database.
-    let app = Server::builder()
-        .config(|c| {
-            c.argon2_m_cost_kib = Config::default().argon2_m_cost_kib;
-            c.argon2_t_cost = Config::default().argon2_t_cost;
-            c.request_timeout_ms = 50;
-        })
-        .start()
-        .await;
+    let app = Server::with(|c| {
+        c.argon2_m_cost_kib = Config::default().argon2_m_cost_kib;
+        c.argon2_t_cost = Config::default().argon2_t_cost;
+        c.request_timeout_ms = 50;
+    })
+    .await;
 
     let resp = app
         .pb()

@@ -263,10 +263,7 @@ async fn searching_never_finds_another_accounts_contacts() {
 
 /// An app with a known JWT secret, one account, and its rid and real token.
 async fn with_secret() -> (Server, String, String) {
-    let app = Server::builder()
-        .config(|c| c.jwt_secret = Some(SECRET.into()))
-        .start()
-        .await;
+    let app = Server::with(|c| c.jwt_secret = Some(SECRET.into())).await;
     let (rid, token) = app.pb().account(A).await;
     (app, rid, token)
 }
@@ -393,10 +390,7 @@ async fn an_expired_token_answers_signature_has_expired() {
 #[tokio::test]
 async fn a_token_we_issued_answers_signature_has_expired_once_its_lifetime_is_over() {
     // … and one this server issued with a lifetime that is already over.
-    let app = Server::builder()
-        .config(|c| c.jwt_lifetime_secs = 0)
-        .start()
-        .await;
+    let app = Server::with(|c| c.jwt_lifetime_secs = 0).await;
     let (_, token) = app.pb().account(A).await;
 
     let resp = app.pb().post_auth(json!({"op": 1009}), &token).await;

@@ -253,19 +253,6 @@ async fn a_nine_mib_body_is_413_declared_or_chunked_and_the_server_stays_healthy
     assert_fail(&r, 413);
     assert_eq!(r.msg(), "request body too large");
 
-    let mut bytes = format!(
-        "PUT /rooms/1/ HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
-         Transfer-Encoding: chunked\r\n\r\n",
-        s.addr
-    )
-    .into_bytes();
-    let chunk = vec![b' '; 64 * 1024];
-    for _ in 0..(9 * 16) {
-        bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-        bytes.extend_from_slice(&chunk);
-        bytes.extend_from_slice(b"\r\n");
-    }
-    bytes.extend_from_slice(b"0\r\n\r\n");
-    assert_fail(&s.raw(&bytes).await, 413);
+    assert_fail(&s.send_chunked("PUT", "/rooms/1/", &[], &big).await, 413);
     s.healthy().await;
 }

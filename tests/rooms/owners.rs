@@ -127,10 +127,7 @@ async fn snslogin_is_refused_by_default_and_creates_nothing() {
 
 #[tokio::test]
 async fn a_trusted_snslogin_answers_201_first_then_200_for_the_same_account() {
-    let s = Server::builder()
-        .config(|c| c.rooms_trust_sns_identities = true)
-        .start()
-        .await;
+    let s = Server::with(|c| c.rooms_trust_sns_identities = true).await;
     let first = s.rooms().json("POST", "/snslogin/", sns_body()).await;
     assert_eq!(
         (first.status, first.code()),

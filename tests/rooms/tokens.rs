@@ -2,6 +2,7 @@
 //! logout; a password change revokes the tokens of every dialect.
 
 use crate::support::rooms::*;
+use crate::support::sessions::{Probe, Sessions};
 use crate::support::Server;
 use serde_json::json;
 
@@ -94,60 +95,8 @@ async fn a_password_change_revokes_the_tokens_of_every_dialect_and_answers_a_new
     let s = Server::start().await;
     let phone = "18752000610";
     let me = s.rooms().register("me", Some(phone)).await;
-    let r = s
-        .rooms()
-        .json(
-            "POST",
-            "/phonebooks",
-            json!({"op": 1003, "phone": phone, "password": PASSWORD}),
-        )
-        .await;
-    let jwt = r.json()["token"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let login = json!({"id": 1, "type": "login", "subtype": "pass",
-                       "data": {"phone": phone, "pass": PASSWORD}});
-    let typed = s
-        .rooms()
-        .json("POST", "/api/user/login", login)
-        .await
-        .json()["data"]["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let ineww = s
-        .rooms()
-        .json(
-            "POST",
-            "/ineww/session",
-            json!({"account": phone, "password": PASSWORD}),
-        )
-        .await
-        .json()["data"]["token"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let book = |jwt: String| {
-        let s = &s;
-        async move {
-            let auth = format!("JWT {jwt}");
-            let h = [("Authorization", auth.as_str())];
-            s.send("POST", "/phonebooks", &h, br#"{"op":1009}"#)
-                .await
-                .json()["ret"]
-                .clone()
-        }
-    };
-    let info = format!("/api/user/info?token={typed}");
-    let auth = format!("Bearer {ineww}");
-    let session = [("Authorization", auth.as_str())];
-    assert_eq!(book(jwt.clone()).await, 0);
-    assert_eq!(s.send("GET", &info, &[], b"").await.json()["status"], 0);
-    assert_eq!(
-        s.send("GET", "/ineww/session", &session, b"").await.status,
-        200
-    );
+    let all = Sessions::open(&s, phone, PASSWORD).await;
+    assert_eq!(all.probe(&s).await, Probe::live());
 
     let body = json!({"username": "me", "old_password": PASSWORD, "password": "654321"});
     let r = s
@@ -158,12 +107,7 @@ async fn a_password_change_revokes_the_tokens_of_every_dialect_and_answers_a_new
     let fresh = r.json()["token"].as_str().unwrap().to_string();
     assert_ne!(fresh, me.token);
 
-    assert_eq!(book(jwt).await, -1);
-    assert_ne!(s.send("GET", &info, &[], b"").await.json()["status"], 0);
-    assert_eq!(
-        s.send("GET", "/ineww/session", &session, b"").await.status,
-        401
-    );
+    all.probe(&s).await.assert_revoked();
     assert!(!s.rooms().token_works(&me.pk, &me.token).await);
     assert!(s.rooms().token_works(&me.pk, &fresh).await);
     let r = s

@@ -44,6 +44,16 @@ impl Resp {
         })
     }
 
+    /// The `code` of a JSON envelope (INEWW, rooms and v4 answers carry one), `null` if none.
+    pub fn code(&self) -> Value {
+        self.json()["code"].clone()
+    }
+
+    /// The `msg` of a JSON envelope (rooms, v4), `""` if none.
+    pub fn msg(&self) -> String {
+        self.json()["msg"].as_str().unwrap_or_default().to_string()
+    }
+
     /// The body as text (lossy), cut to 300 bytes for failure messages.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body[..self.body.len().min(300)]).into_owned()

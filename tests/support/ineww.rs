@@ -1,22 +1,11 @@
 //! INEWW (the `ineww` dialect) on a [`Server`]: `s.ineww()` registers and logs in over the
-//! wire; [`InewwResp`] reads an answer's code; [`User`] carries the two credential headers.
+//! wire; [`User`] carries the two credential headers.
 
 use super::{Resp, Server};
 use serde_json::{json, Value};
 
 pub const PASSWORD: &str = "123456";
 pub const NOBODY: &str = "f111e64389db4d10933408a436d87bd5";
-
-/// INEWW conveniences on an answer.
-pub trait InewwResp {
-    fn code(&self) -> String;
-}
-
-impl InewwResp for Resp {
-    fn code(&self) -> String {
-        self.json()["code"].as_str().unwrap_or_default().to_string()
-    }
-}
 
 /// A logged-in INEWW user.
 pub struct User {

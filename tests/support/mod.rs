@@ -11,6 +11,7 @@ pub mod client;
 pub mod ineww;
 pub mod pb;
 pub mod rooms;
+pub mod sessions;
 pub mod typed;
 pub mod v4;
 
@@ -96,9 +97,26 @@ impl Builder {
         if let Some(prepare) = self.prepare {
             prepare(&config.db);
         }
-        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        Server::open(dir, config, clock, self.manual, self.ids).await
+        let settings = Settings {
+            config,
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            manual: self.manual,
+            ids: self.ids,
+        };
+        Server::open(dir, settings).await
     }
+}
+
+/// What a server was started with; a restart reuses it.
+struct Settings {
+    /// The configuration.
+    config: Config,
+    /// The time source.
+    clock: Arc<dyn Clock>,
+    /// The same clock, when it is a manual one.
+    manual: Option<Arc<ManualClock>>,
+    /// The id source, when not the random one.
+    ids: Option<Arc<dyn Ids>>,
 }
 
 /// A server running in this process on 127.0.0.1 over its own temporary database.
@@ -107,14 +125,8 @@ pub struct Server {
     pub addr: SocketAddr,
     /// The running server.
     running: Running,
-    /// The configuration it started with (a restart reuses it).
-    config: Config,
-    /// Its time source.
-    clock: Arc<dyn Clock>,
-    /// The same clock, when it is a manual one.
-    manual: Option<Arc<ManualClock>>,
-    /// Its id source, when not the random one.
-    ids: Option<Arc<dyn Ids>>,
+    /// What it was started with.
+    settings: Settings,
     /// Keeps the database directory for the server's lifetime.
     dir: TempDir,
 }
@@ -130,17 +142,17 @@ impl Server {
         Builder::default()
     }
 
-    async fn open(
-        dir: TempDir,
-        config: Config,
-        clock: Arc<dyn Clock>,
-        manual: Option<Arc<ManualClock>>,
-        ids: Option<Arc<dyn Ids>>,
-    ) -> Server {
-        let (opened, time, id_source) = (config.clone(), clock.clone(), ids.clone());
+    /// A server with the test configuration adjusted by `f` over a fresh database.
+    pub async fn with(f: impl FnOnce(&mut Config) + 'static) -> Server {
+        Server::builder().config(f).start().await
+    }
+
+    async fn open(dir: TempDir, settings: Settings) -> Server {
+        let (config, clock) = (settings.config.clone(), settings.clock.clone());
+        let ids = settings.ids.clone();
         let app = tokio::task::spawn_blocking(move || {
-            let mut app = App::open_with_clock(opened, time)?;
-            if let Some(ids) = id_source {
+            let mut app = App::open_with_clock(config, clock)?;
+            if let Some(ids) = ids {
                 let ctx = Arc::get_mut(&mut app.ctx).expect("a freshly opened app");
                 ctx.ids = ids;
             }
@@ -158,10 +170,7 @@ impl Server {
         Server {
             addr,
             running,
-            config,
-            clock,
-            manual,
-            ids,
+            settings,
             dir,
         }
     }
@@ -169,17 +178,8 @@ impl Server {
     /// Stops the server gracefully and starts it again on the same database, configuration,
     /// clock and ids (on another port).
     pub async fn restart(self) -> Server {
-        let Server {
-            running,
-            config,
-            clock,
-            manual,
-            ids,
-            dir,
-            ..
-        } = self;
-        running.stop().await;
-        Server::open(dir, config, clock, manual, ids).await
+        self.running.stop().await;
+        Server::open(self.dir, self.settings).await
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -194,12 +194,16 @@ impl Server {
 
     /// The database file.
     pub fn db_path(&self) -> &PathBuf {
-        &self.config.db
+        &self.settings.config.db
     }
 
     /// Lets `secs` seconds pass on the server's manual clock.
     pub fn advance(&self, secs: i64) {
-        let clock = self.manual.as_ref().expect("a server on a manual clock");
+        let clock = self
+            .settings
+            .manual
+            .as_ref()
+            .expect("a server on a manual clock");
         clock.advance(chrono::Duration::seconds(secs));
     }
 
@@ -230,6 +234,24 @@ impl Server {
         let mut all = vec![("Host", host.as_str()), ("Connection", "close")];
         all.extend_from_slice(headers);
         self.raw(&client::request(method, target, &all, body)).await
+    }
+
+    /// Like [`Server::send`], with `body` sent as chunks of 64 KiB (`Transfer-Encoding:
+    /// chunked`, no Content-Length).
+    pub async fn send_chunked(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Resp {
+        let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+        head.push_str("Connection: close\r\n");
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        self.raw(&client::chunked(&head, body, 64 * 1024, true))
+            .await
     }
 
     /// `GET target`.

@@ -1,27 +1,11 @@
 //! rooms (the `rooms` dialect) on a [`Server`]: `s.rooms()` registers, logs in, opens rooms
-//! and probes tokens; [`RoomsResp`] and [`assert_fail`] read the envelope.
+//! and probes tokens; [`assert_fail`] reads the envelope.
 
 use super::{Resp, Server};
 use serde_json::{json, Value};
 
 pub const PASSWORD: &str = "123456";
 pub const NOBODY: &str = "f111e64389db4d10933408a436d87bd5";
-
-/// rooms conveniences on an answer.
-pub trait RoomsResp {
-    fn code(&self) -> String;
-    fn msg(&self) -> String;
-}
-
-impl RoomsResp for Resp {
-    fn code(&self) -> String {
-        self.json()["code"].as_str().unwrap_or_default().to_string()
-    }
-
-    fn msg(&self) -> String {
-        self.json()["msg"].as_str().unwrap_or_default().to_string()
-    }
-}
 
 /// A registered rooms user.
 pub struct User {

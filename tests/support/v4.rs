@@ -1,26 +1,10 @@
 //! v4.0 (the `v4` dialect) on a [`Server`]: `s.v4()` sends codes, registers, logs in and
-//! resets; [`V4Resp`] reads the envelope.
+//! resets.
 
 use super::{Resp, Server};
 use serde_json::{json, Value};
 
 pub const FORM: &str = "application/x-www-form-urlencoded";
-
-/// v4 conveniences on an answer.
-pub trait V4Resp {
-    fn code(&self) -> Value;
-    fn msg(&self) -> String;
-}
-
-impl V4Resp for Resp {
-    fn code(&self) -> Value {
-        self.json()["code"].clone()
-    }
-
-    fn msg(&self) -> String {
-        self.json()["msg"].as_str().unwrap_or_default().to_string()
-    }
-}
 
 /// v4 requests on a server.
 pub struct V4<'a>(&'a Server);

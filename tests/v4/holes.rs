@@ -2,6 +2,7 @@
 //! real in-process server driven by a manual clock, plus a bad-input table answered with the
 //! envelope.
 
+use crate::support::sessions::{Probe, Sessions};
 use crate::support::v4::*;
 use crate::support::{Resp, Server};
 use serde_json::{json, Value};
@@ -131,53 +132,8 @@ async fn a_window_opened_for_one_phone_does_not_serve_another() {
 async fn forget_password_revokes_the_tokens_of_every_dialect() {
     let s = start_on_manual_clock().await;
     s.v4().register(PHONE, "123456", "uuid").await;
-    let r = s
-        .json(
-            "POST",
-            "/phonebooks",
-            &[],
-            json!({"op": 1003, "phone": PHONE, "password": "123456"}),
-        )
-        .await;
-    let jwt = r.json()["token"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let login = json!({"id": 1, "type": "login", "subtype": "pass",
-                       "data": {"phone": PHONE, "pass": "123456"}});
-    let r = s.json("POST", "/api/user/login", &[], login).await;
-    let typed = r.json()["data"]["token"].as_str().unwrap().to_string();
-    let r = s
-        .json(
-            "POST",
-            "/ineww/session",
-            &[],
-            json!({"account": PHONE, "password": "123456"}),
-        )
-        .await;
-    let access = r.json()["data"]["token"]["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let auth = format!("JWT {jwt}");
-    let pb_headers = [
-        ("Authorization", auth.as_str()),
-        ("Content-Type", "application/json"),
-    ];
-    let info = format!("/api/user/info?token={typed}");
-    let ineww = [("Authorization", format!("Bearer {access}"))];
-    let ineww: Vec<(&str, &str)> = ineww.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(
-        s.send("POST", "/phonebooks", &pb_headers, br#"{"op":1009}"#)
-            .await
-            .json()["ret"],
-        0
-    );
-    assert_eq!(s.get(&info).await.json()["status"], 0);
-    assert_eq!(
-        s.send("GET", "/ineww/session", &ineww, b"").await.status,
-        200
-    );
+    let all = Sessions::open(&s, PHONE, "123456").await;
+    assert_eq!(all.probe(&s).await, Probe::live());
     assert_eq!(
         s.count("SELECT COUNT(*) FROM tokens WHERE kind = 'v4'", &[]),
         1
@@ -186,17 +142,7 @@ async fn forget_password_revokes_the_tokens_of_every_dialect() {
     s.v4().verify(PHONE).await;
     assert_eq!(s.v4().forget(PHONE, "654321").await.code(), json!(200));
 
-    assert_eq!(
-        s.send("POST", "/phonebooks", &pb_headers, br#"{"op":1009}"#)
-            .await
-            .json()["ret"],
-        -1
-    );
-    assert_ne!(s.get(&info).await.json()["status"], 0);
-    assert_eq!(
-        s.send("GET", "/ineww/session", &ineww, b"").await.status,
-        401
-    );
+    all.probe(&s).await.assert_revoked();
     assert_eq!(s.count("SELECT COUNT(*) FROM tokens", &[]), 0);
 }
 
@@ -502,20 +448,9 @@ async fn a_nine_mib_body_is_413_declared_or_chunked() {
     assert_eq!((r.status, r.code()), (413, json!(413)), "{r:?}");
     assert_eq!(r.msg(), "请求体过大");
 
-    let mut bytes = format!(
-        "POST /api/v4.0/sendsms/{PHONE} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
-         Transfer-Encoding: chunked\r\n\r\n",
-        s.addr
-    )
-    .into_bytes();
-    let chunk = vec![b'a'; 64 * 1024];
-    for _ in 0..(9 * 16) {
-        bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-        bytes.extend_from_slice(&chunk);
-        bytes.extend_from_slice(b"\r\n");
-    }
-    bytes.extend_from_slice(b"0\r\n\r\n");
-    let r = s.raw(&bytes).await;
+    let r = s
+        .send_chunked("POST", &format!("/api/v4.0/sendsms/{PHONE}"), &[], &big)
+        .await;
     assert_eq!((r.status, r.code()), (413, json!("413")), "{r:?}");
     s.healthy().await;
 }

@@ -218,10 +218,7 @@ async fn a_reset_code_resets_the_password_and_revokes_every_earlier_token() {
     let code = sent[0].code.clone();
 
     // Act: reset with it
-    let reset = app
-        .pb()
-        .post(json!({"op": 1002, "phone": PHONE, "code": code, "password": "new-pass-1"}))
-        .await;
+    let reset = app.pb().reset(PHONE, &code, "new-pass-1").await;
 
     // Assert
     reset.ok_json();
@@ -245,10 +242,7 @@ async fn a_reset_code_resets_the_password_and_revokes_every_earlier_token() {
     app.pb().list(&fresh).await;
 
     // And the code was single use.
-    let again = app
-        .pb()
-        .post(json!({"op": 1002, "phone": PHONE, "code": code, "password": "new-pass-2"}))
-        .await;
+    let again = app.pb().reset(PHONE, &code, "new-pass-2").await;
     let msg = again.failure(200);
     assert!(msg.contains("code"), "{msg}");
     app.pb().login(PHONE, "new-pass-1").await;
@@ -259,17 +253,10 @@ async fn a_wrong_reset_code_changes_nothing() {
     let app = Server::start().await;
     app.pb().register(PHONE).await;
     let (_, token) = app.pb().login(PHONE, PASSWORD).await;
-    app.pb()
-        .post(json!({"op": 1002, "phone": PHONE}))
-        .await
-        .ok_json();
-    let code = app.outbox(PHONE)[0].code.clone();
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let code = app.pb().reset_code(PHONE).await;
+    let wrong = wrong_code(&code);
 
-    let resp = app
-        .pb()
-        .post(json!({"op": 1002, "phone": PHONE, "code": wrong, "password": "new-pass-1"}))
-        .await;
+    let resp = app.pb().reset(PHONE, wrong, "new-pass-1").await;
 
     let msg = resp.failure(200);
     assert!(msg.contains("code"), "{msg}");
@@ -382,15 +369,8 @@ async fn a_token_revoked_by_a_password_reset_stays_revoked_after_a_new_login() {
     let app = Server::builder().manual_clock().start().await;
     app.pb().register(PHONE).await;
     let (_, old) = app.pb().login(PHONE, PASSWORD).await;
-    app.pb()
-        .post(json!({"op": 1002, "phone": PHONE}))
-        .await
-        .ok_json();
-    let code = app.outbox(PHONE)[0].code.clone();
-    app.pb()
-        .post(json!({"op": 1002, "phone": PHONE, "code": code, "password": "new-pass-1"}))
-        .await
-        .ok_json();
+    let code = app.pb().reset_code(PHONE).await;
+    app.pb().reset(PHONE, &code, "new-pass-1").await.ok_json();
 
     let (_, fresh) = app.pb().login(PHONE, "new-pass-1").await;
 
@@ -407,23 +387,16 @@ async fn a_token_revoked_by_a_password_reset_stays_revoked_after_a_new_login() {
 async fn five_wrong_reset_codes_kill_the_code() {
     let app = Server::start().await;
     app.pb().register(PHONE).await;
-    app.pb()
-        .post(json!({"op": 1002, "phone": PHONE}))
-        .await
-        .ok_json();
-    let code = app.outbox(PHONE)[0].code.clone();
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let code = app.pb().reset_code(PHONE).await;
+    let wrong = wrong_code(&code);
     for _ in 0..5 {
         app.pb()
-            .post(json!({"op": 1002, "phone": PHONE, "code": wrong, "password": "new-pass-1"}))
+            .reset(PHONE, wrong, "new-pass-1")
             .await
             .failure(200);
     }
 
-    let right = app
-        .pb()
-        .post(json!({"op": 1002, "phone": PHONE, "code": code, "password": "new-pass-1"}))
-        .await;
+    let right = app.pb().reset(PHONE, &code, "new-pass-1").await;
 
     let msg = right.failure(200);
     assert!(msg.contains("code"), "{msg}");
@@ -472,11 +445,7 @@ async fn a_queued_reset_code_is_printed_by_switchboard_outbox() {
     // Arrange
     let app = Server::start().await;
     app.pb().register(PHONE).await;
-    app.pb()
-        .post(json!({"op": 1002, "phone": PHONE}))
-        .await
-        .ok_json();
-    let code = app.outbox(PHONE)[0].code.clone();
+    let code = app.pb().reset_code(PHONE).await;
 
     // Act: the CLI reads the live database
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))

@@ -291,8 +291,25 @@ async fn an_update_with_an_unknown_pid_changes_nothing_at_all() {
     );
 }
 
-#[tokio::test]
-async fn adding_and_deleting_a_phone_with_10061() {
+/// A contact item edited by its own op: 10061 phones, 10062 mails.
+struct Item {
+    op: i64,
+    /// The request's and answer's object: `phone_info` or `mail_info`.
+    info: &'static str,
+    /// The contact's list: `phones` or `mails`.
+    list: &'static str,
+    /// The item's id key: `pid` or `mid`.
+    id: &'static str,
+    /// The item's value key: `phone` or `mail`.
+    key: &'static str,
+    /// The value added.
+    value: &'static str,
+    /// The failure for an unknown id.
+    not_found: &'static str,
+}
+
+/// Adds an item to a contact with its op, deletes it, then deletes it again.
+async fn add_then_delete(item: Item) {
     // Arrange
     let app = Server::start().await;
     let (_, token) = app.pb().account(PHONE).await;
@@ -300,131 +317,84 @@ async fn adding_and_deleting_a_phone_with_10061() {
         .pb()
         .add_contact_full(&token, "a", "13500000001", "a@qq.com")
         .await;
+    let first = if item.id == "pid" { &c.pid } else { &c.mid };
+    let edit = |action: i64, info: Value| {
+        let mut body = json!({"op": item.op, "uid": c.uid, "action": action});
+        body[item.info] = info;
+        body
+    };
 
     // Act: add
-    let added = app
-        .pb()
-        .post_auth(
-            json!({"op": 10061, "uid": c.uid, "action": 0,
-                   "phone_info": {"phone": "13000001234"}}),
-            &token,
-        )
-        .await
-        .ok_json();
+    let mut info = json!({});
+    info[item.key] = json!(item.value);
+    let added = app.pb().post_auth(edit(0, info), &token).await.ok_json();
 
     // Assert
-    assert_eq!(keys(&added), ["msg", "uid", "phone_info", "ret"]);
-    assert_eq!(
-        added["uid"],
-        c.uid.as_str(),
-        "the contact's uid beside phone_info"
+    assert_eq!(keys(&added), ["msg", "uid", item.info, "ret"]);
+    let beside = format!("the contact's uid beside {}", item.info);
+    assert_eq!(added["uid"], c.uid.as_str(), "{beside}");
+    let new = &added[item.info];
+    assert_eq!(keys(new), [item.key, item.id, "intime"]);
+    assert_eq!(new[item.key], item.value);
+    assert_uuid_v1(&new[item.id]);
+    assert_intime(&new["intime"]);
+    let id = new[item.id].as_str().unwrap().to_string();
+    let items = by_id(
+        &fetch(&app, &token, &c.uid).await[item.list],
+        item.id,
+        item.key,
     );
-    assert_eq!(keys(&added["phone_info"]), ["phone", "pid", "intime"]);
-    assert_eq!(added["phone_info"]["phone"], "13000001234");
-    assert_uuid_v1(&added["phone_info"]["pid"]);
-    assert_intime(&added["phone_info"]["intime"]);
-    let pid = added["phone_info"]["pid"].as_str().unwrap().to_string();
-    let phones = by_id(&fetch(&app, &token, &c.uid).await["phones"], "pid", "phone");
-    assert_eq!(phones.get(&pid).map(String::as_str), Some("13000001234"));
-    assert_eq!(phones.len(), 2);
+    assert_eq!(items.get(&id).map(String::as_str), Some(item.value));
+    assert_eq!(items.len(), 2);
 
     // Act: delete
-    let deleted_raw = app
-        .pb()
-        .post_auth(
-            json!({"op": 10061, "uid": c.uid, "action": 1, "phone_info": {"pid": pid}}),
-            &token,
-        )
-        .await;
+    let mut gone = json!({});
+    gone[item.id] = json!(id);
+    let deleted_raw = app.pb().post_auth(edit(1, gone.clone()), &token).await;
     assert_eq!(deleted_raw.ok_json()["ret"], 0);
 
     // Assert
+    let (uid, info, key) = (&c.uid, item.info, item.id);
     assert_eq!(
         std::str::from_utf8(&deleted_raw.body).unwrap(),
-        format!(
-            r#"{{"msg":"success","uid":"{}","phone_info":{{"pid":"{pid}"}},"ret":0}}"#,
-            c.uid
-        )
+        format!(r#"{{"msg":"success","uid":"{uid}","{info}":{{"{key}":"{id}"}},"ret":0}}"#)
     );
-    let phones = by_id(&fetch(&app, &token, &c.uid).await["phones"], "pid", "phone");
-    assert_eq!(phones.keys().collect::<Vec<_>>(), [&c.pid]);
-    let again = app
-        .pb()
-        .post_auth(
-            json!({"op": 10061, "uid": c.uid, "action": 1, "phone_info": {"pid": pid}}),
-            &token,
-        )
-        .await;
-    assert_eq!(again.failure(200), "phone not found");
+    let items = by_id(
+        &fetch(&app, &token, &c.uid).await[item.list],
+        item.id,
+        item.key,
+    );
+    assert_eq!(items.keys().collect::<Vec<_>>(), [first]);
+    let again = app.pb().post_auth(edit(1, gone), &token).await;
+    assert_eq!(again.failure(200), item.not_found);
+}
+
+#[tokio::test]
+async fn adding_and_deleting_a_phone_with_10061() {
+    add_then_delete(Item {
+        op: 10061,
+        info: "phone_info",
+        list: "phones",
+        id: "pid",
+        key: "phone",
+        value: "13000001234",
+        not_found: "phone not found",
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn adding_and_deleting_a_mail_with_10062() {
-    // Arrange
-    let app = Server::start().await;
-    let (_, token) = app.pb().account(PHONE).await;
-    let c = app
-        .pb()
-        .add_contact_full(&token, "a", "13500000001", "a@qq.com")
-        .await;
-
-    // Act: add
-    let added = app
-        .pb()
-        .post_auth(
-            json!({"op": 10062, "uid": c.uid, "action": 0,
-                   "mail_info": {"mail": "13000001234@qq.com"}}),
-            &token,
-        )
-        .await
-        .ok_json();
-
-    // Assert
-    assert_eq!(keys(&added), ["msg", "uid", "mail_info", "ret"]);
-    assert_eq!(
-        added["uid"],
-        c.uid.as_str(),
-        "the contact's uid beside mail_info"
-    );
-    assert_eq!(keys(&added["mail_info"]), ["mail", "mid", "intime"]);
-    assert_eq!(added["mail_info"]["mail"], "13000001234@qq.com");
-    assert_uuid_v1(&added["mail_info"]["mid"]);
-    assert_intime(&added["mail_info"]["intime"]);
-    let mid = added["mail_info"]["mid"].as_str().unwrap().to_string();
-    let mails = by_id(&fetch(&app, &token, &c.uid).await["mails"], "mid", "mail");
-    assert_eq!(
-        mails.get(&mid).map(String::as_str),
-        Some("13000001234@qq.com")
-    );
-
-    // Act: delete
-    let deleted_raw = app
-        .pb()
-        .post_auth(
-            json!({"op": 10062, "uid": c.uid, "action": 1, "mail_info": {"mid": mid}}),
-            &token,
-        )
-        .await;
-    assert_eq!(deleted_raw.ok_json()["ret"], 0);
-
-    // Assert
-    assert_eq!(
-        std::str::from_utf8(&deleted_raw.body).unwrap(),
-        format!(
-            r#"{{"msg":"success","uid":"{}","mail_info":{{"mid":"{mid}"}},"ret":0}}"#,
-            c.uid
-        )
-    );
-    let mails = by_id(&fetch(&app, &token, &c.uid).await["mails"], "mid", "mail");
-    assert_eq!(mails.keys().collect::<Vec<_>>(), [&c.mid]);
-    let again = app
-        .pb()
-        .post_auth(
-            json!({"op": 10062, "uid": c.uid, "action": 1, "mail_info": {"mid": mid}}),
-            &token,
-        )
-        .await;
-    assert_eq!(again.failure(200), "mail not found");
+    add_then_delete(Item {
+        op: 10062,
+        info: "mail_info",
+        list: "mails",
+        id: "mid",
+        key: "mail",
+        value: "13000001234@qq.com",
+        not_found: "mail not found",
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -84,3 +84,12 @@ pub fn md5_hex(text: &str) -> String {
     use md5::Digest;
     hex::encode(md5::Md5::digest(text.as_bytes()))
 }
+
+/// A six-digit code that is not `code`.
+pub fn wrong_code(code: &str) -> &'static str {
+    if code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
+}

@@ -94,6 +94,20 @@ impl PhoneBooks<'_> {
         self.login(phone, PASSWORD).await
     }
 
+    /// Asks a reset code for `phone` (1002); answers it, from the outbox.
+    pub async fn reset_code(&self, phone: &str) -> String {
+        self.post(json!({"op": 1002, "phone": phone}))
+            .await
+            .ok_json();
+        self.0.code_for(phone)
+    }
+
+    /// Resets `phone`'s password with `code` (1002); answers the raw answer.
+    pub async fn reset(&self, phone: &str, code: &str, password: &str) -> Resp {
+        self.post(json!({"op": 1002, "phone": phone, "code": code, "password": password}))
+            .await
+    }
+
     /// `ret` of a 1009 (list) with `token`: 0 while the token is good.
     pub async fn list_ret(&self, token: &str) -> Value {
         self.post_auth(json!({"op": 1009}), token).await.json()["ret"].clone()

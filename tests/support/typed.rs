@@ -206,3 +206,32 @@ pub fn png_bytes() -> Vec<u8> {
         .decode(PNG_1X1)
         .expect("valid base64")
 }
+
+/// One typed path with a token: `POST path?token=…`.
+pub struct Endpoint<'a> {
+    typed: Typed<'a>,
+    /// The path and its query.
+    target: String,
+}
+
+impl<'a> Typed<'a> {
+    /// The typed path `path` with `?token=<token>`.
+    pub fn at(&self, path: &str, token: &str) -> Endpoint<'a> {
+        Endpoint {
+            typed: Typed(self.0),
+            target: format!("{path}?token={token}"),
+        }
+    }
+}
+
+impl Endpoint<'_> {
+    /// POSTs the envelope `type_`/`subtype` with `data` (id 1); returns the answer.
+    pub async fn send(&self, type_: &str, subtype: &str, data: Value) -> Value {
+        self.post(&body(type_, subtype, data)).await
+    }
+
+    /// POSTs `envelope` as it is; returns the answer.
+    pub async fn post(&self, envelope: &Value) -> Value {
+        self.typed.post(&self.target, envelope).await
+    }
+}

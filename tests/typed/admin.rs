@@ -15,7 +15,7 @@ async fn admin_operations_refuse_a_non_administrator_with_id_minus_one() {
     let user = s.typed().account("13750687070").await;
     s.typed().account("13750687071").await;
     s.set_level("13750687070", 8); // one below the default admin level
-    let path = format!("/api/admin/user?token={user}");
+    let path = s.typed().at("/api/admin/user", &user);
     for (subtype, data) in [
         ("list", json!({})),
         ("info", json!({"phone": "13750687071"})),
@@ -24,7 +24,7 @@ async fn admin_operations_refuse_a_non_administrator_with_id_minus_one() {
     ] {
         let mut req = body("user", subtype, data);
         req["id"] = json!(1234);
-        let v = s.typed().post(&path, &req).await;
+        let v = path.post(&req).await;
         assert_eq!(
             v,
             json!({"id": -1, "status": -103, "message": "No permission to operate", "data": {}}),
@@ -43,10 +43,7 @@ async fn an_administrator_lists_every_account_as_an_array() {
     s.set_level("13750687072", 9);
     let mut req = body("user", "list", json!({}));
     req["id"] = json!(1234);
-    let v = ok(s
-        .typed()
-        .post(&format!("/api/admin/user?token={admin}"), &req)
-        .await);
+    let v = ok(s.typed().at("/api/admin/user", &admin).post(&req).await);
     assert_eq!(keys(&v), ["id", "status", "message", "data"]);
     assert_eq!(v["id"], 1234);
     assert_eq!(v["message"], "successful");
@@ -65,25 +62,17 @@ async fn admin_info_answers_an_account_and_status_1_for_an_unknown_phone() {
     let s = Server::start().await;
     let admin = s.typed().account("13750687075").await;
     s.set_level("13750687075", 9);
-    let path = format!("/api/admin/user?token={admin}");
-    let v = ok(s
-        .typed()
-        .post(
-            &path,
-            &body("user", "info", json!({"phone": "13750687075"})),
-        )
+    let path = s.typed().at("/api/admin/user", &admin);
+    let v = ok(path
+        .send("user", "info", json!({"phone": "13750687075"}))
         .await);
     assert_eq!(v["message"], "Successful");
     assert_eq!(
         v["data"],
         json!({"phone": "13750687075", "name": null, "nickname": null, "email": null, "level": 9})
     );
-    let v = s
-        .typed()
-        .post(
-            &path,
-            &body("user", "info", json!({"phone": "13750687079"})),
-        )
+    let v = path
+        .send("user", "info", json!({"phone": "13750687079"}))
         .await;
     assert_eq!(
         v,
@@ -97,10 +86,10 @@ async fn admin_update_accepts_only_name_nickname_email_and_level() {
     let admin = s.typed().account("13750687076").await;
     let user = s.typed().account("13750687077").await;
     s.set_level("13750687076", 9);
-    let path = format!("/api/admin/user?token={admin}");
+    let path = s.typed().at("/api/admin/user", &admin);
     let data = json!({"phone": "13750687077", "name": "王凌超", "nickname": "FatBallFish",
                       "email": "893721708@qq.com", "level": 2});
-    let v = ok(s.typed().post(&path, &body("user", "update", data)).await);
+    let v = ok(path.send("user", "update", data).await);
     assert_eq!(v["message"], "Successful");
     assert_eq!(
         ok(s.typed().info(&user).await)["data"],
@@ -110,20 +99,16 @@ async fn admin_update_accepts_only_name_nickname_email_and_level() {
     for key in ["pass", "password", "username", "new_phone"] {
         let mut data = json!({"phone": "13750687077", "name": "changed"});
         data[key] = json!("x");
-        let v = s.typed().post(&path, &body("user", "update", data)).await;
+        let v = path.send("user", "update", data).await;
         assert_status(&v, -3);
     }
     assert_eq!(ok(s.typed().info(&user).await)["data"]["name"], "王凌超");
     s.typed().login("13750687077", PASS).await;
-    let v = s
-        .typed()
-        .post(
-            &path,
-            &body(
-                "user",
-                "update",
-                json!({"phone": "13750687078", "name": "x"}),
-            ),
+    let v = path
+        .send(
+            "user",
+            "update",
+            json!({"phone": "13750687078", "name": "x"}),
         )
         .await;
     assert_status(&v, 1);
@@ -140,13 +125,9 @@ async fn admin_delete_removes_the_account_and_its_tokens() {
     let pk = s.account("13750687081").unwrap().pk;
     assert_eq!(s.token_count(pk), 2);
 
-    let path = format!("/api/admin/user?token={admin}");
-    let v = ok(s
-        .typed()
-        .post(
-            &path,
-            &body("user", "delete", json!({"phone": "13750687081"})),
-        )
+    let path = s.typed().at("/api/admin/user", &admin);
+    let v = ok(path
+        .send("user", "delete", json!({"phone": "13750687081"}))
         .await);
     assert_eq!(
         v,
@@ -161,21 +142,13 @@ async fn admin_delete_removes_the_account_and_its_tokens() {
         &s.typed().login_raw("13750687081", PASS, json!(0)).await,
         100,
     );
-    let v = s
-        .typed()
-        .post(
-            &path,
-            &body("user", "info", json!({"phone": "13750687081"})),
-        )
+    let v = path
+        .send("user", "info", json!({"phone": "13750687081"}))
         .await;
     assert_status(&v, 1);
     // Deleting it again: unknown.
-    let v = s
-        .typed()
-        .post(
-            &path,
-            &body("user", "delete", json!({"phone": "13750687081"})),
-        )
+    let v = path
+        .send("user", "delete", json!({"phone": "13750687081"}))
         .await;
     assert_status(&v, 1);
     // The administrator is unaffected.

@@ -13,10 +13,8 @@ use serde_json::{json, Value};
 async fn add_device(s: &Server, token: &str, name: &str) -> String {
     let v = ok(s
         .typed()
-        .post(
-            &format!("/api/device?token={token}"),
-            &body("device", "add", json!({"device": name})),
-        )
+        .at("/api/device", token)
+        .send("device", "add", json!({"device": name}))
         .await);
     let id = v["data"]["device_id"]
         .as_str()
@@ -31,32 +29,26 @@ async fn add_device(s: &Server, token: &str, name: &str) -> String {
 
 async fn bind(s: &Server, token: &str, device_id: &str) {
     ok(s.typed()
-        .post(
-            &format!("/api/device?token={token}"),
-            &body("device", "bind", json!({"device_id": device_id})),
-        )
+        .at("/api/device", token)
+        .send("device", "bind", json!({"device_id": device_id}))
         .await);
 }
 
 async fn upload(s: &Server, device_token: &str) -> Value {
     s.typed()
-        .post(
-            &format!("/api/notice?token={device_token}"),
-            &body(
-                "notice",
-                "upload",
-                json!({"base64": PNG_1X1, "content": "fell in the kitchen"}),
-            ),
+        .at("/api/notice", device_token)
+        .send(
+            "notice",
+            "upload",
+            json!({"base64": PNG_1X1, "content": "fell in the kitchen"}),
         )
         .await
 }
 
 async fn notices(s: &Server, token: &str, mode: i64) -> Value {
     ok(s.typed()
-        .post(
-            &format!("/api/get/notice?token={token}"),
-            &body("notice", "get", json!({"mode": mode})),
-        )
+        .at("/api/get/notice", token)
+        .send("notice", "get", json!({"mode": mode}))
         .await)
 }
 
@@ -76,10 +68,8 @@ async fn a_notice_upload_with_a_user_token_is_refused_with_minus_104() {
     assert_status(&s.typed().info(&device).await, 1);
     let v = s
         .typed()
-        .post(
-            &format!("/api/get/notice?token={device}"),
-            &body("notice", "get", json!({"mode": 2})),
-        )
+        .at("/api/get/notice", &device)
+        .send("notice", "get", json!({"mode": 2}))
         .await;
     assert_status(&v, -101);
 }
@@ -127,14 +117,14 @@ async fn notice_info_and_sign_refuse_a_notice_of_a_device_the_caller_has_not_bou
         .as_str()
         .unwrap()
         .to_string();
-    let path = format!("/api/get/notice?token={stranger}");
+    let path = s.typed().at("/api/get/notice", &stranger);
 
     let info = body("notice", "info", json!({"event_id": event_id}));
-    let v = s.typed().post(&path, &info).await;
+    let v = path.post(&info).await;
     assert_status(&v, 200);
     assert_eq!(v["message"], "GetNotice error");
     let sign = body("notice", "sign", json!({"event_id": event_id}));
-    let v = s.typed().post(&path, &sign).await;
+    let v = path.post(&sign).await;
     assert_status(&v, 100);
     assert_eq!(v["message"], "Error event_id");
     assert_eq!(notices(&s, &stranger, 2).await["data"]["num"], 0);
@@ -152,7 +142,7 @@ async fn device_info_answers_only_a_device_the_caller_has_bound() {
     let theirs = add_device(&s, &other, "camera9").await;
     bind(&s, &other, &theirs).await;
     let unbound = add_device(&s, &me, "camera2").await;
-    let path = format!("/api/device?token={me}");
+    let path = s.typed().at("/api/device", &me);
     let info = |data: Value| body("device", "info", data);
 
     let found = json!({"id": 1, "status": 0, "message": "Successful",
@@ -163,11 +153,7 @@ async fn device_info_answers_only_a_device_the_caller_has_bound() {
         json!({"device_name": "camera1"}),
         json!({"device_id": mine, "device_name": "camera1"}),
     ] {
-        assert_eq!(
-            s.typed().post(&path, &info(data.clone())).await,
-            found,
-            "{data}"
-        );
+        assert_eq!(path.post(&info(data.clone())).await, found, "{data}");
     }
     // Another account's device answers exactly like an unknown one.
     let none = json!({"id": 1, "status": 101, "message": "No Such Device", "data": {}});
@@ -178,17 +164,10 @@ async fn device_info_answers_only_a_device_the_caller_has_bound() {
         json!({"device_id": "0".repeat(32)}),
         json!({"device_id": mine, "device_name": "camera2"}),
     ] {
-        assert_eq!(
-            s.typed().post(&path, &info(data.clone())).await,
-            none,
-            "{data}"
-        );
+        assert_eq!(path.post(&info(data.clone())).await, none, "{data}");
     }
     // The list carries the same id.
-    let v = ok(s
-        .typed()
-        .post(&path, &body("device", "list", json!({})))
-        .await);
+    let v = ok(path.send("device", "list", json!({})).await);
     let item = &v["data"]["list"][0];
     assert_eq!(keys(item), ["device_id", "device", "bindtime"]);
     assert_eq!(item["device_id"], mine.as_str());
@@ -231,15 +210,11 @@ async fn notice_info_marks_a_notice_read_only_when_it_succeeds() {
 
     // Failures: an unknown event for the owner, the real event for a non-binder.
     assert_status(
-        &s.typed()
-            .post(&format!("/api/get/notice?token={owner}"), &unknown)
-            .await,
+        &s.typed().at("/api/get/notice", &owner).post(&unknown).await,
         200,
     );
     assert_status(
-        &s.typed()
-            .post(&format!("/api/get/notice?token={late}"), &info)
-            .await,
+        &s.typed().at("/api/get/notice", &late).post(&info).await,
         200,
     );
     assert_eq!(notices(&s, &owner, 0).await["data"]["num"], 1);
@@ -249,17 +224,11 @@ async fn notice_info_marks_a_notice_read_only_when_it_succeeds() {
     assert_eq!(notices(&s, &late, 1).await["data"]["num"], 0);
 
     // Success marks it read (and carries the picture).
-    let v = ok(s
-        .typed()
-        .post(&format!("/api/get/notice?token={late}"), &info)
-        .await);
+    let v = ok(s.typed().at("/api/get/notice", &late).post(&info).await);
     assert_eq!(v["data"]["base64"], PNG_1X1);
     assert_eq!(notices(&s, &late, 0).await["data"]["num"], 0);
     assert_eq!(notices(&s, &late, 1).await["data"]["num"], 1);
     let sign = body("notice", "sign", json!({"event_id": event_id}));
-    let v = s
-        .typed()
-        .post(&format!("/api/get/notice?token={late}"), &sign)
-        .await;
+    let v = s.typed().at("/api/get/notice", &late).post(&sign).await;
     assert_status(&v, 101);
 }

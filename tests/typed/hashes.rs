@@ -27,9 +27,7 @@ async fn an_sms_hash_registers_once_and_is_spent_afterwards() {
     let admin = s.typed().account("13750687011").await;
     s.set_level("13750687011", 9);
     let del = body("user", "delete", json!({"phone": "13750687010"}));
-    ok(s.typed()
-        .post(&format!("/api/admin/user?token={admin}"), &del)
-        .await);
+    ok(s.typed().at("/api/admin/user", &admin).post(&del).await);
     assert!(s.account("13750687010").is_none());
     let after_delete = s.typed().post("/api/user/register", &register).await;
     assert_status(&after_delete, -4);

@@ -14,16 +14,15 @@ use switchboard::media::{ban_portrait, default_portrait, error_portrait};
 async fn a_portrait_that_is_not_base64_or_not_an_image_is_refused_and_nothing_is_stored() {
     let s = Server::start().await;
     let token = s.typed().account("13750687060").await;
-    let path = format!("/api/portrait?token={token}");
+    let path = s.typed().at("/api/portrait", &token);
     for bad in [
         "%%% not base64 %%%",
         "aGVsbG8=",
         "data:image/png;base64,aGVsbG8=",
         "",
     ] {
-        let v = s
-            .typed()
-            .post(&path, &body("portrait", "upload", json!({"base64": bad})))
+        let v = path
+            .send("portrait", "upload", json!({"base64": bad}))
             .await;
         assert_eq!(
             v,
@@ -48,10 +47,8 @@ async fn a_portrait_fetch_answers_the_stored_default_error_or_ban_image() {
     let token = s.typed().account("13750687061").await;
     let v = ok(s
         .typed()
-        .post(
-            &format!("/api/portrait?token={token}"),
-            &body("portrait", "upload", json!({"base64": PNG_1X1})),
-        )
+        .at("/api/portrait", &token)
+        .send("portrait", "upload", json!({"base64": PNG_1X1}))
         .await);
     assert_eq!(v["data"]["url"], "./api/get/portrait/13750687061");
 

@@ -17,10 +17,8 @@ async fn info_update_of_another_phone_is_refused_and_changes_nothing() {
     let data = json!({"phone": "13750687021", "name": "hijacked", "nickname": "x", "email": "x@x"});
     let v = s
         .typed()
-        .post(
-            &format!("/api/user/info?token={me}"),
-            &body("info", "update", data),
-        )
+        .at("/api/user/info", &me)
+        .send("info", "update", data)
         .await;
     assert_status(&v, -103);
     assert_eq!(v["message"], "No permission to operate");
@@ -38,10 +36,10 @@ async fn info_update_of_another_phone_is_refused_and_changes_nothing() {
 async fn raising_ones_own_level_is_refused_and_the_level_stays() {
     let s = Server::start().await;
     let me = s.typed().account("13750687022").await;
-    let path = format!("/api/user/info?token={me}");
+    let path = s.typed().at("/api/user/info", &me);
     for level in [9, 2, 100] {
         let data = json!({"phone": "13750687022", "level": level, "name": "sneaky"});
-        let v = s.typed().post(&path, &body("info", "update", data)).await;
+        let v = path.send("info", "update", data).await;
         assert_status(&v, -103);
     }
     let v = ok(s.typed().info(&me).await);
@@ -53,7 +51,7 @@ async fn raising_ones_own_level_is_refused_and_the_level_stays() {
     );
     // Sending one's current level unchanged is not a raise.
     let data = json!({"phone": "13750687022", "level": 1, "name": "fine"});
-    ok(s.typed().post(&path, &body("info", "update", data)).await);
+    ok(path.send("info", "update", data).await);
     assert_eq!(ok(s.typed().info(&me).await)["data"]["name"], "fine");
 }
 
@@ -65,20 +63,16 @@ async fn an_administrator_can_set_levels() {
     s.set_level("13750687023", 9);
     let own = json!({"phone": "13750687023", "level": 10});
     ok(s.typed()
-        .post(
-            &format!("/api/user/info?token={admin}"),
-            &body("info", "update", own),
-        )
+        .at("/api/user/info", &admin)
+        .send("info", "update", own)
         .await);
     assert_eq!(ok(s.typed().info(&admin).await)["data"]["level"], 10);
 
     let other = json!({"phone": "13750687024", "level": 5});
     let v = ok(s
         .typed()
-        .post(
-            &format!("/api/admin/user?token={admin}"),
-            &body("user", "update", other),
-        )
+        .at("/api/admin/user", &admin)
+        .send("user", "update", other)
         .await);
     assert_eq!(v["message"], "Successful");
     assert_eq!(ok(s.typed().info(&user).await)["data"]["level"], 5);
@@ -86,10 +80,8 @@ async fn an_administrator_can_set_levels() {
     let raise = json!({"phone": "13750687024", "level": 9});
     let v = s
         .typed()
-        .post(
-            &format!("/api/user/info?token={user}"),
-            &body("info", "update", raise),
-        )
+        .at("/api/user/info", &user)
+        .send("info", "update", raise)
         .await;
     assert_status(&v, -103);
 }
@@ -98,12 +90,12 @@ async fn an_administrator_can_set_levels() {
 async fn null_clears_a_profile_field_and_an_absent_one_stays() {
     let s = Server::start().await;
     let me = s.typed().account("13750687025").await;
-    let path = format!("/api/user/info?token={me}");
+    let path = s.typed().at("/api/user/info", &me);
     let all = json!({"phone": "13750687025", "name": "王凌超", "nickname": "FatBallFish",
                      "email": "893721708@qq.com"});
-    ok(s.typed().post(&path, &body("info", "update", all)).await);
+    ok(path.send("info", "update", all).await);
     let clear = json!({"phone": "13750687025", "nickname": null});
-    ok(s.typed().post(&path, &body("info", "update", clear)).await);
+    ok(path.send("info", "update", clear).await);
     let v = ok(s.typed().info(&me).await);
     assert_eq!(
         v["data"],
@@ -115,12 +107,7 @@ async fn null_clears_a_profile_field_and_an_absent_one_stays() {
     assert_eq!(row.nickname, None);
     // A null level is not "clear the level".
     let null_level = json!({"phone": "13750687025", "level": null});
-    assert_status(
-        &s.typed()
-            .post(&path, &body("info", "update", null_level))
-            .await,
-        -203,
-    );
+    assert_status(&path.send("info", "update", null_level).await, -203);
     assert_eq!(ok(s.typed().info(&me).await)["data"]["level"], 1);
 }
 
@@ -133,10 +120,8 @@ async fn a_value_with_a_quote_is_stored_verbatim() {
     let email = "o'brien@example.com";
     let data = json!({"phone": "13750687026", "name": name, "nickname": nickname, "email": email});
     ok(s.typed()
-        .post(
-            &format!("/api/user/info?token={me}"),
-            &body("info", "update", data),
-        )
+        .at("/api/user/info", &me)
+        .send("info", "update", data)
         .await);
     let v = ok(s.typed().info(&me).await);
     assert_eq!(v["data"]["name"], name);
@@ -146,10 +131,8 @@ async fn a_value_with_a_quote_is_stored_verbatim() {
     let other = s.typed().account("13750687027").await;
     let v = ok(s
         .typed()
-        .post(
-            &format!("/api/user/nickname?token={other}"),
-            &body("info", "nickname", json!({"user_id": "13750687026"})),
-        )
+        .at("/api/user/nickname", &other)
+        .send("info", "nickname", json!({"user_id": "13750687026"}))
         .await);
     assert_eq!(v["data"]["nickname"], nickname);
 }

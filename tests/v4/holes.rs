@@ -2,6 +2,7 @@
 //! real in-process server driven by a manual clock, plus a bad-input table answered with the
 //! envelope.
 
+use crate::support::checks::wrong_code;
 use crate::support::sessions::{Probe, Sessions};
 use crate::support::v4::*;
 use crate::support::{Resp, Server};
@@ -23,7 +24,7 @@ const OTHER: &str = "13126939951";
 async fn register_with_a_wrong_code_is_minus_2_and_creates_nothing() {
     let s = start_on_manual_clock().await;
     let code = s.v4().sendsms(PHONE, 0).await;
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let wrong = wrong_code(&code);
     for proof in [wrong, "xxx"] {
         let form =
             format!("phone={PHONE}&name=a&password=123456&device_identifier=uuid&code={proof}");

@@ -19,6 +19,12 @@ fn target(s: &Server) -> fixtures::Target {
     }
 }
 
+/// A fixture written in the test.
+#[track_caller]
+fn fixture(v: serde_json::Value) -> fixtures::Fixture {
+    serde_json::from_value(v).expect("a well-formed fixture")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_recorded_fixture_replays_green() {
     let files = fixtures::discover(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"));
@@ -42,15 +48,14 @@ async fn every_recorded_fixture_replays_green() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_expectation_fails_and_names_the_json_path() {
     let s = Server::start().await;
-    let fixture: fixtures::Fixture = serde_json::from_value(json!({
+    let fixture = fixture(json!({
         "name": "deliberately wrong",
         "steps": [{
             "name": "unknown op",
             "request": {"method": "POST", "path": "/", "body": {"op": 9999}},
             "response": {"status": 200, "body": {"ret": -1, "msg": "something else"}}
         }]
-    }))
-    .unwrap();
+    }));
     let report = fixtures::run(&fixture, &target(&s)).await;
     assert!(!report.passed());
     let text = report.to_string();
@@ -61,7 +66,7 @@ async fn a_wrong_expectation_fails_and_names_the_json_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fixture_with_a_nine_mib_filler_body_replays_its_413() {
     let s = Server::start().await;
-    let fixture: fixtures::Fixture = serde_json::from_value(json!({
+    let fixture = fixture(json!({
         "name": "9 MiB body",
         "steps": [{
             "name": "a 9 MiB body: 413",
@@ -72,8 +77,7 @@ async fn a_fixture_with_a_nine_mib_filler_body_replays_its_413() {
                          "message": "Arg's value error", "data": {}}},
             "exact": true
         }]
-    }))
-    .expect("a well-formed fixture");
+    }));
     let target = target(&s);
     // The failure is a race (the server's close against the client's write): try often.
     for _ in 0..50 {

@@ -1,8 +1,9 @@
 //! INEWW (the `ineww` dialect): each hole of the original server that CONTRACT.md closes,
 //! proved over a real in-process server, plus a bad-input table answered with the envelope.
 
-use crate::support::ineww::{assert_401004, user, NOBODY, PASSWORD};
+use crate::support::ineww::{assert_401004, user, User, NOBODY, PASSWORD};
 use crate::support::sessions::{Probe, Sessions};
+use crate::support::table::{case, Case};
 use crate::support::Server;
 use serde_json::json;
 
@@ -14,7 +15,7 @@ use serde_json::json;
 async fn a_random_token_is_refused_with_401004() {
     let s = Server::start().await;
     let me = s.ineww().register("18511521001").await;
-    let forged = vec![("USER-ID", me.uid.as_str()), ("ACCESS-TOKEN", NOBODY)];
+    let forged = me.headers_with(NOBODY);
     assert_401004(&s.ineww().me(&forged).await);
     let auth = format!("Bearer {NOBODY}");
     let bearer = vec![("Authorization", auth.as_str())];
@@ -27,10 +28,7 @@ async fn another_users_token_with_your_user_id_is_refused_with_401004() {
     let s = Server::start().await;
     let me = s.ineww().register("18511521002").await;
     let them = s.ineww().register("18511521003").await;
-    let mixed = vec![
-        ("USER-ID", me.uid.as_str()),
-        ("ACCESS-TOKEN", them.token.as_str()),
-    ];
+    let mixed = me.headers_with(&them.token);
     assert_401004(&s.ineww().me(&mixed).await);
 }
 
@@ -38,10 +36,7 @@ async fn another_users_token_with_your_user_id_is_refused_with_401004() {
 async fn a_refresh_token_is_not_an_access_token() {
     let s = Server::start().await;
     let me = s.ineww().register("18511521004").await;
-    let refresh = vec![
-        ("USER-ID", me.uid.as_str()),
-        ("ACCESS-TOKEN", me.refresh.as_str()),
-    ];
+    let refresh = me.headers_with(&me.refresh);
     assert_401004(&s.ineww().me(&refresh).await);
 }
 
@@ -175,177 +170,44 @@ async fn an_account_registered_through_phonebooks_logs_in_through_ineww() {
 // Bad input: every case answered with the INEWW envelope, the server healthy after
 // ---------------------------------------------------------------------------------------------
 
-/// name, method, path, headers, body → expected HTTP status and code.
-type BadCase<'a> = (
-    &'a str,
-    &'a str,
-    &'a str,
-    Vec<(&'a str, &'a str)>,
-    Vec<u8>,
-    u16,
-    &'a str,
-);
+/// Bad requests and the status and code each must get.
+#[rustfmt::skip]
+fn bad_cases(me: &User) -> Vec<Case> {
+    vec![
+        case("not JSON", "POST", "/ineww/session").json(b"{nope").answers(400, "400010"),
+        case("a form body", "POST", "/ineww/session").form(b"account=1&password=2").answers(400, "400010"),
+        case("an array", "POST", "/ineww/session").json(b"[1,2]").answers(400, "400010"),
+        case("a string", "POST", "/ineww/session").json(b"\"x\"").answers(400, "400010"),
+        case("null", "POST", "/ineww/user").json(b"null").answers(400, "400010"),
+        case("invalid UTF-8", "POST", "/ineww/session").json(b"{\"account\":\"\xff\"}").answers(400, "400010"),
+        case("wrong types", "POST", "/ineww/session").json(br#"{"account":true,"password":{}}"#).answers(422, "422001"),
+        case("missing fields", "POST", "/ineww/user").json(b"{}").answers(422, "422001"),
+        case("an empty body", "POST", "/ineww/session").answers(422, "422001"),
+        case("unknown path", "GET", "/ineww/nothing/here").answers(404, "404000"),
+        case("the bare prefix", "POST", "/ineww").answers(404, "404000"),
+        case("wrong method", "PATCH", "/ineww/session").answers(405, "405001"),
+        case("wrong method on a literal path", "GET", "/ineww/user/pwd").headers(&me.headers()).answers(405, "405001"),
+        case("bad percent-encoding", "GET", "/ineww/user/phone?phone=%E4%ZZ%").answers(422, "422001"),
+        case("no token", "GET", "/ineww/session").answers(401, "401001"),
+        case("a non-Bearer Authorization", "GET", "/ineww/session").header("Authorization", "Basic eDp5").answers(401, "401004"),
+    ]
+}
 
 #[tokio::test]
 async fn bad_input_is_answered_with_the_envelope_and_the_right_code() {
     let s = Server::start().await;
     let me = s.ineww().register("18511521040").await;
-    let form = vec![("Content-Type", "application/x-www-form-urlencoded")];
-    let json_ct = vec![("Content-Type", "application/json")];
-    let cases: Vec<BadCase> = vec![
-        (
-            "not JSON",
-            "POST",
-            "/ineww/session",
-            json_ct.clone(),
-            b"{nope".to_vec(),
-            400,
-            "400010",
-        ),
-        (
-            "a form body",
-            "POST",
-            "/ineww/session",
-            form.clone(),
-            b"account=1&password=2".to_vec(),
-            400,
-            "400010",
-        ),
-        (
-            "an array",
-            "POST",
-            "/ineww/session",
-            json_ct.clone(),
-            b"[1,2]".to_vec(),
-            400,
-            "400010",
-        ),
-        (
-            "a string",
-            "POST",
-            "/ineww/session",
-            json_ct.clone(),
-            b"\"x\"".to_vec(),
-            400,
-            "400010",
-        ),
-        (
-            "null",
-            "POST",
-            "/ineww/user",
-            json_ct.clone(),
-            b"null".to_vec(),
-            400,
-            "400010",
-        ),
-        (
-            "invalid UTF-8",
-            "POST",
-            "/ineww/session",
-            json_ct.clone(),
-            b"{\"account\":\"\xff\"}".to_vec(),
-            400,
-            "400010",
-        ),
-        (
-            "wrong types",
-            "POST",
-            "/ineww/session",
-            json_ct.clone(),
-            br#"{"account":true,"password":{}}"#.to_vec(),
-            422,
-            "422001",
-        ),
-        (
-            "missing fields",
-            "POST",
-            "/ineww/user",
-            json_ct.clone(),
-            b"{}".to_vec(),
-            422,
-            "422001",
-        ),
-        (
-            "an empty body",
-            "POST",
-            "/ineww/session",
-            vec![],
-            vec![],
-            422,
-            "422001",
-        ),
-        (
-            "unknown path",
-            "GET",
-            "/ineww/nothing/here",
-            vec![],
-            vec![],
-            404,
-            "404000",
-        ),
-        (
-            "the bare prefix",
-            "POST",
-            "/ineww",
-            vec![],
-            vec![],
-            404,
-            "404000",
-        ),
-        (
-            "wrong method",
-            "PATCH",
-            "/ineww/session",
-            vec![],
-            vec![],
-            405,
-            "405001",
-        ),
-        (
-            "wrong method on a literal path",
-            "GET",
-            "/ineww/user/pwd",
-            me.headers(),
-            vec![],
-            405,
-            "405001",
-        ),
-        (
-            "bad percent-encoding",
-            "GET",
-            "/ineww/user/phone?phone=%E4%ZZ%",
-            vec![],
-            vec![],
-            422,
-            "422001",
-        ),
-        (
-            "no token",
-            "GET",
-            "/ineww/session",
-            vec![],
-            vec![],
-            401,
-            "401001",
-        ),
-        (
-            "a non-Bearer Authorization",
-            "GET",
-            "/ineww/session",
-            vec![("Authorization", "Basic eDp5")],
-            vec![],
-            401,
-            "401004",
-        ),
-    ];
-    for (name, method, path, headers, body, status, code) in cases {
-        let r = s.send(method, path, &headers, &body).await;
-        assert_eq!((r.status, r.code()), (status, code.into()), "{name}: {r:?}");
+    let cases = bad_cases(&me);
+    for c in cases {
+        let r = c.send(&s).await;
         assert_eq!(
-            r.header("content-type"),
-            Some("text/html; charset=utf-8"),
-            "{name}"
+            (r.status, r.code()),
+            (c.status, c.code),
+            "{}: {r:?}",
+            c.what
         );
+        let html = Some("text/html; charset=utf-8");
+        assert_eq!(r.header("content-type"), html, "{}", c.what);
     }
     let r = s
         .json(

@@ -3,6 +3,7 @@
 //! field rules, credentials, bad bodies and the masked phone of another user's index page.
 
 use crate::support::ineww::{user, User};
+use crate::support::table::{case, Case};
 use crate::support::Server;
 use serde_json::json;
 use switchboard::registry::{Dialect, Methods, Registry, WireKey};
@@ -67,17 +68,6 @@ async fn a_trailing_slash_added_to_any_ineww_path_is_an_unknown_path() {
     s.healthy().await;
 }
 
-/// name, method, path, headers, body → expected HTTP status and code.
-type Case<'a> = (
-    &'a str,
-    &'a str,
-    String,
-    Vec<(&'a str, &'a str)>,
-    Vec<u8>,
-    u16,
-    &'a str,
-);
-
 /// Asserts an answer is HTTP `status` with exactly `{"code": code, "data": {}}`, 4-space
 /// indented as the original wrote it: no `message`, no other key.
 fn assert_bare(r: &crate::support::Resp, status: u16, code: &str, what: &str) {
@@ -92,6 +82,32 @@ fn assert_bare(r: &crate::support::Resp, status: u16, code: &str, what: &str) {
         Some("text/html; charset=utf-8"),
         "{what}"
     );
+}
+
+/// The failures the endpoints name, and the ones the contract adds: status and code.
+#[rustfmt::skip]
+fn named_failures(me: &User, them: &User) -> Vec<Case> {
+    let bad_token = [
+        ("USER-ID", me.uid.as_str()),
+        ("ACCESS-TOKEN", "0123456789abcdef0123456789abcdef"),
+    ];
+    vec![
+        case("not JSON", "POST", "/ineww/session").json(b"{nope").answers(400, "400010"),
+        case("a form where JSON is expected", "POST", "/ineww/session").form(b"account=18511522010&password=123456").answers(400, "400010"),
+        case("a wrong password", "POST", "/ineww/session").json(br#"{"account":"18511522010","password":"wrong!"}"#).answers(401, "401003"),
+        case("an unknown account", "POST", "/ineww/session").json(br#"{"account":"18511522099","password":"123456"}"#).answers(401, "401003"),
+        case("a wrong old password", "PUT", "/ineww/user/pwd").headers(&me.headers()).json(br#"{"re_pwd":"wrong!","pwd":"654321"}"#).answers(401, "401003"),
+        case("a wrong token", "GET", "/ineww/session").headers(&bad_token).answers(401, "401004"),
+        case("another user's detail", "GET", format!("/ineww/user/{}", them.uid)).headers(&me.headers()).answers(403, "403001"),
+        case("another user's profile update", "PUT", format!("/ineww/user/{}", them.uid)).headers(&me.headers()).json(br#"{"gender":"1"}"#).answers(403, "403001"),
+        case("the index of nobody", "GET", format!("/ineww/user/{}/index", crate::support::ineww::NOBODY)).headers(&me.headers()).answers(404, "404001"),
+        case("an unknown path", "GET", "/ineww/nothing").answers(404, "404000"),
+        case("the bare prefix", "GET", "/ineww").answers(404, "404000"),
+        case("a phone change to a taken phone", "PUT", "/ineww/user/phone").headers(&me.headers()).json(br#"{"phone":"18511522011","code":"0000"}"#).answers(400, "400003"),
+        case("a phone change with a wrong code", "PUT", "/ineww/user/phone").headers(&me.headers()).json(br#"{"phone":"18511522012","code":"0000"}"#).answers(400, "400004"),
+        case("a register with a wrong code", "POST", "/ineww/user").json(br#"{"username":"x","phone":"18511522013","pwd":"123456","code":"0000","agree":1}"#).answers(400, "400004"),
+        case("a second code within a minute", "POST", "/ineww/code/phone").json(br#"{"phone":"18511522010"}"#).answers(429, "429001"),
+    ]
 }
 
 #[tokio::test]
@@ -134,151 +150,10 @@ async fn no_failure_of_any_endpoint_carries_a_message() {
     }
 
     // Each failure the endpoints name, and the ones the contract adds.
-    let bad_token = [
-        ("USER-ID", me.uid.as_str()),
-        ("ACCESS-TOKEN", "0123456789abcdef0123456789abcdef"),
-    ];
-    let cases: Vec<Case> = vec![
-        (
-            "not JSON",
-            "POST",
-            "/ineww/session".into(),
-            vec![json_ct],
-            b"{nope".to_vec(),
-            400,
-            "400010",
-        ),
-        (
-            "a form where JSON is expected",
-            "POST",
-            "/ineww/session".into(),
-            vec![("Content-Type", "application/x-www-form-urlencoded")],
-            b"account=18511522010&password=123456".to_vec(),
-            400,
-            "400010",
-        ),
-        (
-            "a wrong password",
-            "POST",
-            "/ineww/session".into(),
-            vec![json_ct],
-            br#"{"account":"18511522010","password":"wrong!"}"#.to_vec(),
-            401,
-            "401003",
-        ),
-        (
-            "an unknown account",
-            "POST",
-            "/ineww/session".into(),
-            vec![json_ct],
-            br#"{"account":"18511522099","password":"123456"}"#.to_vec(),
-            401,
-            "401003",
-        ),
-        (
-            "a wrong old password",
-            "PUT",
-            "/ineww/user/pwd".into(),
-            [me.headers(), vec![json_ct]].concat(),
-            br#"{"re_pwd":"wrong!","pwd":"654321"}"#.to_vec(),
-            401,
-            "401003",
-        ),
-        (
-            "a wrong token",
-            "GET",
-            "/ineww/session".into(),
-            bad_token.to_vec(),
-            vec![],
-            401,
-            "401004",
-        ),
-        (
-            "another user's detail",
-            "GET",
-            format!("/ineww/user/{}", them.uid),
-            me.headers(),
-            vec![],
-            403,
-            "403001",
-        ),
-        (
-            "another user's profile update",
-            "PUT",
-            format!("/ineww/user/{}", them.uid),
-            [me.headers(), vec![json_ct]].concat(),
-            br#"{"gender":"1"}"#.to_vec(),
-            403,
-            "403001",
-        ),
-        (
-            "the index of nobody",
-            "GET",
-            format!("/ineww/user/{}/index", crate::support::ineww::NOBODY),
-            me.headers(),
-            vec![],
-            404,
-            "404001",
-        ),
-        (
-            "an unknown path",
-            "GET",
-            "/ineww/nothing".into(),
-            vec![],
-            vec![],
-            404,
-            "404000",
-        ),
-        (
-            "the bare prefix",
-            "GET",
-            "/ineww".into(),
-            vec![],
-            vec![],
-            404,
-            "404000",
-        ),
-        (
-            "a phone change to a taken phone",
-            "PUT",
-            "/ineww/user/phone".into(),
-            [me.headers(), vec![json_ct]].concat(),
-            br#"{"phone":"18511522011","code":"0000"}"#.to_vec(),
-            400,
-            "400003",
-        ),
-        (
-            "a phone change with a wrong code",
-            "PUT",
-            "/ineww/user/phone".into(),
-            [me.headers(), vec![json_ct]].concat(),
-            br#"{"phone":"18511522012","code":"0000"}"#.to_vec(),
-            400,
-            "400004",
-        ),
-        (
-            "a register with a wrong code",
-            "POST",
-            "/ineww/user".into(),
-            vec![json_ct],
-            br#"{"username":"x","phone":"18511522013","pwd":"123456","code":"0000","agree":1}"#
-                .to_vec(),
-            400,
-            "400004",
-        ),
-        (
-            "a second code within a minute",
-            "POST",
-            "/ineww/code/phone".into(),
-            vec![json_ct],
-            br#"{"phone":"18511522010"}"#.to_vec(),
-            429,
-            "429001",
-        ),
-    ];
-    for (name, method, path, headers, body, status, code) in cases {
-        let r = s.send(method, &path, &headers, &body).await;
-        assert_bare(&r, status, code, name);
+    let cases = named_failures(&me, &them);
+    for c in cases {
+        let r = c.send(&s).await;
+        assert_bare(&r, c.status, c.code.as_str().unwrap(), c.what);
     }
     let big = vec![b' '; 9 * 1024 * 1024];
     let r = s.send("POST", "/ineww/session", &[json_ct], &big).await;

@@ -85,12 +85,7 @@ async fn adding_contacts_answers_uuid_ids_a_14_digit_intime_and_items_carrying_t
     assert_eq!(users[0]["phones"][0]["phone"], "13503768800");
     assert_eq!(users[0]["mails"][0]["mail"], "1@qq.com");
     assert_eq!(users[1]["name"], "刘可");
-    let phones: Vec<&str> = users[1]["phones"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["phone"].as_str().unwrap())
-        .collect();
+    let phones = strs(&users[1]["phones"], "phone");
     assert_eq!(
         phones,
         ["13500000001", "13500000002"],
@@ -150,8 +145,7 @@ async fn a_contact_added_without_a_name_is_stored_named_empty() {
 
     // Assert: the whole batch is stored, the nameless ones named ""
     let users = v["users"].as_array().unwrap();
-    let names: Vec<&str> = users.iter().map(|u| u["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["", "", "a"]);
+    assert_eq!(strs(&v["users"], "name"), ["", "", "a"]);
     for u in users {
         assert_eq!(keys(u), ["phones", "mails", "intime", "uid", "name"]);
     }
@@ -417,13 +411,8 @@ async fn deleting_contacts_really_removes_them_with_their_phones_and_mails() {
 
     // Assert
     assert_eq!(resp.ok_json(), json!({"msg": "success", "ret": 0}));
-    let listed: Vec<Value> = app.pb().list(&token).await["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["uid"].clone())
-        .collect();
-    assert_eq!(listed, [json!(keep)]);
+    let listed = app.pb().list(&token).await;
+    assert_eq!(strs(&listed["users"], "uid"), [keep.as_str()]);
     assert_eq!(app.pb().contact_count(PHONE), 1);
     for gone in [&a, &b] {
         assert_eq!(count_rows(&app, "contact_phones", gone), 0);
@@ -484,7 +473,7 @@ async fn listing_answers_the_whole_book_of_the_caller_in_the_documents_shape() {
     assert_eq!(keys(&v), ["msg", "rid", "users", "ret"]);
     assert_eq!(v["rid"], rid.as_str());
     let users = v["users"].as_array().unwrap();
-    let mut uids: Vec<&str> = users.iter().map(|u| u["uid"].as_str().unwrap()).collect();
+    let mut uids = strs(&v["users"], "uid");
     let listed_order = uids.clone();
     uids.sort_unstable();
     assert_eq!(listed_order, uids, "listed in id order, as the original");
@@ -500,12 +489,7 @@ async fn listing_answers_the_whole_book_of_the_caller_in_the_documents_shape() {
         for m in u["mails"].as_array().unwrap() {
             assert_eq!(keys(m), ["mail", "intime", "mid"]);
         }
-        let pids: Vec<&str> = u["phones"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["pid"].as_str().unwrap())
-            .collect();
+        let pids = strs(&u["phones"], "pid");
         let mut sorted = pids.clone();
         sorted.sort_unstable();
         assert_eq!(pids, sorted, "phones in id order");
@@ -596,12 +580,7 @@ async fn searching_finds_the_callers_contacts_by_name_phone_or_mail_fragment() {
 
         // Assert
         assert_eq!(v["rid"], rid.as_str(), "{q}");
-        let got: Vec<&str> = v["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["uid"].as_str().unwrap())
-            .collect();
+        let got = strs(&v["users"], "uid");
         assert_eq!(got, expected, "query {q:?}");
         for u in v["users"].as_array().unwrap() {
             assert_eq!(keys(u), ["phones", "mails", "intime", "uid", "name"]);

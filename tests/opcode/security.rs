@@ -248,12 +248,7 @@ async fn searching_never_finds_another_accounts_contacts() {
         .await
         .ok_json();
 
-    let got: Vec<&str> = v["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["uid"].as_str().unwrap())
-        .collect();
+    let got = strs(&v["users"], "uid");
     assert_eq!(got, [t.b_contact.uid.as_str()]);
 }
 

@@ -2,6 +2,7 @@
 //! server healthy after.
 
 use crate::support::rooms::*;
+use crate::support::table::{case, Case};
 use crate::support::Server;
 
 // ---------------------------------------------------------------------------------------------
@@ -33,213 +34,52 @@ async fn options_answers_a_cors_preflight_and_answers_allow_any_origin() {
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
 }
 
-/// name, method, path, body → expected status and a fragment of the message.
-type BadCase<'a> = (&'a str, &'a str, String, Vec<u8>, u16, &'a str);
+/// Bad requests (each sent as JSON) and the status and the part of the message each must get.
+#[rustfmt::skip]
+fn bad_cases(me: &User) -> Vec<Case> {
+    let mine = format!("/users/{}/?token={}", me.pk, me.token);
+    vec![
+        case("not JSON", "POST", "/login/").json(b"{nope").answers(400, "400").says("invalid request body"),
+        case("a JSON array", "POST", "/users/").json(b"[1]").answers(400, "400").says("invalid request body"),
+        case("invalid UTF-8", "POST", "/login/").json(b"{\"username\":\"\xff\"}").answers(400, "400").says("invalid request body"),
+        case("a wrong type", "POST", "/login/").json(br#"{"username":["x"],"password":"1"}"#).answers(400, "400").says("username must be a string"),
+        case("a wrong boolean", "POST", format!("/rooms/?token={}", me.token)).json(br#"{"room_alias":"x","active":"maybe"}"#).answers(400, "400").says("active must be a boolean"),
+        case("a missing field", "POST", "/users/").json(br#"{"username":"x","password":"y"}"#).answers(400, "400").says("missing field: nickname"),
+        case("null is missing", "POST", "/login/").json(br#"{"username":null,"password":"y"}"#).answers(400, "400").says("missing field: username"),
+        case("an unknown field", "PUT", mine.as_str()).json(br#"{"favourite":"x"}"#).answers(400, "400").says("unknown field: favourite"),
+        case("a blank required field", "POST", "/users/").json(br#"{"username":" ","password":"y","nickname":"n"}"#).answers(400, "400").says("may not be blank"),
+        case("an age out of range", "PUT", mine.as_str()).json(br#"{"age":"200"}"#).answers(400, "400").says("invalid age"),
+        case("a bad e-mail", "PUT", mine.as_str()).json(br#"{"email":"nobody"}"#).answers(400, "400").says("invalid email"),
+        case("an unknown path", "GET", "/rooms/1/extra").json(b"").answers(404, "404").says("no such endpoint"),
+        case("an unknown users path", "PUT", "/users/icon/1/2/").json(b"").answers(404, "404").says("no such endpoint"),
+        case("a wrong method", "DELETE", "/users/").json(b"").answers(405, "405").says("method not allowed"),
+        case("a wrong method on a literal path", "GET", "/users/password/").json(b"").answers(405, "405").says("method not allowed"),
+        case("bad percent-encoding", "GET", "/rooms/?page=%E4%ZZ").json(b"").answers(400, "400").says("bad %-escape"),
+        case("percent-encoding that is not UTF-8", "GET", "/rooms/?page=%FF").json(b"").answers(400, "400").says("not UTF-8"),
+        case("a non-numeric pk", "GET", "/rooms/abc/").json(b"").answers(400, "400").says("invalid pk"),
+        case("a negative pk", "GET", "/rooms/-1/").json(b"").answers(400, "400").says("invalid pk"),
+        case("a pk too large", "GET", "/rooms/99999999999999999999/").json(b"").answers(400, "400").says("invalid pk"),
+        case("a page of zero", "GET", "/rooms/?page=0").json(b"").answers(400, "400").says("invalid page"),
+        case("no token", "POST", "/rooms/").json(br#"{"room_alias":"x"}"#).answers(401, "401").says("missing token"),
+        case("an unknown token", "POST", format!("/rooms/?token={NOBODY}")).json(br#"{"room_alias":"x"}"#).answers(401, "401").says("token not found"),
+    ]
+}
 
 #[tokio::test]
 async fn bad_input_is_answered_with_the_fail_envelope_and_a_clear_msg() {
     let s = Server::start().await;
     let me = s.rooms().register("me", None).await;
-    let mine = format!("/users/{}/?token={}", me.pk, me.token);
-    let cases: Vec<BadCase> = vec![
-        (
-            "not JSON",
-            "POST",
-            "/login/".into(),
-            b"{nope".to_vec(),
-            400,
-            "invalid request body",
-        ),
-        (
-            "a JSON array",
-            "POST",
-            "/users/".into(),
-            b"[1]".to_vec(),
-            400,
-            "invalid request body",
-        ),
-        (
-            "invalid UTF-8",
-            "POST",
-            "/login/".into(),
-            b"{\"username\":\"\xff\"}".to_vec(),
-            400,
-            "invalid request body",
-        ),
-        (
-            "a wrong type",
-            "POST",
-            "/login/".into(),
-            br#"{"username":["x"],"password":"1"}"#.to_vec(),
-            400,
-            "username must be a string",
-        ),
-        (
-            "a wrong boolean",
-            "POST",
-            format!("/rooms/?token={}", me.token),
-            br#"{"room_alias":"x","active":"maybe"}"#.to_vec(),
-            400,
-            "active must be a boolean",
-        ),
-        (
-            "a missing field",
-            "POST",
-            "/users/".into(),
-            br#"{"username":"x","password":"y"}"#.to_vec(),
-            400,
-            "missing field: nickname",
-        ),
-        (
-            "null is missing",
-            "POST",
-            "/login/".into(),
-            br#"{"username":null,"password":"y"}"#.to_vec(),
-            400,
-            "missing field: username",
-        ),
-        (
-            "an unknown field",
-            "PUT",
-            mine.clone(),
-            br#"{"favourite":"x"}"#.to_vec(),
-            400,
-            "unknown field: favourite",
-        ),
-        (
-            "a blank required field",
-            "POST",
-            "/users/".into(),
-            br#"{"username":" ","password":"y","nickname":"n"}"#.to_vec(),
-            400,
-            "may not be blank",
-        ),
-        (
-            "an age out of range",
-            "PUT",
-            mine.clone(),
-            br#"{"age":"200"}"#.to_vec(),
-            400,
-            "invalid age",
-        ),
-        (
-            "a bad e-mail",
-            "PUT",
-            mine.clone(),
-            br#"{"email":"nobody"}"#.to_vec(),
-            400,
-            "invalid email",
-        ),
-        (
-            "an unknown path",
-            "GET",
-            "/rooms/1/extra".into(),
-            vec![],
-            404,
-            "no such endpoint",
-        ),
-        (
-            "an unknown users path",
-            "PUT",
-            "/users/icon/1/2/".into(),
-            vec![],
-            404,
-            "no such endpoint",
-        ),
-        (
-            "a wrong method",
-            "DELETE",
-            "/users/".into(),
-            vec![],
-            405,
-            "method not allowed",
-        ),
-        (
-            "a wrong method on a literal path",
-            "GET",
-            "/users/password/".into(),
-            vec![],
-            405,
-            "method not allowed",
-        ),
-        (
-            "bad percent-encoding",
-            "GET",
-            "/rooms/?page=%E4%ZZ".into(),
-            vec![],
-            400,
-            "bad %-escape",
-        ),
-        (
-            "percent-encoding that is not UTF-8",
-            "GET",
-            "/rooms/?page=%FF".into(),
-            vec![],
-            400,
-            "not UTF-8",
-        ),
-        (
-            "a non-numeric pk",
-            "GET",
-            "/rooms/abc/".into(),
-            vec![],
-            400,
-            "invalid pk",
-        ),
-        (
-            "a negative pk",
-            "GET",
-            "/rooms/-1/".into(),
-            vec![],
-            400,
-            "invalid pk",
-        ),
-        (
-            "a pk too large",
-            "GET",
-            "/rooms/99999999999999999999/".into(),
-            vec![],
-            400,
-            "invalid pk",
-        ),
-        (
-            "a page of zero",
-            "GET",
-            "/rooms/?page=0".into(),
-            vec![],
-            400,
-            "invalid page",
-        ),
-        (
-            "no token",
-            "POST",
-            "/rooms/".into(),
-            br#"{"room_alias":"x"}"#.to_vec(),
-            401,
-            "missing token",
-        ),
-        (
-            "an unknown token",
-            "POST",
-            format!("/rooms/?token={NOBODY}"),
-            br#"{"room_alias":"x"}"#.to_vec(),
-            401,
-            "token not found",
-        ),
-    ];
-    let json_ct = vec![("Content-Type", "application/json")];
-    for (name, method, path, body, status, msg) in cases {
-        let r = s.send(method, &path, &json_ct, &body).await;
-        assert_fail(&r, status);
-        assert!(r.msg().contains(msg), "{name}: {:?}", r.msg());
-        if msg == "invalid request body" {
-            assert_eq!(
-                r.msg(),
-                msg,
-                "{name}: the detail goes to the log, not the wire"
-            );
+    let cases = bad_cases(&me);
+    for c in cases {
+        let r = c.send(&s).await;
+        assert_fail(&r, c.status);
+        assert!(r.msg().contains(c.msg), "{}: {:?}", c.what, r.msg());
+        if c.msg == "invalid request body" {
+            let why = "the detail goes to the log, not the wire";
+            assert_eq!(r.msg(), c.msg, "{}: {why}", c.what);
         }
-        assert_eq!(r.header("content-type"), Some("application/json"), "{name}");
+        let json = Some("application/json");
+        assert_eq!(r.header("content-type"), json, "{}", c.what);
     }
     s.healthy().await;
     assert!(s.rooms().token_works(&me.pk, &me.token).await);

@@ -93,3 +93,17 @@ pub fn wrong_code(code: &str) -> &'static str {
         "000000"
     }
 }
+
+/// The string at `key` of each item of the array `list`, in order.
+#[track_caller]
+pub fn strs<'v>(list: &'v Value, key: &str) -> Vec<&'v str> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|item| {
+            item[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string {key} in {item}"))
+        })
+        .collect()
+}

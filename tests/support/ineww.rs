@@ -16,7 +16,12 @@ pub struct User {
 
 impl User {
     pub fn headers(&self) -> Vec<(&str, &str)> {
-        vec![("USER-ID", &self.uid), ("ACCESS-TOKEN", &self.token)]
+        self.headers_with(&self.token)
+    }
+
+    /// This user's `USER-ID` with `token` as its `ACCESS-TOKEN`.
+    pub fn headers_with<'a>(&'a self, token: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![("USER-ID", &self.uid), ("ACCESS-TOKEN", token)]
     }
 }
 

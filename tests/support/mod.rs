@@ -12,6 +12,7 @@ pub mod ineww;
 pub mod pb;
 pub mod rooms;
 pub mod sessions;
+pub mod table;
 pub mod typed;
 pub mod v4;
 

@@ -48,8 +48,10 @@ async fn an_administrator_lists_every_account_as_an_array() {
     assert_eq!(v["id"], 1234);
     assert_eq!(v["message"], "successful");
     let list = v["data"].as_array().expect("data is an array");
-    let phones: Vec<&str> = list.iter().map(|a| a["phone"].as_str().unwrap()).collect();
-    assert_eq!(phones, ["13750687072", "13750687073", "13750687074"]);
+    assert_eq!(
+        strs(&v["data"], "phone"),
+        ["13750687072", "13750687073", "13750687074"]
+    );
     assert_eq!(
         list[1],
         json!({"phone": "13750687073", "name": null, "nickname": null, "email": null, "level": 1})

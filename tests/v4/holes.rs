@@ -4,9 +4,10 @@
 
 use crate::support::checks::wrong_code;
 use crate::support::sessions::{Probe, Sessions};
+use crate::support::table::{case, Case};
 use crate::support::v4::*;
 use crate::support::{Resp, Server};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// A server over a fresh database, on a clock that moves only when told.
 async fn start_on_manual_clock() -> Server {
@@ -218,218 +219,51 @@ async fn a_second_code_within_a_minute_is_minus_3_and_nothing_is_sent() {
 // Bad input: every case answered with the v4 envelope, the server healthy after
 // ---------------------------------------------------------------------------------------------
 
-/// name, method, target, headers, body → expected HTTP status, code and the start of msg.
-type BadCase<'a> = (
-    &'a str,
-    &'a str,
-    &'a str,
-    Vec<(&'a str, &'a str)>,
-    &'a [u8],
-    u16,
-    Value,
-    &'a str,
-);
+/// Bad requests and the status, code and start of the message each must get.
+#[rustfmt::skip]
+fn bad_cases() -> Vec<Case> {
+    let login = "/api/v4.0/login";
+    vec![
+        case("not JSON", "POST", login).json(b"{nope").answers(200, -3).says("请求格式不正确"),
+        case("a JSON string", "POST", login).json(b"\"x\"").answers(200, -3).says("请求格式不正确"),
+        case("invalid UTF-8 in JSON", "POST", login).json(b"{\"phone\":\"\xff\"}").answers(200, -3).says("请求格式不正确"),
+        case("a malformed form", "POST", login).form(b"phone=%G1&password=1").answers(200, -3).says("请求格式不正确"),
+        case("a form that is not UTF-8", "POST", login).form(b"phone=%C3%28").answers(200, -3).says("请求格式不正确"),
+        case("bad percent-encoding", "GET", "/api/v4.0/login?phone=%E4%ZZ%").answers(200, -3).says("请求格式不正确"),
+        case("bad percent-encoding in the path", "GET", "/api/v4.0/isregister/1312693995%").answers(200, -3).says("请求格式不正确"),
+        case("wrong types", "POST", login).json(br#"{"phone":true,"password":{},"device_identifier":"d"}"#).answers(200, -3).says("参数 phone 应为字符串或整数"),
+        case("missing fields", "POST", login).json(b"{}").answers(200, -3).says("缺少参数 phone"),
+        case("an empty body", "POST", "/api/v4.0/register").answers(200, -3).says("缺少参数 phone"),
+        case("an unknown field", "POST", login).form(b"phone=1&password=1&device_identifier=d&x=1").answers(200, -3).says("不支持的参数 x"),
+        case("forget_password: any failure is -1", "POST", "/api/v4.0/forget_password").json(b"[]").answers(200, -1).says("请求格式不正确"),
+        case("sendsms: a string code", "POST", "/api/v4.0/sendsms/13126939950?expect=5").answers(200, "-3").says("参数 expect 不正确"),
+        case("unknown path", "GET", "/api/v4.0/nothing/here").answers(404, 404).says("接口不存在"),
+        case("unknown path (POST, never typed)", "POST", "/api/v4.0/user/login").json(b"{}").answers(404, 404).says("接口不存在"),
+        case("the bare prefix", "GET", "/api/v4.0/").answers(404, 404).says("接口不存在"),
+        case("wrong method", "PUT", login).answers(405, 405).says("该接口不支持此请求方法"),
+        case("wrong method (DELETE: every endpoint answers GET and POST only)", "DELETE", "/api/v4.0/verify_code").answers(405, 405).says("该接口不支持此请求方法"),
+    ]
+}
 
 #[tokio::test]
 async fn bad_input_is_answered_with_the_envelope_and_a_clear_message() {
     let s = start_on_manual_clock().await;
-    let json_ct = vec![("Content-Type", "application/json")];
-    let form = vec![("Content-Type", FORM)];
-    let login = "/api/v4.0/login";
-    let cases: Vec<BadCase> = vec![
-        (
-            "not JSON",
-            "POST",
-            login,
-            json_ct.clone(),
-            b"{nope",
-            200,
-            json!(-3),
-            "请求格式不正确",
-        ),
-        (
-            "a JSON string",
-            "POST",
-            login,
-            json_ct.clone(),
-            b"\"x\"",
-            200,
-            json!(-3),
-            "请求格式不正确",
-        ),
-        (
-            "invalid UTF-8 in JSON",
-            "POST",
-            login,
-            json_ct.clone(),
-            b"{\"phone\":\"\xff\"}",
-            200,
-            json!(-3),
-            "请求格式不正确",
-        ),
-        (
-            "a malformed form",
-            "POST",
-            login,
-            form.clone(),
-            b"phone=%G1&password=1",
-            200,
-            json!(-3),
-            "请求格式不正确",
-        ),
-        (
-            "a form that is not UTF-8",
-            "POST",
-            login,
-            form.clone(),
-            b"phone=%C3%28",
-            200,
-            json!(-3),
-            "请求格式不正确",
-        ),
-        (
-            "bad percent-encoding",
-            "GET",
-            "/api/v4.0/login?phone=%E4%ZZ%",
-            vec![],
-            b"",
-            200,
-            json!(-3),
-            "请求格式不正确",
-        ),
-        (
-            "bad percent-encoding in the path",
-            "GET",
-            "/api/v4.0/isregister/1312693995%",
-            vec![],
-            b"",
-            200,
-            json!(-3),
-            "请求格式不正确",
-        ),
-        (
-            "wrong types",
-            "POST",
-            login,
-            json_ct.clone(),
-            br#"{"phone":true,"password":{},"device_identifier":"d"}"#,
-            200,
-            json!(-3),
-            "参数 phone 应为字符串或整数",
-        ),
-        (
-            "missing fields",
-            "POST",
-            login,
-            json_ct.clone(),
-            b"{}",
-            200,
-            json!(-3),
-            "缺少参数 phone",
-        ),
-        (
-            "an empty body",
-            "POST",
-            "/api/v4.0/register",
-            vec![],
-            b"",
-            200,
-            json!(-3),
-            "缺少参数 phone",
-        ),
-        (
-            "an unknown field",
-            "POST",
-            login,
-            form.clone(),
-            b"phone=1&password=1&device_identifier=d&x=1",
-            200,
-            json!(-3),
-            "不支持的参数 x",
-        ),
-        (
-            "forget_password: any failure is -1",
-            "POST",
-            "/api/v4.0/forget_password",
-            json_ct.clone(),
-            b"[]",
-            200,
-            json!(-1),
-            "请求格式不正确",
-        ),
-        (
-            "sendsms: a string code",
-            "POST",
-            "/api/v4.0/sendsms/13126939950?expect=5",
-            vec![],
-            b"",
-            200,
-            json!("-3"),
-            "参数 expect 不正确",
-        ),
-        (
-            "unknown path",
-            "GET",
-            "/api/v4.0/nothing/here",
-            vec![],
-            b"",
-            404,
-            json!(404),
-            "接口不存在",
-        ),
-        (
-            "unknown path (POST, never typed)",
-            "POST",
-            "/api/v4.0/user/login",
-            json_ct.clone(),
-            b"{}",
-            404,
-            json!(404),
-            "接口不存在",
-        ),
-        (
-            "the bare prefix",
-            "GET",
-            "/api/v4.0/",
-            vec![],
-            b"",
-            404,
-            json!(404),
-            "接口不存在",
-        ),
-        (
-            "wrong method",
-            "PUT",
-            login,
-            vec![],
-            b"",
-            405,
-            json!(405),
-            "该接口不支持此请求方法",
-        ),
-        (
-            "wrong method (DELETE: every endpoint answers GET and POST only)",
-            "DELETE",
-            "/api/v4.0/verify_code",
-            vec![],
-            b"",
-            405,
-            json!(405),
-            "该接口不支持此请求方法",
-        ),
-    ];
-    for (name, method, target, headers, body, status, code, msg) in cases {
-        let r = s.send(method, target, &headers, body).await;
-        assert_eq!((r.status, r.code()), (status, code), "{name}: {r:?}");
-        assert!(r.msg().starts_with(msg), "{name}: {}", r.msg());
-        if msg == "请求格式不正确" {
-            assert_eq!(
-                r.msg(),
-                msg,
-                "{name}: the detail goes to the log, not the wire"
-            );
+    let cases = bad_cases();
+    for c in cases {
+        let r = c.send(&s).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (c.status, c.code),
+            "{}: {r:?}",
+            c.what
+        );
+        assert!(r.msg().starts_with(c.msg), "{}: {}", c.what, r.msg());
+        if c.msg == "请求格式不正确" {
+            let why = "the detail goes to the log, not the wire";
+            assert_eq!(r.msg(), c.msg, "{}: {why}", c.what);
         }
-        assert_eq!(r.header("content-type"), Some("application/json"), "{name}");
+        let json = Some("application/json");
+        assert_eq!(r.header("content-type"), json, "{}", c.what);
     }
     s.healthy().await;
 }

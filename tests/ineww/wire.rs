@@ -35,24 +35,20 @@ async fn a_trailing_slash_added_to_any_ineww_path_is_an_unknown_path() {
     assert_eq!(rows.len(), 11);
     for (method, pattern) in rows {
         let path = concrete(&pattern, &me);
-        let r = s
-            .send(&method, &format!("{path}/"), &me.headers(), b"")
-            .await;
+        let r = s.ineww().by(&me, &method, &format!("{path}/")).await;
         assert_eq!(
             (r.status, r.code()),
             (404, "404000".into()),
             "{method} {path}/"
         );
-        let r = s
-            .send(&method, &format!("{path}//"), &me.headers(), b"")
-            .await;
+        let r = s.ineww().by(&me, &method, &format!("{path}//")).await;
         assert_eq!(
             (r.status, r.code()),
             (404, "404000".into()),
             "{method} {path}//"
         );
         // Without it, the path is served (whatever the answer to an empty request is).
-        let r = s.send(&method, &path, &me.headers(), b"").await;
+        let r = s.ineww().by(&me, &method, &path).await;
         assert!(
             r.status != 404 || r.code() == "404001",
             "{method} {path}: {r:?}"
@@ -141,11 +137,9 @@ async fn no_failure_of_any_endpoint_carries_a_message() {
             let r = s.send(&method, &path, &headers, b"[1,2]").await;
             assert_bare(&r, 400, "400010", &format!("{method} {path} with [1,2]"));
         }
-        let r = s.send("PATCH", &path, &me.headers(), b"").await;
+        let r = s.ineww().by(&me, "PATCH", &path).await;
         assert_bare(&r, 405, "405001", &format!("PATCH {path}"));
-        let r = s
-            .send(&method, &format!("{path}/"), &me.headers(), b"")
-            .await;
+        let r = s.ineww().by(&me, &method, &format!("{path}/")).await;
         assert_bare(&r, 404, "404000", &format!("{method} {path}/"));
     }
 
@@ -324,17 +318,17 @@ async fn another_users_index_masks_the_phone_and_the_owner_sees_it_whole() {
                "phone": phone, "avatar": "", "signature": ""}})
     };
 
-    let r = s.send("GET", &index(&them.uid), &me.headers(), b"").await;
+    let r = s.ineww().by(&me, "GET", &index(&them.uid)).await;
     assert_eq!(r.status, 200);
     let text = String::from_utf8(r.body.clone()).unwrap();
     assert!(text.contains("\"phone\": \"134****2644\""), "{text}");
     assert_eq!(r.json(), page("134****2644", &them.uid));
 
     // The owner's own index, own detail and session show it whole.
-    let r = s.send("GET", &index(&them.uid), &them.headers(), b"").await;
+    let r = s.ineww().by(&them, "GET", &index(&them.uid)).await;
     assert_eq!(r.json(), page("13412342644", &them.uid));
     let detail = format!("/ineww/user/{}", them.uid);
-    let r = s.send("GET", &detail, &them.headers(), b"").await;
+    let r = s.ineww().by(&them, "GET", &detail).await;
     assert_eq!(r.json()["data"]["phone"], "13412342644");
     assert_eq!(
         s.ineww().me(&them.headers()).await.json()["data"]["phone"],
@@ -343,8 +337,8 @@ async fn another_users_index_masks_the_phone_and_the_owner_sees_it_whole() {
 
     // An administrator sees the public page masked like anyone, the detail whole.
     s.set_level("18511522050", 9);
-    let r = s.send("GET", &index(&them.uid), &me.headers(), b"").await;
+    let r = s.ineww().by(&me, "GET", &index(&them.uid)).await;
     assert_eq!(r.json(), page("134****2644", &them.uid));
-    let r = s.send("GET", &detail, &me.headers(), b"").await;
+    let r = s.ineww().by(&me, "GET", &detail).await;
     assert_eq!(r.json()["data"]["phone"], "13412342644");
 }

@@ -76,6 +76,7 @@ fn j(v: serde_json::Value) -> Vec<u8> {
     v.to_string().into_bytes()
 }
 
+#[rustfmt::skip]
 fn table() -> Vec<Case> {
     use Msg::{Has, Is};
     const NOT_OBJECT: &str = "invalid request body: the body must be a JSON object";
@@ -84,362 +85,93 @@ fn table() -> Vec<Case> {
     vec![
         // The frame
         case("not JSON", "hello", Has(NOT_JSON)),
-        case(
-            "bad UTF-8 bytes",
-            b"{\"op\":1003,\"phone\":\"\xff\xfe\",\"password\":\"x\"}".to_vec(),
-            Has(NOT_JSON),
-        ),
+        case("bad UTF-8 bytes", b"{\"op\":1003,\"phone\":\"\xff\xfe\",\"password\":\"x\"}".to_vec(), Has(NOT_JSON)),
         case("trailing garbage", r#"{"op":1003} xyz"#, Has(NOT_JSON)),
-        case(
-            "truncated JSON",
-            r#"{"op":1003,"phone":"1300"#,
-            Has(NOT_JSON),
-        ),
-        case(
-            "a form body",
-            "op=1003&phone=13000000001&password=123456",
-            Has(NOT_JSON),
-        )
-        .content_type("application/x-www-form-urlencoded"),
+        case("truncated JSON", r#"{"op":1003,"phone":"1300"#, Has(NOT_JSON)),
+        case("a form body", "op=1003&phone=13000000001&password=123456", Has(NOT_JSON)).content_type("application/x-www-form-urlencoded"),
         case("JSON array", "[]", Is(NOT_OBJECT)),
         case("JSON array of an op", r#"[{"op":1003}]"#, Is(NOT_OBJECT)),
         case("JSON string", r#""1003""#, Is(NOT_OBJECT)),
         case("JSON number", "1003", Is(NOT_OBJECT)),
         case("JSON null", "null", Is(NOT_OBJECT)),
-        case(
-            "empty body",
-            "",
-            Is("invalid request body: the body is empty"),
-        ),
-        case(
-            "deeply nested JSON",
-            nested,
-            Has(&["not valid JSON", "recursion"]),
-        ),
+        case("empty body", "", Is("invalid request body: the body is empty")),
+        case("deeply nested JSON", nested, Has(&["not valid JSON", "recursion"])),
         // The op
         case("{}", "{}", Is("missing field: op")),
-        case(
-            "op missing",
-            j(json!({"phone": PHONE, "password": "x"})),
-            Is("missing field: op"),
-        ),
+        case("op missing", j(json!({"phone": PHONE, "password": "x"})), Is("missing field: op")),
         case("op null", j(json!({"op": null})), Is("missing field: op")),
-        case(
-            "op float 1003.5",
-            r#"{"op":1003.5,"phone":"13000000001","password":"x"}"#,
-            Is("no method"),
-        ),
+        case("op float 1003.5", r#"{"op":1003.5,"phone":"13000000001","password":"x"}"#, Is("no method")),
         case("op 1e300", r#"{"op":1e300}"#, Is("no method")),
-        case(
-            "op huge integer",
-            r#"{"op":99999999999999999999}"#,
-            Is("no method"),
-        ),
+        case("op huge integer", r#"{"op":99999999999999999999}"#, Is("no method")),
         case("op negative", r#"{"op":-1003}"#, Is("no method")),
         case("op unknown", j(json!({"op": 9999})), Is("no method")),
         case("op abc", j(json!({"op": "abc"})), Is("no method")),
         case("op empty string", j(json!({"op": ""})), Is("no method")),
-        case(
-            "op true",
-            j(json!({"op": true})),
-            Is("field op must be a number"),
-        ),
-        case(
-            "op array",
-            j(json!({"op": [1003]})),
-            Is("field op must be a number"),
-        ),
-        case(
-            "op object",
-            j(json!({"op": {"v": 1003}})),
-            Is("field op must be a number"),
-        ),
+        case("op true", j(json!({"op": true})), Is("field op must be a number")),
+        case("op array", j(json!({"op": [1003]})), Is("field op must be a number")),
+        case("op object", j(json!({"op": {"v": 1003}})), Is("field op must be a number")),
         // Field types
-        case(
-            "phone as number",
-            j(json!({"op": 1001, "phone": 13000000009u64, "password": "123456"})),
-            Is("field phone must be a string"),
-        ),
-        case(
-            "password as array",
-            j(json!({"op": 1003, "phone": PHONE, "password": ["123456"]})),
-            Is("field password must be a string"),
-        ),
-        case(
-            "password as null at login",
-            j(json!({"op": 1003, "phone": PHONE, "password": null})),
-            Is("missing field: password"),
-        ),
-        case(
-            "users as object",
-            j(json!({"op": 1005, "users": {"name": "a"}})),
-            Is("field users must be an array"),
-        ),
-        case(
-            "users[0] as string",
-            j(json!({"op": 1005, "users": ["a"]})),
-            Is("field users[0] must be an object"),
-        ),
-        case(
-            "users[0].phones[0].phone as number",
-            j(json!({"op": 1005, "users": [{"name": "a", "phones": [{"phone": 13503768800u64}]}]})),
-            Is("field users[0].phones[0].phone must be a string"),
-        ),
-        case(
-            "users[0].mails as string",
-            j(json!({"op": 1005, "users": [{"name": "a", "mails": "x@y.z"}]})),
-            Is("field users[0].mails must be an array"),
-        ),
-        case(
-            "users[0].name as number (an absent name is \"\")",
-            j(json!({"op": 1005, "users": [{"name": 7, "phones": []}]})),
-            Is("field users[0].name must be a string"),
-        ),
-        case(
-            "1006 user as string",
-            j(json!({"op": 1006, "uid": UNKNOWN_UID, "user": "x"})),
-            Is("field user must be an object"),
-        ),
-        case(
-            "1007 uid as number",
-            j(json!({"op": 1007, "users": [{"uid": 1}]})),
-            Is("field users[0].uid must be a string"),
-        ),
-        case(
-            "action as \"0\"",
-            j(json!({"op": 10061, "uid": UNKNOWN_UID, "action": "0",
-                                         "phone_info": {"phone": "13000001234"}})),
-            Is("field action must be an integer"),
-        ),
-        case(
-            "action 2",
-            j(json!({"op": 10061, "uid": UNKNOWN_UID, "action": 2,
-                                  "phone_info": {"phone": "13000001234"}})),
-            Is("invalid action: must be 0 (add) or 1 (delete)"),
-        ),
-        case(
-            "action 0.5",
-            r#"{"op":10062,"uid":"x","action":0.5,"mail_info":{"mail":"a@b.c"}}"#,
-            Is("field action must be an integer"),
-        ),
-        case(
-            "rid as number",
-            j(json!({"op": 1009, "rid": 7})),
-            Is("field rid must be a string"),
-        ),
-        case(
-            "q as number",
-            j(json!({"op": 1008, "q": 7})),
-            Is("field q must be a string"),
-        ),
+        case("phone as number", j(json!({"op": 1001, "phone": 13000000009u64, "password": "123456"})), Is("field phone must be a string")),
+        case("password as array", j(json!({"op": 1003, "phone": PHONE, "password": ["123456"]})), Is("field password must be a string")),
+        case("password as null at login", j(json!({"op": 1003, "phone": PHONE, "password": null})), Is("missing field: password")),
+        case("users as object", j(json!({"op": 1005, "users": {"name": "a"}})), Is("field users must be an array")),
+        case("users[0] as string", j(json!({"op": 1005, "users": ["a"]})), Is("field users[0] must be an object")),
+        case("users[0].phones[0].phone as number", j(json!({"op": 1005, "users": [{"name": "a", "phones": [{"phone": 13503768800u64}]}]})), Is("field users[0].phones[0].phone must be a string")),
+        case("users[0].mails as string", j(json!({"op": 1005, "users": [{"name": "a", "mails": "x@y.z"}]})), Is("field users[0].mails must be an array")),
+        case("users[0].name as number (an absent name is \"\")", j(json!({"op": 1005, "users": [{"name": 7, "phones": []}]})), Is("field users[0].name must be a string")),
+        case("1006 user as string", j(json!({"op": 1006, "uid": UNKNOWN_UID, "user": "x"})), Is("field user must be an object")),
+        case("1007 uid as number", j(json!({"op": 1007, "users": [{"uid": 1}]})), Is("field users[0].uid must be a string")),
+        case("action as \"0\"", j(json!({"op": 10061, "uid": UNKNOWN_UID, "action": "0", "phone_info": {"phone": "13000001234"}})), Is("field action must be an integer")),
+        case("action 2", j(json!({"op": 10061, "uid": UNKNOWN_UID, "action": 2, "phone_info": {"phone": "13000001234"}})), Is("invalid action: must be 0 (add) or 1 (delete)")),
+        case("action 0.5", r#"{"op":10062,"uid":"x","action":0.5,"mail_info":{"mail":"a@b.c"}}"#, Is("field action must be an integer")),
+        case("rid as number", j(json!({"op": 1009, "rid": 7})), Is("field rid must be a string")),
+        case("q as number", j(json!({"op": 1008, "q": 7})), Is("field q must be a string")),
         // Missing required fields
-        case(
-            "register without phone",
-            j(json!({"op": 1001, "password": "123456"})),
-            Is("phone empty"),
-        ),
-        case(
-            "register without password",
-            j(json!({"op": 1001, "phone": PHONE})),
-            Is("missing field: password"),
-        ),
-        case(
-            "login without password",
-            j(json!({"op": 1003, "phone": PHONE})),
-            Is("missing field: password"),
-        ),
-        case(
-            "1005 without users",
-            j(json!({"op": 1005})),
-            Is("missing field: users"),
-        ),
-        case(
-            "1006 without uid",
-            j(json!({"op": 1006, "user": {"name": "a"}})),
-            Is("missing field: uid"),
-        ),
-        case(
-            "1006 without user",
-            j(json!({"op": 1006, "uid": UNKNOWN_UID})),
-            Is("missing field: user"),
-        ),
-        case(
-            "10061 without action",
-            j(json!({"op": 10061, "uid": UNKNOWN_UID,
-                                              "phone_info": {"phone": "1"}})),
-            Is("missing field: action"),
-        ),
-        case(
-            "10061 add without phone",
-            j(json!({"op": 10061, "uid": UNKNOWN_UID, "action": 0,
-                                                 "phone_info": {}})),
-            Is("missing field: phone_info.phone"),
-        ),
-        case(
-            "10062 delete without mid",
-            j(json!({"op": 10062, "uid": UNKNOWN_UID, "action": 1,
-                                                  "mail_info": {"mail": "a@b.c"}})),
-            Is("missing field: mail_info.mid"),
-        ),
-        case(
-            "1007 without users",
-            j(json!({"op": 1007})),
-            Is("missing field: users"),
-        ),
-        case(
-            "1008 without q",
-            j(json!({"op": 1008})),
-            Is("missing field: q"),
-        ),
-        case(
-            "1010 without users",
-            j(json!({"op": 1010})),
-            Is("missing field: users"),
-        ),
-        case(
-            "1002 without phone",
-            j(json!({"op": 1002})),
-            Has(&["phone"]),
-        ),
-        case(
-            "1002 code without password",
-            j(json!({"op": 1002, "phone": PHONE, "code": "123456"})),
-            Is("missing field: password"),
-        ),
+        case("register without phone", j(json!({"op": 1001, "password": "123456"})), Is("phone empty")),
+        case("register without password", j(json!({"op": 1001, "phone": PHONE})), Is("missing field: password")),
+        case("login without password", j(json!({"op": 1003, "phone": PHONE})), Is("missing field: password")),
+        case("1005 without users", j(json!({"op": 1005})), Is("missing field: users")),
+        case("1006 without uid", j(json!({"op": 1006, "user": {"name": "a"}})), Is("missing field: uid")),
+        case("1006 without user", j(json!({"op": 1006, "uid": UNKNOWN_UID})), Is("missing field: user")),
+        case("10061 without action", j(json!({"op": 10061, "uid": UNKNOWN_UID, "phone_info": {"phone": "1"}})), Is("missing field: action")),
+        case("10061 add without phone", j(json!({"op": 10061, "uid": UNKNOWN_UID, "action": 0, "phone_info": {}})), Is("missing field: phone_info.phone")),
+        case("10062 delete without mid", j(json!({"op": 10062, "uid": UNKNOWN_UID, "action": 1, "mail_info": {"mail": "a@b.c"}})), Is("missing field: mail_info.mid")),
+        case("1007 without users", j(json!({"op": 1007})), Is("missing field: users")),
+        case("1008 without q", j(json!({"op": 1008})), Is("missing field: q")),
+        case("1010 without users", j(json!({"op": 1010})), Is("missing field: users")),
+        case("1002 without phone", j(json!({"op": 1002})), Has(&["phone"])),
+        case("1002 code without password", j(json!({"op": 1002, "phone": PHONE, "code": "123456"})), Is("missing field: password")),
         // Unknown fields
-        case(
-            "unknown extra field",
-            j(json!({"op": 1003, "phone": PHONE, "password": "x", "pasword": "y"})),
-            Has(&["pasword", "unknown"]),
-        ),
-        case(
-            "unknown nested field",
-            j(json!({"op": 1005, "users": [{"name": "a", "nmae": "b"}]})),
-            Has(&["users[0].nmae", "unknown"]),
-        ),
+        case("unknown extra field", j(json!({"op": 1003, "phone": PHONE, "password": "x", "pasword": "y"})), Has(&["pasword", "unknown"])),
+        case("unknown nested field", j(json!({"op": 1005, "users": [{"name": "a", "nmae": "b"}]})), Has(&["users[0].nmae", "unknown"])),
         // Values
-        case(
-            "blank phone at register",
-            j(json!({"op": 1001, "phone": "", "password": "123456"})),
-            Is("phone empty"),
-        ),
-        case(
-            "malformed phone at 1002",
-            j(json!({"op": 1002, "phone": "1300000000a"})),
-            Has(&["phone", "11 digits"]),
-        ),
-        case(
-            "empty password at register",
-            j(json!({"op": 1001, "phone": PHONE, "password": ""})),
-            Has(&["password", "empty"]),
-        ),
-        case(
-            "10061 add of a blank phone",
-            j(json!({"op": 10061, "uid": UNKNOWN_UID, "action": 0,
-                                                    "phone_info": {"phone": " "}})),
-            Has(&["phone_info.phone", "empty"]),
-        ),
-        case(
-            "unknown non-ASCII field",
-            j(json!({"op": 1003, "phone": PHONE, "password": "x", "名字": "刘可"})),
-            Has(&["unknown", "\u{540d}\u{5b57}"]),
-        ),
-        case(
-            "phone_info as string",
-            j(json!({"op": 10061, "uid": UNKNOWN_UID, "action": 0, "phone_info": "13000001234"})),
-            Is("field phone_info must be an object"),
-        ),
+        case("blank phone at register", j(json!({"op": 1001, "phone": "", "password": "123456"})), Is("phone empty")),
+        case("malformed phone at 1002", j(json!({"op": 1002, "phone": "1300000000a"})), Has(&["phone", "11 digits"])),
+        case("empty password at register", j(json!({"op": 1001, "phone": PHONE, "password": ""})), Has(&["password", "empty"])),
+        case("10061 add of a blank phone", j(json!({"op": 10061, "uid": UNKNOWN_UID, "action": 0, "phone_info": {"phone": " "}})), Has(&["phone_info.phone", "empty"])),
+        case("unknown non-ASCII field", j(json!({"op": 1003, "phone": PHONE, "password": "x", "名字": "刘可"})), Has(&["unknown", "\u{540d}\u{5b57}"])),
+        case("phone_info as string", j(json!({"op": 10061, "uid": UNKNOWN_UID, "action": 0, "phone_info": "13000001234"})), Is("field phone_info must be an object")),
         // Method and path
-        case("GET on /phonebooks", "", Is("only POST is served here"))
-            .at("GET", "/phonebooks")
-            .status(405),
-        case(
-            "PUT on /phonebooks",
-            j(json!({"op": 1003})),
-            Is("only POST is served here"),
-        )
-        .at("PUT", "/phonebooks")
-        .status(405),
-        case("DELETE on /", "", Is("only POST is served here"))
-            .at("DELETE", "/")
-            .status(405),
+        case("GET on /phonebooks", "", Is("only POST is served here")).at("GET", "/phonebooks").status(405),
+        case("PUT on /phonebooks", j(json!({"op": 1003})), Is("only POST is served here")).at("PUT", "/phonebooks").status(405),
+        case("DELETE on /", "", Is("only POST is served here")).at("DELETE", "/").status(405),
         // Authorization
-        case(
-            "garbled JWT",
-            j(json!({"op": 1009})),
-            Has(&["token", "malformed"]),
-        )
-        .auth(Auth::Raw("JWT abc.def")),
-        case(
-            "three garbled segments",
-            j(json!({"op": 1009})),
-            Has(&["token"]),
-        )
-        .auth(Auth::Raw("JWT a.b.c")),
-        case(
-            "Authorization: Basic x",
-            j(json!({"op": 1009})),
-            Has(&["token", "JWT"]),
-        )
-        .auth(Auth::Raw("Basic x")),
-        case(
-            "Authorization: JWT with nothing after",
-            j(json!({"op": 1009})),
-            Has(&["token"]),
-        )
-        .auth(Auth::Raw("JWT")),
-        case(
-            "Authorization: JWT with two tokens",
-            j(json!({"op": 1009})),
-            Has(&["token"]),
-        )
-        .auth(Auth::Raw("JWT a b")),
-        case(
-            "Authorization with non-ASCII bytes",
-            j(json!({"op": 1009})),
-            Has(&["token", "ASCII"]),
-        )
-        .auth(Auth::Raw("JWT t\u{f6}ken")),
-        case(
-            "missing Authorization at 1009",
-            j(json!({"op": 1009})),
-            Is("missing Authorization header"),
-        )
-        .auth(Auth::Missing)
-        .status(401),
-        case(
-            "missing Authorization at 1004",
-            j(json!({"op": 1004})),
-            Is("missing Authorization header"),
-        )
-        .auth(Auth::Missing)
-        .status(401),
-        case(
-            "empty Authorization at 1005",
-            j(json!({"op": 1005, "users": []})),
-            Is("missing Authorization header"),
-        )
-        .auth(Auth::Raw(""))
-        .status(401),
+        case("garbled JWT", j(json!({"op": 1009})), Has(&["token", "malformed"])).auth(Auth::Raw("JWT abc.def")),
+        case("three garbled segments", j(json!({"op": 1009})), Has(&["token"])).auth(Auth::Raw("JWT a.b.c")),
+        case("Authorization: Basic x", j(json!({"op": 1009})), Has(&["token", "JWT"])).auth(Auth::Raw("Basic x")),
+        case("Authorization: JWT with nothing after", j(json!({"op": 1009})), Has(&["token"])).auth(Auth::Raw("JWT")),
+        case("Authorization: JWT with two tokens", j(json!({"op": 1009})), Has(&["token"])).auth(Auth::Raw("JWT a b")),
+        case("Authorization with non-ASCII bytes", j(json!({"op": 1009})), Has(&["token", "ASCII"])).auth(Auth::Raw("JWT t\u{f6}ken")),
+        case("missing Authorization at 1009", j(json!({"op": 1009})), Is("missing Authorization header")).auth(Auth::Missing).status(401),
+        case("missing Authorization at 1004", j(json!({"op": 1004})), Is("missing Authorization header")).auth(Auth::Missing).status(401),
+        case("empty Authorization at 1005", j(json!({"op": 1005, "users": []})), Is("missing Authorization header")).auth(Auth::Raw("")).status(401),
         // The same endpoint at POST /
         case("POST / not JSON", "hello", Has(NOT_JSON)).at("POST", "/"),
         case("POST / {}", "{}", Is("missing field: op")).at("POST", "/"),
         case("POST / op unknown", j(json!({"op": 1})), Is("no method")).at("POST", "/"),
         case("POST / JSON array", "[1]", Is(NOT_OBJECT)).at("POST", "/"),
-        case(
-            "POST / password as number",
-            j(json!({"op": 1003, "phone": PHONE, "password": 123456})),
-            Is("field password must be a string"),
-        )
-        .at("POST", "/"),
-        case(
-            "POST / missing Authorization",
-            j(json!({"op": 1010, "users": []})),
-            Is("missing Authorization header"),
-        )
-        .at("POST", "/")
-        .auth(Auth::Missing)
-        .status(401),
+        case("POST / password as number", j(json!({"op": 1003, "phone": PHONE, "password": 123456})), Is("field password must be a string")).at("POST", "/"),
+        case("POST / missing Authorization", j(json!({"op": 1010, "users": []})), Is("missing Authorization header")).at("POST", "/").auth(Auth::Missing).status(401),
     ]
 }
 

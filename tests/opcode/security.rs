@@ -46,7 +46,7 @@ async fn two_books() -> TwoBooks {
 
 impl TwoBooks {
     /// B sends `with_foreign` (naming A's data) and `with_unknown` (naming nothing); both must
-    /// get exactly the same answer, a failure, and A's book must be unchanged. Returns the msg.
+    /// get exactly the same answer, a failure, and neither book may change. Returns the msg.
     async fn assert_foreign_is_unknown(&self, with_foreign: Value, with_unknown: Value) -> String {
         // Arrange
         let a_before = self.app.pb().list(&self.a_token).await;
@@ -87,152 +87,71 @@ impl TwoBooks {
     }
 }
 
-#[tokio::test]
-async fn updating_another_accounts_contact_answers_like_an_unknown_uid() {
-    let t = two_books().await;
-    let edit = |uid: &str| {
-        json!({"op": 1006, "uid": uid, "user": {"name": "hijacked",
-            "phones": [{"phone": "13900000000"}], "mails": [{"mail": "x@evil.com"}]}})
-    };
+/// Which of A's ids a case names.
+type IdOf = fn(&TwoBooks) -> &str;
 
-    let msg = t
-        .assert_foreign_is_unknown(edit(&t.a_contact.uid), edit(UNKNOWN_UID))
-        .await;
+/// A request B sends naming one of A's ids, and the failure it must get: the same as for an id
+/// that exists nowhere.
+struct Foreign {
+    what: &'static str,
+    /// The id of A's that B names.
+    id: IdOf,
+    /// B's request naming `id`.
+    body: fn(&TwoBooks, &str) -> Value,
+    msg: &'static str,
+}
 
-    assert_eq!(msg, "contact not found");
+/// Every request that names another account's contact, item or rid.
+#[rustfmt::skip]
+fn foreign_cases() -> Vec<Foreign> {
+    let contact: IdOf = |t| &t.a_contact.uid;
+    let pid: IdOf = |t| &t.a_contact.pid;
+    let mid: IdOf = |t| &t.a_contact.mid;
+    let rid: IdOf = |t| &t.a_rid;
+    vec![
+        Foreign { what: "updating A's contact", id: contact, msg: "contact not found",
+            body: |_, uid| json!({"op": 1006, "uid": uid, "user": {"name": "hijacked",
+                "phones": [{"phone": "13900000000"}], "mails": [{"mail": "x@evil.com"}]}}) },
+        Foreign { what: "updating B's contact with A's pid", id: pid, msg: "phone not found",
+            body: |t, pid| json!({"op": 1006, "uid": t.b_contact.uid,
+                "user": {"phones": [{"pid": pid, "phone": "13900000000"}]}}) },
+        Foreign { what: "updating B's contact with A's mid", id: mid, msg: "mail not found",
+            body: |t, mid| json!({"op": 1006, "uid": t.b_contact.uid,
+                "user": {"mails": [{"mid": mid, "mail": "x@evil.com"}]}}) },
+        Foreign { what: "adding a phone to A's contact", id: contact, msg: "contact not found",
+            body: |_, uid| json!({"op": 10061, "uid": uid, "action": 0, "phone_info": {"phone": "13900000000"}}) },
+        Foreign { what: "deleting a phone of A's contact", id: contact, msg: "contact not found",
+            body: |t, uid| json!({"op": 10061, "uid": uid, "action": 1, "phone_info": {"pid": t.a_contact.pid}}) },
+        Foreign { what: "deleting A's pid through B's contact", id: pid, msg: "phone not found",
+            body: |t, pid| json!({"op": 10061, "uid": t.b_contact.uid, "action": 1, "phone_info": {"pid": pid}}) },
+        Foreign { what: "adding a mail to A's contact", id: contact, msg: "contact not found",
+            body: |_, uid| json!({"op": 10062, "uid": uid, "action": 0, "mail_info": {"mail": "x@evil.com"}}) },
+        Foreign { what: "deleting a mail of A's contact", id: contact, msg: "contact not found",
+            body: |t, uid| json!({"op": 10062, "uid": uid, "action": 1, "mail_info": {"mid": t.a_contact.mid}}) },
+        Foreign { what: "deleting A's mid through B's contact", id: mid, msg: "mail not found",
+            body: |t, mid| json!({"op": 10062, "uid": t.b_contact.uid, "action": 1, "mail_info": {"mid": mid}}) },
+        Foreign { what: "deleting A's contact", id: contact, msg: "contact not found",
+            body: |_, uid| json!({"op": 1007, "users": [{"uid": uid}]}) },
+        Foreign { what: "getting A's contact", id: contact, msg: "contact not found",
+            body: |_, uid| json!({"op": 1010, "users": [{"uid": uid}]}) },
+        Foreign { what: "listing with A's rid", id: rid, msg: "token does not belong to this account",
+            body: |_, rid| json!({"op": 1009, "rid": rid}) },
+        Foreign { what: "adding with A's rid", id: rid, msg: "token does not belong to this account",
+            body: |_, rid| json!({"op": 1005, "rid": rid, "users": [{"name": "planted"}]}) },
+    ]
 }
 
 #[tokio::test]
-async fn updating_ones_own_contact_with_another_accounts_pid_or_mid_answers_like_an_unknown_one() {
+async fn another_accounts_contact_item_or_rid_answers_like_an_unknown_one_and_changes_nothing() {
     let t = two_books().await;
-    let with_pid = |pid: &str| {
-        json!({"op": 1006, "uid": t.b_contact.uid,
-               "user": {"phones": [{"pid": pid, "phone": "13900000000"}]}})
-    };
-    let with_mid = |mid: &str| {
-        json!({"op": 1006, "uid": t.b_contact.uid,
-               "user": {"mails": [{"mid": mid, "mail": "x@evil.com"}]}})
-    };
 
-    let phone_msg = t
-        .assert_foreign_is_unknown(with_pid(&t.a_contact.pid), with_pid(UNKNOWN_UID))
-        .await;
-    let mail_msg = t
-        .assert_foreign_is_unknown(with_mid(&t.a_contact.mid), with_mid(UNKNOWN_UID))
-        .await;
+    for case in foreign_cases() {
+        let foreign = (case.body)(&t, (case.id)(&t));
+        let unknown = (case.body)(&t, UNKNOWN_UID);
+        let msg = t.assert_foreign_is_unknown(foreign, unknown).await;
+        assert_eq!(msg, case.msg, "{}", case.what);
+    }
 
-    assert_eq!(phone_msg, "phone not found");
-    assert_eq!(mail_msg, "mail not found");
-}
-
-#[tokio::test]
-async fn adding_a_phone_to_another_accounts_contact_answers_like_an_unknown_uid() {
-    let t = two_books().await;
-    let add = |uid: &str| json!({"op": 10061, "uid": uid, "action": 0, "phone_info": {"phone": "13900000000"}});
-
-    let msg = t
-        .assert_foreign_is_unknown(add(&t.a_contact.uid), add(UNKNOWN_UID))
-        .await;
-
-    assert_eq!(msg, "contact not found");
-}
-
-#[tokio::test]
-async fn deleting_a_phone_of_another_accounts_contact_answers_like_an_unknown_uid() {
-    let t = two_books().await;
-    let pid = t.a_contact.pid.clone();
-    let del = |uid: &str| json!({"op": 10061, "uid": uid, "action": 1, "phone_info": {"pid": pid}});
-
-    let msg = t
-        .assert_foreign_is_unknown(del(&t.a_contact.uid), del(UNKNOWN_UID))
-        .await;
-    // And through B's own contact with A's pid.
-    let via_own = |p: &str| json!({"op": 10061, "uid": t.b_contact.uid, "action": 1, "phone_info": {"pid": p}});
-    let own_msg = t
-        .assert_foreign_is_unknown(via_own(&t.a_contact.pid), via_own(UNKNOWN_UID))
-        .await;
-
-    assert_eq!(msg, "contact not found");
-    assert_eq!(own_msg, "phone not found");
-}
-
-#[tokio::test]
-async fn adding_a_mail_to_another_accounts_contact_answers_like_an_unknown_uid() {
-    let t = two_books().await;
-    let add = |uid: &str| json!({"op": 10062, "uid": uid, "action": 0, "mail_info": {"mail": "x@evil.com"}});
-
-    let msg = t
-        .assert_foreign_is_unknown(add(&t.a_contact.uid), add(UNKNOWN_UID))
-        .await;
-
-    assert_eq!(msg, "contact not found");
-}
-
-#[tokio::test]
-async fn deleting_a_mail_of_another_accounts_contact_answers_like_an_unknown_uid() {
-    let t = two_books().await;
-    let mid = t.a_contact.mid.clone();
-    let del = |uid: &str| json!({"op": 10062, "uid": uid, "action": 1, "mail_info": {"mid": mid}});
-
-    let msg = t
-        .assert_foreign_is_unknown(del(&t.a_contact.uid), del(UNKNOWN_UID))
-        .await;
-    let via_own = |m: &str| json!({"op": 10062, "uid": t.b_contact.uid, "action": 1, "mail_info": {"mid": m}});
-    let own_msg = t
-        .assert_foreign_is_unknown(via_own(&t.a_contact.mid), via_own(UNKNOWN_UID))
-        .await;
-
-    assert_eq!(msg, "contact not found");
-    assert_eq!(own_msg, "mail not found");
-}
-
-#[tokio::test]
-async fn deleting_another_accounts_contact_answers_like_an_unknown_uid() {
-    let t = two_books().await;
-    let del = |uid: &str| json!({"op": 1007, "users": [{"uid": uid}]});
-
-    let msg = t
-        .assert_foreign_is_unknown(del(&t.a_contact.uid), del(UNKNOWN_UID))
-        .await;
-
-    assert_eq!(msg, "contact not found");
-    assert_eq!(t.app.pb().contact_count(A), 1);
-}
-
-#[tokio::test]
-async fn getting_another_accounts_contact_answers_like_an_unknown_uid() {
-    let t = two_books().await;
-    let get = |uid: &str| json!({"op": 1010, "users": [{"uid": uid}]});
-
-    let msg = t
-        .assert_foreign_is_unknown(get(&t.a_contact.uid), get(UNKNOWN_UID))
-        .await;
-
-    assert_eq!(msg, "contact not found");
-}
-
-#[tokio::test]
-async fn listing_with_another_accounts_rid_answers_like_an_unknown_rid() {
-    let t = two_books().await;
-    let list = |rid: &str| json!({"op": 1009, "rid": rid});
-
-    let msg = t
-        .assert_foreign_is_unknown(list(&t.a_rid), list(UNKNOWN_UID))
-        .await;
-
-    assert_eq!(msg, "token does not belong to this account");
-}
-
-#[tokio::test]
-async fn adding_with_another_accounts_rid_answers_like_an_unknown_rid_and_writes_nothing() {
-    let t = two_books().await;
-    let add = |rid: &str| json!({"op": 1005, "rid": rid, "users": [{"name": "planted"}]});
-
-    let msg = t
-        .assert_foreign_is_unknown(add(&t.a_rid), add(UNKNOWN_UID))
-        .await;
-
-    assert_eq!(msg, "token does not belong to this account");
     assert_eq!(t.app.pb().contact_count(A), 1);
     assert_eq!(t.app.pb().contact_count(B), 1);
 }

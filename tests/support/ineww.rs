@@ -64,6 +64,11 @@ impl Ineww<'_> {
         self.0.send("GET", "/ineww/session", headers, b"").await
     }
 
+    /// `method path` with `user`'s credential headers and no body.
+    pub async fn by(&self, user: &User, method: &str, path: &str) -> Resp {
+        self.0.send(method, path, &user.headers(), b"").await
+    }
+
     /// `GET /ineww/session` with `Authorization: Bearer <token>`.
     pub async fn me_bearer(&self, token: &str) -> Resp {
         let auth = format!("Bearer {token}");

@@ -222,6 +222,17 @@ impl Server {
             .unwrap_or_else(|e| panic!("{e} (request {:?})", head_of(bytes)))
     }
 
+    /// The head of a request to this server: the request line, `Host`, `Connection: close`
+    /// and `headers` as given (no blank line yet).
+    fn head(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> String {
+        let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+        head.push_str("Connection: close\r\n");
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head
+    }
+
     /// Sends one HTTP/1.1 request on a new connection: `Host`, `Connection: close`, `headers`
     /// as given, `Content-Length` and `body`.
     pub async fn send(
@@ -231,26 +242,16 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Resp {
-        let host = self.addr.to_string();
-        let mut all = vec![("Host", host.as_str()), ("Connection", "close")];
-        all.extend_from_slice(headers);
-        self.raw(&client::request(method, target, &all, body)).await
+        let head = self.head(method, target, headers);
+        let mut bytes = format!("{head}Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        bytes.extend_from_slice(body);
+        self.raw(&bytes).await
     }
 
-    /// Like [`Server::send`], with `body` sent as chunks of 64 KiB (`Transfer-Encoding:
-    /// chunked`, no Content-Length).
-    pub async fn send_chunked(
-        &self,
-        method: &str,
-        target: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Resp {
-        let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", self.addr);
-        head.push_str("Connection: close\r\n");
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
+    /// `method target` with `body` sent as chunks of 64 KiB (`Transfer-Encoding: chunked`,
+    /// no Content-Length).
+    pub async fn send_chunked(&self, method: &str, target: &str, body: &[u8]) -> Resp {
+        let head = self.head(method, target, &[]);
         self.raw(&client::chunked(&head, body, 64 * 1024, true))
             .await
     }

@@ -75,6 +75,23 @@ impl Case {
         self
     }
 
+    /// Asserts that `r` has the case's HTTP status and envelope code.
+    #[track_caller]
+    pub fn assert_code(&self, r: &Resp) {
+        let want = (self.status, self.code.clone());
+        assert_eq!((r.status, r.code()), want, "{}: {r:?}", self.what);
+    }
+
+    /// When the case expects `generic` (the one text for an unreadable body), asserts that the
+    /// message is exactly that: the detail goes to the log, not the wire.
+    #[track_caller]
+    pub fn assert_no_detail(&self, r: &Resp, generic: &str) {
+        if self.msg == generic {
+            let why = "the detail goes to the log, not the wire";
+            assert_eq!(r.msg(), self.msg, "{}: {why}", self.what);
+        }
+    }
+
     /// Sends the case's request to `s`.
     pub async fn send(&self, s: &Server) -> Resp {
         let headers: Vec<(&str, &str)> = self
@@ -85,4 +102,15 @@ impl Case {
         s.send(self.method, &self.target, &headers, &self.body)
             .await
     }
+}
+
+/// Sends every case to `s`, checks each answer with `check` and its content type, then
+/// asserts that the server is still healthy.
+pub async fn run(s: &Server, cases: &[Case], content_type: &str, check: impl Fn(&Case, &Resp)) {
+    for c in cases {
+        let r = c.send(s).await;
+        check(c, &r);
+        assert_eq!(r.header("content-type"), Some(content_type), "{}", c.what);
+    }
+    s.healthy().await;
 }

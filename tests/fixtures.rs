@@ -19,10 +19,11 @@ fn target(s: &Server) -> fixtures::Target {
     }
 }
 
-/// A fixture written in the test.
+/// A fixture of one step, written in the test.
 #[track_caller]
-fn fixture(v: serde_json::Value) -> fixtures::Fixture {
-    serde_json::from_value(v).expect("a well-formed fixture")
+fn one_step(name: &str, step: serde_json::Value) -> fixtures::Fixture {
+    let fixture = json!({"name": name, "steps": [step]});
+    serde_json::from_value(fixture).expect("a well-formed fixture")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,14 +49,14 @@ async fn every_recorded_fixture_replays_green() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_expectation_fails_and_names_the_json_path() {
     let s = Server::start().await;
-    let fixture = fixture(json!({
-        "name": "deliberately wrong",
-        "steps": [{
+    let fixture = one_step(
+        "deliberately wrong",
+        json!({
             "name": "unknown op",
             "request": {"method": "POST", "path": "/", "body": {"op": 9999}},
             "response": {"status": 200, "body": {"ret": -1, "msg": "something else"}}
-        }]
-    }));
+        }),
+    );
     let report = fixtures::run(&fixture, &target(&s)).await;
     assert!(!report.passed());
     let text = report.to_string();
@@ -66,9 +67,9 @@ async fn a_wrong_expectation_fails_and_names_the_json_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fixture_with_a_nine_mib_filler_body_replays_its_413() {
     let s = Server::start().await;
-    let fixture = fixture(json!({
-        "name": "9 MiB body",
-        "steps": [{
+    let fixture = one_step(
+        "9 MiB body",
+        json!({
             "name": "a 9 MiB body: 413",
             "request": {"method": "POST", "path": "/api/captcha",
                         "headers": {"Content-Type": "application/json"},
@@ -76,8 +77,8 @@ async fn a_fixture_with_a_nine_mib_filler_body_replays_its_413() {
             "response": {"status": 413, "body": {"id": -1, "status": -204,
                          "message": "Arg's value error", "data": {}}},
             "exact": true
-        }]
-    }));
+        }),
+    );
     let target = target(&s);
     // The failure is a race (the server's close against the client's write): try often.
     for _ in 0..50 {

@@ -70,11 +70,7 @@ async fn a_half_sent_body_followed_by_a_disconnect_leaves_the_server_healthy() {
 #[tokio::test]
 async fn idle_keep_alive_connections_filling_every_slot_are_reaped_so_a_new_client_is_served() {
     // Arrange: as many keep-alive clients as connection slots, each idle after one request
-    let app = Server::with(|c| {
-        c.max_connections = 4;
-        c.header_timeout_ms = 300;
-    })
-    .await;
+    let app = Server::with(|c| (c.max_connections, c.header_timeout_ms) = (4, 300)).await;
     let mut idle = Vec::new();
     for _ in 0..4 {
         let mut conn = app.connect().await;

@@ -133,11 +133,7 @@ async fn a_declared_oversized_body_gets_its_413_with_connection_close_before_it_
 
 #[tokio::test]
 async fn a_chunked_body_crossing_the_limit_gets_its_413_before_it_ends() {
-    let app = Server::with(|c| {
-        c.body_limit = MIB;
-        c.body_memory = 4 * MIB;
-    })
-    .await;
+    let app = Server::with(|c| (c.body_limit, c.body_memory) = (MIB, 4 * MIB)).await;
     // Twenty 64 KiB chunks and no last chunk: the body has not ended when the answer must come.
     let part = client::chunked("", &vec![b'a'; 20 * 64 * 1024], 64 * 1024, false);
     let head = "POST /api/v4.0/login HTTP/1.1\r\nHost: t\r\n";
@@ -173,11 +169,7 @@ async fn a_body_that_parses_into_too_many_values_is_refused_as_a_bad_body() {
 
 #[tokio::test]
 async fn bodies_waiting_for_memory_are_served_when_it_frees() {
-    let app = Server::with(|c| {
-        c.body_limit = MIB;
-        c.body_memory = 2 * MIB + 64 * 1024;
-    })
-    .await;
+    let app = Server::with(|c| (c.body_limit, c.body_memory) = (MIB, 2 * MIB + 64 * 1024)).await;
     let body = {
         let mut b = br#"{"op":9999,"pad":""#.to_vec();
         b.resize(MIB - 2, b'a');

@@ -114,11 +114,7 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected_after_the_head
     // Arrange: a header timeout of 300 ms, and a request timeout of 2 s that a second client
     // runs into — a yardstick on the server's own clock, shorter than the default header
     // timeout (5 s) that would apply if the configured one did not.
-    let app = Server::with(|c| {
-        c.header_timeout_ms = 300;
-        c.request_timeout_ms = 2_000;
-    })
-    .await;
+    let app = Server::with(|c| (c.header_timeout_ms, c.request_timeout_ms) = (300, 2_000)).await;
     let mut unfinished = app.connect().await;
     unfinished
         .write(b"POST /phonebooks HTTP/1.1\r\nHost: te")

@@ -138,11 +138,7 @@ async fn logging_in_with_a_wrong_password_or_an_unknown_phone_answers_phone_or_p
     assert_eq!(wrong.failure(200), "phone or password error");
     assert_eq!(unknown.failure(200), "phone or password error");
     assert_eq!(trailing_space.failure(200), "phone or password error");
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM tokens", &[]),
-        0,
-        "no token issued"
-    );
+    assert_eq!(app.rows("tokens"), 0, "no token issued");
 }
 
 #[tokio::test]
@@ -420,9 +416,11 @@ async fn a_slow_command_is_answered_with_its_real_outcome_never_a_false_timeout(
     // The default (slow) password cost and a 50 ms request timeout: registration takes longer
     // than the timeout, yet the answer must say what really happened to the database.
     let app = Server::with(|c| {
-        c.argon2_m_cost_kib = Config::default().argon2_m_cost_kib;
-        c.argon2_t_cost = Config::default().argon2_t_cost;
-        c.request_timeout_ms = 50;
+        (c.argon2_m_cost_kib, c.argon2_t_cost, c.request_timeout_ms) = (
+            Config::default().argon2_m_cost_kib,
+            Config::default().argon2_t_cost,
+            50,
+        )
     })
     .await;
 
@@ -434,7 +432,7 @@ async fn a_slow_command_is_answered_with_its_real_outcome_never_a_false_timeout(
 
     assert_eq!(body["ret"], 0, "{body}");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM accounts", &[]),
+        app.rows("accounts"),
         1,
         "the client was told the registration succeeded"
     );

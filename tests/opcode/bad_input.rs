@@ -228,9 +228,9 @@ async fn every_bad_request_in_the_table_gets_the_envelope_with_its_status_and_a_
     // The server is still healthy, and nothing was written by the bad requests.
     app.healthy().await;
     app.pb().login(PHONE, PASSWORD).await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM accounts", &[]), 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM contacts", &[]), 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM codes", &[]), 0);
+    assert_eq!(app.rows("accounts"), 1);
+    assert_eq!(app.rows("contacts"), 0);
+    assert_eq!(app.rows("codes"), 0);
 }
 
 #[tokio::test]
@@ -262,7 +262,7 @@ async fn a_malformed_phone_at_register_gets_a_message_naming_the_phone_rule() {
         assert_ne!(msg, "phone empty", "{phone:?}");
         assert!(msg.contains("phone"), "{msg}");
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM accounts", &[]), 0);
+    assert_eq!(app.rows("accounts"), 0);
 }
 
 #[tokio::test]

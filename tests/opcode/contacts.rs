@@ -401,13 +401,7 @@ async fn deleting_contacts_really_removes_them_with_their_phones_and_mails() {
     let keep = app.pb().add_contact(&token, "keep").await;
 
     // Act
-    let resp = app
-        .pb()
-        .post_auth(
-            json!({"op": 1007, "users": [{"uid": a}, {"uid": b}]}),
-            &token,
-        )
-        .await;
+    let resp = app.pb().delete_contacts(&token, &[&a, &b]).await;
 
     // Assert
     assert_eq!(resp.ok_json(), json!({"msg": "success", "ret": 0}));
@@ -431,13 +425,7 @@ async fn deleting_with_one_unknown_uid_deletes_nothing() {
     let (_, token) = app.pb().account(PHONE).await;
     let a = app.pb().add_contact(&token, "a").await;
 
-    let resp = app
-        .pb()
-        .post_auth(
-            json!({"op": 1007, "users": [{"uid": a}, {"uid": UNKNOWN_UID}]}),
-            &token,
-        )
-        .await;
+    let resp = app.pb().delete_contacts(&token, &[&a, UNKNOWN_UID]).await;
 
     assert_eq!(resp.failure(200), "contact not found");
     assert_eq!(app.pb().contact_count(PHONE), 1);

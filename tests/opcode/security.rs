@@ -82,7 +82,7 @@ impl TwoBooks {
     fn all_rows(&self) -> Vec<i64> {
         ["contacts", "contact_phones", "contact_mails"]
             .iter()
-            .map(|t| self.app.count(&format!("SELECT COUNT(*) FROM {t}"), &[]))
+            .map(|t| self.app.rows(t))
             .collect()
     }
 }
@@ -182,6 +182,11 @@ async fn with_secret() -> (Server, String, String) {
     (app, rid, token)
 }
 
+/// A JWT signed as we sign ours: HS256 with the configured secret.
+fn ours(claims: &Value) -> String {
+    sign(Algorithm::HS256, SECRET.as_bytes(), claims)
+}
+
 fn claims(uid: &str) -> Value {
     let now = now_secs();
     json!({"iat": now, "uid": uid, "exp": now + 3600})
@@ -270,11 +275,7 @@ async fn a_token_with_a_tampered_payload_is_refused() {
 #[tokio::test]
 async fn a_token_without_exp_is_refused() {
     let (app, rid, _) = with_secret().await;
-    let forever = sign(
-        Algorithm::HS256,
-        SECRET.as_bytes(),
-        &json!({"iat": now_secs(), "uid": rid}),
-    );
+    let forever = ours(&json!({"iat": now_secs(), "uid": rid}));
 
     let msg = refused(&app, &forever).await;
 
@@ -286,11 +287,7 @@ async fn an_expired_token_answers_signature_has_expired() {
     // A correctly signed token that expired a minute ago …
     let (app, rid, _) = with_secret().await;
     let then = now_secs() - 3600;
-    let expired = sign(
-        Algorithm::HS256,
-        SECRET.as_bytes(),
-        &json!({"iat": then, "uid": rid, "exp": then + 3540}),
-    );
+    let expired = ours(&json!({"iat": then, "uid": rid, "exp": then + 3540}));
 
     let resp = app.pb().post_auth(json!({"op": 1009}), &expired).await;
 
@@ -350,7 +347,7 @@ async fn the_tokens_own_rid_in_upper_case_is_accepted() {
 #[tokio::test]
 async fn a_correctly_signed_token_for_an_unknown_account_is_refused() {
     let (app, _, _) = with_secret().await;
-    let nobody = sign(Algorithm::HS256, SECRET.as_bytes(), &claims(UNKNOWN_UID));
+    let nobody = ours(&claims(UNKNOWN_UID));
 
     let msg = refused(&app, &nobody).await;
 
@@ -361,11 +358,7 @@ async fn a_correctly_signed_token_for_an_unknown_account_is_refused() {
 async fn a_correctly_signed_token_that_was_never_issued_is_refused() {
     // Signed with the right key for a real account, but not one we handed out.
     let (app, rid, _) = with_secret().await;
-    let minted = sign(
-        Algorithm::HS256,
-        SECRET.as_bytes(),
-        &json!({"iat": now_secs() - 7, "uid": rid, "exp": now_secs() + 100}),
-    );
+    let minted = ours(&json!({"iat": now_secs() - 7, "uid": rid, "exp": now_secs() + 100}));
 
     let msg = refused(&app, &minted).await;
 

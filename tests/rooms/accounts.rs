@@ -43,12 +43,8 @@ fn version_3(db: &Path) {
 async fn a_version_3_database_is_migrated_with_its_accounts_contacts_and_tokens() {
     let s = Server::builder().database(version_3).start().await;
     let r = s
-        .rooms()
-        .json(
-            "POST",
-            "/phonebooks",
-            json!({"op": 1003, "phone": "18752000620", "password": PASSWORD}),
-        )
+        .pb()
+        .post(json!({"op": 1003, "phone": "18752000620", "password": PASSWORD}))
         .await
         .json();
     assert_eq!(
@@ -102,12 +98,8 @@ async fn a_phoneless_rooms_account_never_logs_in_by_phone_elsewhere_and_helpaged
         ""
     );
     let r = s
-        .rooms()
-        .json(
-            "POST",
-            "/phonebooks",
-            json!({"op": 1003, "phone": "", "password": PASSWORD}),
-        )
+        .pb()
+        .post(json!({"op": 1003, "phone": "", "password": PASSWORD}))
         .await;
     assert_eq!(r.json()["ret"], -1);
     // An administrator's HelpAged list shows the phoneless account with a null phone.

@@ -305,6 +305,11 @@ impl Server {
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
+    /// How many rows `table` holds.
+    pub fn rows(&self, table: &str) -> i64 {
+        self.count(&format!("SELECT COUNT(*) FROM {table}"), &[])
+    }
+
     /// The account row of `phone`, if any.
     pub fn account(&self, phone: &str) -> Option<switchboard::domain::Account> {
         self.store()

@@ -156,6 +156,13 @@ impl PhoneBooks<'_> {
             .await
     }
 
+    /// Deletes the contacts with these uids (1007); any answer.
+    pub async fn delete_contacts(&self, token: &str, uids: &[&str]) -> Resp {
+        let users: Vec<Value> = uids.iter().map(|u| json!({"uid": u})).collect();
+        self.post_auth(json!({"op": 1007, "users": users}), token)
+            .await
+    }
+
     /// The account's integer id, from the store.
     pub fn account_pk(&self, phone: &str) -> i64 {
         self.0.account(phone).expect("account exists").pk

@@ -30,11 +30,7 @@ async fn a_portrait_that_is_not_base64_or_not_an_image_is_refused_and_nothing_is
             "{bad:?}"
         );
     }
-    let stored: i64 = s
-        .store()
-        .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM portraits", [], |r| r.get(0))?))
-        .unwrap();
-    assert_eq!(stored, 0);
+    assert_eq!(s.rows("portraits"), 0);
     let r = s.get("/api/get/portrait/13750687060").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("image/png"));

@@ -75,11 +75,7 @@ async fn logging_in_answers_a_jwt_of_type_jwt_and_the_number_of_contacts() {
     let rid = app.pb().register(PHONE).await;
 
     // Act: an empty book
-    let empty = app
-        .pb()
-        .post(json!({"op": 1003, "phone": PHONE, "password": PASSWORD}))
-        .await
-        .ok_json();
+    let empty = app.pb().login_resp(PHONE, PASSWORD).await.ok_json();
 
     // Assert
     assert_eq!(keys(&empty), ["msg", "rid", "num", "token", "ret"]);
@@ -106,11 +102,7 @@ async fn logging_in_answers_a_jwt_of_type_jwt_and_the_number_of_contacts() {
     // Act: two contacts later
     app.pb().add_contact(&token, "a").await;
     app.pb().add_contact(&token, "b").await;
-    let two = app
-        .pb()
-        .post(json!({"op": 1003, "phone": PHONE, "password": PASSWORD}))
-        .await
-        .ok_json();
+    let two = app.pb().login_resp(PHONE, PASSWORD).await.ok_json();
 
     // Assert
     assert_eq!(two["num"], 2);
@@ -122,18 +114,9 @@ async fn logging_in_with_a_wrong_password_or_an_unknown_phone_answers_phone_or_p
     let app = Server::start().await;
     app.pb().register(PHONE).await;
 
-    let wrong = app
-        .pb()
-        .post(json!({"op": 1003, "phone": PHONE, "password": "654321"}))
-        .await;
-    let unknown = app
-        .pb()
-        .post(json!({"op": 1003, "phone": "13999999999", "password": PASSWORD}))
-        .await;
-    let trailing_space = app
-        .pb()
-        .post(json!({"op": 1003, "phone": "13000000001 ", "password": PASSWORD}))
-        .await;
+    let wrong = app.pb().login_resp(PHONE, "654321").await;
+    let unknown = app.pb().login_resp("13999999999", PASSWORD).await;
+    let trailing_space = app.pb().login_resp("13000000001 ", PASSWORD).await;
 
     assert_eq!(wrong.failure(200), "phone or password error");
     assert_eq!(unknown.failure(200), "phone or password error");
@@ -227,10 +210,7 @@ async fn a_reset_code_resets_the_password_and_revokes_every_earlier_token() {
         assert!(msg.contains("token"), "{msg}");
     }
     assert_eq!(
-        app.pb()
-            .post(json!({"op": 1003, "phone": PHONE, "password": PASSWORD}))
-            .await
-            .failure(200),
+        app.pb().login_resp(PHONE, PASSWORD).await.failure(200),
         "phone or password error",
         "the old password no longer works"
     );
@@ -259,10 +239,7 @@ async fn a_wrong_reset_code_changes_nothing() {
     app.pb().login(PHONE, PASSWORD).await;
     app.pb().list(&token).await;
     assert_eq!(
-        app.pb()
-            .post(json!({"op": 1003, "phone": PHONE, "password": "new-pass-1"}))
-            .await
-            .failure(200),
+        app.pb().login_resp(PHONE, "new-pass-1").await.failure(200),
         "phone or password error"
     );
 }
@@ -403,10 +380,7 @@ async fn five_wrong_reset_codes_kill_the_code() {
 async fn logging_in_with_an_empty_phone_answers_login_phone_empty() {
     let app = Server::start().await;
 
-    let resp = app
-        .pb()
-        .post(json!({"op": 1003, "phone": "", "password": PASSWORD}))
-        .await;
+    let resp = app.pb().login_resp("", PASSWORD).await;
 
     assert_eq!(resp.failure(200), "login phone empty");
 }

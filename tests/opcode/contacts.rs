@@ -25,6 +25,14 @@ fn by_id(items: &Value, id: &str, value: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// `(id, value)` pairs as an owned map, to compare with [`by_id`].
+fn owned<const N: usize>(pairs: [(&str, &str); N]) -> BTreeMap<String, String> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// The one contact 1010 answers for `uid`.
 async fn fetch(app: &Server, token: &str, uid: &str) -> Value {
     let v = app.pb().get_contacts(token, &[uid]).await.ok_json();
@@ -226,27 +234,21 @@ async fn updating_a_contact_persists_the_name_updates_listed_items_inserts_new_o
     let now = fetch(&app, &token, uid).await;
     assert_eq!(now["name"], "刘可", "the new name was saved");
     let phones = by_id(&now["phones"], "pid", "phone");
-    let expected: BTreeMap<String, String> = [
+    let expected = owned([
         (p1.as_str().unwrap(), "135012345678"),
         (p2.as_str().unwrap(), "13500000002"),
         (new_pid.as_str(), "13503768800"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    ]);
     assert_eq!(
         phones, expected,
         "listed updated, new inserted, unlisted kept"
     );
     let mails = by_id(&now["mails"], "mid", "mail");
-    let expected: BTreeMap<String, String> = [
+    let expected = owned([
         (m1.as_str().unwrap(), "5678@qq.com"),
         (m2.as_str().unwrap(), "b@qq.com"),
         (new_mid.as_str(), "88@qq.com"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    ]);
     assert_eq!(mails, expected);
     let untouched = now["phones"]
         .as_array()

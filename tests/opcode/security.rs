@@ -4,7 +4,7 @@
 
 use crate::support::checks::*;
 use crate::support::pb::*;
-use crate::support::Server;
+use crate::support::{Resp, Server};
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 
@@ -108,36 +108,36 @@ fn foreign_cases() -> Vec<Foreign> {
     let pid: IdOf = |t| &t.a_contact.pid;
     let mid: IdOf = |t| &t.a_contact.mid;
     let rid: IdOf = |t| &t.a_rid;
+    const NO_CONTACT: &str = "contact not found";
+    const NOT_YOURS: &str = "token does not belong to this account";
     vec![
-        Foreign { what: "updating A's contact", id: contact, msg: "contact not found",
-            body: |_, uid| json!({"op": 1006, "uid": uid, "user": {"name": "hijacked",
-                "phones": [{"phone": "13900000000"}], "mails": [{"mail": "x@evil.com"}]}}) },
-        Foreign { what: "updating B's contact with A's pid", id: pid, msg: "phone not found",
-            body: |t, pid| json!({"op": 1006, "uid": t.b_contact.uid,
-                "user": {"phones": [{"pid": pid, "phone": "13900000000"}]}}) },
-        Foreign { what: "updating B's contact with A's mid", id: mid, msg: "mail not found",
-            body: |t, mid| json!({"op": 1006, "uid": t.b_contact.uid,
-                "user": {"mails": [{"mid": mid, "mail": "x@evil.com"}]}}) },
-        Foreign { what: "adding a phone to A's contact", id: contact, msg: "contact not found",
-            body: |_, uid| json!({"op": 10061, "uid": uid, "action": 0, "phone_info": {"phone": "13900000000"}}) },
-        Foreign { what: "deleting a phone of A's contact", id: contact, msg: "contact not found",
-            body: |t, uid| json!({"op": 10061, "uid": uid, "action": 1, "phone_info": {"pid": t.a_contact.pid}}) },
-        Foreign { what: "deleting A's pid through B's contact", id: pid, msg: "phone not found",
-            body: |t, pid| json!({"op": 10061, "uid": t.b_contact.uid, "action": 1, "phone_info": {"pid": pid}}) },
-        Foreign { what: "adding a mail to A's contact", id: contact, msg: "contact not found",
-            body: |_, uid| json!({"op": 10062, "uid": uid, "action": 0, "mail_info": {"mail": "x@evil.com"}}) },
-        Foreign { what: "deleting a mail of A's contact", id: contact, msg: "contact not found",
-            body: |t, uid| json!({"op": 10062, "uid": uid, "action": 1, "mail_info": {"mid": t.a_contact.mid}}) },
-        Foreign { what: "deleting A's mid through B's contact", id: mid, msg: "mail not found",
-            body: |t, mid| json!({"op": 10062, "uid": t.b_contact.uid, "action": 1, "mail_info": {"mid": mid}}) },
-        Foreign { what: "deleting A's contact", id: contact, msg: "contact not found",
-            body: |_, uid| json!({"op": 1007, "users": [{"uid": uid}]}) },
-        Foreign { what: "getting A's contact", id: contact, msg: "contact not found",
-            body: |_, uid| json!({"op": 1010, "users": [{"uid": uid}]}) },
-        Foreign { what: "listing with A's rid", id: rid, msg: "token does not belong to this account",
-            body: |_, rid| json!({"op": 1009, "rid": rid}) },
-        Foreign { what: "adding with A's rid", id: rid, msg: "token does not belong to this account",
-            body: |_, rid| json!({"op": 1005, "rid": rid, "users": [{"name": "planted"}]}) },
+        Foreign { body: |_, uid| json!({"op": 1006, "uid": uid, "user": {"name": "hijacked",
+                "phones": [{"phone": "13900000000"}], "mails": [{"mail": "x@evil.com"}]}}),
+            id: contact, msg: NO_CONTACT, what: "updating A's contact" },
+        Foreign { body: |t, pid| json!({"op": 1006, "uid": t.b_contact.uid, "user": {"phones": [{"pid": pid, "phone": "13900000000"}]}}),
+            id: pid, msg: "phone not found", what: "updating B's contact with A's pid" },
+        Foreign { body: |t, mid| json!({"op": 1006, "uid": t.b_contact.uid, "user": {"mails": [{"mid": mid, "mail": "x@evil.com"}]}}),
+            id: mid, msg: "mail not found", what: "updating B's contact with A's mid" },
+        Foreign { body: |_, uid| json!({"op": 10061, "uid": uid, "action": 0, "phone_info": {"phone": "13900000000"}}),
+            id: contact, msg: NO_CONTACT, what: "adding a phone to A's contact" },
+        Foreign { body: |t, uid| json!({"op": 10061, "uid": uid, "action": 1, "phone_info": {"pid": t.a_contact.pid}}),
+            id: contact, msg: NO_CONTACT, what: "deleting a phone of A's contact" },
+        Foreign { body: |t, pid| json!({"op": 10061, "uid": t.b_contact.uid, "action": 1, "phone_info": {"pid": pid}}),
+            id: pid, msg: "phone not found", what: "deleting A's pid through B's contact" },
+        Foreign { body: |_, uid| json!({"op": 10062, "uid": uid, "action": 0, "mail_info": {"mail": "x@evil.com"}}),
+            id: contact, msg: NO_CONTACT, what: "adding a mail to A's contact" },
+        Foreign { body: |t, uid| json!({"op": 10062, "uid": uid, "action": 1, "mail_info": {"mid": t.a_contact.mid}}),
+            id: contact, msg: NO_CONTACT, what: "deleting a mail of A's contact" },
+        Foreign { body: |t, mid| json!({"op": 10062, "uid": t.b_contact.uid, "action": 1, "mail_info": {"mid": mid}}),
+            id: mid, msg: "mail not found", what: "deleting A's mid through B's contact" },
+        Foreign { body: |_, uid| json!({"op": 1007, "users": [{"uid": uid}]}),
+            id: contact, msg: NO_CONTACT, what: "deleting A's contact" },
+        Foreign { body: |_, uid| json!({"op": 1010, "users": [{"uid": uid}]}),
+            id: contact, msg: NO_CONTACT, what: "getting A's contact" },
+        Foreign { body: |_, rid| json!({"op": 1009, "rid": rid}),
+            id: rid, msg: NOT_YOURS, what: "listing with A's rid" },
+        Foreign { body: |_, rid| json!({"op": 1005, "rid": rid, "users": [{"name": "planted"}]}),
+            id: rid, msg: NOT_YOURS, what: "adding with A's rid" },
     ]
 }
 
@@ -190,6 +190,13 @@ fn ours(claims: &Value) -> String {
 fn claims(uid: &str) -> Value {
     let now = now_secs();
     json!({"iat": now, "uid": uid, "exp": now + 3600})
+}
+
+/// Asserts the answer to an expired token: HTTP 200, exactly the original's message.
+#[track_caller]
+fn assert_expired(r: &Resp) {
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), json!({"ret": -1, "msg": "Signature has expired"}));
 }
 
 /// Sends 1009 with `token`; asserts an HTTP 200 failure and returns its msg.
@@ -291,11 +298,7 @@ async fn an_expired_token_answers_signature_has_expired() {
 
     let resp = app.pb().post_auth(json!({"op": 1009}), &expired).await;
 
-    assert_eq!(resp.status, 200);
-    assert_eq!(
-        resp.json(),
-        json!({"ret": -1, "msg": "Signature has expired"})
-    );
+    assert_expired(&resp);
 }
 
 #[tokio::test]
@@ -306,11 +309,7 @@ async fn a_token_we_issued_answers_signature_has_expired_once_its_lifetime_is_ov
 
     let resp = app.pb().post_auth(json!({"op": 1009}), &token).await;
 
-    assert_eq!(resp.status, 200);
-    assert_eq!(
-        resp.json(),
-        json!({"ret": -1, "msg": "Signature has expired"})
-    );
+    assert_expired(&resp);
 }
 
 #[tokio::test]

@@ -42,11 +42,7 @@ fn version_3(db: &Path) {
 #[tokio::test]
 async fn a_version_3_database_is_migrated_with_its_accounts_contacts_and_tokens() {
     let s = Server::builder().database(version_3).start().await;
-    let r = s
-        .pb()
-        .post(json!({"op": 1003, "phone": "18752000620", "password": PASSWORD}))
-        .await
-        .json();
+    let r = s.pb().login_resp("18752000620", PASSWORD).await.json();
     assert_eq!(
         (r["ret"].clone(), r["num"].clone()),
         (json!(0), json!(1)),
@@ -97,10 +93,7 @@ async fn a_phoneless_rooms_account_never_logs_in_by_phone_elsewhere_and_helpaged
         s.rooms().login("nophone", PASSWORD).await.json()["phone"],
         ""
     );
-    let r = s
-        .pb()
-        .post(json!({"op": 1003, "phone": "", "password": PASSWORD}))
-        .await;
+    let r = s.pb().login_resp("", PASSWORD).await;
     assert_eq!(r.json()["ret"], -1);
     // An administrator's HelpAged list shows the phoneless account with a null phone.
     let admin = "18752000640";

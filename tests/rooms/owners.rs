@@ -9,13 +9,19 @@ use serde_json::{json, Value};
 // Writes need the OWNER's token: another user's is 403 and changes nothing
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_room_update_by_another_user_is_403_and_changes_nothing() {
+/// A server where `owner` owns the open room "1262" (at the path answered) and `other` is
+/// another user.
+async fn a_room_and_another_user() -> (Server, User, User, String) {
     let s = Server::start().await;
     let owner = s.rooms().register("owner", None).await;
     let other = s.rooms().register("other", None).await;
     let pk = s.rooms().room(&owner.token, "1262", true).await;
-    let path = format!("/rooms/{pk}/");
+    (s, owner, other, format!("/rooms/{pk}/"))
+}
+
+#[tokio::test]
+async fn a_room_update_by_another_user_is_403_and_changes_nothing() {
+    let (s, _, other, path) = a_room_and_another_user().await;
     let body = json!({"active": false, "room_alias": "mine now"});
     let r = s.rooms().with_token("PUT", &path, &other.token, body).await;
     assert_fail(&r, 403);
@@ -28,11 +34,7 @@ async fn a_room_update_by_another_user_is_403_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_room_delete_by_another_user_is_403_and_the_room_stays() {
-    let s = Server::start().await;
-    let owner = s.rooms().register("owner", None).await;
-    let other = s.rooms().register("other", None).await;
-    let pk = s.rooms().room(&owner.token, "1262", true).await;
-    let path = format!("/rooms/{pk}/");
+    let (s, owner, other, path) = a_room_and_another_user().await;
     assert_fail(
         &s.rooms()
             .with_token("DELETE", &path, &other.token, json!({}))

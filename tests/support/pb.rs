@@ -75,12 +75,15 @@ impl PhoneBooks<'_> {
         self.post(body).await.ok_json();
     }
 
+    /// Logs in (1003); any answer.
+    pub async fn login_resp(&self, phone: &str, password: &str) -> Resp {
+        self.post(json!({"op": 1003, "phone": phone, "password": password}))
+            .await
+    }
+
     /// Logs in; returns `(rid, token)`.
     pub async fn login(&self, phone: &str, password: &str) -> (String, String) {
-        let v = self
-            .post(json!({"op": 1003, "phone": phone, "password": password}))
-            .await
-            .ok_json();
+        let v = self.login_resp(phone, password).await.ok_json();
         let token = v["token"]["access_token"].as_str().expect("access_token");
         (
             v["rid"].as_str().expect("rid").to_string(),

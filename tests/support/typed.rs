@@ -175,6 +175,13 @@ impl Typed<'_> {
         self.login(phone, PASS).await
     }
 
+    /// `info`/`update` of `data` with `token` at `/api/user/info`; returns the answer.
+    pub async fn update_info(&self, token: &str, data: Value) -> Value {
+        self.at("/api/user/info", token)
+            .send("info", "update", data)
+            .await
+    }
+
     /// `GET /api/user/doki?token=…`.
     pub async fn doki(&self, token: &str) -> Value {
         self.get(&format!("/api/user/doki?token={token}")).await

@@ -27,6 +27,13 @@ async fn add_device(s: &Server, token: &str, name: &str) -> String {
     id
 }
 
+/// Adds a device as `token`'s account and binds it to that account; returns its device_id.
+async fn bound_device(s: &Server, token: &str, name: &str) -> String {
+    let id = add_device(s, token, name).await;
+    bind(s, token, &id).await;
+    id
+}
+
 async fn bind(s: &Server, token: &str, device_id: &str) {
     ok(s.typed()
         .at("/api/device", token)
@@ -56,8 +63,7 @@ async fn notices(s: &Server, token: &str, mode: i64) -> Value {
 async fn a_notice_upload_with_a_user_token_is_refused_with_minus_104() {
     let s = Server::start().await;
     let token = s.typed().account("13750687050").await;
-    let device = add_device(&s, &token, "camera1").await;
-    bind(&s, &token, &device).await;
+    let device = bound_device(&s, &token, "camera1").await;
     let v = upload(&s, &token).await;
     assert_status(&v, -104);
     assert_eq!(v["message"], "Error device_id token");
@@ -107,11 +113,9 @@ async fn notice_info_and_sign_refuse_a_notice_of_a_device_the_caller_has_not_bou
     let s = Server::start().await;
     let owner = s.typed().account("13750687055").await;
     let stranger = s.typed().account("13750687056").await;
-    let device = add_device(&s, &owner, "camera1").await;
-    bind(&s, &owner, &device).await;
+    let device = bound_device(&s, &owner, "camera1").await;
     // The stranger has a device of its own, so "not bound" is about this notice only.
-    let own = add_device(&s, &stranger, "camera2").await;
-    bind(&s, &stranger, &own).await;
+    bound_device(&s, &stranger, "camera2").await;
     ok(upload(&s, &device).await);
     let event_id = notices(&s, &owner, 0).await["data"]["list"][0]["event_id"]
         .as_str()
@@ -137,10 +141,8 @@ async fn device_info_answers_only_a_device_the_caller_has_bound() {
     let s = Server::start().await;
     let me = s.typed().account("13750687045").await;
     let other = s.typed().account("13750687046").await;
-    let mine = add_device(&s, &me, "camera1").await;
-    bind(&s, &me, &mine).await;
-    let theirs = add_device(&s, &other, "camera9").await;
-    bind(&s, &other, &theirs).await;
+    let mine = bound_device(&s, &me, "camera1").await;
+    let theirs = bound_device(&s, &other, "camera9").await;
     let unbound = add_device(&s, &me, "camera2").await;
     let path = s.typed().at("/api/device", &me);
     let info = |data: Value| body("device", "info", data);
@@ -194,8 +196,7 @@ async fn notice_info_marks_a_notice_read_only_when_it_succeeds() {
     let s = Server::start().await;
     let owner = s.typed().account("13750687057").await;
     let late = s.typed().account("13750687058").await;
-    let device = add_device(&s, &owner, "camera1").await;
-    bind(&s, &owner, &device).await;
+    let device = bound_device(&s, &owner, "camera1").await;
     ok(upload(&s, &device).await);
     let event_id = notices(&s, &owner, 0).await["data"]["list"][0]["event_id"]
         .as_str()

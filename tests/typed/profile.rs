@@ -15,11 +15,7 @@ async fn info_update_of_another_phone_is_refused_and_changes_nothing() {
     let me = s.typed().account("13750687020").await;
     let other = s.typed().account("13750687021").await;
     let data = json!({"phone": "13750687021", "name": "hijacked", "nickname": "x", "email": "x@x"});
-    let v = s
-        .typed()
-        .at("/api/user/info", &me)
-        .send("info", "update", data)
-        .await;
+    let v = s.typed().update_info(&me, data).await;
     assert_status(&v, -103);
     assert_eq!(v["message"], "No permission to operate");
     assert_eq!(v["id"], 1, "info update echoes the id: {v}");
@@ -62,10 +58,7 @@ async fn an_administrator_can_set_levels() {
     let user = s.typed().account("13750687024").await;
     s.set_level("13750687023", 9);
     let own = json!({"phone": "13750687023", "level": 10});
-    ok(s.typed()
-        .at("/api/user/info", &admin)
-        .send("info", "update", own)
-        .await);
+    ok(s.typed().update_info(&admin, own).await);
     assert_eq!(ok(s.typed().info(&admin).await)["data"]["level"], 10);
 
     let other = json!({"phone": "13750687024", "level": 5});
@@ -78,11 +71,7 @@ async fn an_administrator_can_set_levels() {
     assert_eq!(ok(s.typed().info(&user).await)["data"]["level"], 5);
     // Level 5 is still below the admin level: the user cannot go further by itself.
     let raise = json!({"phone": "13750687024", "level": 9});
-    let v = s
-        .typed()
-        .at("/api/user/info", &user)
-        .send("info", "update", raise)
-        .await;
+    let v = s.typed().update_info(&user, raise).await;
     assert_status(&v, -103);
 }
 
@@ -119,10 +108,7 @@ async fn a_value_with_a_quote_is_stored_verbatim() {
     let nickname = "'; DROP TABLE x;--";
     let email = "o'brien@example.com";
     let data = json!({"phone": "13750687026", "name": name, "nickname": nickname, "email": email});
-    ok(s.typed()
-        .at("/api/user/info", &me)
-        .send("info", "update", data)
-        .await);
+    ok(s.typed().update_info(&me, data).await);
     let v = ok(s.typed().info(&me).await);
     assert_eq!(v["data"]["name"], name);
     assert_eq!(v["data"]["nickname"], nickname);

@@ -9,11 +9,17 @@ use serde_json::json;
 // Tokens: idle expiry, doki, enduring, the ten-token cap
 // ---------------------------------------------------------------------------------------------
 
+/// [`on_manual_clock`] with `phone` registered through HelpAged.
+async fn registered(phone: &str) -> Server {
+    let s = on_manual_clock().await;
+    s.typed().register(phone).await;
+    s
+}
+
 #[tokio::test]
 async fn a_typed_token_expires_after_ten_idle_minutes() {
-    let s = on_manual_clock().await;
+    let s = registered("13750687030").await;
     let d = s.typed();
-    d.register("13750687030").await;
     let used = d.login_enduring("13750687030", PASS, json!(0)).await;
     let idle = d.login_enduring("13750687030", PASS, json!(false)).await;
     s.advance(599);
@@ -41,9 +47,8 @@ async fn a_typed_token_expires_after_ten_idle_minutes() {
 
 #[tokio::test]
 async fn doki_keeps_a_token_alive_past_ten_minutes() {
-    let s = on_manual_clock().await;
+    let s = registered("13750687031").await;
     let d = s.typed();
-    d.register("13750687031").await;
     let token = d.login_enduring("13750687031", PASS, json!(0)).await;
     for _ in 0..5 {
         s.advance(9 * 60);
@@ -56,9 +61,8 @@ async fn doki_keeps_a_token_alive_past_ten_minutes() {
 
 #[tokio::test]
 async fn an_enduring_token_does_not_expire() {
-    let s = on_manual_clock().await;
+    let s = registered("13750687032").await;
     let d = s.typed();
-    d.register("13750687032").await;
     let one = d.login_enduring("13750687032", PASS, json!(1)).await;
     let yes = d.login_enduring("13750687032", PASS, json!(true)).await;
     let plain = d.login_enduring("13750687032", PASS, json!(0)).await;

@@ -14,6 +14,14 @@ async fn start_on_manual_clock() -> Server {
     Server::builder().manual_clock().start().await
 }
 
+/// [`start_on_manual_clock`] with [`PHONE`] registered through v4 (password 123456, device
+/// `uuid`).
+async fn registered() -> Server {
+    let s = start_on_manual_clock().await;
+    s.v4().register(PHONE, "123456", "uuid").await;
+    s
+}
+
 const PHONE: &str = "13126939950";
 const OTHER: &str = "13126939951";
 
@@ -74,8 +82,7 @@ async fn assert_password(s: &Server, works: &str, fails: &str) {
 
 #[tokio::test]
 async fn forget_password_without_a_verify_code_is_minus_1_and_changes_nothing() {
-    let s = start_on_manual_clock().await;
-    s.v4().register(PHONE, "123456", "uuid").await;
+    let s = registered().await;
     let r = s.v4().forget(PHONE, "654321").await;
     assert_eq!((r.status, r.code()), (200, json!(-1)), "{r:?}");
     assert!(r.msg().contains("验证"), "{}", r.msg());
@@ -87,8 +94,7 @@ async fn forget_password_without_a_verify_code_is_minus_1_and_changes_nothing() 
 
 #[tokio::test]
 async fn forget_password_ten_minutes_after_the_verify_code_is_minus_1() {
-    let s = start_on_manual_clock().await;
-    s.v4().register(PHONE, "123456", "uuid").await;
+    let s = registered().await;
     s.v4().verify(PHONE).await;
     s.advance(600);
     assert_eq!(s.v4().forget(PHONE, "654321").await.code(), json!(-1));
@@ -103,8 +109,7 @@ async fn forget_password_ten_minutes_after_the_verify_code_is_minus_1() {
 
 #[tokio::test]
 async fn forget_password_serves_once_per_verify_code() {
-    let s = start_on_manual_clock().await;
-    s.v4().register(PHONE, "123456", "uuid").await;
+    let s = registered().await;
     s.v4().verify(PHONE).await;
     let r = s.v4().forget(PHONE, "654321").await;
     assert_eq!((r.code(), r.msg()), (json!(200), "修改成功".into()));
@@ -121,8 +126,7 @@ async fn forget_password_serves_once_per_verify_code() {
 
 #[tokio::test]
 async fn a_window_opened_for_one_phone_does_not_serve_another() {
-    let s = start_on_manual_clock().await;
-    s.v4().register(PHONE, "123456", "uuid").await;
+    let s = registered().await;
     s.v4().register(OTHER, "123456", "uuid").await;
     s.v4().verify(PHONE).await;
     assert_eq!(s.v4().forget(OTHER, "654321").await.code(), json!(-1));
@@ -132,8 +136,7 @@ async fn a_window_opened_for_one_phone_does_not_serve_another() {
 
 #[tokio::test]
 async fn forget_password_revokes_the_tokens_of_every_dialect() {
-    let s = start_on_manual_clock().await;
-    s.v4().register(PHONE, "123456", "uuid").await;
+    let s = registered().await;
     let all = Sessions::open(&s, PHONE, "123456").await;
     assert_eq!(all.probe(&s).await, Probe::live());
     assert_eq!(

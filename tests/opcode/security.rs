@@ -175,9 +175,14 @@ async fn searching_never_finds_another_accounts_contacts() {
 // Tokens
 // ---------------------------------------------------------------------------------------------
 
-/// An app with a known JWT secret, one account, and its rid and real token.
+/// An app with a known JWT secret on a stopped clock (so that the tokens a test signs are
+/// as old as it says however slow the machine), one account, and its rid and real token.
 async fn with_secret() -> (Server, String, String) {
-    let app = Server::with(|c| c.jwt_secret = Some(SECRET.into())).await;
+    let app = Server::builder()
+        .config(|c| c.jwt_secret = Some(SECRET.into()))
+        .manual_clock()
+        .start()
+        .await;
     let (rid, token) = app.pb().account(A).await;
     (app, rid, token)
 }
@@ -187,8 +192,9 @@ fn ours(claims: &Value) -> String {
     sign(Algorithm::HS256, SECRET.as_bytes(), claims)
 }
 
-fn claims(uid: &str) -> Value {
-    let now = now_secs();
+/// Claims for `uid`, issued now on `app`'s clock and valid for an hour.
+fn claims(app: &Server, uid: &str) -> Value {
+    let now = app.clock_secs();
     json!({"iat": now, "uid": uid, "exp": now + 3600})
 }
 
@@ -229,7 +235,7 @@ async fn an_alg_none_token_is_refused() {
     let unsigned = format!(
         "{}.{}.",
         b64url(br#"{"alg":"none","typ":"JWT"}"#),
-        b64url(claims(&rid).to_string().as_bytes())
+        b64url(claims(&app, &rid).to_string().as_bytes())
     );
 
     let msg = refused(&app, &unsigned).await;
@@ -240,7 +246,7 @@ async fn an_alg_none_token_is_refused() {
 #[tokio::test]
 async fn an_hs512_token_signed_with_the_right_secret_is_refused() {
     let (app, rid, _) = with_secret().await;
-    let hs512 = sign(Algorithm::HS512, SECRET.as_bytes(), &claims(&rid));
+    let hs512 = sign(Algorithm::HS512, SECRET.as_bytes(), &claims(&app, &rid));
 
     let msg = refused(&app, &hs512).await;
 
@@ -250,9 +256,9 @@ async fn an_hs512_token_signed_with_the_right_secret_is_refused() {
 #[tokio::test]
 async fn a_token_signed_with_a_wrong_key_is_refused() {
     let (app, rid, _) = with_secret().await;
-    let wrong = sign(Algorithm::HS256, b"not the secret", &claims(&rid));
+    let wrong = sign(Algorithm::HS256, b"not the secret", &claims(&app, &rid));
     // The original deployment's literal key, too.
-    let original = sign(Algorithm::HS256, b"secret", &claims(&rid));
+    let original = sign(Algorithm::HS256, b"secret", &claims(&app, &rid));
 
     let msg = refused(&app, &wrong).await;
     let msg_original = refused(&app, &original).await;
@@ -270,7 +276,7 @@ async fn a_token_with_a_tampered_payload_is_refused() {
     let forged = format!(
         "{}.{}.{}",
         parts[0],
-        b64url(claims(&b_rid).to_string().as_bytes()),
+        b64url(claims(&app, &b_rid).to_string().as_bytes()),
         parts[2]
     );
 
@@ -282,7 +288,7 @@ async fn a_token_with_a_tampered_payload_is_refused() {
 #[tokio::test]
 async fn a_token_without_exp_is_refused() {
     let (app, rid, _) = with_secret().await;
-    let forever = ours(&json!({"iat": now_secs(), "uid": rid}));
+    let forever = ours(&json!({"iat": app.clock_secs(), "uid": rid}));
 
     let msg = refused(&app, &forever).await;
 
@@ -293,7 +299,7 @@ async fn a_token_without_exp_is_refused() {
 async fn an_expired_token_answers_signature_has_expired() {
     // A correctly signed token that expired a minute ago …
     let (app, rid, _) = with_secret().await;
-    let then = now_secs() - 3600;
+    let then = app.clock_secs() - 3600;
     let expired = ours(&json!({"iat": then, "uid": rid, "exp": then + 3540}));
 
     let resp = app.pb().post_auth(json!({"op": 1009}), &expired).await;
@@ -346,7 +352,7 @@ async fn the_tokens_own_rid_in_upper_case_is_accepted() {
 #[tokio::test]
 async fn a_correctly_signed_token_for_an_unknown_account_is_refused() {
     let (app, _, _) = with_secret().await;
-    let nobody = ours(&claims(UNKNOWN_UID));
+    let nobody = ours(&claims(&app, UNKNOWN_UID));
 
     let msg = refused(&app, &nobody).await;
 
@@ -357,7 +363,8 @@ async fn a_correctly_signed_token_for_an_unknown_account_is_refused() {
 async fn a_correctly_signed_token_that_was_never_issued_is_refused() {
     // Signed with the right key for a real account, but not one we handed out.
     let (app, rid, _) = with_secret().await;
-    let minted = ours(&json!({"iat": now_secs() - 7, "uid": rid, "exp": now_secs() + 100}));
+    let minted =
+        ours(&json!({"iat": app.clock_secs() - 7, "uid": rid, "exp": app.clock_secs() + 100}));
 
     let msg = refused(&app, &minted).await;
 

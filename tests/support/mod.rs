@@ -198,6 +198,11 @@ impl Server {
         &self.settings.config.db
     }
 
+    /// Now on the server's clock, in unix seconds.
+    pub fn clock_secs(&self) -> i64 {
+        self.settings.clock.now().timestamp()
+    }
+
     /// Lets `secs` seconds pass on the server's manual clock.
     pub fn advance(&self, secs: i64) {
         let clock = self

@@ -7,10 +7,6 @@ use serde_json::json;
 use std::path::Path;
 use switchboard::config::Config;
 
-// ---------------------------------------------------------------------------------------------
-// One account table: the phone became optional; other dialects' accounts log in here
-// ---------------------------------------------------------------------------------------------
-
 /// Writes a version-3 database (before the phone became optional) with one account, one
 /// contact and one token.
 fn version_3(db: &Path) {

@@ -5,10 +5,6 @@ use crate::support::rooms::*;
 use crate::support::table::{self, case, Case};
 use crate::support::{Resp, Server};
 
-// ---------------------------------------------------------------------------------------------
-// CORS and bad input: every case the FAIL envelope with a clear msg, the server healthy after
-// ---------------------------------------------------------------------------------------------
-
 #[tokio::test]
 async fn options_answers_a_cors_preflight_and_answers_allow_any_origin() {
     let s = Server::start().await;

@@ -5,10 +5,6 @@ use crate::support::rooms::*;
 use crate::support::Server;
 use serde_json::{json, Value};
 
-// ---------------------------------------------------------------------------------------------
-// Writes need the OWNER's token: another user's is 403 and changes nothing
-// ---------------------------------------------------------------------------------------------
-
 /// A server where `owner` owns the open room "1262" (at the path answered) and `other` is
 /// another user.
 async fn a_room_and_another_user() -> (Server, User, User, String) {

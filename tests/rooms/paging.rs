@@ -3,10 +3,6 @@
 use crate::support::Server;
 use serde_json::json;
 
-// ---------------------------------------------------------------------------------------------
-// Paging: counts as strings, the size used, only active rooms, a cap
-// ---------------------------------------------------------------------------------------------
-
 #[tokio::test]
 async fn paging_counts_only_active_rooms_and_cuts_the_page_size_to_100() {
     let s = Server::start().await;

@@ -6,10 +6,6 @@ use crate::support::sessions::{Probe, Sessions};
 use crate::support::Server;
 use serde_json::json;
 
-// ---------------------------------------------------------------------------------------------
-// Tokens: body, query or Authorization; 24 h; logout; password change revokes everywhere
-// ---------------------------------------------------------------------------------------------
-
 #[tokio::test]
 async fn a_token_is_taken_from_the_body_the_query_or_authorization() {
     let s = Server::start().await;

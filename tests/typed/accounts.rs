@@ -5,10 +5,6 @@ use crate::support::typed::*;
 use crate::support::Server;
 use serde_json::json;
 
-// ---------------------------------------------------------------------------------------------
-// One account table: password changes revoke every dialect's tokens; logins cross dialects
-// ---------------------------------------------------------------------------------------------
-
 /// Asserts that a PhoneBooks JWT is refused as revoked.
 async fn assert_jwt_revoked(s: &Server, jwt: &str) {
     let v = s.pb().post_auth(json!({"op": 1009}), jwt).await.json();

@@ -5,10 +5,6 @@ use crate::support::typed::*;
 use crate::support::Server;
 use serde_json::json;
 
-// ---------------------------------------------------------------------------------------------
-// Administration
-// ---------------------------------------------------------------------------------------------
-
 #[tokio::test]
 async fn admin_operations_refuse_a_non_administrator_with_id_minus_one() {
     let s = Server::start().await;

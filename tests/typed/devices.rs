@@ -5,10 +5,6 @@ use crate::support::typed::*;
 use crate::support::Server;
 use serde_json::{json, Value};
 
-// ---------------------------------------------------------------------------------------------
-// Devices and fall notices
-// ---------------------------------------------------------------------------------------------
-
 /// Adds a device as `token`'s account; returns its device_id.
 async fn add_device(s: &Server, token: &str, name: &str) -> String {
     let v = ok(s

@@ -6,10 +6,6 @@ use crate::support::typed::*;
 use crate::support::Server;
 use serde_json::json;
 
-// ---------------------------------------------------------------------------------------------
-// SMS and image-captcha hashes: single use, expiring, bound to their kind, purpose and phone
-// ---------------------------------------------------------------------------------------------
-
 #[tokio::test]
 async fn an_sms_hash_registers_once_and_is_spent_afterwards() {
     let s = Server::start().await;

@@ -6,10 +6,6 @@ use crate::support::Server;
 use serde_json::json;
 use switchboard::media::{ban_portrait, default_portrait, error_portrait};
 
-// ---------------------------------------------------------------------------------------------
-// Portraits
-// ---------------------------------------------------------------------------------------------
-
 #[tokio::test]
 async fn a_portrait_that_is_not_base64_or_not_an_image_is_refused_and_nothing_is_stored() {
     let s = Server::start().await;

@@ -5,10 +5,6 @@ use crate::support::typed::*;
 use crate::support::Server;
 use serde_json::{json, Value};
 
-// ---------------------------------------------------------------------------------------------
-// Profile: only one's own row; level only by an administrator; values bound, null clears
-// ---------------------------------------------------------------------------------------------
-
 #[tokio::test]
 async fn info_update_of_another_phone_is_refused_and_changes_nothing() {
     let s = Server::start().await;

@@ -5,10 +5,6 @@ use crate::support::typed::*;
 use crate::support::Server;
 use serde_json::json;
 
-// ---------------------------------------------------------------------------------------------
-// Tokens: idle expiry, doki, enduring, the ten-token cap
-// ---------------------------------------------------------------------------------------------
-
 /// [`on_manual_clock`] with `phone` registered through HelpAged.
 async fn registered(phone: &str) -> Server {
     let s = on_manual_clock().await;

@@ -3,8 +3,6 @@
 //! the store in reach), the raw HTTP/1.1 [`client`], checks on wire values, the real binary,
 //! and a thin module of helpers per dialect on top of them.
 
-#![allow(dead_code)] // each test module uses its own part of the helpers
-
 pub mod binary;
 pub mod checks;
 pub mod client;

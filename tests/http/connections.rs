@@ -2,7 +2,7 @@
 //! keep-alive clients filling every slot — do not keep anyone else from being served.
 
 use crate::support::pb::*;
-use crate::support::{client, Server};
+use crate::support::{client, Conn, Server};
 use serde_json::json;
 
 const PHONE: &str = "13000000001";
@@ -28,7 +28,11 @@ async fn fifty_idle_connections_do_not_delay_a_normal_request() {
     // Assert: answered while every idle connection was still held open
     assert_eq!(health.status, 200);
     idle.push(half);
-    let open = idle.iter().filter(|c| c.is_open()).count();
+    let open = idle
+        .into_iter()
+        .map(Conn::still_open)
+        .filter(|o| *o)
+        .count();
     assert_eq!(
         open, 51,
         "the server hung up on idle clients to serve others"

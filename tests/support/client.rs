@@ -202,10 +202,15 @@ impl Conn {
         tokio::time::timeout(READ_TIMEOUT, read).await.is_ok()
     }
 
-    /// Whether the connection is still open at this moment: no close or reset has arrived.
-    pub fn is_open(&self) -> bool {
+    /// Whether the connection is still open at this moment: the socket itself is asked
+    /// (`MSG_PEEK`, not the runtime's cached readiness) and no close, reset or byte has come.
+    /// Ends this client's use of the connection.
+    pub fn still_open(self) -> bool {
+        let socket = self.stream.into_std().expect("a socket");
         let mut byte = [0u8; 1];
-        matches!(self.stream.try_read(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+        let peeked = socket.peek(&mut byte);
+        self.buf.is_empty()
+            && matches!(peeked, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
     }
 }
 

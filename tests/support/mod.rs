@@ -1,7 +1,9 @@
 //! What every test stands on: [`Server`], the one in-process server wrapper (a fresh temporary
 //! database, an adjustable `Config`, an optional manual clock, restart on the same database,
-//! the store in reach), the raw HTTP/1.1 [`client`], checks on wire values, the real binary,
-//! and a thin module of helpers per dialect on top of them.
+//! the store in reach), the raw HTTP/1.1 [`client`] and its one answer type [`Resp`], checks
+//! on wire values ([`checks`]), bad-input tables ([`table`]), the real binary ([`binary`],
+//! only for `kill -9` and SIGTERM), and thin helpers per dialect on top of them: [`pb`],
+//! [`typed`], [`ineww`], [`rooms`], [`v4`], and [`sessions`] for one account in three of them.
 
 pub mod binary;
 pub mod checks;

@@ -94,9 +94,9 @@ async fn sigterm_lets_in_flight_requests_finish_and_the_process_exits_zero() {
         .unwrap()
         .ok_json();
     drop(conn);
-    // Four slow logins in flight (two hash at a time). Each asks `Expect: 100-continue`: the
-    // server's `100 Continue` says it has read the head and is reading the body, so the
-    // request is in flight before SIGTERM, whatever the load on the machine.
+    // Four logins in flight. Each asks `Expect: 100-continue`: the server's `100 Continue`
+    // says it has read the head and waits for the body, which is sent only after SIGTERM, so
+    // every request is in flight during the shutdown, however fast or slow the machine.
     let body = json!({"op": 1003, "phone": "13000000001", "password": "123456"}).to_string();
     let head = [
         ("Host", "t"),
@@ -111,14 +111,14 @@ async fn sigterm_lets_in_flight_requests_finish_and_the_process_exits_zero() {
         conn.write(head_only).await.unwrap();
         let interim = conn.response().await.expect("an interim answer");
         assert_eq!(interim.status, 100, "{interim:?}");
-        conn.write(body_bytes).await.unwrap();
-        logins.push(conn);
+        logins.push((conn, body_bytes.to_vec()));
     }
 
     // Act
     server.terminate();
 
-    // Assert: the listener closes, every in-flight login is answered in full, clean exit
+    // Assert: the listener closes, every in-flight login gets its body read and is answered
+    // in full, clean exit
     let refused = async {
         while tokio::net::TcpStream::connect(server.addr).await.is_ok() {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -127,7 +127,10 @@ async fn sigterm_lets_in_flight_requests_finish_and_the_process_exits_zero() {
     tokio::time::timeout(client::READ_TIMEOUT, refused)
         .await
         .expect("still accepting connections after SIGTERM");
-    for mut conn in logins {
+    for (mut conn, body) in logins {
+        conn.write(&body)
+            .await
+            .expect("the body of an in-flight login");
         let r = conn
             .response()
             .await

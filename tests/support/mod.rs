@@ -1,116 +1,245 @@
-//! Shared plumbing for the dialect tests: an in-process server over a temporary database and a
-//! raw HTTP/1.1 client for it (requests are written byte for byte, answers parsed by hand).
+//! What every test stands on: [`Server`], the one in-process server wrapper (a fresh temporary
+//! database, an adjustable `Config`, an optional manual clock, restart on the same database,
+//! the store in reach), the raw HTTP/1.1 [`client`] and its one answer type [`Resp`], checks
+//! on wire values ([`checks`]), bad-input tables ([`table`]), the real binary ([`binary`],
+//! only for `kill -9` and SIGTERM), and thin helpers per dialect on top of them: [`pb`],
+//! [`typed`], [`ineww`], [`rooms`], [`v4`], and [`sessions`] for one account in three of them.
 
-// Every test binary compiles this module on its own and none uses all of it.
-#![allow(dead_code)]
-
+pub mod binary;
+pub mod checks;
+pub mod client;
 pub mod ineww;
+pub mod pb;
+pub mod rooms;
+pub mod sessions;
+pub mod table;
+pub mod typed;
+pub mod v4;
 
-use serde_json::Value;
-use std::path::PathBuf;
+pub use client::{Conn, Resp};
+
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 use switchboard::app::App;
 use switchboard::config::Config;
-use switchboard::ctx::{Clock, ManualClock, SystemClock};
+use switchboard::ctx::{Clock, Ids, ManualClock, SystemClock};
 use switchboard::server::Running;
-use switchboard::store::codes;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use switchboard::store::{accounts, codes, Store};
+use tempfile::TempDir;
 
-/// A running server over a fresh database (or the given one).
-pub struct Server {
-    pub running: Running,
-    pub addr: String,
-    /// The manual clock the server runs on, when it was started with one.
-    pub clock: Option<Arc<ManualClock>>,
-    _dir: tempfile::TempDir,
-}
+/// A change to the configuration.
+type Adjust = Box<dyn FnOnce(&mut Config)>;
 
-/// How to start a server.
+/// Writes a database file before the server opens it.
+type Prepare = Box<dyn FnOnce(&Path)>;
+
+/// How to start a [`Server`].
 #[derive(Default)]
-pub struct Options {
-    /// Replaces the system clock.
-    pub clock: Option<Arc<ManualClock>>,
-    pub rooms_trust_sns_identities: bool,
-    /// An existing database (and the directory that holds it) instead of a fresh one.
-    pub db: Option<(tempfile::TempDir, PathBuf)>,
+pub struct Builder {
+    /// Changes to the cheap test configuration.
+    config: Vec<Adjust>,
+    /// The time source, when not the system clock.
+    clock: Option<Arc<dyn Clock>>,
+    /// The same clock when it is a manual one, for [`Server::advance`].
+    manual: Option<Arc<ManualClock>>,
+    /// The id source, when not the random one.
+    ids: Option<Arc<dyn Ids>>,
+    /// Writes the database file before the server opens it.
+    prepare: Option<Prepare>,
 }
 
-/// An answer: status, headers and body.
-#[derive(Debug)]
-pub struct Resp {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+impl Builder {
+    /// Adjusts the configuration (on top of `Config::for_tests`).
+    pub fn config(mut self, f: impl FnOnce(&mut Config) + 'static) -> Builder {
+        self.config.push(Box::new(f));
+        self
+    }
+
+    /// Runs the server on a clock that moves only when told, stopped at the current time.
+    pub fn manual_clock(self) -> Builder {
+        self.manual_clock_at(SystemClock.now())
+    }
+
+    /// Runs the server on a clock that moves only when told, stopped at `start`.
+    pub fn manual_clock_at(mut self, start: chrono::DateTime<chrono::Utc>) -> Builder {
+        let clock = Arc::new(ManualClock::new(start));
+        self.clock = Some(clock.clone());
+        self.manual = Some(clock);
+        self
+    }
+
+    /// Runs the server on `clock`.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Builder {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Draws ids, tokens and codes from `ids`.
+    pub fn ids(mut self, ids: Arc<dyn Ids>) -> Builder {
+        self.ids = Some(ids);
+        self
+    }
+
+    /// Writes the database file (given its path) before the server first opens it.
+    pub fn database(mut self, prepare: impl FnOnce(&Path) + 'static) -> Builder {
+        self.prepare = Some(Box::new(prepare));
+        self
+    }
+
+    /// Starts the server over a fresh temporary directory.
+    pub async fn start(self) -> Server {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut config = Config::for_tests(dir.path().join("switchboard.db"));
+        for f in self.config {
+            f(&mut config);
+        }
+        if let Some(prepare) = self.prepare {
+            prepare(&config.db);
+        }
+        let settings = Settings {
+            config,
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            manual: self.manual,
+            ids: self.ids,
+        };
+        Server::open(dir, settings).await
+    }
 }
 
-impl Resp {
-    /// The value of header `name` (any case; the last one when repeated).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
+/// What a server was started with; a restart reuses it.
+struct Settings {
+    /// The configuration.
+    config: Config,
+    /// The time source.
+    clock: Arc<dyn Clock>,
+    /// The same clock, when it is a manual one.
+    manual: Option<Arc<ManualClock>>,
+    /// The id source, when not the random one.
+    ids: Option<Arc<dyn Ids>>,
+}
 
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
-    }
+/// A server running in this process on 127.0.0.1 over its own temporary database.
+pub struct Server {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The running server.
+    running: Running,
+    /// What it was started with.
+    settings: Settings,
+    /// Keeps the database directory for the server's lifetime.
+    dir: TempDir,
 }
 
 impl Server {
+    /// A server with the cheap test configuration over a fresh database.
     pub async fn start() -> Server {
-        Server::start_with(Options::default()).await
+        Server::builder().start().await
     }
 
-    pub async fn start_with(o: Options) -> Server {
-        let (dir, db) = match o.db {
-            Some(d) => d,
-            None => {
-                let dir = tempfile::tempdir().unwrap();
-                let db = dir.path().join("db");
-                (dir, db)
+    /// A server started another way.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// A server with the test configuration adjusted by `f` over a fresh database.
+    pub async fn with(f: impl FnOnce(&mut Config) + 'static) -> Server {
+        Server::builder().config(f).start().await
+    }
+
+    async fn open(dir: TempDir, settings: Settings) -> Server {
+        let (config, clock) = (settings.config.clone(), settings.clock.clone());
+        let ids = settings.ids.clone();
+        let app = tokio::task::spawn_blocking(move || {
+            let mut app = App::open_with_clock(config, clock)?;
+            if let Some(ids) = ids {
+                let ctx = Arc::get_mut(&mut app.ctx).expect("a freshly opened app");
+                ctx.ids = ids;
             }
-        };
-        let mut config = Config::for_tests(db);
-        config.rooms_trust_sns_identities = o.rooms_trust_sns_identities;
-        let time: Arc<dyn Clock> = match &o.clock {
-            Some(clock) => clock.clone(),
-            None => Arc::new(SystemClock),
-        };
-        let app = tokio::task::spawn_blocking(move || App::open_with_clock(config, time).unwrap())
-            .await
-            .unwrap();
-        let running = Running::start(app).await.unwrap();
-        let addr = running.base_url.trim_start_matches("http://").to_string();
+            Ok::<_, String>(app)
+        })
+        .await
+        .expect("App::open panicked")
+        .expect("App::open failed");
+        let running = Running::start(app).await.expect("server start");
+        let addr = running
+            .base_url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("base_url is host:port");
         Server {
-            running,
             addr,
-            clock: o.clock,
-            _dir: dir,
+            running,
+            settings,
+            dir,
         }
     }
 
-    /// Sends raw request bytes and reads the answer until the server closes.
-    pub async fn raw(&self, bytes: Vec<u8>) -> Resp {
-        let stream = TcpStream::connect(&self.addr).await.unwrap();
-        let (mut rd, mut wr) = stream.into_split();
-        let writer = tokio::spawn(async move {
-            // The server may answer (413) and close before it has read everything.
-            let _ = wr.write_all(&bytes).await;
-            wr
-        });
-        let mut got = Vec::new();
-        let read = tokio::time::timeout(Duration::from_secs(15), rd.read_to_end(&mut got)).await;
-        writer.abort();
-        assert!(read.is_ok(), "no complete answer within 15 s");
-        parse(&got)
+    /// Stops the server gracefully and starts it again on the same database, configuration,
+    /// clock and ids (on another port).
+    pub async fn restart(self) -> Server {
+        self.running.stop().await;
+        Server::open(self.dir, self.settings).await
     }
 
-    /// Sends one HTTP/1.1 request (Host, Connection: close, Content-Length, then `headers`).
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> &str {
+        &self.running.base_url
+    }
+
+    /// The store behind the server.
+    pub fn store(&self) -> &Store {
+        &self.running.app.ctx.store
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> &PathBuf {
+        &self.settings.config.db
+    }
+
+    /// Now on the server's clock, in unix seconds.
+    pub fn clock_secs(&self) -> i64 {
+        self.settings.clock.now().timestamp()
+    }
+
+    /// Lets `secs` seconds pass on the server's manual clock.
+    pub fn advance(&self, secs: i64) {
+        let clock = self
+            .settings
+            .manual
+            .as_ref()
+            .expect("a server on a manual clock");
+        clock.advance(chrono::Duration::seconds(secs));
+    }
+
+    /// A new connection to the server.
+    pub async fn connect(&self) -> Conn {
+        Conn::open(self.addr).await.expect("connect")
+    }
+
+    /// Writes `bytes` on a new connection and answers the first response (see
+    /// [`Conn::exchange`]).
+    pub async fn raw(&self, bytes: &[u8]) -> Resp {
+        let mut conn = self.connect().await;
+        conn.exchange(bytes)
+            .await
+            .unwrap_or_else(|e| panic!("{e} (request {:?})", head_of(bytes)))
+    }
+
+    /// The head of a request to this server: the request line, `Host`, `Connection: close`
+    /// and `headers` as given (no blank line yet).
+    fn head(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> String {
+        let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+        head.push_str("Connection: close\r\n");
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head
+    }
+
+    /// Sends one HTTP/1.1 request on a new connection: `Host`, `Connection: close`, `headers`
+    /// as given, `Content-Length` and `body`.
     pub async fn send(
         &self,
         method: &str,
@@ -118,64 +247,113 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Resp {
-        let mut head = format!(
-            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        let mut bytes = head.into_bytes();
+        let head = self.head(method, target, headers);
+        let mut bytes = format!("{head}Content-Length: {}\r\n\r\n", body.len()).into_bytes();
         bytes.extend_from_slice(body);
-        self.raw(bytes).await
+        self.raw(&bytes).await
     }
 
-    /// The newest code the server queued for `phone`.
-    pub fn code_for(&self, phone: &str) -> String {
-        let store = &self.running.app.ctx.store;
-        let sent = store.read(|c| codes::outbox(c, Some(phone))).unwrap();
-        sent.last().expect("a code was queued").code.clone()
+    /// `method target` with `body` sent as chunks of 64 KiB (`Transfer-Encoding: chunked`,
+    /// no Content-Length).
+    pub async fn send_chunked(&self, method: &str, target: &str, body: &[u8]) -> Resp {
+        let head = self.head(method, target, &[]);
+        self.raw(&client::chunked(&head, body, 64 * 1024, true))
+            .await
     }
 
+    /// `GET target`.
+    pub async fn get(&self, target: &str) -> Resp {
+        self.send("GET", target, &[], b"").await
+    }
+
+    /// `method target` with a JSON body (`Content-Type: application/json`) and `headers`.
+    pub async fn json(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: Value,
+    ) -> Resp {
+        let all = [&[("Content-Type", "application/json")], headers].concat();
+        self.send(method, target, &all, body.to_string().as_bytes())
+            .await
+    }
+
+    /// Asserts that the server answers `GET /healthz` with 200 `{"status":"ok"}`.
     pub async fn healthy(&self) {
-        let r = self.send("GET", "/healthz", &[], b"").await;
-        assert_eq!(r.status, 200);
+        let r = self.get("/healthz").await;
+        assert_eq!(r.status, 200, "healthz: {r:?}");
+        assert_eq!(r.json(), json!({"status": "ok"}));
+    }
+
+    /// Every outbox entry for `phone`, oldest first.
+    pub fn outbox(&self, phone: &str) -> Vec<codes::OutboxEntry> {
+        self.store()
+            .read(|c| codes::outbox(c, Some(phone)))
+            .expect("outbox read")
+    }
+
+    /// The newest code queued for `phone`.
+    #[track_caller]
+    pub fn code_for(&self, phone: &str) -> String {
+        self.outbox(phone)
+            .last()
+            .unwrap_or_else(|| panic!("no code was queued for {phone}"))
+            .code
+            .clone()
+    }
+
+    /// A single integer from a query on the store.
+    pub fn count(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> i64 {
+        self.store()
+            .read(|c| Ok(c.query_row(sql, params, |r| r.get(0))?))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// How many rows `table` holds.
+    pub fn rows(&self, table: &str) -> i64 {
+        self.count(&format!("SELECT COUNT(*) FROM {table}"), &[])
+    }
+
+    /// The account row of `phone`, if any.
+    pub fn account(&self, phone: &str) -> Option<switchboard::domain::Account> {
+        self.store()
+            .read(|c| accounts::by_phone(c, phone))
+            .expect("account read")
+            .map(|(a, _)| a)
+    }
+
+    /// Sets an account's level in the store (what `switchboard user set-level` does).
+    pub fn set_level(&self, phone: &str, level: i64) {
+        let done = self
+            .store()
+            .write(|tx| accounts::set_level(tx, phone, level))
+            .expect("set_level");
+        assert!(done, "no account {phone}");
+    }
+
+    /// How many tokens (of any dialect) an account holds.
+    pub fn token_count(&self, account_pk: i64) -> i64 {
+        self.count(
+            "SELECT COUNT(*) FROM tokens WHERE account_pk = ?1",
+            &[&account_pk],
+        )
+    }
+
+    /// Sets the expiry of every token of `kind` to a second ago (by the system clock).
+    pub fn expire_tokens(&self, kind: &str) {
+        let past = SystemClock.now().timestamp() - 1;
+        self.store()
+            .write(|tx| {
+                let sql = "UPDATE tokens SET expires_at = ?1 WHERE kind = ?2";
+                Ok(tx.execute(sql, rusqlite::params![past, kind])?)
+            })
+            .expect("expire tokens");
     }
 }
 
-/// Splits a raw HTTP/1.1 answer (Content-Length framed, or none).
-pub fn parse(raw: &[u8]) -> Resp {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no complete head in {:?}", String::from_utf8_lossy(raw)));
-    let head = String::from_utf8_lossy(&raw[..end]).to_string();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let mut headers = Vec::new();
-    let mut len = None;
-    for line in lines {
-        let (k, v) = line.split_once(':').unwrap();
-        let (k, v) = (k.trim(), v.trim());
-        if k.eq_ignore_ascii_case("content-length") {
-            len = v.parse::<usize>().ok();
-        }
-        headers.push((k.to_string(), v.to_string()));
-    }
-    let rest = &raw[end + 4..];
-    let body = rest[..len.unwrap_or(rest.len()).min(rest.len())].to_vec();
-    Resp {
-        status,
-        headers,
-        body,
-    }
+/// The request line of some request bytes, for failure messages.
+fn head_of(bytes: &[u8]) -> String {
+    let line = bytes.split(|b| *b == b'\r').next().unwrap_or_default();
+    String::from_utf8_lossy(&line[..line.len().min(120)]).into_owned()
 }

@@ -1,0 +1,148 @@
+//! Concurrent writers: one phone registers once, however many ask at the same moment.
+
+use crate::support::pb::*;
+use crate::support::{Conn, Server};
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use switchboard::config::Config;
+use tokio::sync::Barrier;
+
+const PHONE: &str = "13000000001";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_concurrent_registrations_of_one_phone_make_exactly_one_account() {
+    // Arrange: 32 connections, released together
+    let app = Server::start().await;
+    let n = 32;
+    let barrier = Arc::new(Barrier::new(n));
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let barrier = barrier.clone();
+        let addr = app.addr;
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await.expect("connect");
+            barrier.wait().await;
+            conn.post(&json!({"op": 1001, "phone": PHONE, "password": format!("password-{i}")}))
+                .await
+                .expect("an answer")
+        }));
+    }
+
+    // Act
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.expect("task"));
+    }
+
+    // Assert
+    let mut winners = Vec::new();
+    let mut refused = 0;
+    for (i, r) in answers.iter().enumerate() {
+        let v = r.json();
+        if v["ret"] == 0 {
+            winners.push((i, v["rid"].as_str().unwrap().to_string()));
+        } else {
+            assert_eq!(r.failure(200), "user had registed");
+            refused += 1;
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one registration wins");
+    assert_eq!(refused, n - 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE phone = ?1", &[&PHONE]),
+        1
+    );
+    assert_eq!(app.rows("accounts"), 1);
+    let (i, rid) = &winners[0];
+    let (logged, _) = app.pb().login(PHONE, &format!("password-{i}")).await;
+    assert_eq!(&logged, rid, "the winner's password is the one stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_contact_writes_of_two_accounts_all_land_in_the_right_book() {
+    let app = Server::start().await;
+    let (_, a) = app.pb().account("13000000001").await;
+    let (_, b) = app.pb().account("13000000002").await;
+    let per = 10;
+    let mut tasks = Vec::new();
+    for (who, token) in [("a", a.clone()), ("b", b.clone())] {
+        for i in 0..per {
+            let addr = app.addr;
+            let token = token.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut conn = Conn::open(addr).await.expect("connect");
+                let body = json!({"op": 1005, "users": [{"name": format!("{who}-{i}"),
+                    "phones": [{"phone": "13500000000"}]}]});
+                let auth = format!("JWT {token}");
+                conn.request(
+                    "POST",
+                    "/phonebooks",
+                    &[("authorization", auth.as_str())],
+                    body.to_string().as_bytes(),
+                )
+                .await
+                .expect("an answer")
+                .ok_json();
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+
+    for (phone, token, who) in [("13000000001", &a, "a-"), ("13000000002", &b, "b-")] {
+        assert_eq!(app.pb().contact_count(phone), per);
+        let listed = app.pb().list(token).await;
+        for u in listed["users"].as_array().unwrap() {
+            assert!(u["name"].as_str().unwrap().starts_with(who), "{u}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_password_hashing_does_not_stall_other_requests() {
+    // Arrange: the default (slow) password cost, and six logins queued behind two hashers;
+    // each answer takes a ticket, so the order of events is counted, not timed.
+    let app = Server::with(|c| {
+        (c.argon2_m_cost_kib, c.argon2_t_cost) = (
+            Config::default().argon2_m_cost_kib,
+            Config::default().argon2_t_cost,
+        )
+    })
+    .await;
+    app.pb().register(PHONE).await;
+    let tickets = Arc::new(AtomicUsize::new(0));
+    let (done, mut answered) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..6 {
+        let (addr, tickets, done) = (app.addr, tickets.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await.expect("connect");
+            conn.post(&json!({"op": 1003, "phone": PHONE, "password": PASSWORD}))
+                .await
+                .expect("an answer")
+                .ok_json();
+            let _ = done.send(tickets.fetch_add(1, Ordering::SeqCst));
+        });
+    }
+    drop(done);
+
+    // Act: once one login is answered (so the hashers are at work on the other five), a
+    // cheap request
+    let first = answered.recv().await.expect("a login is answered");
+    let health = app.get("/healthz").await;
+    let health_ticket = tickets.fetch_add(1, Ordering::SeqCst);
+
+    // Assert: answered before the queued logins were all done
+    assert_eq!(health.status, 200);
+    let mut logins = vec![first];
+    while let Some(ticket) = answered.recv().await {
+        logins.push(ticket);
+    }
+    assert_eq!(logins.len(), 6, "every login is answered");
+    let last_login = logins.into_iter().max().unwrap();
+    assert!(
+        health_ticket < last_login,
+        "healthz waited for every queued password hash"
+    );
+}

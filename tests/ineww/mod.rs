@@ -1,0 +1,4 @@
+//! INEWW (the `ineww` dialect) over HTTP.
+
+mod holes;
+mod wire;

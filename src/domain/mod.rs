@@ -4,8 +4,10 @@
 //! `parse`, which refuses bad values with a domain [`Error`].
 
 mod session;
+mod throttle;
 
 pub use session::{DeviceChange, LoginKey, RefreshPolicy, Session, SessionExtras, TokenPolicy};
+pub use throttle::{AccountFailures, PeerFailures, ThrottlePolicy};
 
 use crate::error::Error;
 use uuid::Uuid;

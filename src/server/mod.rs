@@ -13,6 +13,7 @@
 //! ```
 
 mod body;
+pub mod peer;
 
 use crate::app::App;
 use crate::dialect::{ineww, opcode, rooms, typed, v4, Reply, Step, Wire};

@@ -3,5 +3,6 @@
 mod accounts;
 mod bad_input;
 mod contacts;
+mod export;
 mod registry;
 mod security;

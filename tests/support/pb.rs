@@ -1,7 +1,7 @@
 //! PhoneBooks (the `opcode` dialect) on a [`Server`]: `s.pb()` posts to `/phonebooks`, opens
 //! accounts and contacts; [`PbResp`] checks the `ret`/`msg` envelope.
 
-use super::checks::keys;
+use super::checks::{keys, strs};
 use super::{Resp, Server};
 use serde_json::{json, Value};
 
@@ -145,6 +145,33 @@ impl PhoneBooks<'_> {
             pid: u["phones"][0]["pid"].as_str().expect("pid").to_string(),
             mid: u["mails"][0]["mid"].as_str().expect("mid").to_string(),
         }
+    }
+
+    /// Adds the contacts `users` (a JSON list of 1005 contacts, as a client writes them) in one
+    /// 1005; returns their uids in answer order.
+    pub async fn add_contacts(&self, token: &str, users: Value) -> Vec<String> {
+        let v = self
+            .post_auth(json!({"op": 1005, "users": users}), token)
+            .await
+            .ok_json();
+        strs(&v["users"], "uid")
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Now as the 14-digit `%Y%m%d%H%M%S` stamp the server writes (`intime`, 1011's
+    /// `exported_at`): its clock in its configured local offset.
+    pub fn stamp_now(&self) -> String {
+        let minutes = self.0.settings.config.utc_offset_minutes;
+        let offset = chrono::FixedOffset::east_opt(minutes * 60).expect("a valid UTC offset");
+        self.0
+            .settings
+            .clock
+            .now()
+            .with_timezone(&offset)
+            .format("%Y%m%d%H%M%S")
+            .to_string()
     }
 
     /// The caller's whole book as 1009 answers it.

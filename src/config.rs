@@ -46,6 +46,22 @@ pub struct Config {
     pub argon2_p_cost: u32,
     /// Password hashes computed at once (each takes `argon2_m_cost_kib` of memory).
     pub hashing_concurrency: usize,
+    /// Password hashes that may wait for a hashing thread; a login beyond them is refused at
+    /// once (the dialect's busy answer) instead of queueing without end.
+    pub hash_queue: usize,
+    /// Failed password checks of one account, close together, that lock it.
+    pub login_failures_per_account: u32,
+    /// How close together, in seconds (failures further apart start the count again).
+    pub login_failure_window_secs: i64,
+    /// The first lock's length in seconds; each further failure doubles it.
+    pub login_cooldown_min_secs: i64,
+    /// The longest lock, in seconds.
+    pub login_cooldown_max_secs: i64,
+    /// Failed logins one client address may have in one minute, across all accounts.
+    pub login_failures_per_peer_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (networks; a single address is
+    /// `/32` or `/128`). A request from anywhere else is from its own address.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Offset of the server's local time from UTC in minutes, for 14-digit `intime` stamps
     /// (the original servers ran at UTC+8).
     pub utc_offset_minutes: i32,
@@ -88,6 +104,16 @@ impl Default for Config {
             argon2_t_cost: 5,
             argon2_p_cost: 1,
             hashing_concurrency: 2,
+            hash_queue: 8,
+            login_failures_per_account: 5,
+            login_failure_window_secs: 15 * 60,
+            login_cooldown_min_secs: 60,
+            login_cooldown_max_secs: 60 * 60,
+            login_failures_per_peer_per_minute: 30,
+            trusted_proxies: ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect(),
             utc_offset_minutes: 480,
             admin_level: 9,
             typed_json: false,

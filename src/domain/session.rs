@@ -25,6 +25,65 @@ pub struct TokenPolicy {
     pub refresh: Option<RefreshPolicy>,
 }
 
+impl TokenPolicy {
+    /// Random 32-hex tokens of `kind`: no age or idle limit, no cap, no refresh token until a
+    /// builder below sets one. Usable in `const` items:
+    /// `TokenPolicy::opaque("v4").lifetime(2_592_000).cap(10)`.
+    pub const fn opaque(kind: &'static str) -> TokenPolicy {
+        TokenPolicy {
+            kind,
+            jwt: false,
+            lifetime_secs: None,
+            idle_secs: None,
+            cap: None,
+            refresh: None,
+        }
+    }
+
+    /// HS256 JWTs stored under `kind`, living the configured JWT lifetime.
+    pub const fn jwt(kind: &'static str) -> TokenPolicy {
+        TokenPolicy {
+            jwt: true,
+            ..TokenPolicy::opaque(kind)
+        }
+    }
+
+    /// Tokens die `secs` seconds after issue.
+    pub const fn lifetime(self, secs: i64) -> TokenPolicy {
+        TokenPolicy {
+            lifetime_secs: Some(secs),
+            ..self
+        }
+    }
+
+    /// Tokens die after `secs` seconds without use (enduring sessions aside).
+    pub const fn idle(self, secs: i64) -> TokenPolicy {
+        TokenPolicy {
+            idle_secs: Some(secs),
+            ..self
+        }
+    }
+
+    /// At most `live` tokens per account (enduring ones aside); a new one drops the oldest.
+    pub const fn cap(self, live: i64) -> TokenPolicy {
+        TokenPolicy {
+            cap: Some(live),
+            ..self
+        }
+    }
+
+    /// A refresh token of `kind` living `lifetime_secs` is issued beside each token.
+    pub const fn refresh(self, kind: &'static str, lifetime_secs: i64) -> TokenPolicy {
+        TokenPolicy {
+            refresh: Some(RefreshPolicy {
+                kind,
+                lifetime_secs,
+            }),
+            ..self
+        }
+    }
+}
+
 /// The refresh token of a token pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RefreshPolicy {
@@ -88,4 +147,33 @@ pub struct Session {
     pub device: Option<DeviceChange>,
     /// Whether the session's account was created by this command.
     pub created: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builder_sets_only_what_it_is_told() {
+        let built = TokenPolicy::opaque("access")
+            .lifetime(30)
+            .idle(5)
+            .cap(10)
+            .refresh("refresh", 60);
+        let spelled = TokenPolicy {
+            kind: "access",
+            jwt: false,
+            lifetime_secs: Some(30),
+            idle_secs: Some(5),
+            cap: Some(10),
+            refresh: Some(RefreshPolicy {
+                kind: "refresh",
+                lifetime_secs: 60,
+            }),
+        };
+        assert_eq!(built, spelled);
+        let jwt = TokenPolicy::jwt("jwt");
+        assert!(jwt.jwt && jwt.lifetime_secs.is_none() && jwt.cap.is_none());
+        assert_eq!(jwt.refresh, None);
+    }
 }

@@ -87,56 +87,21 @@ fn apply(ctx: &Ctx, command: Command, auth: Option<&Auth>) -> Result<Outcome> {
 pub(crate) mod testing {
     //! A context over a temporary database with a manual clock and sequential ids, and token
     //! policies shaped like the dialects' (test values: handlers never see a dialect).
-    use crate::domain::{RefreshPolicy, TokenPolicy};
+    use crate::domain::TokenPolicy;
 
     /// A JWT policy.
-    pub const JWT: TokenPolicy = TokenPolicy {
-        kind: "jwt",
-        jwt: true,
-        lifetime_secs: None,
-        idle_secs: None,
-        cap: None,
-        refresh: None,
-    };
+    pub const JWT: TokenPolicy = TokenPolicy::jwt("jwt");
     /// Opaque tokens that die after 10 idle minutes, 10 live at most.
-    pub const IDLE: TokenPolicy = TokenPolicy {
-        kind: "typed",
-        jwt: false,
-        lifetime_secs: None,
-        idle_secs: Some(600),
-        cap: Some(10),
-        refresh: None,
-    };
+    pub const IDLE: TokenPolicy = TokenPolicy::opaque("typed").idle(600).cap(10);
     /// 30-day access tokens with 60-day refresh tokens, 10 live pairs at most.
-    pub const PAIR: TokenPolicy = TokenPolicy {
-        kind: "ineww_access",
-        jwt: false,
-        lifetime_secs: Some(2_592_000),
-        idle_secs: None,
-        cap: Some(10),
-        refresh: Some(RefreshPolicy {
-            kind: "ineww_refresh",
-            lifetime_secs: 5_184_000,
-        }),
-    };
+    pub const PAIR: TokenPolicy = TokenPolicy::opaque("ineww_access")
+        .lifetime(2_592_000)
+        .cap(10)
+        .refresh("ineww_refresh", 5_184_000);
     /// 24-hour tokens, 10 live at most.
-    pub const DAY: TokenPolicy = TokenPolicy {
-        kind: "rooms",
-        jwt: false,
-        lifetime_secs: Some(86_400),
-        idle_secs: None,
-        cap: Some(10),
-        refresh: None,
-    };
+    pub const DAY: TokenPolicy = TokenPolicy::opaque("rooms").lifetime(86_400).cap(10);
     /// 30-day tokens, 10 live at most.
-    pub const MONTH: TokenPolicy = TokenPolicy {
-        kind: "v4",
-        jwt: false,
-        lifetime_secs: Some(2_592_000),
-        idle_secs: None,
-        cap: Some(10),
-        refresh: None,
-    };
+    pub const MONTH: TokenPolicy = TokenPolicy::opaque("v4").lifetime(2_592_000).cap(10);
     use crate::auth::jwt::JwtKeys;
     use crate::auth::passwords::Passwords;
     use crate::config::Config;

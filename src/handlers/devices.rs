@@ -197,12 +197,8 @@ mod tests {
                         created_at: 0,
                     },
                 )?;
-                tx.execute(
-                    "INSERT INTO devices (pk, token_hash, name, owner_pk, created_at)
-                     VALUES (5, ?1, 'camera1', ?2, 0)",
-                    rusqlite::params![&token_digest(ID)[..], pk],
-                )?;
-                store::bind(tx, 5, pk, 0)?;
+                let device = store::insert_without_id(tx, &token_digest(ID), "camera1", pk, 0)?;
+                store::bind(tx, device, pk, 0)?;
                 Ok(pk)
             })
             .unwrap();

@@ -305,9 +305,8 @@ mod tests {
             last = Some(login(&ctx, "18511521901").0);
         }
         let count = |kind: &str| {
-            let sql = "SELECT COUNT(*) FROM tokens WHERE kind = ?1";
             ctx.store
-                .read(|c| Ok(c.query_row(sql, [kind], |r| r.get::<_, i64>(0))?))
+                .read(|c| crate::store::tokens::count_of_kind(c, kind))
                 .unwrap()
         };
         assert_eq!(count(testing::PAIR.kind), 10);

@@ -269,6 +269,13 @@ pub fn all(conn: &Connection) -> Result<Vec<Account>, Error> {
     Ok(rows)
 }
 
+/// How many accounts there are.
+pub fn count(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM accounts")?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// Deletes an account with everything it owns; false when there was none.
 pub fn delete(conn: &Connection, pk: i64) -> Result<bool, Error> {
     Ok(conn.execute("DELETE FROM accounts WHERE pk = ?1", [pk])? == 1)

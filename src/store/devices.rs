@@ -22,6 +22,23 @@ pub fn insert(
     Ok(n == 1)
 }
 
+/// Inserts a device as schema version 5 stored it, without its id (only the id's digest), for
+/// tests of what version 6 does with such a device; answers its pk.
+#[cfg(test)]
+pub fn insert_without_id(
+    conn: &Connection,
+    token_hash: &[u8; 32],
+    name: &str,
+    owner_pk: i64,
+    now: i64,
+) -> Result<i64, Error> {
+    conn.execute(
+        "INSERT INTO devices (token_hash, name, owner_pk, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![&token_hash[..], name, owner_pk, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 /// A device found by its token digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceRow {

@@ -23,6 +23,33 @@ pub mod writer;
 pub type Tx = rusqlite::Connection;
 
 use crate::error::{Error, StoreError};
+
+// The driver's errors stop here: above the store they are a driver-neutral
+// `Error::Store(StoreError)`, and only a handful of constraint violations become domain errors
+// (in the table modules, before this conversion).
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Engine(Box::new(e))
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(e: r2d2::Error) -> Self {
+        StoreError::Pool(Box::new(e))
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Store(e.into())
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(e: r2d2::Error) -> Self {
+        Error::Store(e.into())
+    }
+}
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
@@ -125,7 +152,7 @@ impl Store {
     }
 
     /// Runs `f` on a pooled connection (reads see one consistent snapshot per statement).
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+    pub fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
         let conn = self.pool.get()?;
         f(&conn)
     }
@@ -133,7 +160,7 @@ impl Store {
     /// Runs `f` on a pooled connection inside one read transaction: every statement sees the
     /// same snapshot, so an answer assembled from several queries (a whole book: contacts,
     /// then their phones, then their mails) never mixes states around a concurrent write.
-    pub fn snapshot<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+    pub fn snapshot<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
         let conn = self.pool.get()?;
         // DEFERRED: the snapshot is taken at the first read and held until the end.
         let tx = conn.unchecked_transaction()?;
@@ -144,7 +171,7 @@ impl Store {
 
     /// Runs `f` atomically: when it returns `Ok` its writes are durably committed before this
     /// returns; when it returns `Err` nothing it wrote remains.
-    pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+    pub fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
         self.writer.write(f)
     }
 
@@ -210,7 +237,7 @@ mod tests {
     fn a_snapshot_sees_one_state_across_its_statements_where_a_plain_read_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("db"), 2).unwrap();
-        let put = |v: &[u8]| s.write(|tx| Ok(settings::put(tx, "k", v)?));
+        let put = |v: &[u8]| s.write(|tx| settings::put(tx, "k", v));
         put(b"1").unwrap();
         let around_a_write = |c: &Connection, v: &[u8]| {
             let before = settings::get(c, "k")?;
@@ -229,7 +256,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
         let s = Store::open(&path, 1).unwrap();
-        s.write(|tx| Ok(settings::put(tx, "k", b"v")?)).unwrap();
+        s.write(|tx| settings::put(tx, "k", b"v")).unwrap();
         drop(s);
         let s = Store::open(&path, 1).unwrap();
         assert_eq!(

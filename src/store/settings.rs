@@ -1,7 +1,7 @@
 //! Key/value settings kept with the data (the generated JWT secret).
 
 use crate::error::Error;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// The value stored under `key`.
 pub fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, Error> {
@@ -12,11 +12,11 @@ pub fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, Error> {
 }
 
 /// Stores `value` under `key`, replacing any earlier value.
-pub fn put(conn: &Connection, key: &str, value: &[u8]) -> Result<(), rusqlite::Error> {
+pub fn put(conn: &Connection, key: &str, value: &[u8]) -> Result<(), Error> {
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        rusqlite::params![key, value],
+        params![key, value],
     )?;
     Ok(())
 }

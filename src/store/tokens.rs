@@ -58,6 +58,20 @@ pub fn find(conn: &Connection, kind: &str, digest: &[u8; 32]) -> Result<Option<T
         .optional()?)
 }
 
+/// How many token rows are stored, of every kind (expired ones not yet dropped included).
+pub fn count(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM tokens")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// How many token rows of `kind` are stored (expired ones not yet dropped included).
+pub fn count_of_kind(conn: &Connection, kind: &str) -> Result<i64, Error> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM tokens WHERE kind = ?1")?
+        .query_row([kind], |r| r.get(0))?)
+}
+
 /// Revokes one token.
 pub fn delete(conn: &Connection, id: i64) -> Result<(), Error> {
     conn.execute("DELETE FROM tokens WHERE id = ?1", [id])?;

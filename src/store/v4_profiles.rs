@@ -29,6 +29,13 @@ pub fn get(conn: &Connection, account_pk: i64) -> Result<Option<V4Row>, Error> {
         .optional()?)
 }
 
+/// How many accounts have a v4 row.
+pub fn count(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM v4_profiles")?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// Records `device` as the account's last device, creating the row when there is none.
 pub fn set_device(conn: &Connection, account_pk: i64, device: &str, now: i64) -> Result<(), Error> {
     conn.prepare_cached(

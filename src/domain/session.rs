@@ -1,11 +1,13 @@
 //! Sessions as values: how a dialect's tokens live ([`TokenPolicy`]), what a login's answer
-//! needs besides its token ([`SessionExtras`]), and the session a login opens ([`Session`]).
+//! needs besides its token ([`SessionExtras`]), the session a login opens ([`Session`]), and
+//! who a later request was authenticated as ([`Auth`]).
 //!
 //! Dialects differ here only in values: each dialect module holds its own policy constant and
 //! its commands ask for the extras their answers show. Handlers apply the values and never
 //! know which dialect asked.
 
 use super::{Account, MemberProfile, RoomsProfile};
+use uuid::Uuid;
 
 /// How one dialect's tokens are issued, checked and expired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +149,50 @@ pub struct Session {
     pub device: Option<DeviceChange>,
     /// Whether the session's account was created by this command.
     pub created: bool,
+}
+
+/// The authenticated account behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The account's integer id.
+    pub account_pk: i64,
+    /// The account's UUID.
+    pub account_uid: Uuid,
+    /// The token row that authenticated the request (revoked by logout).
+    pub token_id: i64,
+    /// The kind of the refresh row paired with it, revoked with it, when its policy has one.
+    pub refresh_kind: Option<&'static str>,
+}
+
+/// Who a request was authenticated as.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// A person's account.
+    Account(Caller),
+    /// A HelpAged camera device (its `device_id` is its token).
+    Device(DeviceCaller),
+}
+
+/// The device behind a device-token request.
+#[derive(Debug, Clone)]
+pub struct DeviceCaller {
+    /// The device's row id.
+    pub device_pk: i64,
+    /// The device's name.
+    pub name: String,
+}
+
+/// An INEWW access/refresh token pair as issued (shown in clear once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPair {
+    /// 32-hex access token.
+    pub access_token: String,
+    /// When the access token expires, unix seconds.
+    pub access_token_expired: i64,
+    /// 32-hex refresh token.
+    pub refresh_token: String,
+    /// When the refresh token expires, unix seconds.
+    pub refresh_token_expired: i64,
 }
 
 #[cfg(test)]

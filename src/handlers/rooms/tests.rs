@@ -1,3 +1,6 @@
+//! Unit tests of the rooms handlers: sign-up, SNS login, owner-only writes, password change
+//! and the rooms themselves.
+
 use super::*;
 use crate::command::accounts::Register;
 use crate::command::rooms::{CreateRoom, DeleteRoom, ListRooms, ShowRoom, UpdateRoom};

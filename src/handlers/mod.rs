@@ -106,9 +106,11 @@ pub(crate) mod testing {
     use crate::auth::passwords::Passwords;
     use crate::config::Config;
     use crate::ctx::{Ctx, ManualClock, SequentialIds};
+    use crate::domain::Caller;
     use crate::sender::OutboxSender;
     use crate::store::Store;
     use std::sync::Arc;
+    use uuid::Uuid;
 
     /// A test context and the clock that drives it; keep the tempdir alive with it.
     pub fn ctx() -> (Ctx, Arc<ManualClock>, tempfile::TempDir) {
@@ -128,5 +130,20 @@ pub(crate) mod testing {
             config: Arc::new(config),
         };
         (ctx, clock, dir)
+    }
+
+    /// A caller (token 0) whose account, with this uid and phone and no known password, is
+    /// inserted first.
+    pub fn caller(ctx: &Ctx, uid: Uuid, phone: &str) -> Caller {
+        let account_pk = ctx
+            .store
+            .write(|tx| crate::store::testing::account(tx, uid, phone))
+            .unwrap();
+        Caller {
+            account_pk,
+            account_uid: uid,
+            token_id: 0,
+            refresh_kind: None,
+        }
     }
 }

@@ -14,12 +14,7 @@ pub fn insert(
     owner_pk: i64,
     now: i64,
 ) -> Result<bool, Error> {
-    let n = conn.execute(
-        "INSERT OR IGNORE INTO devices (token_hash, device_id, name, owner_pk, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![&token_hash[..], device_id, name, owner_pk, now],
-    )?;
-    Ok(n == 1)
+    Ok(insert_row(conn, Some(device_id), token_hash, name, owner_pk, now)? == 1)
 }
 
 /// Inserts a device as schema version 5 stored it, without its id (only the id's digest), for
@@ -27,16 +22,28 @@ pub fn insert(
 #[cfg(test)]
 pub fn insert_without_id(
     conn: &Connection,
+    hash: &[u8; 32],
+    name: &str,
+    owner: i64,
+) -> Result<i64, Error> {
+    insert_row(conn, None, hash, name, owner, 0)?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Inserts a device row unless its owner has one of that name; answers the rows inserted.
+fn insert_row(
+    conn: &Connection,
+    device_id: Option<&str>,
     token_hash: &[u8; 32],
     name: &str,
     owner_pk: i64,
     now: i64,
-) -> Result<i64, Error> {
-    conn.execute(
-        "INSERT INTO devices (token_hash, name, owner_pk, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![&token_hash[..], name, owner_pk, now],
-    )?;
-    Ok(conn.last_insert_rowid())
+) -> Result<usize, Error> {
+    Ok(conn.execute(
+        "INSERT OR IGNORE INTO devices (token_hash, device_id, name, owner_pk, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![&token_hash[..], device_id, name, owner_pk, now],
+    )?)
 }
 
 /// A device found by its token digest.
@@ -267,26 +274,14 @@ pub fn to_device(row: BoundRow, fmt: impl Fn(i64) -> String) -> Device {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{accounts, Store};
+    use crate::store::{testing, Store};
+    use uuid::Uuid;
 
     /// A store with two accounts, each adding and binding its own `camera1`; the second also
     /// binds the first's, later.
     fn two_accounts() -> (Store, i64, i64, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1).unwrap();
-        let account = |tx: &Connection, n: u128, phone: &str| {
-            accounts::insert(
-                tx,
-                &accounts::NewAccount {
-                    uid: uuid::Uuid::from_u128(n),
-                    phone,
-                    email: None,
-                    name: None,
-                    password_hash: "x",
-                    created_at: 0,
-                },
-            )
-        };
+        let (store, dir) = testing::store();
+        let account = |tx: &Connection, n, phone| testing::account(tx, Uuid::from_u128(n), phone);
         let (a, b) = store
             .write(|tx| {
                 let a = account(tx, 1, "13750687001")?;

@@ -51,6 +51,8 @@ pub mod migrations;
 pub mod profiles;
 pub mod rooms;
 pub mod settings;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tokens;
 pub mod v4_profiles;
 pub mod writer;
@@ -91,6 +93,19 @@ impl From<rusqlite::Error> for Error {
 impl From<r2d2::Error> for Error {
     fn from(e: r2d2::Error) -> Self {
         Error::Store(e.into())
+    }
+}
+
+/// Converts a driver error into `taken` when it is a constraint violation (a unique key
+/// someone already holds), into a store failure otherwise.
+fn taken_as(taken: Error) -> impl FnOnce(rusqlite::Error) -> Error {
+    move |e| match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            taken
+        }
+        _ => e.into(),
     }
 }
 

@@ -67,27 +67,10 @@ pub fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{accounts, Store};
+    use crate::store::{accounts, testing, Store};
 
     fn store_with_account() -> (Store, i64, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1).unwrap();
-        let pk = store
-            .write(|tx| {
-                accounts::insert(
-                    tx,
-                    &accounts::NewAccount {
-                        uid: uuid::Uuid::from_u128(7),
-                        phone: "18511521900",
-                        email: None,
-                        name: None,
-                        password_hash: "x",
-                        created_at: 0,
-                    },
-                )
-            })
-            .unwrap();
-        (store, pk, dir)
+        testing::store_with_account(7, "18511521900")
     }
 
     #[test]

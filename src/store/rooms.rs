@@ -1,15 +1,10 @@
 //! The rooms app's tables: an account's rooms-only fields (`rooms_profiles`) and the rooms
 //! (`rooms`). Room numbers (`roomid`) of accounts and of rooms come from one space.
 
+use super::taken_as;
 use crate::domain::{Account, Room, RoomsChanges, RoomsProfile, RoomsUser};
 use crate::error::Error;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-
-/// Whether a SQLite error is a UNIQUE (or other constraint) violation.
-fn is_constraint(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.code == rusqlite::ErrorCode::ConstraintViolation)
-}
 
 /// The rooms-only fields of an account, when it has them.
 pub fn profile(conn: &Connection, account_pk: i64) -> Result<Option<RoomsProfile>, Error> {
@@ -95,24 +90,20 @@ pub fn insert_profile(
     c: &RoomsChanges,
     now: i64,
 ) -> Result<(), Error> {
-    let r = conn
-        .prepare_cached(
-            "INSERT INTO rooms_profiles (account_pk, roomid, login_type, snsid, sex, age, country,
+    conn.prepare_cached(
+        "INSERT INTO rooms_profiles (account_pk, roomid, login_type, snsid, sex, age, country,
                  province, city, career, img, updated_at)
              VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 2), COALESCE(?6, 0), COALESCE(?7, ''),
                  COALESCE(?8, ''), COALESCE(?9, ''), COALESCE(?10, ''), COALESCE(?11, ''), ?12)",
-        )?
-        .execute(params![
-            account_pk, roomid, login_type, snsid, c.sex, c.age, c.country, c.province, c.city,
-            c.career, c.img, now
-        ]);
-    match r {
-        Ok(_) => Ok(()),
-        Err(e) if is_constraint(&e) => Err(Error::AlreadyDone(
-            "this third-party identity already has an account",
-        )),
-        Err(e) => Err(e.into()),
-    }
+    )?
+    .execute(params![
+        account_pk, roomid, login_type, snsid, c.sex, c.age, c.country, c.province, c.city,
+        c.career, c.img, now
+    ])
+    .map_err(taken_as(Error::AlreadyDone(
+        "this third-party identity already has an account",
+    )))?;
+    Ok(())
 }
 
 /// Writes the given fields of an existing rooms row; a `None` field keeps its value.
@@ -179,11 +170,7 @@ fn room_row(r: &Row<'_>) -> rusqlite::Result<Room> {
 }
 
 fn alias_taken(e: rusqlite::Error) -> Error {
-    if is_constraint(&e) {
-        Error::AlreadyDone("room_alias already taken")
-    } else {
-        e.into()
-    }
+    taken_as(Error::AlreadyDone("room_alias already taken"))(e)
 }
 
 /// Creates a room; a `room_alias` another room has gives [`Error::AlreadyDone`].
@@ -256,27 +243,10 @@ pub fn active_page(conn: &Connection, limit: i64, offset: i64) -> Result<Vec<Roo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{accounts, Store};
+    use crate::store::{accounts, testing, Store};
 
     fn store_with_account() -> (Store, i64, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1).unwrap();
-        let pk = store
-            .write(|tx| {
-                accounts::insert(
-                    tx,
-                    &accounts::NewAccount {
-                        uid: uuid::Uuid::from_u128(9),
-                        phone: "18752000590",
-                        email: None,
-                        name: None,
-                        password_hash: "x",
-                        created_at: 0,
-                    },
-                )
-            })
-            .unwrap();
-        (store, pk, dir)
+        testing::store_with_account(9, "18752000590")
     }
 
     #[test]

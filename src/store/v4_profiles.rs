@@ -100,22 +100,10 @@ pub fn take_reset(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{testing, Store};
 
     fn store_with_account() -> (Store, i64, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1).unwrap();
-        let pk = store
-            .write(|tx| {
-                tx.execute(
-                    "INSERT INTO accounts (uid, phone, password_hash, created_at)
-                     VALUES ('u-7', '13126939900', 'x', 0)",
-                    [],
-                )?;
-                Ok(tx.last_insert_rowid())
-            })
-            .unwrap();
-        (store, pk, dir)
+        testing::store_with_account(7, "13126939900")
     }
 
     #[test]

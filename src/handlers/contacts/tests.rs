@@ -4,33 +4,10 @@
 use super::*;
 use crate::command::contacts::{ItemEdit, NewContact};
 use crate::handlers::testing;
-use crate::store::accounts;
 use uuid::Uuid;
 
 fn caller(ctx: &Ctx, phone: &str) -> Caller {
-    let uid = Uuid::new_v4();
-    let pk = ctx
-        .store
-        .write(|tx| {
-            accounts::insert(
-                tx,
-                &accounts::NewAccount {
-                    uid,
-                    phone,
-                    email: None,
-                    name: None,
-                    password_hash: "x",
-                    created_at: 0,
-                },
-            )
-        })
-        .unwrap();
-    Caller {
-        account_pk: pk,
-        account_uid: uid,
-        token_id: 0,
-        refresh_kind: None,
-    }
+    testing::caller(ctx, Uuid::new_v4(), phone)
 }
 
 fn add(ctx: &Ctx, who: &Caller, name: &str) -> Contact {

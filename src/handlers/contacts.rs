@@ -3,13 +3,14 @@
 
 use crate::command::contacts::{
     AddContacts, DeleteContacts, EditContactItem, ExportContacts, GetContacts, ItemAction,
-    ItemKind, ListContacts, SearchContacts, UpdateContact,
+    ItemEdit, ItemKind, ListContacts, SearchContacts, UpdateContact,
 };
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Caller, Contact, ContactMail, ContactPhone};
 use crate::error::{Error, Result};
 use crate::store::contacts as store;
+use crate::store::Tx;
 
 impl AddContacts {
     /// Inserts every contact in one transaction; answers them with their new ids.
@@ -23,18 +24,10 @@ impl AddContacts {
                 name: u.name,
                 intime: intime.clone(),
                 phones: non_blank(u.phones)
-                    .map(|phone| ContactPhone {
-                        pid: ctx.ids.uuid().to_string(),
-                        phone,
-                        intime: intime.clone(),
-                    })
+                    .map(|v| new_item(ctx, v, &intime))
                     .collect(),
                 mails: non_blank(u.mails)
-                    .map(|mail| ContactMail {
-                        mid: ctx.ids.uuid().to_string(),
-                        mail,
-                        intime: intime.clone(),
-                    })
+                    .map(|v| new_item(ctx, v, &intime))
                     .collect(),
             })
             .collect();
@@ -54,6 +47,11 @@ fn non_blank(items: Vec<String>) -> impl Iterator<Item = String> {
     items.into_iter().filter(|s| !s.trim().is_empty())
 }
 
+/// A new phone or mail with a new id.
+fn new_item<T: Item>(ctx: &Ctx, value: String, intime: &str) -> T {
+    T::new(ctx.ids.uuid().to_string(), value, intime.to_string())
+}
+
 impl UpdateContact {
     /// Applies the edit in one transaction; an unknown pid or mid fails the whole edit.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -66,57 +64,76 @@ impl UpdateContact {
                 store::rename(tx, &uid, &name)?;
                 contact.name = name;
             }
-            let mut phones = Vec::new();
-            for edit in self
-                .phones
-                .into_iter()
-                .filter(|e| !e.value.trim().is_empty())
-            {
-                let p = ContactPhone {
-                    pid: edit
-                        .id
-                        .clone()
-                        .unwrap_or_else(|| ctx.ids.uuid().to_string()),
-                    phone: edit.value,
-                    intime: intime.clone(),
-                };
-                if edit.id.is_some() {
-                    if !store::update_phone(tx, &uid, &p)? {
-                        return Err(Error::NotFound("phone"));
-                    }
-                } else {
-                    store::insert_phone(tx, &uid, &p)?;
-                }
-                phones.push(p);
-            }
-            let mut mails = Vec::new();
-            for edit in self
-                .mails
-                .into_iter()
-                .filter(|e| !e.value.trim().is_empty())
-            {
-                let m = ContactMail {
-                    mid: edit
-                        .id
-                        .clone()
-                        .unwrap_or_else(|| ctx.ids.uuid().to_string()),
-                    mail: edit.value,
-                    intime: intime.clone(),
-                };
-                if edit.id.is_some() {
-                    if !store::update_mail(tx, &uid, &m)? {
-                        return Err(Error::NotFound("mail"));
-                    }
-                } else {
-                    store::insert_mail(tx, &uid, &m)?;
-                }
-                mails.push(m);
-            }
-            contact.phones = phones;
-            contact.mails = mails;
+            contact.phones = write_items(ctx, tx, &uid, &intime, self.phones)?;
+            contact.mails = write_items(ctx, tx, &uid, &intime, self.mails)?;
             Ok(Outcome::ContactUpdated(contact))
         })
     }
+}
+
+/// A contact's phone or mail, as an edit writes it.
+trait Item: Sized {
+    /// What an unknown id of this kind is reported as.
+    const KIND: &'static str;
+    /// The item with this id and value, written at `intime`.
+    fn new(id: String, value: String, intime: String) -> Self;
+    /// Rewrites the contact's item with this id; false when it has none such.
+    fn rewrite(&self, tx: &Tx, contact_uid: &str) -> Result<bool>;
+    /// Adds the item to the contact.
+    fn add(&self, tx: &Tx, contact_uid: &str) -> Result<()>;
+}
+
+impl Item for ContactPhone {
+    const KIND: &'static str = "phone";
+    fn new(pid: String, phone: String, intime: String) -> Self {
+        ContactPhone { pid, phone, intime }
+    }
+    fn rewrite(&self, tx: &Tx, contact_uid: &str) -> Result<bool> {
+        store::update_phone(tx, contact_uid, self)
+    }
+    fn add(&self, tx: &Tx, contact_uid: &str) -> Result<()> {
+        store::insert_phone(tx, contact_uid, self)
+    }
+}
+
+impl Item for ContactMail {
+    const KIND: &'static str = "mail";
+    fn new(mid: String, mail: String, intime: String) -> Self {
+        ContactMail { mid, mail, intime }
+    }
+    fn rewrite(&self, tx: &Tx, contact_uid: &str) -> Result<bool> {
+        store::update_mail(tx, contact_uid, self)
+    }
+    fn add(&self, tx: &Tx, contact_uid: &str) -> Result<()> {
+        store::insert_mail(tx, contact_uid, self)
+    }
+}
+
+/// Writes a contact's item edits in order, blank values skipped: an edit naming an id rewrites
+/// that item (not found when the contact has none such), one without adds an item with a new
+/// id. Answers the items as written.
+fn write_items<T: Item>(
+    ctx: &Ctx,
+    tx: &Tx,
+    contact_uid: &str,
+    intime: &str,
+    edits: Vec<ItemEdit>,
+) -> Result<Vec<T>> {
+    let mut written = Vec::new();
+    for edit in edits.into_iter().filter(|e| !e.value.trim().is_empty()) {
+        let known = edit.id.is_some();
+        let item = match edit.id {
+            Some(id) => T::new(id, edit.value, intime.to_string()),
+            None => new_item(ctx, edit.value, intime),
+        };
+        if !known {
+            item.add(tx, contact_uid)?;
+        } else if !item.rewrite(tx, contact_uid)? {
+            return Err(Error::NotFound(T::KIND));
+        }
+        written.push(item);
+    }
+    Ok(written)
 }
 
 impl EditContactItem {
@@ -131,27 +148,19 @@ impl EditContactItem {
             }
             match (self.kind, self.action) {
                 (ItemKind::Phone, ItemAction::Add(phone)) => {
-                    let p = ContactPhone {
-                        pid: new_id,
-                        phone,
-                        intime,
-                    };
-                    store::insert_phone(tx, &self.uid, &p)?;
+                    let phone = ContactPhone::new(new_id, phone, intime);
+                    phone.add(tx, &self.uid)?;
                     Ok(Outcome::PhoneAdded {
                         uid: self.uid,
-                        phone: p,
+                        phone,
                     })
                 }
                 (ItemKind::Mail, ItemAction::Add(mail)) => {
-                    let m = ContactMail {
-                        mid: new_id,
-                        mail,
-                        intime,
-                    };
-                    store::insert_mail(tx, &self.uid, &m)?;
+                    let mail = ContactMail::new(new_id, mail, intime);
+                    mail.add(tx, &self.uid)?;
                     Ok(Outcome::MailAdded {
                         uid: self.uid,
-                        mail: m,
+                        mail,
                     })
                 }
                 (ItemKind::Phone, ItemAction::Remove(pid)) => {

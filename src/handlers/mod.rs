@@ -6,6 +6,7 @@ pub mod admin;
 pub mod codes;
 pub mod contacts;
 pub mod devices;
+pub mod lookup;
 pub mod media;
 pub mod profiles;
 pub mod rooms;
@@ -104,9 +105,11 @@ pub(crate) mod testing {
     pub const MONTH: TokenPolicy = TokenPolicy::opaque("v4").lifetime(2_592_000).cap(10);
     use crate::auth::jwt::JwtKeys;
     use crate::auth::passwords::Passwords;
+    use crate::command::accounts::Register;
+    use crate::command::Outcome;
     use crate::config::Config;
     use crate::ctx::{Ctx, ManualClock, SequentialIds};
-    use crate::domain::Caller;
+    use crate::domain::{Caller, Password, Phone};
     use crate::sender::OutboxSender;
     use crate::store::Store;
     use std::sync::Arc;
@@ -144,6 +147,23 @@ pub(crate) mod testing {
             account_uid: uid,
             token_id: 0,
             refresh_kind: None,
+        }
+    }
+
+    /// Registers `phone` (password `123456`, name `zhangsan`) through PhoneBooks' register;
+    /// answers the new account's uid.
+    pub fn register(ctx: &Ctx, phone: &str) -> crate::error::Result<Uuid> {
+        let out = Register {
+            phone: Phone::parse(phone, "phone").unwrap(),
+            password: Password::parse("123456", "password").unwrap(),
+            email: None,
+            name: Some("zhangsan".into()),
+            proof: None,
+        }
+        .apply(ctx)?;
+        match out {
+            Outcome::Registered { account_uid } => Ok(account_uid),
+            other => panic!("{other:?}"),
         }
     }
 }

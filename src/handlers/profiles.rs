@@ -8,7 +8,7 @@ use crate::ctx::Ctx;
 use crate::domain::ProfilePatch;
 use crate::domain::{Account, Caller, Member, Patch};
 use crate::error::{Error, Result};
-use crate::handlers::sessions::own_account;
+use crate::handlers::lookup::own_account;
 use crate::store::Tx;
 use crate::store::{accounts, profiles};
 
@@ -98,19 +98,7 @@ mod tests {
     use uuid::Uuid;
 
     fn register(ctx: &Ctx, phone: &str) -> Uuid {
-        match (Register {
-            phone: Phone::parse(phone, "phone").unwrap(),
-            password: Password::parse("123456", "password").unwrap(),
-            email: None,
-            name: Some("zhangsan".into()),
-            proof: None,
-        })
-        .apply(ctx)
-        .unwrap()
-        {
-            Outcome::Registered { account_uid } => account_uid,
-            other => panic!("{other:?}"),
-        }
+        testing::register(ctx, phone).unwrap()
     }
 
     /// Logs in through INEWW; answers the caller and the access token.

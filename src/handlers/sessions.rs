@@ -12,7 +12,7 @@ use crate::domain::{
     SessionExtras, TokenPolicy,
 };
 use crate::error::{Error, Result};
-use crate::handlers::codes;
+use crate::handlers::{codes, lookup};
 use crate::store::{accounts, contacts, devices, profiles, rooms, tokens, v4_profiles, Tx};
 use uuid::Uuid;
 
@@ -46,10 +46,7 @@ impl PhoneLogin {
     /// Uses the code up and opens the session in one transaction.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
         let phone = self.phone.as_str();
-        let (account, _) = ctx
-            .store
-            .read(|c| accounts::by_phone(c, phone))?
-            .ok_or(Error::UnknownAccount)?;
+        let account = lookup::account_by_phone(ctx, phone, Error::UnknownAccount)?;
         let purpose = CodePurpose::Login.as_str();
         let session = codes::redeem(ctx, phone, purpose, &self.code, |tx| {
             open(ctx, tx, account, &self.policy, false, &self.extras)
@@ -191,13 +188,6 @@ pub fn require_device(auth: Option<&Auth>) -> Result<&DeviceCaller> {
         Some(Auth::Account(_)) => Err(Error::BadDeviceToken),
         None => Err(Error::MissingToken),
     }
-}
-
-/// The caller's account, or a token error when it is gone.
-pub fn own_account(ctx: &Ctx, caller: &Caller) -> Result<Account> {
-    ctx.store
-        .read(|c| accounts::by_pk(c, caller.account_pk))?
-        .ok_or_else(|| Error::BadToken("the token's account is gone".into()))
 }
 
 /// Checks a presented credential of any kind.

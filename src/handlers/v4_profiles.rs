@@ -8,8 +8,8 @@ use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{CodePurpose, SessionExtras};
 use crate::error::{Error, Result};
-use crate::handlers::{codes, sessions};
-use crate::store::{accounts, tokens, v4_profiles};
+use crate::handlers::{accounts, codes, lookup};
+use crate::store::v4_profiles;
 
 /// How long after a successful `verify_code` a `forget_password` may use it, in seconds.
 pub const RESET_WINDOW_SECS: i64 = 600;
@@ -19,24 +19,15 @@ impl SignUp {
     /// before -2, and `sendsms` never sends a register code to a registered phone); then the
     /// code is used up, the account created and the session opened, in one transaction.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let phone = self.account.phone.as_str().to_string();
-        if ctx
-            .store
-            .read(|c| Ok(accounts::by_phone(c, &phone)?.is_some()))?
-        {
+        if lookup::phone_registered(ctx, self.account.phone.as_str())? {
             return Err(Error::PhoneTaken);
         }
         let extras = SessionExtras {
             device: Some(self.device),
             ..SessionExtras::default()
         };
-        let policy = self.policy;
-        let (_, _, mut session) = self.account.create(ctx, CodePurpose::Register, |tx, pk| {
-            let account = accounts::by_pk(tx, pk)?.ok_or(Error::NotFound("account"))?;
-            sessions::open(ctx, tx, account, &policy, false, &extras)
-        })?;
-        session.created = true;
-        Ok(Outcome::Session(Box::new(session)))
+        self.account
+            .sign_up(ctx, CodePurpose::Register, &self.policy, &extras)
     }
 }
 
@@ -45,10 +36,7 @@ impl VerifyCode {
     /// [`Error::BadCode`] for a wrong, used or expired code.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
         let phone = self.phone.as_str();
-        let (account, _) = ctx
-            .store
-            .read(|c| accounts::by_phone(c, phone))?
-            .ok_or(Error::UnknownAccount)?;
+        let account = lookup::account_by_phone(ctx, phone, Error::UnknownAccount)?;
         let now = ctx.now_secs();
         let purpose = CodePurpose::Reset.as_str();
         codes::redeem(ctx, phone, purpose, &self.code, |tx| {
@@ -64,10 +52,7 @@ impl ResetPassword {
     /// window is open for it (never verified, expired, or already used).
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
         let phone = self.phone.as_str();
-        let (account, _) = ctx
-            .store
-            .read(|c| accounts::by_phone(c, phone))?
-            .ok_or(Error::UnknownAccount)?;
+        let account = lookup::account_by_phone(ctx, phone, Error::UnknownAccount)?;
         let now = ctx.now_secs();
         // Cheap check before the slow hash; the write checks again and closes the window.
         if !ctx
@@ -81,8 +66,7 @@ impl ResetPassword {
             if !v4_profiles::take_reset(tx, account.pk, phone, now)? {
                 return Ok(Err(Error::BadCode));
             }
-            accounts::set_password(tx, account.pk, &hash)?;
-            tokens::delete_all(tx, account.pk)?;
+            accounts::set_password_revoking_tokens(tx, account.pk, &hash)?;
             Ok(Ok(()))
         })??;
         Ok(Outcome::Done)
@@ -99,7 +83,7 @@ mod tests {
     use crate::domain::{LoginKey, SessionExtras};
     use crate::domain::{Password, Phone};
     use crate::handlers::testing;
-    use crate::store::Tx;
+    use crate::store::{accounts, tokens, Tx};
 
     const PHONE: &str = "13126939901";
 

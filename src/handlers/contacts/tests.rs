@@ -10,6 +10,13 @@ fn caller(ctx: &Ctx, phone: &str) -> Caller {
     testing::caller(ctx, Uuid::new_v4(), phone)
 }
 
+/// The contact as stored in `who`'s book.
+fn stored(ctx: &Ctx, who: &Caller, uid: &str) -> Option<Contact> {
+    ctx.store
+        .read(|conn| store::get(conn, who.account_pk, uid))
+        .unwrap()
+}
+
 fn add(ctx: &Ctx, who: &Caller, name: &str) -> Contact {
     let out = AddContacts {
         users: vec![NewContact {
@@ -68,11 +75,7 @@ fn another_accounts_contact_is_not_found_for_every_operation() {
     .apply(&ctx, &other);
     assert!(matches!(item, Err(Error::NotFound("contact"))));
     // Still intact for its owner.
-    let mine = ctx
-        .store
-        .read(|conn| store::get(conn, me.account_pk, &c.uid))
-        .unwrap();
-    assert_eq!(mine, Some(c));
+    assert_eq!(stored(&ctx, &me, &c.uid), Some(c));
 }
 
 #[test]
@@ -112,11 +115,7 @@ fn an_update_persists_the_name_and_keeps_unlisted_items() {
     }
     .apply(&ctx, &me)
     .unwrap();
-    let now = ctx
-        .store
-        .read(|conn| store::get(conn, me.account_pk, &c.uid))
-        .unwrap()
-        .unwrap();
+    let now = stored(&ctx, &me, &c.uid).unwrap();
     assert_eq!(now.name, "刘可");
     assert_eq!(now.phones.len(), 2);
     assert_eq!(now.mails.len(), 1);
@@ -139,11 +138,7 @@ fn an_update_with_an_unknown_pid_changes_nothing() {
     }
     .apply(&ctx, &me);
     assert!(matches!(r, Err(Error::NotFound("phone"))));
-    let now = ctx
-        .store
-        .read(|conn| store::get(conn, me.account_pk, &c.uid))
-        .unwrap()
-        .unwrap();
+    let now = stored(&ctx, &me, &c.uid).unwrap();
     assert_eq!(now.name, "a");
 }
 

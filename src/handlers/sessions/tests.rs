@@ -1,8 +1,6 @@
 //! Unit tests of sessions: login refusals, the extras gathered, idle and age expiry, logout.
 
 use super::*;
-use crate::command::accounts::Register;
-use crate::domain::{Password, Phone};
 use crate::handlers::testing;
 
 fn setup() -> (
@@ -11,15 +9,7 @@ fn setup() -> (
     tempfile::TempDir,
 ) {
     let (ctx, clock, d) = testing::ctx();
-    Register {
-        phone: Phone::parse("13000000001", "phone").unwrap(),
-        password: Password::parse("123456", "password").unwrap(),
-        email: None,
-        name: None,
-        proof: None,
-    }
-    .apply(&ctx)
-    .unwrap();
+    testing::register(&ctx, "13000000001").unwrap();
     (ctx, clock, d)
 }
 

@@ -1,9 +1,9 @@
 //! Accounts: one table for every dialect.
 
-use super::taken_as;
+use super::{optional_row, taken_as, value};
 use crate::domain::Account;
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
+use rusqlite::{params, Connection, Row, ToSql};
 use uuid::Uuid;
 
 const COLUMNS: &str =
@@ -99,10 +99,7 @@ fn by_key(
 ) -> Result<Option<(Account, String)>, Error> {
     // `column` is one of this module's literals, never from a request.
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE {column} = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([key], from_row)
-        .optional()?)
+    optional_row(conn, &sql, [key], from_row)
 }
 
 /// The account with this login name, with its password hash.
@@ -241,9 +238,7 @@ pub fn all(conn: &Connection) -> Result<Vec<Account>, Error> {
 
 /// How many accounts there are.
 pub fn count(conn: &Connection) -> Result<i64, Error> {
-    Ok(conn
-        .prepare_cached("SELECT COUNT(*) FROM accounts")?
-        .query_row([], |r| r.get(0))?)
+    value(conn, "SELECT COUNT(*) FROM accounts", [])
 }
 
 /// Deletes an account with everything it owns; false when there was none.

@@ -1,8 +1,9 @@
 //! HelpAged devices, their bindings to accounts, and the fall notices they upload.
 
+use super::optional_row;
 use crate::domain::{Device, Notice, ReadFilter};
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 
 /// Inserts a device with its id and the id's digest; false when the owner already has a
 /// device of that name.
@@ -59,16 +60,14 @@ pub struct DeviceRow {
 
 /// The device with this token digest.
 pub fn by_token(conn: &Connection, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error> {
-    Ok(conn
-        .prepare_cached("SELECT pk, name, device_id FROM devices WHERE token_hash = ?1")?
-        .query_row([&token_hash[..]], |r| {
-            Ok(DeviceRow {
-                pk: r.get(0)?,
-                name: r.get(1)?,
-                device_id: r.get(2)?,
-            })
-        })
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT pk, name, device_id FROM devices WHERE token_hash = ?1",
+        [&token_hash[..]],
+        |r| {
+            columns! { r, DeviceRow { pk, name, device_id } }
+        },
+    )
 }
 
 /// Keeps the id of a device added before ids were kept, now that it was presented (and
@@ -102,11 +101,7 @@ pub struct BoundRow {
 }
 
 fn bound_row(r: &Row<'_>) -> rusqlite::Result<BoundRow> {
-    Ok(BoundRow {
-        device_id: r.get(0)?,
-        name: r.get(1)?,
-        bound_at: r.get(2)?,
-    })
+    columns! { r, BoundRow { device_id, name, bound_at } }
 }
 
 /// The devices bound to an account, in binding order.
@@ -131,19 +126,16 @@ pub fn bound_device(
     token_hash: Option<&[u8; 32]>,
     name: Option<&str>,
 ) -> Result<Option<BoundRow>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT d.device_id, d.name, b.bound_at
-             FROM device_bindings b JOIN devices d ON d.pk = b.device_pk
-             WHERE b.account_pk = ?1 AND (?2 IS NULL OR d.token_hash = ?2)
-                   AND (?3 IS NULL OR d.name = ?3)
-             ORDER BY b.bound_at, d.pk LIMIT 1",
-        )?
-        .query_row(
-            params![account_pk, token_hash.map(|h| &h[..]), name],
-            bound_row,
-        )
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT d.device_id, d.name, b.bound_at
+         FROM device_bindings b JOIN devices d ON d.pk = b.device_pk
+         WHERE b.account_pk = ?1 AND (?2 IS NULL OR d.token_hash = ?2)
+               AND (?3 IS NULL OR d.name = ?3)
+         ORDER BY b.bound_at, d.pk LIMIT 1",
+        params![account_pk, token_hash.map(|h| &h[..]), name],
+        bound_row,
+    )
 }
 
 /// Phones of every account bound to a device (fall-alert recipients).
@@ -235,17 +227,15 @@ pub fn notice(
     account_pk: i64,
     event_id: &str,
 ) -> Result<Option<(i64, NoticeRow)>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT n.event_id, n.content, d.name, n.pic_name, n.created_at, n.image, n.pk
-             FROM notices n JOIN devices d ON d.pk = n.device_pk
-             JOIN device_bindings b ON b.device_pk = n.device_pk AND b.account_pk = ?1
-             WHERE n.event_id = ?2",
-        )?
-        .query_row(params![account_pk, event_id], |r| {
-            Ok((r.get(6)?, notice_row(r, true)?))
-        })
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT n.event_id, n.content, d.name, n.pic_name, n.created_at, n.image, n.pk
+         FROM notices n JOIN devices d ON d.pk = n.device_pk
+         JOIN device_bindings b ON b.device_pk = n.device_pk AND b.account_pk = ?1
+         WHERE n.event_id = ?2",
+        params![account_pk, event_id],
+        |r| Ok((r.get(6)?, notice_row(r, true)?)),
+    )
 }
 
 /// Marks a notice read by an account; false when it already was.

@@ -42,6 +42,18 @@
 //!   microseconds): the store reads no clock.
 //! - Deleting an account deletes everything it owns (its devices lose their owner only).
 
+/// A row's columns as the fields of a struct, in the order listed: `columns! { r, Room { pk,
+/// roomid } }` reads column 0 into `pk` and column 1 into `roomid` (so the list mirrors the
+/// SELECT's), and answers `Ok` of the struct or the first column's error.
+macro_rules! columns {
+    ($row:expr, $ty:ident { $($field:ident),+ $(,)? }) => {{
+        let mut column = 0usize..;
+        Ok($ty {
+            $($field: $row.get(column.next().unwrap_or_default())?),+
+        })
+    }};
+}
+
 pub mod accounts;
 pub mod codes;
 pub mod contacts;
@@ -94,6 +106,30 @@ impl From<r2d2::Error> for Error {
     fn from(e: r2d2::Error) -> Self {
         Error::Store(e.into())
     }
+}
+
+/// The one row `sql` selects with `params` (a cached statement), mapped by `map`; `None` when
+/// it selects none.
+fn optional_row<T>(
+    conn: &Tx,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Option<T>, Error> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params, map)
+        .optional()?)
+}
+
+/// The first column of the one row `sql` selects with `params` (a count, a maximum, a test).
+fn value<T: rusqlite::types::FromSql>(
+    conn: &Tx,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<T, Error> {
+    Ok(conn.prepare_cached(sql)?.query_row(params, |r| r.get(0))?)
 }
 
 /// Converts a driver error into `taken` when it is a constraint violation (a unique key

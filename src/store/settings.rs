@@ -1,14 +1,17 @@
 //! Key/value settings kept with the data (the generated JWT secret).
 
+use super::optional_row;
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 /// The value stored under `key`.
 pub fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, Error> {
-    Ok(conn
-        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT value FROM settings WHERE key = ?1",
+        [key],
+        |r| r.get(0),
+    )
 }
 
 /// Stores `value` under `key`, replacing any earlier value.

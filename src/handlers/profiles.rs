@@ -101,6 +101,14 @@ mod tests {
         testing::register(ctx, phone).unwrap()
     }
 
+    /// Registers `other` and then 18511521901, and logs the latter in through INEWW; answers
+    /// the other's uid and the caller.
+    fn other_and_me(ctx: &Ctx, other: &str) -> (Uuid, Caller) {
+        let other = register(ctx, other);
+        register(ctx, "18511521901");
+        (other, login(ctx, "18511521901").0)
+    }
+
     /// Logs in through INEWW; answers the caller and the access token.
     fn login(ctx: &Ctx, phone: &str) -> (Caller, String) {
         let out = crate::command::sessions::Login {
@@ -152,9 +160,7 @@ mod tests {
     #[test]
     fn another_members_detail_is_refused_before_lookup_unless_admin() {
         let (ctx, _, _d) = testing::ctx();
-        let other = register(&ctx, "18511521902");
-        register(&ctx, "18511521901");
-        let (caller, _) = login(&ctx, "18511521901");
+        let (other, caller) = other_and_me(&ctx, "18511521902");
         for uid in [Some(other), Some(Uuid::from_u128(99)), None] {
             let r = show(&ctx, &caller, MemberQuery::Detail(uid));
             assert!(matches!(r, Err(Error::Forbidden)), "{uid:?}");
@@ -175,9 +181,7 @@ mod tests {
     #[test]
     fn a_public_page_masks_another_members_phone_for_everyone_but_the_member() {
         let (ctx, _, _d) = testing::ctx();
-        let other = register(&ctx, "13412342644");
-        register(&ctx, "18511521901");
-        let (caller, _) = login(&ctx, "18511521901");
+        let (other, caller) = other_and_me(&ctx, "13412342644");
         let page = show(&ctx, &caller, MemberQuery::Public(Some(other))).unwrap();
         assert_eq!(page.account.phone.as_deref(), Some("134****2644"));
         let own = show(&ctx, &caller, MemberQuery::Public(Some(caller.account_uid))).unwrap();
@@ -199,9 +203,7 @@ mod tests {
     #[test]
     fn only_the_member_updates_their_profile() {
         let (ctx, _, _d) = testing::ctx();
-        let other = register(&ctx, "18511521902");
-        register(&ctx, "18511521901");
-        let (caller, _) = login(&ctx, "18511521901");
+        let (other, caller) = other_and_me(&ctx, "18511521902");
         let update = |uid| UpdateMember {
             uid: Some(uid),
             name: Some("小王子".into()),
@@ -246,9 +248,7 @@ mod tests {
     #[test]
     fn a_phone_change_checks_the_duplicate_before_the_code() {
         let (ctx, _, _d) = testing::ctx();
-        register(&ctx, "18511521902");
-        register(&ctx, "18511521901");
-        let (caller, _) = login(&ctx, "18511521901");
+        let (_, caller) = other_and_me(&ctx, "18511521902");
         let change = |phone: &str, code: &str| ChangePhone {
             phone: Phone::parse(phone, "phone").unwrap(),
             code: code.into(),

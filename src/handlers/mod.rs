@@ -86,9 +86,20 @@ fn apply(ctx: &Ctx, command: Command, auth: Option<&Auth>) -> Result<Outcome> {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    //! A context over a temporary database with a manual clock and sequential ids, and token
-    //! policies shaped like the dialects' (test values: handlers never see a dialect).
-    use crate::domain::TokenPolicy;
+    //! A context over a temporary database with a manual clock and sequential ids, accounts
+    //! made the short way, and token policies shaped like the dialects' (test values:
+    //! handlers never see a dialect).
+    use crate::auth::jwt::JwtKeys;
+    use crate::auth::passwords::Passwords;
+    use crate::command::accounts::Register;
+    use crate::command::Outcome;
+    use crate::config::Config;
+    use crate::ctx::{Ctx, ManualClock, SequentialIds};
+    use crate::domain::{Caller, Password, Phone, TokenPolicy};
+    use crate::sender::OutboxSender;
+    use crate::store::Store;
+    use std::sync::Arc;
+    use uuid::Uuid;
 
     /// A JWT policy.
     pub const JWT: TokenPolicy = TokenPolicy::jwt("jwt");
@@ -103,17 +114,6 @@ pub(crate) mod testing {
     pub const DAY: TokenPolicy = TokenPolicy::opaque("rooms").lifetime(86_400).cap(10);
     /// 30-day tokens, 10 live at most.
     pub const MONTH: TokenPolicy = TokenPolicy::opaque("v4").lifetime(2_592_000).cap(10);
-    use crate::auth::jwt::JwtKeys;
-    use crate::auth::passwords::Passwords;
-    use crate::command::accounts::Register;
-    use crate::command::Outcome;
-    use crate::config::Config;
-    use crate::ctx::{Ctx, ManualClock, SequentialIds};
-    use crate::domain::{Caller, Password, Phone};
-    use crate::sender::OutboxSender;
-    use crate::store::Store;
-    use std::sync::Arc;
-    use uuid::Uuid;
 
     /// A test context and the clock that drives it; keep the tempdir alive with it.
     pub fn ctx() -> (Ctx, Arc<ManualClock>, tempfile::TempDir) {

@@ -87,31 +87,24 @@ pub enum Error {
     Store(#[source] StoreError),
 }
 
-/// A failure inside the store or the blocking pool.
+/// A failure inside the store or the blocking pool, in terms that name no database driver:
+/// the store turns its driver's errors into [`StoreError::Engine`] or [`StoreError::Pool`],
+/// keeping their message and causes for the log.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite reported an error.
+    /// The database engine reported an error.
     #[error(transparent)]
-    Sqlite(#[from] rusqlite::Error),
+    Engine(Cause),
     /// No pooled connection could be had.
     #[error(transparent)]
-    Pool(#[from] r2d2::Error),
+    Pool(Cause),
     /// Anything else (migration, blocking task join, hashing).
     #[error("{0}")]
     Other(String),
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        Error::Store(StoreError::Sqlite(e))
-    }
-}
-
-impl From<r2d2::Error> for Error {
-    fn from(e: r2d2::Error) -> Self {
-        Error::Store(StoreError::Pool(e))
-    }
-}
+/// The driver's own error behind a [`StoreError`], for its message and causes only.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 impl Error {
     /// Shorthand for [`Error::WrongType`].

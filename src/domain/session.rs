@@ -1,11 +1,13 @@
 //! Sessions as values: how a dialect's tokens live ([`TokenPolicy`]), what a login's answer
-//! needs besides its token ([`SessionExtras`]), and the session a login opens ([`Session`]).
+//! needs besides its token ([`SessionExtras`]), the session a login opens ([`Session`]), and
+//! who a later request was authenticated as ([`Auth`]).
 //!
 //! Dialects differ here only in values: each dialect module holds its own policy constant and
 //! its commands ask for the extras their answers show. Handlers apply the values and never
 //! know which dialect asked.
 
 use super::{Account, MemberProfile, RoomsProfile};
+use uuid::Uuid;
 
 /// How one dialect's tokens are issued, checked and expired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +25,65 @@ pub struct TokenPolicy {
     pub cap: Option<i64>,
     /// A refresh token issued beside each token, revoked and capped with it.
     pub refresh: Option<RefreshPolicy>,
+}
+
+impl TokenPolicy {
+    /// Random 32-hex tokens of `kind`: no age or idle limit, no cap, no refresh token until a
+    /// builder below sets one. Usable in `const` items:
+    /// `TokenPolicy::opaque("v4").lifetime(2_592_000).cap(10)`.
+    pub const fn opaque(kind: &'static str) -> TokenPolicy {
+        TokenPolicy {
+            kind,
+            jwt: false,
+            lifetime_secs: None,
+            idle_secs: None,
+            cap: None,
+            refresh: None,
+        }
+    }
+
+    /// HS256 JWTs stored under `kind`, living the configured JWT lifetime.
+    pub const fn jwt(kind: &'static str) -> TokenPolicy {
+        TokenPolicy {
+            jwt: true,
+            ..TokenPolicy::opaque(kind)
+        }
+    }
+
+    /// Tokens die `secs` seconds after issue.
+    pub const fn lifetime(self, secs: i64) -> TokenPolicy {
+        TokenPolicy {
+            lifetime_secs: Some(secs),
+            ..self
+        }
+    }
+
+    /// Tokens die after `secs` seconds without use (enduring sessions aside).
+    pub const fn idle(self, secs: i64) -> TokenPolicy {
+        TokenPolicy {
+            idle_secs: Some(secs),
+            ..self
+        }
+    }
+
+    /// At most `live` tokens per account (enduring ones aside); a new one drops the oldest.
+    pub const fn cap(self, live: i64) -> TokenPolicy {
+        TokenPolicy {
+            cap: Some(live),
+            ..self
+        }
+    }
+
+    /// A refresh token of `kind` living `lifetime_secs` is issued beside each token.
+    pub const fn refresh(self, kind: &'static str, lifetime_secs: i64) -> TokenPolicy {
+        TokenPolicy {
+            refresh: Some(RefreshPolicy {
+                kind,
+                lifetime_secs,
+            }),
+            ..self
+        }
+    }
 }
 
 /// The refresh token of a token pair.
@@ -88,4 +149,77 @@ pub struct Session {
     pub device: Option<DeviceChange>,
     /// Whether the session's account was created by this command.
     pub created: bool,
+}
+
+/// The authenticated account behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The account's integer id.
+    pub account_pk: i64,
+    /// The account's UUID.
+    pub account_uid: Uuid,
+    /// The token row that authenticated the request (revoked by logout).
+    pub token_id: i64,
+    /// The kind of the refresh row paired with it, revoked with it, when its policy has one.
+    pub refresh_kind: Option<&'static str>,
+}
+
+/// Who a request was authenticated as.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// A person's account.
+    Account(Caller),
+    /// A HelpAged camera device (its `device_id` is its token).
+    Device(DeviceCaller),
+}
+
+/// The device behind a device-token request.
+#[derive(Debug, Clone)]
+pub struct DeviceCaller {
+    /// The device's row id.
+    pub device_pk: i64,
+    /// The device's name.
+    pub name: String,
+}
+
+/// An INEWW access/refresh token pair as issued (shown in clear once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPair {
+    /// 32-hex access token.
+    pub access_token: String,
+    /// When the access token expires, unix seconds.
+    pub access_token_expired: i64,
+    /// 32-hex refresh token.
+    pub refresh_token: String,
+    /// When the refresh token expires, unix seconds.
+    pub refresh_token_expired: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builder_sets_only_what_it_is_told() {
+        let built = TokenPolicy::opaque("access")
+            .lifetime(30)
+            .idle(5)
+            .cap(10)
+            .refresh("refresh", 60);
+        let spelled = TokenPolicy {
+            kind: "access",
+            jwt: false,
+            lifetime_secs: Some(30),
+            idle_secs: Some(5),
+            cap: Some(10),
+            refresh: Some(RefreshPolicy {
+                kind: "refresh",
+                lifetime_secs: 60,
+            }),
+        };
+        assert_eq!(built, spelled);
+        let jwt = TokenPolicy::jwt("jwt");
+        assert!(jwt.jwt && jwt.lifetime_secs.is_none() && jwt.cap.is_none());
+        assert_eq!(jwt.refresh, None);
+    }
 }

@@ -6,9 +6,9 @@ use crate::command::accounts::{
 };
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::{Account, Caller, CodePurpose, Password, Phone};
+use crate::domain::{Account, Caller, CodePurpose, Password, Phone, SessionExtras, TokenPolicy};
 use crate::error::{Error, Result};
-use crate::handlers::sessions::own_account;
+use crate::handlers::lookup::{self, own_account};
 use crate::handlers::{codes, sessions};
 use crate::store::Tx;
 use crate::store::{accounts, tokens};
@@ -70,6 +70,25 @@ impl Register {
             Some(proof) => codes::redeem(ctx, self.phone.as_str(), purpose, proof, create),
             None => ctx.store.write(create),
         }
+    }
+}
+
+impl Register {
+    /// [`Register::create`], opening the new account's first session by `policy` (with
+    /// `extras`) in the same transaction; answers the session, marked as a creation.
+    pub fn sign_up(
+        self,
+        ctx: &Ctx,
+        purpose: CodePurpose,
+        policy: &TokenPolicy,
+        extras: &SessionExtras,
+    ) -> Result<Outcome> {
+        let (_, _, mut session) = self.create(ctx, purpose, |tx, pk| {
+            let account = accounts::by_pk(tx, pk)?.ok_or(Error::NotFound("account"))?;
+            sessions::open(ctx, tx, account, policy, false, extras)
+        })?;
+        session.created = true;
+        Ok(Outcome::Session(Box::new(session)))
     }
 }
 
@@ -138,13 +157,8 @@ pub fn check_username(username: &str, own_phone: Option<&str>) -> Result<()> {
 impl SignUp {
     /// Creates the account and its first token pair in one transaction.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let (policy, extras) = (self.policy, self.extras);
-        let (_, _, mut session) = self.account.create(ctx, self.purpose, |tx, pk| {
-            let account = accounts::by_pk(tx, pk)?.ok_or(Error::NotFound("account"))?;
-            sessions::open(ctx, tx, account, &policy, false, &extras)
-        })?;
-        session.created = true;
-        Ok(Outcome::Session(Box::new(session)))
+        self.account
+            .sign_up(ctx, self.purpose, &self.policy, &self.extras)
     }
 }
 
@@ -154,10 +168,7 @@ impl ResetPassword {
         let phone = self.phone.as_str();
         let purpose = CodePurpose::Reset.as_str();
         let now = ctx.now_secs();
-        let (account, _) = ctx
-            .store
-            .read(|c| accounts::by_phone(c, phone))?
-            .ok_or(Error::NotFound("account"))?;
+        let account = lookup::account_by_phone(ctx, phone, Error::NotFound("account"))?;
         if !ctx
             .store
             .read(|c| codes::usable_exists(c, now, phone, purpose))?
@@ -166,9 +177,7 @@ impl ResetPassword {
         }
         let hash = ctx.passwords.hash(self.password.expose())?;
         codes::redeem(ctx, phone, purpose, &self.code, |tx| {
-            accounts::set_password(tx, account.pk, &hash)?;
-            tokens::delete_all(tx, account.pk)?;
-            Ok(())
+            set_password_revoking_tokens(tx, account.pk, &hash)
         })?;
         Ok(Outcome::Done)
     }
@@ -203,11 +212,18 @@ pub fn replace_password<T>(
     }
     let hash = ctx.passwords.hash(new.expose())?;
     let made = ctx.store.write(|tx| {
-        accounts::set_password(tx, account.pk, &hash)?;
-        tokens::delete_all(tx, account.pk)?;
+        set_password_revoking_tokens(tx, account.pk, &hash)?;
         then(tx, &account)
     })?;
     Ok((account, made))
+}
+
+/// Stores a new password hash for the account and revokes every token it has, in every
+/// dialect, in the caller's transaction.
+pub fn set_password_revoking_tokens(tx: &Tx, account_pk: i64, hash: &str) -> Result<()> {
+    accounts::set_password(tx, account_pk, hash)?;
+    tokens::delete_all(tx, account_pk)?;
+    Ok(())
 }
 
 impl ChangeOwnPassword {
@@ -228,10 +244,7 @@ impl ChangePhone {
     /// Checks the phone is free, uses the code up and moves the account, in one transaction.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
         let phone = self.phone.as_str();
-        if ctx
-            .store
-            .read(|c| Ok(accounts::by_phone(c, phone)?.is_some()))?
-        {
+        if lookup::phone_registered(ctx, phone)? {
             return Err(Error::PhoneTaken);
         }
         codes::redeem(ctx, phone, self.purpose.as_str(), &self.code, |tx| {
@@ -244,9 +257,7 @@ impl ChangePhone {
 impl PhoneExists {
     /// Answers [`Outcome::Exists`].
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let found = ctx
-            .store
-            .read(|c| Ok(accounts::by_phone(c, self.phone.as_str())?.is_some()))?;
+        let found = lookup::phone_registered(ctx, self.phone.as_str())?;
         Ok(Outcome::Exists(found))
     }
 }
@@ -254,10 +265,7 @@ impl PhoneExists {
 impl Nickname {
     /// Answers the nickname (possibly unset).
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let (account, _) = ctx
-            .store
-            .read(|c| accounts::by_phone(c, &self.phone))?
-            .ok_or(Error::NotFound("account"))?;
+        let account = lookup::account_by_phone(ctx, &self.phone, Error::NotFound("account"))?;
         Ok(Outcome::Nickname(account.nickname))
     }
 }
@@ -291,26 +299,21 @@ mod tests {
     use super::*;
     use crate::handlers::testing;
 
-    fn register(ctx: &Ctx, phone: &str) -> Result<Outcome> {
-        Register {
-            phone: Phone::parse(phone, "phone").unwrap(),
-            password: Password::parse("123456", "password").unwrap(),
-            email: None,
-            name: Some("zhangsan".into()),
-            proof: None,
-        }
-        .apply(ctx)
+    use testing::register;
+
+    /// The stored account with this phone, and its password hash.
+    fn stored(ctx: &Ctx, phone: &str) -> (Account, String) {
+        ctx.store
+            .read(|c| accounts::by_phone(c, phone))
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
     fn registering_stores_an_argon2id_hash_not_the_password() {
         let (ctx, _, _d) = testing::ctx();
         register(&ctx, "13000000001").unwrap();
-        let (_, hash) = ctx
-            .store
-            .read(|c| accounts::by_phone(c, "13000000001"))
-            .unwrap()
-            .unwrap();
+        let (_, hash) = stored(&ctx, "13000000001");
         assert!(hash.starts_with("$argon2id$"));
         assert!(!hash.contains("123456"));
     }
@@ -329,11 +332,7 @@ mod tests {
     fn a_new_account_has_level_one() {
         let (ctx, _, _d) = testing::ctx();
         register(&ctx, "13000000001").unwrap();
-        let (a, _) = ctx
-            .store
-            .read(|c| accounts::by_phone(c, "13000000001"))
-            .unwrap()
-            .unwrap();
+        let (a, _) = stored(&ctx, "13000000001");
         assert_eq!(a.level, 1);
     }
 }

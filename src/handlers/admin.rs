@@ -6,7 +6,7 @@ use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Account, Caller};
 use crate::error::{Error, Result};
-use crate::handlers::sessions::own_account;
+use crate::handlers::lookup::{self, own_account};
 use crate::store::accounts;
 
 impl AdminCommand {
@@ -35,8 +35,5 @@ impl AdminCommand {
 }
 
 fn find(ctx: &Ctx, phone: &str) -> Result<Account> {
-    ctx.store
-        .read(|c| accounts::by_phone(c, phone))?
-        .map(|(a, _)| a)
-        .ok_or(Error::NotFound("account"))
+    lookup::account_by_phone(ctx, phone, Error::NotFound("account"))
 }

@@ -7,6 +7,7 @@ use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::Phone;
 use crate::error::{Error, Result};
+use crate::handlers::lookup;
 use crate::media;
 use crate::sender::CodeMessage;
 use crate::store::Tx;
@@ -26,35 +27,19 @@ const SALT_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 pub const CAPTCHA_TTL_SECS: i64 = 300;
 
 impl RequestCode {
-    /// Issues the code; answers [`Outcome::CodeSent`].
+    /// Issues the code; answers [`Outcome::CodeSent`], with the salt when the client proves
+    /// the code as a salted hash.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        if self.needs_account {
-            let known = ctx.store.read(|c| {
-                Ok(crate::store::accounts::by_phone(c, self.phone.as_str())?.is_some())
-            })?;
-            if !known {
-                return Err(Error::NotFound("account"));
-            }
+        if self.needs_account && !lookup::phone_registered(ctx, self.phone.as_str())? {
+            return Err(Error::NotFound("account"));
         }
-        if !self.salted {
-            issue(
-                ctx,
-                &self.phone,
-                self.purpose.as_str(),
-                self.length,
-                |code| code.to_string(),
-            )?;
-            return Ok(Outcome::CodeSent { rand: None });
-        }
-        let rand = ctx.ids.text(SALT_ALPHABET, 5);
-        issue(
-            ctx,
-            &self.phone,
-            self.purpose.as_str(),
-            self.length,
-            |code| media::sms_hash(code, &rand),
-        )?;
-        Ok(Outcome::CodeSent { rand: Some(rand) })
+        let rand = self.salted.then(|| ctx.ids.text(SALT_ALPHABET, 5));
+        let purpose = self.purpose.as_str();
+        issue(ctx, &self.phone, purpose, self.length, |code| match &rand {
+            Some(rand) => media::sms_hash(code, rand),
+            None => code.to_string(),
+        })?;
+        Ok(Outcome::CodeSent { rand })
     }
 }
 
@@ -62,22 +47,14 @@ impl RequestCodeIf {
     /// Issues the code; [`Error::PhoneTaken`] or [`Error::UnknownAccount`] when the phone's
     /// state is not the expected one (nothing is sent then).
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let phone = self.phone.as_str();
-        let known = ctx
-            .store
-            .read(|c| Ok(crate::store::accounts::by_phone(c, phone)?.is_some()))?;
+        let known = lookup::phone_registered(ctx, self.phone.as_str())?;
         match (self.registered, known) {
             (false, true) => return Err(Error::PhoneTaken),
             (true, false) => return Err(Error::UnknownAccount),
             _ => {}
         }
-        issue(
-            ctx,
-            &self.phone,
-            self.purpose.as_str(),
-            self.length,
-            |code| code.to_string(),
-        )?;
+        let purpose = self.purpose.as_str();
+        issue(ctx, &self.phone, purpose, self.length, str::to_string)?;
         Ok(Outcome::CodeSent { rand: None })
     }
 }

@@ -3,13 +3,14 @@
 
 use crate::command::contacts::{
     AddContacts, DeleteContacts, EditContactItem, ExportContacts, GetContacts, ItemAction,
-    ItemKind, ListContacts, SearchContacts, UpdateContact,
+    ItemEdit, ItemKind, ListContacts, SearchContacts, UpdateContact,
 };
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Caller, Contact, ContactMail, ContactPhone};
 use crate::error::{Error, Result};
 use crate::store::contacts as store;
+use crate::store::Tx;
 
 impl AddContacts {
     /// Inserts every contact in one transaction; answers them with their new ids.
@@ -23,18 +24,10 @@ impl AddContacts {
                 name: u.name,
                 intime: intime.clone(),
                 phones: non_blank(u.phones)
-                    .map(|phone| ContactPhone {
-                        pid: ctx.ids.uuid().to_string(),
-                        phone,
-                        intime: intime.clone(),
-                    })
+                    .map(|v| new_item(ctx, v, &intime))
                     .collect(),
                 mails: non_blank(u.mails)
-                    .map(|mail| ContactMail {
-                        mid: ctx.ids.uuid().to_string(),
-                        mail,
-                        intime: intime.clone(),
-                    })
+                    .map(|v| new_item(ctx, v, &intime))
                     .collect(),
             })
             .collect();
@@ -54,6 +47,11 @@ fn non_blank(items: Vec<String>) -> impl Iterator<Item = String> {
     items.into_iter().filter(|s| !s.trim().is_empty())
 }
 
+/// A new phone or mail with a new id.
+fn new_item<T: Item>(ctx: &Ctx, value: String, intime: &str) -> T {
+    T::new(ctx.ids.uuid().to_string(), value, intime.to_string())
+}
+
 impl UpdateContact {
     /// Applies the edit in one transaction; an unknown pid or mid fails the whole edit.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
@@ -66,57 +64,76 @@ impl UpdateContact {
                 store::rename(tx, &uid, &name)?;
                 contact.name = name;
             }
-            let mut phones = Vec::new();
-            for edit in self
-                .phones
-                .into_iter()
-                .filter(|e| !e.value.trim().is_empty())
-            {
-                let p = ContactPhone {
-                    pid: edit
-                        .id
-                        .clone()
-                        .unwrap_or_else(|| ctx.ids.uuid().to_string()),
-                    phone: edit.value,
-                    intime: intime.clone(),
-                };
-                if edit.id.is_some() {
-                    if !store::update_phone(tx, &uid, &p)? {
-                        return Err(Error::NotFound("phone"));
-                    }
-                } else {
-                    store::insert_phone(tx, &uid, &p)?;
-                }
-                phones.push(p);
-            }
-            let mut mails = Vec::new();
-            for edit in self
-                .mails
-                .into_iter()
-                .filter(|e| !e.value.trim().is_empty())
-            {
-                let m = ContactMail {
-                    mid: edit
-                        .id
-                        .clone()
-                        .unwrap_or_else(|| ctx.ids.uuid().to_string()),
-                    mail: edit.value,
-                    intime: intime.clone(),
-                };
-                if edit.id.is_some() {
-                    if !store::update_mail(tx, &uid, &m)? {
-                        return Err(Error::NotFound("mail"));
-                    }
-                } else {
-                    store::insert_mail(tx, &uid, &m)?;
-                }
-                mails.push(m);
-            }
-            contact.phones = phones;
-            contact.mails = mails;
+            contact.phones = write_items(ctx, tx, &uid, &intime, self.phones)?;
+            contact.mails = write_items(ctx, tx, &uid, &intime, self.mails)?;
             Ok(Outcome::ContactUpdated(contact))
         })
     }
+}
+
+/// A contact's phone or mail, as an edit writes it.
+trait Item: Sized {
+    /// What an unknown id of this kind is reported as.
+    const KIND: &'static str;
+    /// The item with this id and value, written at `intime`.
+    fn new(id: String, value: String, intime: String) -> Self;
+    /// Rewrites the contact's item with this id; false when it has none such.
+    fn rewrite(&self, tx: &Tx, contact_uid: &str) -> Result<bool>;
+    /// Adds the item to the contact.
+    fn add(&self, tx: &Tx, contact_uid: &str) -> Result<()>;
+}
+
+impl Item for ContactPhone {
+    const KIND: &'static str = "phone";
+    fn new(pid: String, phone: String, intime: String) -> Self {
+        ContactPhone { pid, phone, intime }
+    }
+    fn rewrite(&self, tx: &Tx, contact_uid: &str) -> Result<bool> {
+        store::update_phone(tx, contact_uid, self)
+    }
+    fn add(&self, tx: &Tx, contact_uid: &str) -> Result<()> {
+        store::insert_phone(tx, contact_uid, self)
+    }
+}
+
+impl Item for ContactMail {
+    const KIND: &'static str = "mail";
+    fn new(mid: String, mail: String, intime: String) -> Self {
+        ContactMail { mid, mail, intime }
+    }
+    fn rewrite(&self, tx: &Tx, contact_uid: &str) -> Result<bool> {
+        store::update_mail(tx, contact_uid, self)
+    }
+    fn add(&self, tx: &Tx, contact_uid: &str) -> Result<()> {
+        store::insert_mail(tx, contact_uid, self)
+    }
+}
+
+/// Writes a contact's item edits in order, blank values skipped: an edit naming an id rewrites
+/// that item (not found when the contact has none such), one without adds an item with a new
+/// id. Answers the items as written.
+fn write_items<T: Item>(
+    ctx: &Ctx,
+    tx: &Tx,
+    contact_uid: &str,
+    intime: &str,
+    edits: Vec<ItemEdit>,
+) -> Result<Vec<T>> {
+    let mut written = Vec::new();
+    for edit in edits.into_iter().filter(|e| !e.value.trim().is_empty()) {
+        let known = edit.id.is_some();
+        let item = match edit.id {
+            Some(id) => T::new(id, edit.value, intime.to_string()),
+            None => new_item(ctx, edit.value, intime),
+        };
+        if !known {
+            item.add(tx, contact_uid)?;
+        } else if !item.rewrite(tx, contact_uid)? {
+            return Err(Error::NotFound(T::KIND));
+        }
+        written.push(item);
+    }
+    Ok(written)
 }
 
 impl EditContactItem {
@@ -131,27 +148,19 @@ impl EditContactItem {
             }
             match (self.kind, self.action) {
                 (ItemKind::Phone, ItemAction::Add(phone)) => {
-                    let p = ContactPhone {
-                        pid: new_id,
-                        phone,
-                        intime,
-                    };
-                    store::insert_phone(tx, &self.uid, &p)?;
+                    let phone = ContactPhone::new(new_id, phone, intime);
+                    phone.add(tx, &self.uid)?;
                     Ok(Outcome::PhoneAdded {
                         uid: self.uid,
-                        phone: p,
+                        phone,
                     })
                 }
                 (ItemKind::Mail, ItemAction::Add(mail)) => {
-                    let m = ContactMail {
-                        mid: new_id,
-                        mail,
-                        intime,
-                    };
-                    store::insert_mail(tx, &self.uid, &m)?;
+                    let mail = ContactMail::new(new_id, mail, intime);
+                    mail.add(tx, &self.uid)?;
                     Ok(Outcome::MailAdded {
                         uid: self.uid,
-                        mail: m,
+                        mail,
                     })
                 }
                 (ItemKind::Phone, ItemAction::Remove(pid)) => {
@@ -243,236 +252,4 @@ impl ExportContacts {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::command::contacts::{ItemEdit, NewContact};
-    use crate::handlers::testing;
-    use crate::store::accounts;
-    use uuid::Uuid;
-
-    fn caller(ctx: &Ctx, phone: &str) -> Caller {
-        let uid = Uuid::new_v4();
-        let pk = ctx
-            .store
-            .write(|tx| {
-                accounts::insert(
-                    tx,
-                    &accounts::NewAccount {
-                        uid,
-                        phone,
-                        email: None,
-                        name: None,
-                        password_hash: "x",
-                        created_at: 0,
-                    },
-                )
-            })
-            .unwrap();
-        Caller {
-            account_pk: pk,
-            account_uid: uid,
-            token_id: 0,
-            refresh_kind: None,
-        }
-    }
-
-    fn add(ctx: &Ctx, who: &Caller, name: &str) -> Contact {
-        let out = AddContacts {
-            users: vec![NewContact {
-                name: name.into(),
-                phones: vec!["13503768800".into(), " ".into()],
-                mails: vec!["1@qq.com".into()],
-            }],
-        }
-        .apply(ctx, who)
-        .unwrap();
-        match out {
-            Outcome::Contacts { mut contacts, .. } => contacts.remove(0),
-            o => panic!("{o:?}"),
-        }
-    }
-
-    #[test]
-    fn added_contacts_skip_blank_phones_and_share_one_intime() {
-        let (ctx, _, _d) = testing::ctx();
-        let me = caller(&ctx, "13000000001");
-        let c = add(&ctx, &me, "a");
-        assert_eq!(c.phones.len(), 1);
-        assert_eq!(c.phones[0].intime, c.intime);
-        assert_eq!(c.intime, "20170511165017");
-    }
-
-    #[test]
-    fn another_accounts_contact_is_not_found_for_every_operation() {
-        let (ctx, _, _d) = testing::ctx();
-        let me = caller(&ctx, "13000000001");
-        let other = caller(&ctx, "13000000002");
-        let c = add(&ctx, &me, "a");
-        let get = GetContacts {
-            uids: vec![c.uid.clone()],
-        }
-        .apply(&ctx, &other);
-        assert!(matches!(get, Err(Error::NotFound("contact"))));
-        let del = DeleteContacts {
-            uids: vec![c.uid.clone()],
-        }
-        .apply(&ctx, &other);
-        assert!(matches!(del, Err(Error::NotFound("contact"))));
-        let upd = UpdateContact {
-            uid: c.uid.clone(),
-            name: Some("x".into()),
-            phones: vec![],
-            mails: vec![],
-        }
-        .apply(&ctx, &other);
-        assert!(matches!(upd, Err(Error::NotFound("contact"))));
-        let item = EditContactItem {
-            uid: c.uid.clone(),
-            kind: ItemKind::Phone,
-            action: ItemAction::Remove(c.phones[0].pid.clone()),
-        }
-        .apply(&ctx, &other);
-        assert!(matches!(item, Err(Error::NotFound("contact"))));
-        // Still intact for its owner.
-        let mine = ctx
-            .store
-            .read(|conn| store::get(conn, me.account_pk, &c.uid))
-            .unwrap();
-        assert_eq!(mine, Some(c));
-    }
-
-    #[test]
-    fn deleting_with_one_unknown_uid_deletes_nothing() {
-        let (ctx, _, _d) = testing::ctx();
-        let me = caller(&ctx, "13000000001");
-        let c = add(&ctx, &me, "a");
-        let r = DeleteContacts {
-            uids: vec![c.uid.clone(), "nope".into()],
-        }
-        .apply(&ctx, &me);
-        assert!(r.is_err());
-        assert_eq!(
-            ctx.store
-                .read(|conn| store::count(conn, me.account_pk))
-                .unwrap(),
-            1
-        );
-    }
-
-    #[test]
-    fn an_update_persists_the_name_and_keeps_unlisted_items() {
-        let (ctx, _, _d) = testing::ctx();
-        let me = caller(&ctx, "13000000001");
-        let c = add(&ctx, &me, "a");
-        UpdateContact {
-            uid: c.uid.clone(),
-            name: Some("刘可".into()),
-            phones: vec![ItemEdit {
-                id: None,
-                value: "13000001234".into(),
-            }],
-            mails: vec![ItemEdit {
-                id: Some(c.mails[0].mid.clone()),
-                value: "5678@qq.com".into(),
-            }],
-        }
-        .apply(&ctx, &me)
-        .unwrap();
-        let now = ctx
-            .store
-            .read(|conn| store::get(conn, me.account_pk, &c.uid))
-            .unwrap()
-            .unwrap();
-        assert_eq!(now.name, "刘可");
-        assert_eq!(now.phones.len(), 2);
-        assert_eq!(now.mails.len(), 1);
-        assert_eq!(now.mails[0].mail, "5678@qq.com");
-    }
-
-    #[test]
-    fn an_update_with_an_unknown_pid_changes_nothing() {
-        let (ctx, _, _d) = testing::ctx();
-        let me = caller(&ctx, "13000000001");
-        let c = add(&ctx, &me, "a");
-        let r = UpdateContact {
-            uid: c.uid.clone(),
-            name: Some("b".into()),
-            phones: vec![ItemEdit {
-                id: Some("no-such-pid".into()),
-                value: "1".into(),
-            }],
-            mails: vec![],
-        }
-        .apply(&ctx, &me);
-        assert!(matches!(r, Err(Error::NotFound("phone"))));
-        let now = ctx
-            .store
-            .read(|conn| store::get(conn, me.account_pk, &c.uid))
-            .unwrap()
-            .unwrap();
-        assert_eq!(now.name, "a");
-    }
-
-    #[test]
-    fn search_matches_name_phone_and_mail_fragments_of_the_callers_book_only() {
-        let (ctx, _, _d) = testing::ctx();
-        let me = caller(&ctx, "13000000001");
-        let other = caller(&ctx, "13000000002");
-        add(&ctx, &me, "Alice");
-        add(&ctx, &other, "Alice");
-        for q in ["ali", "3768", "QQ.COM"] {
-            let out = SearchContacts { q: q.into() }.apply(&ctx, &me).unwrap();
-            let Outcome::Contacts { contacts, .. } = out else {
-                panic!()
-            };
-            assert_eq!(contacts.len(), 1, "query {q}");
-        }
-        let out = SearchContacts { q: "bob".into() }.apply(&ctx, &me).unwrap();
-        let Outcome::Contacts { contacts, .. } = out else {
-            panic!()
-        };
-        assert!(contacts.is_empty());
-    }
-
-    #[test]
-    fn an_export_is_the_whole_book_as_1009_lists_it_stamped_with_the_read_time() {
-        let (ctx, _, _d) = testing::ctx();
-        let me = caller(&ctx, "13000000001");
-        let other = caller(&ctx, "13000000002");
-        add(&ctx, &me, "b");
-        add(&ctx, &me, "a");
-        add(&ctx, &other, "c");
-        let Outcome::Contacts {
-            contacts: listed, ..
-        } = ListContacts.apply(&ctx, &me).unwrap()
-        else {
-            panic!()
-        };
-        let out = ExportContacts.apply(&ctx, &me).unwrap();
-        let Outcome::ContactsExport {
-            owner,
-            contacts,
-            exported_at,
-        } = out
-        else {
-            panic!("{out:?}")
-        };
-        assert_eq!(owner, me.account_uid);
-        assert_eq!(contacts, listed);
-        assert_eq!(
-            contacts.len(),
-            2,
-            "another account's contact is not exported"
-        );
-        assert_eq!(exported_at, ctx.intime());
-        assert_eq!(exported_at, "20170511165017");
-    }
-
-    #[test]
-    fn an_empty_book_exports_no_contacts() {
-        let (ctx, _, _d) = testing::ctx();
-        let me = caller(&ctx, "13000000001");
-        let out = ExportContacts.apply(&ctx, &me).unwrap();
-        assert!(matches!(out, Outcome::ContactsExport { contacts, .. } if contacts.is_empty()));
-    }
-}
+mod tests;

@@ -177,41 +177,20 @@ impl SignNotice {
 mod tests {
     use super::*;
     use crate::handlers::testing;
-    use crate::store::accounts;
 
     const ID: &str = "0123456789abcdef0123456789abcdef";
 
     /// A caller who bound a device added before ids were kept (only its digest stored).
     fn caller_with_an_old_device(ctx: &Ctx) -> Caller {
-        let account_pk = ctx
-            .store
+        let caller = testing::caller(ctx, uuid::Uuid::from_u128(1), "13750687001");
+        let pk = caller.account_pk;
+        ctx.store
             .write(|tx| {
-                let pk = accounts::insert(
-                    tx,
-                    &accounts::NewAccount {
-                        uid: uuid::Uuid::from_u128(1),
-                        phone: "13750687001",
-                        email: None,
-                        name: None,
-                        password_hash: "x",
-                        created_at: 0,
-                    },
-                )?;
-                tx.execute(
-                    "INSERT INTO devices (pk, token_hash, name, owner_pk, created_at)
-                     VALUES (5, ?1, 'camera1', ?2, 0)",
-                    rusqlite::params![&token_digest(ID)[..], pk],
-                )?;
-                store::bind(tx, 5, pk, 0)?;
-                Ok(pk)
+                let device = store::insert_without_id(tx, &token_digest(ID), "camera1", pk)?;
+                store::bind(tx, device, pk, 0)
             })
             .unwrap();
-        Caller {
-            account_pk,
-            account_uid: uuid::Uuid::from_u128(1),
-            token_id: 0,
-            refresh_kind: None,
-        }
+        caller
     }
 
     fn listed_ids(ctx: &Ctx, caller: &Caller) -> Vec<String> {

@@ -6,7 +6,7 @@ use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::Caller;
 use crate::error::{Error, Result};
-use crate::handlers::sessions::own_account;
+use crate::handlers::lookup::own_account;
 use crate::media::{self, ImageKind};
 use crate::store::media as store;
 

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod codes;
 pub mod contacts;
 pub mod devices;
+pub mod lookup;
 pub mod media;
 pub mod profiles;
 pub mod rooms;
@@ -85,65 +86,34 @@ fn apply(ctx: &Ctx, command: Command, auth: Option<&Auth>) -> Result<Outcome> {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    //! A context over a temporary database with a manual clock and sequential ids, and token
-    //! policies shaped like the dialects' (test values: handlers never see a dialect).
-    use crate::domain::{RefreshPolicy, TokenPolicy};
-
-    /// A JWT policy.
-    pub const JWT: TokenPolicy = TokenPolicy {
-        kind: "jwt",
-        jwt: true,
-        lifetime_secs: None,
-        idle_secs: None,
-        cap: None,
-        refresh: None,
-    };
-    /// Opaque tokens that die after 10 idle minutes, 10 live at most.
-    pub const IDLE: TokenPolicy = TokenPolicy {
-        kind: "typed",
-        jwt: false,
-        lifetime_secs: None,
-        idle_secs: Some(600),
-        cap: Some(10),
-        refresh: None,
-    };
-    /// 30-day access tokens with 60-day refresh tokens, 10 live pairs at most.
-    pub const PAIR: TokenPolicy = TokenPolicy {
-        kind: "ineww_access",
-        jwt: false,
-        lifetime_secs: Some(2_592_000),
-        idle_secs: None,
-        cap: Some(10),
-        refresh: Some(RefreshPolicy {
-            kind: "ineww_refresh",
-            lifetime_secs: 5_184_000,
-        }),
-    };
-    /// 24-hour tokens, 10 live at most.
-    pub const DAY: TokenPolicy = TokenPolicy {
-        kind: "rooms",
-        jwt: false,
-        lifetime_secs: Some(86_400),
-        idle_secs: None,
-        cap: Some(10),
-        refresh: None,
-    };
-    /// 30-day tokens, 10 live at most.
-    pub const MONTH: TokenPolicy = TokenPolicy {
-        kind: "v4",
-        jwt: false,
-        lifetime_secs: Some(2_592_000),
-        idle_secs: None,
-        cap: Some(10),
-        refresh: None,
-    };
+    //! A context over a temporary database with a manual clock and sequential ids, accounts
+    //! made the short way, and token policies shaped like the dialects' (test values:
+    //! handlers never see a dialect).
     use crate::auth::jwt::JwtKeys;
     use crate::auth::passwords::Passwords;
+    use crate::command::accounts::Register;
+    use crate::command::Outcome;
     use crate::config::Config;
     use crate::ctx::{Ctx, ManualClock, SequentialIds};
+    use crate::domain::{Caller, Password, Phone, TokenPolicy};
     use crate::sender::OutboxSender;
     use crate::store::Store;
     use std::sync::Arc;
+    use uuid::Uuid;
+
+    /// A JWT policy.
+    pub const JWT: TokenPolicy = TokenPolicy::jwt("jwt");
+    /// Opaque tokens that die after 10 idle minutes, 10 live at most.
+    pub const IDLE: TokenPolicy = TokenPolicy::opaque("typed").idle(600).cap(10);
+    /// 30-day access tokens with 60-day refresh tokens, 10 live pairs at most.
+    pub const PAIR: TokenPolicy = TokenPolicy::opaque("ineww_access")
+        .lifetime(2_592_000)
+        .cap(10)
+        .refresh("ineww_refresh", 5_184_000);
+    /// 24-hour tokens, 10 live at most.
+    pub const DAY: TokenPolicy = TokenPolicy::opaque("rooms").lifetime(86_400).cap(10);
+    /// 30-day tokens, 10 live at most.
+    pub const MONTH: TokenPolicy = TokenPolicy::opaque("v4").lifetime(2_592_000).cap(10);
 
     /// A test context and the clock that drives it; keep the tempdir alive with it.
     pub fn ctx() -> (Ctx, Arc<ManualClock>, tempfile::TempDir) {
@@ -163,5 +133,37 @@ pub(crate) mod testing {
             config: Arc::new(config),
         };
         (ctx, clock, dir)
+    }
+
+    /// A caller (token 0) whose account, with this uid and phone and no known password, is
+    /// inserted first.
+    pub fn caller(ctx: &Ctx, uid: Uuid, phone: &str) -> Caller {
+        let account_pk = ctx
+            .store
+            .write(|tx| crate::store::testing::account(tx, uid, phone))
+            .unwrap();
+        Caller {
+            account_pk,
+            account_uid: uid,
+            token_id: 0,
+            refresh_kind: None,
+        }
+    }
+
+    /// Registers `phone` (password `123456`, name `zhangsan`) through PhoneBooks' register;
+    /// answers the new account's uid.
+    pub fn register(ctx: &Ctx, phone: &str) -> crate::error::Result<Uuid> {
+        let out = Register {
+            phone: Phone::parse(phone, "phone").unwrap(),
+            password: Password::parse("123456", "password").unwrap(),
+            email: None,
+            name: Some("zhangsan".into()),
+            proof: None,
+        }
+        .apply(ctx)?;
+        match out {
+            Outcome::Registered { account_uid } => Ok(account_uid),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::ctx::Ctx;
 use crate::domain::ProfilePatch;
 use crate::domain::{Account, Caller, Member, Patch};
 use crate::error::{Error, Result};
-use crate::handlers::sessions::own_account;
+use crate::handlers::lookup::own_account;
 use crate::store::Tx;
 use crate::store::{accounts, profiles};
 
@@ -98,19 +98,15 @@ mod tests {
     use uuid::Uuid;
 
     fn register(ctx: &Ctx, phone: &str) -> Uuid {
-        match (Register {
-            phone: Phone::parse(phone, "phone").unwrap(),
-            password: Password::parse("123456", "password").unwrap(),
-            email: None,
-            name: Some("zhangsan".into()),
-            proof: None,
-        })
-        .apply(ctx)
-        .unwrap()
-        {
-            Outcome::Registered { account_uid } => account_uid,
-            other => panic!("{other:?}"),
-        }
+        testing::register(ctx, phone).unwrap()
+    }
+
+    /// Registers `other` and then 18511521901, and logs the latter in through INEWW; answers
+    /// the other's uid and the caller.
+    fn other_and_me(ctx: &Ctx, other: &str) -> (Uuid, Caller) {
+        let other = register(ctx, other);
+        register(ctx, "18511521901");
+        (other, login(ctx, "18511521901").0)
     }
 
     /// Logs in through INEWW; answers the caller and the access token.
@@ -164,9 +160,7 @@ mod tests {
     #[test]
     fn another_members_detail_is_refused_before_lookup_unless_admin() {
         let (ctx, _, _d) = testing::ctx();
-        let other = register(&ctx, "18511521902");
-        register(&ctx, "18511521901");
-        let (caller, _) = login(&ctx, "18511521901");
+        let (other, caller) = other_and_me(&ctx, "18511521902");
         for uid in [Some(other), Some(Uuid::from_u128(99)), None] {
             let r = show(&ctx, &caller, MemberQuery::Detail(uid));
             assert!(matches!(r, Err(Error::Forbidden)), "{uid:?}");
@@ -187,9 +181,7 @@ mod tests {
     #[test]
     fn a_public_page_masks_another_members_phone_for_everyone_but_the_member() {
         let (ctx, _, _d) = testing::ctx();
-        let other = register(&ctx, "13412342644");
-        register(&ctx, "18511521901");
-        let (caller, _) = login(&ctx, "18511521901");
+        let (other, caller) = other_and_me(&ctx, "13412342644");
         let page = show(&ctx, &caller, MemberQuery::Public(Some(other))).unwrap();
         assert_eq!(page.account.phone.as_deref(), Some("134****2644"));
         let own = show(&ctx, &caller, MemberQuery::Public(Some(caller.account_uid))).unwrap();
@@ -211,9 +203,7 @@ mod tests {
     #[test]
     fn only_the_member_updates_their_profile() {
         let (ctx, _, _d) = testing::ctx();
-        let other = register(&ctx, "18511521902");
-        register(&ctx, "18511521901");
-        let (caller, _) = login(&ctx, "18511521901");
+        let (other, caller) = other_and_me(&ctx, "18511521902");
         let update = |uid| UpdateMember {
             uid: Some(uid),
             name: Some("小王子".into()),
@@ -258,9 +248,7 @@ mod tests {
     #[test]
     fn a_phone_change_checks_the_duplicate_before_the_code() {
         let (ctx, _, _d) = testing::ctx();
-        register(&ctx, "18511521902");
-        register(&ctx, "18511521901");
-        let (caller, _) = login(&ctx, "18511521901");
+        let (_, caller) = other_and_me(&ctx, "18511521902");
         let change = |phone: &str, code: &str| ChangePhone {
             phone: Phone::parse(phone, "phone").unwrap(),
             code: code.into(),
@@ -305,9 +293,8 @@ mod tests {
             last = Some(login(&ctx, "18511521901").0);
         }
         let count = |kind: &str| {
-            let sql = "SELECT COUNT(*) FROM tokens WHERE kind = ?1";
             ctx.store
-                .read(|c| Ok(c.query_row(sql, [kind], |r| r.get::<_, i64>(0))?))
+                .read(|c| crate::store::tokens::count_of_kind(c, kind))
                 .unwrap()
         };
         assert_eq!(count(testing::PAIR.kind), 10);

@@ -8,8 +8,8 @@ use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{CodePurpose, SessionExtras};
 use crate::error::{Error, Result};
-use crate::handlers::{codes, sessions};
-use crate::store::{accounts, tokens, v4_profiles};
+use crate::handlers::{accounts, codes, lookup};
+use crate::store::v4_profiles;
 
 /// How long after a successful `verify_code` a `forget_password` may use it, in seconds.
 pub const RESET_WINDOW_SECS: i64 = 600;
@@ -19,24 +19,15 @@ impl SignUp {
     /// before -2, and `sendsms` never sends a register code to a registered phone); then the
     /// code is used up, the account created and the session opened, in one transaction.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
-        let phone = self.account.phone.as_str().to_string();
-        if ctx
-            .store
-            .read(|c| Ok(accounts::by_phone(c, &phone)?.is_some()))?
-        {
+        if lookup::phone_registered(ctx, self.account.phone.as_str())? {
             return Err(Error::PhoneTaken);
         }
         let extras = SessionExtras {
             device: Some(self.device),
             ..SessionExtras::default()
         };
-        let policy = self.policy;
-        let (_, _, mut session) = self.account.create(ctx, CodePurpose::Register, |tx, pk| {
-            let account = accounts::by_pk(tx, pk)?.ok_or(Error::NotFound("account"))?;
-            sessions::open(ctx, tx, account, &policy, false, &extras)
-        })?;
-        session.created = true;
-        Ok(Outcome::Session(Box::new(session)))
+        self.account
+            .sign_up(ctx, CodePurpose::Register, &self.policy, &extras)
     }
 }
 
@@ -45,10 +36,7 @@ impl VerifyCode {
     /// [`Error::BadCode`] for a wrong, used or expired code.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
         let phone = self.phone.as_str();
-        let (account, _) = ctx
-            .store
-            .read(|c| accounts::by_phone(c, phone))?
-            .ok_or(Error::UnknownAccount)?;
+        let account = lookup::account_by_phone(ctx, phone, Error::UnknownAccount)?;
         let now = ctx.now_secs();
         let purpose = CodePurpose::Reset.as_str();
         codes::redeem(ctx, phone, purpose, &self.code, |tx| {
@@ -64,10 +52,7 @@ impl ResetPassword {
     /// window is open for it (never verified, expired, or already used).
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
         let phone = self.phone.as_str();
-        let (account, _) = ctx
-            .store
-            .read(|c| accounts::by_phone(c, phone))?
-            .ok_or(Error::UnknownAccount)?;
+        let account = lookup::account_by_phone(ctx, phone, Error::UnknownAccount)?;
         let now = ctx.now_secs();
         // Cheap check before the slow hash; the write checks again and closes the window.
         if !ctx
@@ -81,8 +66,7 @@ impl ResetPassword {
             if !v4_profiles::take_reset(tx, account.pk, phone, now)? {
                 return Ok(Err(Error::BadCode));
             }
-            accounts::set_password(tx, account.pk, &hash)?;
-            tokens::delete_all(tx, account.pk)?;
+            accounts::set_password_revoking_tokens(tx, account.pk, &hash)?;
             Ok(Ok(()))
         })??;
         Ok(Outcome::Done)
@@ -92,12 +76,14 @@ impl ResetPassword {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::token_digest;
     use crate::command::accounts::Register;
     use crate::command::codes::RequestCodeIf;
     use crate::command::sessions::Login;
     use crate::domain::{LoginKey, SessionExtras};
     use crate::domain::{Password, Phone};
     use crate::handlers::testing;
+    use crate::store::{accounts, tokens, Tx};
 
     const PHONE: &str = "13126939901";
 
@@ -154,10 +140,13 @@ mod tests {
         Ok((s.token, s.device.unwrap().changed))
     }
 
-    fn count(ctx: &Ctx, sql: &str) -> i64 {
-        ctx.store
-            .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-            .unwrap()
+    /// A count the store answers, e.g. `count(&ctx, accounts::count)`.
+    fn count(ctx: &Ctx, what: impl FnOnce(&Tx) -> Result<i64>) -> i64 {
+        ctx.store.read(what).unwrap()
+    }
+
+    fn v4_tokens(ctx: &Ctx) -> i64 {
+        count(ctx, |c| tokens::count_of_kind(c, testing::MONTH.kind))
     }
 
     /// A registered account (code 123456 from the sequential ids), with the clock past the
@@ -212,8 +201,8 @@ mod tests {
         let (ctx, _, _d) = testing::ctx();
         send_code(&ctx, false).unwrap();
         assert!(matches!(sign_up(&ctx, "000000"), Err(Error::BadCode)));
-        assert_eq!(count(&ctx, "SELECT COUNT(*) FROM accounts"), 0);
-        assert_eq!(count(&ctx, "SELECT COUNT(*) FROM v4_profiles"), 0);
+        assert_eq!(count(&ctx, accounts::count), 0);
+        assert_eq!(count(&ctx, v4_profiles::count), 0);
         let Outcome::Session(s) = sign_up(&ctx, "123456").unwrap() else {
             panic!()
         };
@@ -221,8 +210,7 @@ mod tests {
         let device = s.device.unwrap();
         assert_eq!((device.changed, device.enterprise_id), (false, None));
         assert!(matches!(sign_up(&ctx, "000000"), Err(Error::PhoneTaken)));
-        let sql = "SELECT COUNT(*) FROM tokens WHERE kind = 'v4'";
-        assert_eq!(count(&ctx, sql), 1);
+        assert_eq!(v4_tokens(&ctx), 1);
     }
 
     #[test]
@@ -240,21 +228,21 @@ mod tests {
     #[test]
     fn an_account_keeps_ten_v4_tokens_for_thirty_days() {
         let (ctx, clock, _d) = registered();
+        let lifetime = testing::MONTH.lifetime_secs.unwrap();
+        let mut last = String::new();
         for _ in 0..11 {
-            login(&ctx, "123456", "phone-a").unwrap();
+            last = login(&ctx, "123456", "phone-a").unwrap().0;
         }
-        let sql = "SELECT COUNT(*) FROM tokens WHERE kind = 'v4'";
-        assert_eq!(count(&ctx, sql), 10);
-        let sql = "SELECT MIN(expires_at - created_at) FROM tokens WHERE kind = 'v4'";
-        assert_eq!(count(&ctx, sql), testing::MONTH.lifetime_secs.unwrap());
-        clock.advance(chrono::Duration::seconds(
-            testing::MONTH.lifetime_secs.unwrap(),
-        ));
+        assert_eq!(v4_tokens(&ctx), 10);
+        let row = ctx
+            .store
+            .read(|c| tokens::find(c, testing::MONTH.kind, &token_digest(&last)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.expires_at, Some(ctx.now_secs() + lifetime));
+        clock.advance(chrono::Duration::seconds(lifetime));
         login(&ctx, "123456", "phone-a").unwrap();
-        assert_eq!(
-            count(&ctx, "SELECT COUNT(*) FROM tokens WHERE kind = 'v4'"),
-            1
-        );
+        assert_eq!(v4_tokens(&ctx), 1);
     }
 
     #[test]
@@ -267,7 +255,7 @@ mod tests {
         assert!(matches!(verify(&ctx, "123456"), Err(Error::BadCode)));
         login(&ctx, "123456", "phone-a").unwrap();
         reset(&ctx, "654321").unwrap();
-        assert_eq!(count(&ctx, "SELECT COUNT(*) FROM tokens"), 0);
+        assert_eq!(count(&ctx, tokens::count), 0);
         assert!(matches!(reset(&ctx, "abcdef"), Err(Error::BadCode)));
         login(&ctx, "654321", "phone-a").unwrap();
 

@@ -1,8 +1,9 @@
 //! Accounts: one table for every dialect.
 
+use super::{optional_row, taken_as, value};
 use crate::domain::Account;
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row, ToSql};
 use uuid::Uuid;
 
 const COLUMNS: &str =
@@ -62,21 +63,12 @@ pub struct NewNamedAccount<'a> {
 
 /// The domain error of a UNIQUE violation on `accounts`: which key was taken.
 fn taken(e: rusqlite::Error) -> Error {
-    match &e {
-        rusqlite::Error::SqliteFailure(f, msg)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            if msg
-                .as_deref()
-                .is_some_and(|m| m.contains("accounts.username"))
-            {
-                Error::AlreadyDone("username already taken")
-            } else {
-                Error::PhoneTaken
-            }
-        }
-        _ => e.into(),
-    }
+    let username = matches!(&e, rusqlite::Error::SqliteFailure(_, Some(m))
+        if m.contains("accounts.username"));
+    taken_as(match username {
+        true => Error::AlreadyDone("username already taken"),
+        false => Error::PhoneTaken,
+    })(e)
 }
 
 /// Inserts an account by login name; a taken username gives [`Error::AlreadyDone`], a taken
@@ -99,13 +91,20 @@ pub fn insert_named(conn: &Connection, a: &NewNamedAccount<'_>) -> Result<i64, E
     Ok(conn.last_insert_rowid())
 }
 
+/// The account whose `column` holds `key` (a unique column), with its password hash.
+fn by_key(
+    conn: &Connection,
+    column: &str,
+    key: impl ToSql,
+) -> Result<Option<(Account, String)>, Error> {
+    // `column` is one of this module's literals, never from a request.
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE {column} = ?1");
+    optional_row(conn, &sql, [key], from_row)
+}
+
 /// The account with this login name, with its password hash.
 pub fn by_username(conn: &Connection, username: &str) -> Result<Option<(Account, String)>, Error> {
-    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE username = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([username], from_row)
-        .optional()?)
+    by_key(conn, "username", username)
 }
 
 /// The account a rooms login key names: the account with that username, else the one with
@@ -129,7 +128,7 @@ pub fn set_username(conn: &Connection, pk: i64, username: &str) -> Result<(), Er
 
 /// Inserts an account; a phone that already has one gives [`Error::PhoneTaken`].
 pub fn insert(conn: &Connection, a: &NewAccount<'_>) -> Result<i64, Error> {
-    let r = conn.execute(
+    conn.execute(
         "INSERT INTO accounts (uid, phone, email, name, password_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
@@ -140,72 +139,40 @@ pub fn insert(conn: &Connection, a: &NewAccount<'_>) -> Result<i64, Error> {
             a.password_hash,
             a.created_at
         ],
-    );
-    match r {
-        Ok(_) => Ok(conn.last_insert_rowid()),
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            Err(Error::PhoneTaken)
-        }
-        Err(e) => Err(e.into()),
-    }
+    )
+    .map_err(taken_as(Error::PhoneTaken))?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// The account with this login phone, with its password hash.
 pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<(Account, String)>, Error> {
-    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE phone = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([phone], from_row)
-        .optional()?)
+    by_key(conn, "phone", phone)
 }
 
 /// The account with this integer id, with its password hash.
 pub fn by_pk_with_hash(conn: &Connection, pk: i64) -> Result<Option<(Account, String)>, Error> {
-    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE pk = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([pk], from_row)
-        .optional()?)
+    by_key(conn, "pk", pk)
 }
 
 /// The account with this integer id.
 pub fn by_pk(conn: &Connection, pk: i64) -> Result<Option<Account>, Error> {
-    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE pk = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([pk], from_row)
-        .optional()?
-        .map(|(a, _)| a))
+    Ok(by_key(conn, "pk", pk)?.map(|(a, _)| a))
 }
 
 /// The account with this UUID.
 pub fn by_uid(conn: &Connection, uid: &Uuid) -> Result<Option<Account>, Error> {
-    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE uid = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([uid.hyphenated().to_string()], from_row)
-        .optional()?
-        .map(|(a, _)| a))
+    Ok(by_key(conn, "uid", uid.hyphenated().to_string())?.map(|(a, _)| a))
 }
 
 /// Moves an account to a new login phone; a phone that already has an account gives
 /// [`Error::PhoneTaken`].
 pub fn set_phone(conn: &Connection, pk: i64, phone: &str) -> Result<(), Error> {
-    let r = conn.execute(
+    conn.execute(
         "UPDATE accounts SET phone = ?2 WHERE pk = ?1",
         params![pk, phone],
-    );
-    match r {
-        Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            Err(Error::PhoneTaken)
-        }
-        Err(e) => Err(e.into()),
-    }
+    )
+    .map_err(taken_as(Error::PhoneTaken))?;
+    Ok(())
 }
 
 /// Replaces the password hash of an account.
@@ -267,6 +234,11 @@ pub fn all(conn: &Connection) -> Result<Vec<Account>, Error> {
         .map(|r| r.map(|(a, _)| a))
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// How many accounts there are.
+pub fn count(conn: &Connection) -> Result<i64, Error> {
+    value(conn, "SELECT COUNT(*) FROM accounts", [])
 }
 
 /// Deletes an account with everything it owns; false when there was none.

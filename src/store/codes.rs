@@ -1,7 +1,8 @@
 //! Verification codes (stored as digests) and the outbox of codes "sent".
 
+use super::optional_row;
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 /// The newest usable code for a phone and purpose.
@@ -19,11 +20,13 @@ pub struct CodeRow {
 
 /// When the newest code for this phone (any purpose) was created.
 pub fn last_created(conn: &Connection, phone: &str) -> Result<Option<i64>, Error> {
-    Ok(conn
-        .prepare_cached("SELECT MAX(created_at) FROM codes WHERE phone = ?1")?
-        .query_row([phone], |r| r.get(0))
-        .optional()?
-        .flatten())
+    Ok(optional_row(
+        conn,
+        "SELECT MAX(created_at) FROM codes WHERE phone = ?1",
+        [phone],
+        |r| r.get(0),
+    )?
+    .flatten())
 }
 
 /// Stores a new code digest, retiring older unused codes for the same phone and purpose.
@@ -53,33 +56,28 @@ pub fn latest_unused(
     phone: &str,
     purpose: &str,
 ) -> Result<Option<CodeRow>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, code_hash, expires_at, attempts FROM codes
-             WHERE phone = ?1 AND purpose = ?2 AND used = 0
-             ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row(params![phone, purpose], |r| {
-            Ok(CodeRow {
-                id: r.get(0)?,
-                code_hash: r.get(1)?,
-                expires_at: r.get(2)?,
-                attempts: r.get(3)?,
-            })
-        })
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT id, code_hash, expires_at, attempts FROM codes
+         WHERE phone = ?1 AND purpose = ?2 AND used = 0
+         ORDER BY id DESC LIMIT 1",
+        params![phone, purpose],
+        |r| {
+            columns! { r, CodeRow { id, code_hash, expires_at, attempts } }
+        },
+    )
 }
 
 /// Whether an unused, unexpired, not exhausted code has this digest (any phone).
 pub fn live_digest(conn: &Connection, digest: &[u8; 32], now: i64) -> Result<bool, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT 1 FROM codes WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2
-             AND attempts < 5 LIMIT 1",
-        )?
-        .query_row(params![&digest[..], now], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(optional_row(
+        conn,
+        "SELECT 1 FROM codes WHERE code_hash = ?1 AND used = 0 AND expires_at > ?2
+         AND attempts < 5 LIMIT 1",
+        params![&digest[..], now],
+        |_| Ok(()),
+    )?
+    .is_some())
 }
 
 /// Counts one wrong try against a code.

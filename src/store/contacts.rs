@@ -1,15 +1,18 @@
 //! PhoneBooks contacts with their phones and mails. Every query is scoped to an owner.
 
+use super::{optional_row, value};
 use crate::domain::{Contact, ContactMail, ContactPhone};
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use std::collections::HashMap;
 
 /// How many contacts the owner's book holds.
 pub fn count(conn: &Connection, owner_pk: i64) -> Result<i64, Error> {
-    Ok(conn
-        .prepare_cached("SELECT COUNT(*) FROM contacts WHERE owner_pk = ?1")?
-        .query_row([owner_pk], |r| r.get(0))?)
+    value(
+        conn,
+        "SELECT COUNT(*) FROM contacts WHERE owner_pk = ?1",
+        [owner_pk],
+    )
 }
 
 /// Inserts a contact with its phones and mails.
@@ -47,11 +50,13 @@ pub fn insert_mail(conn: &Connection, contact_uid: &str, m: &ContactMail) -> Res
 
 /// Whether the owner has a contact with this uid.
 pub fn owns(conn: &Connection, owner_pk: i64, uid: &str) -> Result<bool, Error> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM contacts WHERE uid = ?1 AND owner_pk = ?2")?
-        .query_row(params![uid, owner_pk], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(optional_row(
+        conn,
+        "SELECT 1 FROM contacts WHERE uid = ?1 AND owner_pk = ?2",
+        params![uid, owner_pk],
+        |_| Ok(()),
+    )?
+    .is_some())
 }
 
 /// Renames a contact.
@@ -162,12 +167,12 @@ pub fn list(conn: &Connection, owner_pk: i64) -> Result<Vec<Contact>, Error> {
 
 /// One contact of the owner, with its phones and mails.
 pub fn get(conn: &Connection, owner_pk: i64, uid: &str) -> Result<Option<Contact>, Error> {
-    let head = conn
-        .prepare_cached("SELECT name, intime FROM contacts WHERE uid = ?1 AND owner_pk = ?2")?
-        .query_row(params![uid, owner_pk], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })
-        .optional()?;
+    let head = optional_row(
+        conn,
+        "SELECT name, intime FROM contacts WHERE uid = ?1 AND owner_pk = ?2",
+        params![uid, owner_pk],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+    )?;
     let Some((name, intime)) = head else {
         return Ok(None);
     };
@@ -175,25 +180,16 @@ pub fn get(conn: &Connection, owner_pk: i64, uid: &str) -> Result<Option<Contact
         .prepare_cached(
             "SELECT pid, phone, intime FROM contact_phones WHERE contact_uid = ?1 ORDER BY pid",
         )?
-        .query_map([uid], |r| {
-            Ok(ContactPhone {
-                pid: r.get(0)?,
-                phone: r.get(1)?,
-                intime: r.get(2)?,
-            })
-        })?
+        .query_map(
+            [uid],
+            |r| columns! { r, ContactPhone { pid, phone, intime } },
+        )?
         .collect::<Result<_, _>>()?;
     let mails = conn
         .prepare_cached(
             "SELECT mid, mail, intime FROM contact_mails WHERE contact_uid = ?1 ORDER BY mid",
         )?
-        .query_map([uid], |r| {
-            Ok(ContactMail {
-                mid: r.get(0)?,
-                mail: r.get(1)?,
-                intime: r.get(2)?,
-            })
-        })?
+        .query_map([uid], |r| columns! { r, ContactMail { mid, mail, intime } })?
         .collect::<Result<_, _>>()?;
     Ok(Some(Contact {
         uid: uid.to_string(),

@@ -1,8 +1,9 @@
 //! HelpAged devices, their bindings to accounts, and the fall notices they upload.
 
+use super::optional_row;
 use crate::domain::{Device, Notice, ReadFilter};
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 
 /// Inserts a device with its id and the id's digest; false when the owner already has a
 /// device of that name.
@@ -14,12 +15,36 @@ pub fn insert(
     owner_pk: i64,
     now: i64,
 ) -> Result<bool, Error> {
-    let n = conn.execute(
+    Ok(insert_row(conn, Some(device_id), token_hash, name, owner_pk, now)? == 1)
+}
+
+/// Inserts a device as schema version 5 stored it, without its id (only the id's digest), for
+/// tests of what version 6 does with such a device; answers its pk.
+#[cfg(test)]
+pub fn insert_without_id(
+    conn: &Connection,
+    hash: &[u8; 32],
+    name: &str,
+    owner: i64,
+) -> Result<i64, Error> {
+    insert_row(conn, None, hash, name, owner, 0)?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Inserts a device row unless its owner has one of that name; answers the rows inserted.
+fn insert_row(
+    conn: &Connection,
+    device_id: Option<&str>,
+    token_hash: &[u8; 32],
+    name: &str,
+    owner_pk: i64,
+    now: i64,
+) -> Result<usize, Error> {
+    Ok(conn.execute(
         "INSERT OR IGNORE INTO devices (token_hash, device_id, name, owner_pk, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![&token_hash[..], device_id, name, owner_pk, now],
-    )?;
-    Ok(n == 1)
+    )?)
 }
 
 /// A device found by its token digest.
@@ -35,16 +60,14 @@ pub struct DeviceRow {
 
 /// The device with this token digest.
 pub fn by_token(conn: &Connection, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error> {
-    Ok(conn
-        .prepare_cached("SELECT pk, name, device_id FROM devices WHERE token_hash = ?1")?
-        .query_row([&token_hash[..]], |r| {
-            Ok(DeviceRow {
-                pk: r.get(0)?,
-                name: r.get(1)?,
-                device_id: r.get(2)?,
-            })
-        })
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT pk, name, device_id FROM devices WHERE token_hash = ?1",
+        [&token_hash[..]],
+        |r| {
+            columns! { r, DeviceRow { pk, name, device_id } }
+        },
+    )
 }
 
 /// Keeps the id of a device added before ids were kept, now that it was presented (and
@@ -78,11 +101,7 @@ pub struct BoundRow {
 }
 
 fn bound_row(r: &Row<'_>) -> rusqlite::Result<BoundRow> {
-    Ok(BoundRow {
-        device_id: r.get(0)?,
-        name: r.get(1)?,
-        bound_at: r.get(2)?,
-    })
+    columns! { r, BoundRow { device_id, name, bound_at } }
 }
 
 /// The devices bound to an account, in binding order.
@@ -107,19 +126,16 @@ pub fn bound_device(
     token_hash: Option<&[u8; 32]>,
     name: Option<&str>,
 ) -> Result<Option<BoundRow>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT d.device_id, d.name, b.bound_at
-             FROM device_bindings b JOIN devices d ON d.pk = b.device_pk
-             WHERE b.account_pk = ?1 AND (?2 IS NULL OR d.token_hash = ?2)
-                   AND (?3 IS NULL OR d.name = ?3)
-             ORDER BY b.bound_at, d.pk LIMIT 1",
-        )?
-        .query_row(
-            params![account_pk, token_hash.map(|h| &h[..]), name],
-            bound_row,
-        )
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT d.device_id, d.name, b.bound_at
+         FROM device_bindings b JOIN devices d ON d.pk = b.device_pk
+         WHERE b.account_pk = ?1 AND (?2 IS NULL OR d.token_hash = ?2)
+               AND (?3 IS NULL OR d.name = ?3)
+         ORDER BY b.bound_at, d.pk LIMIT 1",
+        params![account_pk, token_hash.map(|h| &h[..]), name],
+        bound_row,
+    )
 }
 
 /// Phones of every account bound to a device (fall-alert recipients).
@@ -211,17 +227,15 @@ pub fn notice(
     account_pk: i64,
     event_id: &str,
 ) -> Result<Option<(i64, NoticeRow)>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT n.event_id, n.content, d.name, n.pic_name, n.created_at, n.image, n.pk
-             FROM notices n JOIN devices d ON d.pk = n.device_pk
-             JOIN device_bindings b ON b.device_pk = n.device_pk AND b.account_pk = ?1
-             WHERE n.event_id = ?2",
-        )?
-        .query_row(params![account_pk, event_id], |r| {
-            Ok((r.get(6)?, notice_row(r, true)?))
-        })
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT n.event_id, n.content, d.name, n.pic_name, n.created_at, n.image, n.pk
+         FROM notices n JOIN devices d ON d.pk = n.device_pk
+         JOIN device_bindings b ON b.device_pk = n.device_pk AND b.account_pk = ?1
+         WHERE n.event_id = ?2",
+        params![account_pk, event_id],
+        |r| Ok((r.get(6)?, notice_row(r, true)?)),
+    )
 }
 
 /// Marks a notice read by an account; false when it already was.
@@ -250,26 +264,14 @@ pub fn to_device(row: BoundRow, fmt: impl Fn(i64) -> String) -> Device {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{accounts, Store};
+    use crate::store::{testing, Store};
+    use uuid::Uuid;
 
     /// A store with two accounts, each adding and binding its own `camera1`; the second also
     /// binds the first's, later.
     fn two_accounts() -> (Store, i64, i64, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1).unwrap();
-        let account = |tx: &Connection, n: u128, phone: &str| {
-            accounts::insert(
-                tx,
-                &accounts::NewAccount {
-                    uid: uuid::Uuid::from_u128(n),
-                    phone,
-                    email: None,
-                    name: None,
-                    password_hash: "x",
-                    created_at: 0,
-                },
-            )
-        };
+        let (store, dir) = testing::store();
+        let account = |tx: &Connection, n, phone| testing::account(tx, Uuid::from_u128(n), phone);
         let (a, b) = store
             .write(|tx| {
                 let a = account(tx, 1, "13750687001")?;

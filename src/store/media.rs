@@ -1,7 +1,8 @@
 //! Image captchas (as digests) and portraits.
 
+use super::optional_row;
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 /// Stores an image-captcha digest, dropping expired ones.
 pub fn put_captcha(
@@ -49,11 +50,11 @@ pub fn portrait_by_phone(
     conn: &Connection,
     phone: &str,
 ) -> Result<Option<(String, Vec<u8>)>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT p.content_type, p.image FROM portraits p
-             JOIN accounts a ON a.pk = p.account_pk WHERE a.phone = ?1",
-        )?
-        .query_row([phone], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT p.content_type, p.image FROM portraits p
+         JOIN accounts a ON a.pk = p.account_pk WHERE a.phone = ?1",
+        [phone],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }

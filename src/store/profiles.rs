@@ -1,30 +1,24 @@
 //! INEWW profile fields of an account (`ineww_profiles`): one row per account, written on its
 //! first INEWW profile update. An account without a row has [`MemberProfile::default`].
 
+use super::optional_row;
 use crate::domain::{MemberChanges, MemberProfile};
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 /// The profile fields of an account, when it ever set any.
 pub fn get(conn: &Connection, account_pk: i64) -> Result<Option<MemberProfile>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT gender, signature, avatar, tags, address, company, birthday, balance_cents
-             FROM ineww_profiles WHERE account_pk = ?1",
-        )?
-        .query_row([account_pk], |r| {
-            Ok(MemberProfile {
-                gender: r.get(0)?,
-                signature: r.get(1)?,
-                avatar: r.get(2)?,
-                tags: r.get(3)?,
-                address: r.get(4)?,
-                company: r.get(5)?,
-                birthday: r.get(6)?,
-                balance_cents: r.get(7)?,
-            })
-        })
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT gender, signature, avatar, tags, address, company, birthday, balance_cents
+         FROM ineww_profiles WHERE account_pk = ?1",
+        [account_pk],
+        |r| {
+            columns! { r, MemberProfile {
+                gender, signature, avatar, tags, address, company, birthday, balance_cents,
+            } }
+        },
+    )
 }
 
 /// Writes the given fields, creating the row with defaults for the others when there is none;
@@ -67,28 +61,8 @@ pub fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{accounts, Store};
-
-    fn store_with_account() -> (Store, i64, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1).unwrap();
-        let pk = store
-            .write(|tx| {
-                accounts::insert(
-                    tx,
-                    &accounts::NewAccount {
-                        uid: uuid::Uuid::from_u128(7),
-                        phone: "18511521900",
-                        email: None,
-                        name: None,
-                        password_hash: "x",
-                        created_at: 0,
-                    },
-                )
-            })
-            .unwrap();
-        (store, pk, dir)
-    }
+    use crate::store::accounts;
+    use crate::store::testing::store_with_account;
 
     #[test]
     fn an_account_without_a_row_has_no_profile() {

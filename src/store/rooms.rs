@@ -1,37 +1,24 @@
 //! The rooms app's tables: an account's rooms-only fields (`rooms_profiles`) and the rooms
 //! (`rooms`). Room numbers (`roomid`) of accounts and of rooms come from one space.
 
+use super::{optional_row, taken_as, value};
 use crate::domain::{Account, Room, RoomsChanges, RoomsProfile, RoomsUser};
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
-/// Whether a SQLite error is a UNIQUE (or other constraint) violation.
-fn is_constraint(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.code == rusqlite::ErrorCode::ConstraintViolation)
-}
+use rusqlite::{params, Connection, Row};
 
 /// The rooms-only fields of an account, when it has them.
 pub fn profile(conn: &Connection, account_pk: i64) -> Result<Option<RoomsProfile>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT roomid, sex, age, country, province, city, career, login_type, img
-             FROM rooms_profiles WHERE account_pk = ?1",
-        )?
-        .query_row([account_pk], |r| {
-            Ok(RoomsProfile {
-                roomid: r.get(0)?,
-                sex: r.get(1)?,
-                age: r.get(2)?,
-                country: r.get(3)?,
-                province: r.get(4)?,
-                city: r.get(5)?,
-                career: r.get(6)?,
-                login_type: r.get(7)?,
-                img: r.get(8)?,
-            })
-        })
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT roomid, sex, age, country, province, city, career, login_type, img
+         FROM rooms_profiles WHERE account_pk = ?1",
+        [account_pk],
+        |r| {
+            columns! { r, RoomsProfile {
+                roomid, sex, age, country, province, city, career, login_type, img,
+            } }
+        },
+    )
 }
 
 /// Random 4-digit room numbers drawn before falling back to one above the highest in use.
@@ -95,24 +82,20 @@ pub fn insert_profile(
     c: &RoomsChanges,
     now: i64,
 ) -> Result<(), Error> {
-    let r = conn
-        .prepare_cached(
-            "INSERT INTO rooms_profiles (account_pk, roomid, login_type, snsid, sex, age, country,
+    conn.prepare_cached(
+        "INSERT INTO rooms_profiles (account_pk, roomid, login_type, snsid, sex, age, country,
                  province, city, career, img, updated_at)
              VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 2), COALESCE(?6, 0), COALESCE(?7, ''),
                  COALESCE(?8, ''), COALESCE(?9, ''), COALESCE(?10, ''), COALESCE(?11, ''), ?12)",
-        )?
-        .execute(params![
-            account_pk, roomid, login_type, snsid, c.sex, c.age, c.country, c.province, c.city,
-            c.career, c.img, now
-        ]);
-    match r {
-        Ok(_) => Ok(()),
-        Err(e) if is_constraint(&e) => Err(Error::AlreadyDone(
-            "this third-party identity already has an account",
-        )),
-        Err(e) => Err(e.into()),
-    }
+    )?
+    .execute(params![
+        account_pk, roomid, login_type, snsid, c.sex, c.age, c.country, c.province, c.city,
+        c.career, c.img, now
+    ])
+    .map_err(taken_as(Error::AlreadyDone(
+        "this third-party identity already has an account",
+    )))?;
+    Ok(())
 }
 
 /// Writes the given fields of an existing rooms row; a `None` field keeps its value.
@@ -138,52 +121,42 @@ pub fn update_profile(
 
 /// The account linked to a third-party identity.
 pub fn by_sns(conn: &Connection, login_type: i64, snsid: &str) -> Result<Option<i64>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT account_pk FROM rooms_profiles WHERE login_type = ?1 AND snsid = ?2",
-        )?
-        .query_row(params![login_type, snsid], |r| r.get(0))
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT account_pk FROM rooms_profiles WHERE login_type = ?1 AND snsid = ?2",
+        params![login_type, snsid],
+        |r| r.get(0),
+    )
 }
 
 /// Whether an account or a room already has this room number.
 pub fn roomid_taken(conn: &Connection, roomid: i64) -> Result<bool, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM rooms_profiles WHERE roomid = ?1)
-                 OR EXISTS (SELECT 1 FROM rooms WHERE roomid = ?1)",
-        )?
-        .query_row([roomid], |r| r.get(0))?)
+    value(
+        conn,
+        "SELECT EXISTS (SELECT 1 FROM rooms_profiles WHERE roomid = ?1)
+             OR EXISTS (SELECT 1 FROM rooms WHERE roomid = ?1)",
+        [roomid],
+    )
 }
 
 /// The highest room number in use by an account or a room (0 when none is).
 pub fn max_roomid(conn: &Connection) -> Result<i64, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT MAX(COALESCE((SELECT MAX(roomid) FROM rooms_profiles), 0),
-                        COALESCE((SELECT MAX(roomid) FROM rooms), 0))",
-        )?
-        .query_row([], |r| r.get(0))?)
+    value(
+        conn,
+        "SELECT MAX(COALESCE((SELECT MAX(roomid) FROM rooms_profiles), 0),
+                    COALESCE((SELECT MAX(roomid) FROM rooms), 0))",
+        [],
+    )
 }
 
 const ROOM_COLUMNS: &str = "pk, owner_pk, roomid, room_alias, active";
 
 fn room_row(r: &Row<'_>) -> rusqlite::Result<Room> {
-    Ok(Room {
-        pk: r.get(0)?,
-        owner_pk: r.get(1)?,
-        roomid: r.get(2)?,
-        room_alias: r.get(3)?,
-        active: r.get(4)?,
-    })
+    columns! { r, Room { pk, owner_pk, roomid, room_alias, active } }
 }
 
 fn alias_taken(e: rusqlite::Error) -> Error {
-    if is_constraint(&e) {
-        Error::AlreadyDone("room_alias already taken")
-    } else {
-        e.into()
-    }
+    taken_as(Error::AlreadyDone("room_alias already taken"))(e)
 }
 
 /// Creates a room; a `room_alias` another room has gives [`Error::AlreadyDone`].
@@ -207,10 +180,7 @@ pub fn insert_room(
 /// One room by pk, open or not.
 pub fn room(conn: &Connection, pk: i64) -> Result<Option<Room>, Error> {
     let sql = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE pk = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([pk], room_row)
-        .optional()?)
+    optional_row(conn, &sql, [pk], room_row)
 }
 
 /// Changes a room's alias and open state; `None` keeps the value.
@@ -237,9 +207,7 @@ pub fn delete_room(conn: &Connection, pk: i64) -> Result<(), Error> {
 
 /// How many rooms are open.
 pub fn count_active(conn: &Connection) -> Result<i64, Error> {
-    Ok(conn
-        .prepare_cached("SELECT COUNT(*) FROM rooms WHERE active = 1")?
-        .query_row([], |r| r.get(0))?)
+    value(conn, "SELECT COUNT(*) FROM rooms WHERE active = 1", [])
 }
 
 /// Open rooms by pk, `limit` of them after skipping `offset`.
@@ -256,28 +224,8 @@ pub fn active_page(conn: &Connection, limit: i64, offset: i64) -> Result<Vec<Roo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{accounts, Store};
-
-    fn store_with_account() -> (Store, i64, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1).unwrap();
-        let pk = store
-            .write(|tx| {
-                accounts::insert(
-                    tx,
-                    &accounts::NewAccount {
-                        uid: uuid::Uuid::from_u128(9),
-                        phone: "18752000590",
-                        email: None,
-                        name: None,
-                        password_hash: "x",
-                        created_at: 0,
-                    },
-                )
-            })
-            .unwrap();
-        (store, pk, dir)
-    }
+    use crate::store::accounts;
+    use crate::store::testing::store_with_account;
 
     #[test]
     fn a_new_profile_has_the_defaults_for_fields_not_given() {

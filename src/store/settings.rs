@@ -1,22 +1,25 @@
 //! Key/value settings kept with the data (the generated JWT secret).
 
+use super::optional_row;
 use crate::error::Error;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 /// The value stored under `key`.
 pub fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, Error> {
-    Ok(conn
-        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT value FROM settings WHERE key = ?1",
+        [key],
+        |r| r.get(0),
+    )
 }
 
 /// Stores `value` under `key`, replacing any earlier value.
-pub fn put(conn: &Connection, key: &str, value: &[u8]) -> Result<(), rusqlite::Error> {
+pub fn put(conn: &Connection, key: &str, value: &[u8]) -> Result<(), Error> {
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        rusqlite::params![key, value],
+        params![key, value],
     )?;
     Ok(())
 }

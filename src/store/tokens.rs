@@ -1,7 +1,8 @@
 //! Live tokens of every dialect, stored as SHA-256 digests. Deleting a row revokes a token.
 
+use super::{optional_row, value};
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 /// A token row found by its digest.
 #[derive(Debug, Clone)]
@@ -39,23 +40,28 @@ pub fn insert(
 
 /// The live row of a token of `kind` with this digest.
 pub fn find(conn: &Connection, kind: &str, digest: &[u8; 32]) -> Result<Option<TokenRow>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT t.id, t.account_pk, a.uid, t.expires_at, t.last_used_at, t.enduring
-             FROM tokens t JOIN accounts a ON a.pk = t.account_pk
-             WHERE t.token_hash = ?1 AND t.kind = ?2",
-        )?
-        .query_row(params![&digest[..], kind], |r| {
-            Ok(TokenRow {
-                id: r.get(0)?,
-                account_pk: r.get(1)?,
-                account_uid: r.get(2)?,
-                expires_at: r.get(3)?,
-                last_used_at: r.get(4)?,
-                enduring: r.get(5)?,
-            })
-        })
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT t.id, t.account_pk, a.uid, t.expires_at, t.last_used_at, t.enduring
+         FROM tokens t JOIN accounts a ON a.pk = t.account_pk
+         WHERE t.token_hash = ?1 AND t.kind = ?2",
+        params![&digest[..], kind],
+        |r| {
+            columns! { r, TokenRow {
+                id, account_pk, account_uid, expires_at, last_used_at, enduring,
+            } }
+        },
+    )
+}
+
+/// How many token rows are stored, of every kind (expired ones not yet dropped included).
+pub fn count(conn: &Connection) -> Result<i64, Error> {
+    value(conn, "SELECT COUNT(*) FROM tokens", [])
+}
+
+/// How many token rows of `kind` are stored (expired ones not yet dropped included).
+pub fn count_of_kind(conn: &Connection, kind: &str) -> Result<i64, Error> {
+    value(conn, "SELECT COUNT(*) FROM tokens WHERE kind = ?1", [kind])
 }
 
 /// Revokes one token.

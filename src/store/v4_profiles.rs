@@ -2,8 +2,9 @@
 //! enterprise (none yet: no endpoint sets one), and the password-reset window a successful
 //! `verify_code` opens. One row per account, created on first use.
 
+use super::{optional_row, value};
 use crate::error::Error;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 /// The v4 fields of an account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,17 +17,19 @@ pub struct V4Row {
 
 /// The v4 fields of an account, when it has a row.
 pub fn get(conn: &Connection, account_pk: i64) -> Result<Option<V4Row>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT device_identifier, enterprise_id FROM v4_profiles WHERE account_pk = ?1",
-        )?
-        .query_row([account_pk], |r| {
-            Ok(V4Row {
-                device_identifier: r.get(0)?,
-                enterprise_id: r.get(1)?,
-            })
-        })
-        .optional()?)
+    optional_row(
+        conn,
+        "SELECT device_identifier, enterprise_id FROM v4_profiles WHERE account_pk = ?1",
+        [account_pk],
+        |r| {
+            columns! { r, V4Row { device_identifier, enterprise_id } }
+        },
+    )
+}
+
+/// How many accounts have a v4 row.
+pub fn count(conn: &Connection) -> Result<i64, Error> {
+    value(conn, "SELECT COUNT(*) FROM v4_profiles", [])
 }
 
 /// Records `device` as the account's last device, creating the row when there is none.
@@ -63,14 +66,14 @@ pub fn reset_open(
     phone: &str,
     now: i64,
 ) -> Result<bool, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT 1 FROM v4_profiles
-             WHERE account_pk = ?1 AND reset_phone = ?2 AND reset_until > ?3",
-        )?
-        .query_row(params![account_pk, phone, now], |_| Ok(()))
-        .optional()?
-        .is_some())
+    Ok(optional_row(
+        conn,
+        "SELECT 1 FROM v4_profiles
+         WHERE account_pk = ?1 AND reset_phone = ?2 AND reset_until > ?3",
+        params![account_pk, phone, now],
+        |_| Ok(()),
+    )?
+    .is_some())
 }
 
 /// Closes the account's reset window if it is open for `phone` at `now`; answers whether it
@@ -93,23 +96,7 @@ pub fn take_reset(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
-
-    fn store_with_account() -> (Store, i64, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1).unwrap();
-        let pk = store
-            .write(|tx| {
-                tx.execute(
-                    "INSERT INTO accounts (uid, phone, password_hash, created_at)
-                     VALUES ('u-7', '13126939900', 'x', 0)",
-                    [],
-                )?;
-                Ok(tx.last_insert_rowid())
-            })
-            .unwrap();
-        (store, pk, dir)
-    }
+    use crate::store::testing::store_with_account;
 
     #[test]
     fn an_account_without_a_row_has_no_device_and_no_enterprise() {

@@ -1,3 +1,6 @@
+//! Unit tests of the rooms handlers: sign-up, SNS login, owner-only writes, password change
+//! and the rooms themselves.
+
 use super::*;
 use crate::command::accounts::Register;
 use crate::command::rooms::{CreateRoom, DeleteRoom, ListRooms, ShowRoom, UpdateRoom};
@@ -186,10 +189,7 @@ fn a_password_change_revokes_every_token_and_answers_a_new_one() {
     let old = sessions::authenticate(&ctx, Some(&Credential::token(testing::DAY, t)));
     assert!(matches!(old, Err(Error::BadToken(_))));
     caller(&ctx, &new);
-    let live = ctx
-        .store
-        .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM tokens", [], |r| r.get::<_, i64>(0))?))
-        .unwrap();
+    let live = ctx.store.read(crate::store::tokens::count).unwrap();
     assert_eq!(live, 1);
 }
 

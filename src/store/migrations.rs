@@ -1,0 +1,239 @@
+//! The schema and its upgrades: a new database gets `schema.sql`; an older one is brought to
+//! [`SCHEMA_VERSION`] step by step, in one transaction, before the store opens.
+
+use crate::error::StoreError;
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The whole schema, applied to a new database.
+pub const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// Schema version that `schema.sql` creates.
+pub const SCHEMA_VERSION: i64 = 6;
+
+/// Upgrade steps: `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`. Only
+/// changes to existing tables belong here (ALTER …): new tables and indexes come from
+/// re-applying `schema.sql`, whose statements are all `IF NOT EXISTS`.
+const MIGRATIONS: &[&str] = &[
+    // 1 → 2: HelpAged tables (captchas, portraits, devices, notices) — all new, from schema.sql.
+    "", // 2 → 3: INEWW profile fields (ineww_profiles) — a new table, from schema.sql.
+    "",
+    // 3 → 4: rooms register makes the phone optional: `accounts.phone` becomes nullable (a
+    // table rebuild); rooms_profiles and rooms are new tables, from schema.sql.
+    ACCOUNTS_PHONE_NULLABLE,
+    // 4 → 5: v4.0 app fields (v4_profiles) — a new table, from schema.sql.
+    "",
+    // 5 → 6: HelpAged device/list and device/info show the device_id: `devices.device_id`.
+    DEVICES_DEVICE_ID,
+];
+
+/// Adds `devices.device_id` (its unique index comes from schema.sql). A database older than
+/// version 2 has no `devices` table yet: it is created first in its version-5 shape, so the
+/// ALTER leaves every database with the column where schema.sql puts it (last).
+const DEVICES_DEVICE_ID: &str = "
+    CREATE TABLE IF NOT EXISTS devices (
+        pk         INTEGER PRIMARY KEY,
+        token_hash BLOB    NOT NULL UNIQUE,
+        name       TEXT    NOT NULL,
+        owner_pk   INTEGER REFERENCES accounts(pk) ON DELETE SET NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (owner_pk, name)
+    );
+    ALTER TABLE devices ADD COLUMN device_id TEXT;
+";
+
+/// SQLite cannot drop a NOT NULL with ALTER, so the table is rebuilt: create the new table,
+/// copy every row (pks kept), drop the old one, rename the new one. [`migrate`] turns foreign
+/// keys OFF first (the bundled SQLite defaults them ON; [`super::Store::open`] sets them again
+/// after), so the drop cascades to nothing and the tables that reference `accounts(pk)` keep
+/// their rows, which then reference the renamed table. The definition is schema.sql's.
+const ACCOUNTS_PHONE_NULLABLE: &str = "
+    CREATE TABLE accounts_new (
+        pk            INTEGER PRIMARY KEY,
+        uid           TEXT    NOT NULL UNIQUE,
+        phone         TEXT    UNIQUE,
+        username      TEXT    UNIQUE,
+        email         TEXT,
+        name          TEXT,
+        nickname      TEXT,
+        password_hash TEXT    NOT NULL,
+        level         INTEGER NOT NULL DEFAULT 1,
+        created_at    INTEGER NOT NULL
+    );
+    INSERT INTO accounts_new
+        (pk, uid, phone, username, email, name, nickname, password_hash, level, created_at)
+        SELECT pk, uid, phone, username, email, name, nickname, password_hash, level, created_at
+        FROM accounts;
+    DROP TABLE accounts;
+    ALTER TABLE accounts_new RENAME TO accounts;
+";
+
+/// Brings the database to [`SCHEMA_VERSION`] in one transaction, with foreign keys off (the
+/// bundled SQLite turns them on by default, and a table rebuild must not cascade its DROP);
+/// every reference is checked before the commit.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    // A no-op inside a transaction, so it comes first; the store's pragmas turn them back on.
+    conn.execute_batch("PRAGMA foreign_keys = OFF;")?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Other(format!(
+            "database schema version {version} is newer than this binary's {SCHEMA_VERSION}"
+        )));
+    }
+    if version > 0 {
+        for step in &MIGRATIONS[(version as usize - 1)..] {
+            tx.execute_batch(step)?;
+        }
+    }
+    tx.execute_batch(SCHEMA)?;
+    let dangling = tx
+        .prepare("PRAGMA foreign_key_check")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    if !dangling.is_empty() {
+        return Err(StoreError::Other(format!(
+            "migration left dangling references in {dangling:?}"
+        )));
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{accounts, devices, Store};
+
+    /// A store opened (so migrated) over a database made by `schema_v3.sql` and then `sql`
+    /// (which sets the `user_version` to start from).
+    fn upgraded_from_v3(sql: &str) -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(include_str!("testdata/schema_v3.sql"))
+            .unwrap();
+        old.execute_batch(sql).unwrap();
+        drop(old);
+        (Store::open(&path, 1).unwrap(), dir)
+    }
+
+    #[test]
+    fn migrations_cover_every_version_up_to_the_schema_version() {
+        assert_eq!(MIGRATIONS.len() as i64, SCHEMA_VERSION - 1);
+    }
+
+    #[test]
+    fn a_new_database_gets_the_schema_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 2).unwrap();
+        let v: i64 = store
+            .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_binary_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
+        assert!(Store::open(&path, 1).is_err());
+    }
+
+    #[test]
+    fn a_version_3_database_keeps_its_accounts_contacts_and_tokens_when_phone_becomes_nullable() {
+        let (store, _dir) = upgraded_from_v3(
+            "PRAGMA user_version = 3;
+             INSERT INTO accounts (pk, uid, phone, username, password_hash, level, created_at)
+                 VALUES (7, 'u-7', '13000000007', 'seven', 'h', 2, 1477621635211240);
+             INSERT INTO contacts (uid, owner_pk, name, intime) VALUES ('c-1', 7, 'Li', 'x');
+             INSERT INTO contact_phones (pid, contact_uid, phone, intime)
+                 VALUES ('p-1', 'c-1', '110', 'x');
+             INSERT INTO tokens (account_pk, kind, token_hash, created_at, last_used_at)
+                 VALUES (7, 'jwt', x'01', 1, 1);",
+        );
+        let count = |sql: &str| -> i64 {
+            store
+                .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+                .unwrap()
+        };
+        assert_eq!(count("PRAGMA user_version"), SCHEMA_VERSION);
+        let account = store.read(|c| accounts::by_pk(c, 7)).unwrap().unwrap();
+        assert_eq!(account.username.as_deref(), Some("seven"));
+        assert_eq!(account.level, 2);
+        assert_eq!(account.created_at, 1_477_621_635_211_240);
+        assert_eq!(count("SELECT COUNT(*) FROM contacts WHERE owner_pk = 7"), 1);
+        assert_eq!(count("SELECT COUNT(*) FROM contact_phones"), 1);
+        assert_eq!(count("SELECT COUNT(*) FROM tokens WHERE account_pk = 7"), 1);
+        let broken: Vec<String> = store
+            .read(|c| {
+                let mut st = c.prepare("PRAGMA foreign_key_check")?;
+                let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .unwrap();
+        assert!(broken.is_empty(), "dangling references: {broken:?}");
+
+        // The phone is optional now, and the links still cascade from the rebuilt table.
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO accounts (uid, phone, password_hash, created_at)
+                     VALUES ('u-8', NULL, 'h', 0)",
+                    [],
+                )?;
+                accounts::delete(tx, 7)
+            })
+            .unwrap();
+        assert_eq!(
+            count("SELECT COUNT(*) FROM accounts WHERE phone IS NULL"),
+            1
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM contacts"), 0);
+        assert_eq!(count("SELECT COUNT(*) FROM contact_phones"), 0);
+        assert_eq!(count("SELECT COUNT(*) FROM tokens"), 0);
+    }
+
+    #[test]
+    fn a_version_5_device_gets_an_empty_device_id_that_its_next_presentation_fills() {
+        let (store, _dir) = upgraded_from_v3(
+            "PRAGMA user_version = 5;
+             INSERT INTO devices (pk, token_hash, name, owner_pk, created_at)
+                 VALUES (3, x'0707070707070707070707070707070707070707070707070707070707070707', 'camera1', NULL, 1);",
+        );
+        let row = store.read(|c| devices::by_token(c, &[7; 32])).unwrap();
+        assert_eq!(row.map(|r| (r.pk, r.device_id)), Some((3, None)));
+        store
+            .write(|tx| devices::remember_id(tx, 3, "ab12"))
+            .unwrap();
+        store
+            .write(|tx| devices::remember_id(tx, 3, "another"))
+            .unwrap();
+        let row = store.read(|c| devices::by_token(c, &[7; 32])).unwrap();
+        assert_eq!(row.and_then(|r| r.device_id).as_deref(), Some("ab12"));
+    }
+
+    #[test]
+    fn a_database_from_before_the_device_tables_gets_them_with_device_id() {
+        let (store, _dir) = upgraded_from_v3(
+            "DROP TABLE notice_reads; DROP TABLE notices; DROP TABLE device_bindings;
+             DROP TABLE devices; PRAGMA user_version = 1;",
+        );
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO devices (token_hash, device_id, name, created_at)
+                     VALUES (?1, 'ab', 'camera1', 1)",
+                    [&[7u8; 32][..]],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let row = store.read(|c| devices::by_token(c, &[7; 32])).unwrap();
+        assert_eq!(row.and_then(|r| r.device_id).as_deref(), Some("ab"));
+    }
+}

@@ -206,3 +206,19 @@ CREATE TABLE IF NOT EXISTS v4_profiles (
     reset_until       INTEGER,              -- when (unix seconds) forget_password may use it, once
     updated_at        INTEGER NOT NULL      -- unix seconds
 );
+
+-- Failed password checks of an account, across every dialect and login path (version 7). A row
+-- exists only while it matters: a success deletes it, and old quiet rows are pruned.
+CREATE TABLE IF NOT EXISTS login_failures (
+    account_pk   INTEGER PRIMARY KEY REFERENCES accounts(pk) ON DELETE CASCADE,
+    failures     INTEGER NOT NULL,          -- counted since the count last started
+    last_failure INTEGER NOT NULL,          -- unix seconds
+    locked_until INTEGER NOT NULL           -- unix seconds; checks before it are refused
+);
+
+-- Failed logins of one client address in one minute, across all accounts (version 7).
+CREATE TABLE IF NOT EXISTS peer_failures (
+    peer     TEXT    PRIMARY KEY,           -- the client address (behind trusted proxies, theirs)
+    minute   INTEGER NOT NULL,              -- unix seconds / 60
+    failures INTEGER NOT NULL
+);

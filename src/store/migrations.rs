@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Schema version that `schema.sql` creates.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Upgrade steps: `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`. Only
 /// changes to existing tables belong here (ALTER …): new tables and indexes come from
@@ -24,6 +24,9 @@ const MIGRATIONS: &[&str] = &[
     "",
     // 5 → 6: HelpAged device/list and device/info show the device_id: `devices.device_id`.
     DEVICES_DEVICE_ID,
+    // 6 → 7: login throttle counters (login_failures, peer_failures) — new tables, from
+    // schema.sql.
+    "",
 ];
 
 /// Adds `devices.device_id` (its unique index comes from schema.sql). A database older than

@@ -31,6 +31,7 @@
 //! | [`rooms`] | rooms_profiles, rooms | profile, ensure_profile, insert_profile, update_profile, user, by_sns, new_roomid, roomid_taken, max_roomid; insert_room, room, update_room, delete_room, count_active, active_page |
 //! | [`v4_profiles`] | v4_profiles | get, count, set_device, open_reset, reset_open, take_reset |
 //! | [`settings`] | settings | get, put |
+//! | [`throttle`] | login_failures, peer_failures | account, set_account, clear_account, prune_accounts; peer, set_peer |
 //!
 //! Every engine keeps the same rules:
 //! - A taken unique key that a handler must tell apart comes back as the domain error the
@@ -65,6 +66,7 @@ pub mod rooms;
 pub mod settings;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod throttle;
 pub mod tokens;
 pub mod v4_profiles;
 pub mod writer;

@@ -1,0 +1,146 @@
+//! The login throttle's counters: failed password checks per account (`login_failures`) and
+//! failed logins per client address and minute (`peer_failures`). The rules that read and
+//! change them are `domain::throttle`'s; this module only keeps the states.
+
+use super::optional_row;
+use crate::domain::{AccountFailures, PeerFailures};
+use crate::error::Error;
+use rusqlite::{params, Connection};
+
+/// An account's failures, or none.
+pub fn account(conn: &Connection, account_pk: i64) -> Result<AccountFailures, Error> {
+    let row = optional_row(
+        conn,
+        "SELECT failures, last_failure, locked_until FROM login_failures WHERE account_pk = ?1",
+        [account_pk],
+        |r| {
+            Ok(AccountFailures {
+                failures: r.get(0)?,
+                last_failure: r.get(1)?,
+                locked_until: r.get(2)?,
+            })
+        },
+    )?;
+    Ok(row.unwrap_or_default())
+}
+
+/// Stores an account's failures.
+pub fn set_account(conn: &Connection, account_pk: i64, s: &AccountFailures) -> Result<(), Error> {
+    conn.prepare_cached(
+        "INSERT INTO login_failures (account_pk, failures, last_failure, locked_until)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(account_pk) DO UPDATE SET failures = excluded.failures,
+             last_failure = excluded.last_failure, locked_until = excluded.locked_until",
+    )?
+    .execute(params![
+        account_pk,
+        s.failures,
+        s.last_failure,
+        s.locked_until
+    ])?;
+    Ok(())
+}
+
+/// Forgets an account's failures (a success, a reset by code, an operator's unlock). Answers
+/// whether there were any.
+pub fn clear_account(conn: &Connection, account_pk: i64) -> Result<bool, Error> {
+    let n = conn
+        .prepare_cached("DELETE FROM login_failures WHERE account_pk = ?1")?
+        .execute([account_pk])?;
+    Ok(n > 0)
+}
+
+/// A client address's failures, or none.
+pub fn peer(conn: &Connection, peer: &str) -> Result<PeerFailures, Error> {
+    let row = optional_row(
+        conn,
+        "SELECT minute, failures FROM peer_failures WHERE peer = ?1",
+        [peer],
+        |r| {
+            Ok(PeerFailures {
+                minute: r.get(0)?,
+                failures: r.get(1)?,
+            })
+        },
+    )?;
+    Ok(row.unwrap_or_default())
+}
+
+/// Stores a client address's failures, and drops the rows of minutes before `s.minute - 1`
+/// (nobody reads them again).
+pub fn set_peer(conn: &Connection, peer: &str, s: &PeerFailures) -> Result<(), Error> {
+    conn.prepare_cached("DELETE FROM peer_failures WHERE minute < ?1")?
+        .execute([s.minute - 1])?;
+    conn.prepare_cached(
+        "INSERT INTO peer_failures (peer, minute, failures) VALUES (?1, ?2, ?3)
+         ON CONFLICT(peer) DO UPDATE SET minute = excluded.minute, failures = excluded.failures",
+    )?
+    .execute(params![peer, s.minute, s.failures])?;
+    Ok(())
+}
+
+/// Drops account rows quiet for longer than `quiet_secs` before `now` (neither failing nor
+/// locked since): their next failure starts the count again anyway.
+pub fn prune_accounts(conn: &Connection, now: i64, quiet_secs: i64) -> Result<(), Error> {
+    conn.prepare_cached("DELETE FROM login_failures WHERE MAX(last_failure, locked_until) < ?1")?
+        .execute([now - quiet_secs])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing;
+
+    #[test]
+    fn account_failures_round_trip_and_clear() {
+        let (store, pk, _d) = testing::store_with_account();
+        let s = AccountFailures {
+            failures: 3,
+            last_failure: 100,
+            locked_until: 160,
+        };
+        store.write(|tx| set_account(tx, pk, &s)).unwrap();
+        assert_eq!(store.read(|c| account(c, pk)).unwrap(), s);
+        assert!(store.write(|tx| clear_account(tx, pk)).unwrap());
+        assert_eq!(
+            store.read(|c| account(c, pk)).unwrap(),
+            AccountFailures::default()
+        );
+        assert!(!store.write(|tx| clear_account(tx, pk)).unwrap());
+    }
+
+    #[test]
+    fn quiet_account_rows_and_old_peer_minutes_are_pruned() {
+        let (store, pk, _d) = testing::store_with_account();
+        let s = AccountFailures {
+            failures: 1,
+            last_failure: 100,
+            locked_until: 0,
+        };
+        store.write(|tx| set_account(tx, pk, &s)).unwrap();
+        store.write(|tx| prune_accounts(tx, 1000, 900)).unwrap();
+        assert_eq!(store.read(|c| account(c, pk)).unwrap(), s);
+        store.write(|tx| prune_accounts(tx, 1001, 900)).unwrap();
+        assert_eq!(
+            store.read(|c| account(c, pk)).unwrap(),
+            AccountFailures::default()
+        );
+
+        let old = PeerFailures {
+            minute: 10,
+            failures: 3,
+        };
+        store.write(|tx| set_peer(tx, "10.0.0.1", &old)).unwrap();
+        let now = PeerFailures {
+            minute: 12,
+            failures: 1,
+        };
+        store.write(|tx| set_peer(tx, "10.0.0.2", &now)).unwrap();
+        assert_eq!(
+            store.read(|c| peer(c, "10.0.0.1")).unwrap(),
+            PeerFailures::default()
+        );
+        assert_eq!(store.read(|c| peer(c, "10.0.0.2")).unwrap(), now);
+    }
+}

@@ -104,3 +104,66 @@ pub enum Step {
         encoder: Encoder,
     },
 }
+
+/// The outcomes only PhoneBooks commands produce, as one pattern: every other encoder names
+/// them in its arm for [`unanswerable`] outcomes. Putting a new variant here decides, for
+/// every dialect but PhoneBooks, that it is never answered.
+macro_rules! phonebooks_outcomes {
+    () => {
+        $crate::command::Outcome::Contacts { .. }
+            | $crate::command::Outcome::ContactsExport { .. }
+            | $crate::command::Outcome::ContactUpdated(_)
+            | $crate::command::Outcome::PhoneAdded { .. }
+            | $crate::command::Outcome::PhoneRemoved { .. }
+            | $crate::command::Outcome::MailAdded { .. }
+            | $crate::command::Outcome::MailRemoved { .. }
+    };
+}
+
+/// The outcomes only HelpAged commands produce, as one pattern (see [`phonebooks_outcomes`]).
+macro_rules! helpaged_outcomes {
+    () => {
+        $crate::command::Outcome::Captcha { .. }
+            | $crate::command::Outcome::Profile(_)
+            | $crate::command::Outcome::Accounts(_)
+            | $crate::command::Outcome::Nickname(_)
+            | $crate::command::Outcome::PortraitStored { .. }
+            | $crate::command::Outcome::Image { .. }
+            | $crate::command::Outcome::DeviceAdded { .. }
+            | $crate::command::Outcome::Devices(_)
+            | $crate::command::Outcome::Device(_)
+            | $crate::command::Outcome::NoticeStored { .. }
+            | $crate::command::Outcome::Notices(_)
+            | $crate::command::Outcome::Notice(_)
+    };
+}
+
+/// The outcomes only rooms commands produce, as one pattern (see [`phonebooks_outcomes`]).
+macro_rules! rooms_outcomes {
+    () => {
+        $crate::command::Outcome::RoomsUser(_)
+            | $crate::command::Outcome::Room { .. }
+            | $crate::command::Outcome::Rooms(_)
+    };
+}
+
+pub(crate) use {helpaged_outcomes, phonebooks_outcomes, rooms_outcomes};
+
+/// An outcome no command of `dialect` produces reached its encoder: a handler answered one of
+/// its commands with another dialect's outcome — a wiring mistake, never the client's. Logs
+/// it as an error and returns the detail for the request's log line; the encoder answers its
+/// internal-error envelope, never a made-up success.
+pub(crate) fn unanswerable(dialect: &str, outcome: &Outcome) -> String {
+    // The variant's name only: its fields may hold a token or a picture.
+    let debug = format!("{outcome:?}");
+    let name = debug
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default();
+    tracing::error!(
+        dialect,
+        outcome = name,
+        "the encoder has no answer for this outcome"
+    );
+    format!("internal error: the {dialect} encoder has no answer for Outcome::{name}")
+}

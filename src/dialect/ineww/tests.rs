@@ -667,3 +667,14 @@ fn the_decodable_set_is_exactly_the_commands_the_match_builds() {
         )
     });
 }
+
+#[test]
+fn another_dialects_outcome_is_an_internal_error_never_a_success() {
+    let r = encode(Some(CommandKind::Logout), Ok(Outcome::Nickname(None)));
+    assert_eq!(r.status, 500);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&r.body).unwrap(),
+        json!({"code": "500001", "data": {}})
+    );
+    assert!(r.detail.unwrap().contains("Outcome::Nickname"));
+}

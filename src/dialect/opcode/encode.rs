@@ -2,48 +2,37 @@
 //! order, and the one table from domain errors to HTTP status and `msg`.
 
 use crate::command::{CommandKind, Outcome};
-use crate::dialect::{to_ascii_json, Reply};
+use crate::dialect::{helpaged_outcomes, rooms_outcomes, to_ascii_json, unanswerable, Reply};
 use crate::domain::Contact;
 use crate::error::{Error, Result};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Encodes an outcome or failure as the PhoneBooks envelope.
 pub fn encode(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
-    match result {
-        Ok(Outcome::Contacts { owner, contacts }) => Reply {
-            detail: None,
-            status: 200,
-            content_type: Some("application/json"),
-            body: book(kind, &owner.to_string(), &contacts).into(),
-        },
-        Ok(Outcome::ContactsExport {
-            owner,
-            contacts,
-            exported_at,
-        }) => Reply {
-            detail: None,
-            status: 200,
-            content_type: Some("application/json"),
-            body: export(&owner.to_string(), &contacts, &exported_at).into(),
-        },
-        Ok(outcome) => reply(200, &success(outcome)),
+    match result.map(|outcome| success(kind, outcome)) {
+        Ok(Ok(body)) => reply(200, body),
+        Ok(Err(detail)) => reply(
+            200,
+            to_ascii_json(&json!({"ret": -1, "msg": "internal error"})),
+        )
+        .because(detail),
         Err(e) => {
             let (status, msg) = failure(kind, &e);
             if let Error::Store(inner) = &e {
                 tracing::error!(error = %inner, "store failure");
             }
-            reply(status, &json!({"ret": -1, "msg": msg})).because(&e)
+            reply(status, to_ascii_json(&json!({"ret": -1, "msg": msg}))).because(&e)
         }
     }
 }
 
-fn reply(status: u16, v: &Value) -> Reply {
+fn reply(status: u16, body: Vec<u8>) -> Reply {
     Reply {
         detail: None,
         status,
         content_type: Some("application/json"),
-        body: to_ascii_json(v).into(),
+        body: body.into(),
     }
 }
 
@@ -63,13 +52,39 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
         (_, Error::UnknownAccount | Error::WrongPassword) => "phone or password error".into(),
         (_, Error::TokenExpired) => "Signature has expired".into(),
         (_, Error::Store(_)) => "internal error, nothing was changed".into(),
-        _ => e.to_string(),
+        // The rest say what was wrong in the error's own words.
+        (
+            _,
+            Error::BadFrame(_)
+            | Error::MissingField(_)
+            | Error::WrongType { .. }
+            | Error::InvalidValue { .. }
+            | Error::BadToken(_)
+            | Error::TokenMismatch
+            | Error::BadDeviceToken
+            | Error::AlreadyDone(_)
+            | Error::NotFound(_)
+            | Error::Forbidden
+            | Error::BadCode
+            | Error::Throttled
+            | Error::Unavailable,
+        ) => e.to_string(),
     };
     (200, msg)
 }
 
-fn success(outcome: Outcome) -> Value {
-    match outcome {
+/// The body of a success, or — for an outcome no PhoneBooks command produces — why there is
+/// none.
+fn success(kind: Option<CommandKind>, outcome: Outcome) -> Result<Vec<u8>, String> {
+    let v = match outcome {
+        Outcome::Contacts { owner, contacts } => {
+            return Ok(book(kind, &owner.to_string(), &contacts))
+        }
+        Outcome::ContactsExport {
+            owner,
+            contacts,
+            exported_at,
+        } => return Ok(export(&owner.to_string(), &contacts, &exported_at)),
         Outcome::Registered { account_uid } => {
             json!({"msg": "success", "rid": account_uid.to_string(), "ret": 0})
         }
@@ -116,37 +131,13 @@ fn success(outcome: Outcome) -> Value {
             json!({"msg": "success", "uid": uid, "mail_info": {"mid": mid}, "ret": 0})
         }
         Outcome::Done | Outcome::CodeSent { .. } => json!({"msg": "success", "ret": 0}),
-        // Answered as whole documents by `encode`, before this match.
-        Outcome::Contacts { .. } | Outcome::ContactsExport { .. } => unanswerable("a book"),
         // No PhoneBooks command produces these: a new outcome must be given its answer here.
-        Outcome::Captcha { .. }
-        | Outcome::Profile(_)
-        | Outcome::Accounts(_)
-        | Outcome::Nickname(_)
-        | Outcome::PortraitStored { .. }
-        | Outcome::Image { .. }
-        | Outcome::DeviceAdded { .. }
-        | Outcome::Devices(_)
-        | Outcome::Device(_)
-        | Outcome::NoticeStored { .. }
-        | Outcome::Notices(_)
-        | Outcome::Notice(_)
+        other @ (helpaged_outcomes!()
         | Outcome::Member(_)
         | Outcome::Exists(_)
-        | Outcome::RoomsUser(_)
-        | Outcome::Room { .. }
-        | Outcome::Rooms(_) => unanswerable("another dialect's outcome"),
-    }
-}
-
-/// The answer to an outcome this dialect has no shape for: a wiring mistake, logged, never a
-/// made-up success.
-fn unanswerable(what: &str) -> Value {
-    tracing::error!(
-        outcome = what,
-        "the PhoneBooks encoder has no answer for this outcome"
-    );
-    json!({"ret": -1, "msg": "internal error"})
+        | rooms_outcomes!()) => return Err(unanswerable("PhoneBooks", &other)),
+    };
+    Ok(to_ascii_json(&v))
 }
 
 /// A phone book answer (1005, 1008, 1009, 1010) serialised straight from borrowed structs in

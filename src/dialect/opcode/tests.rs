@@ -294,3 +294,14 @@ fn the_decodable_set_is_exactly_the_commands_the_match_builds() {
         matches!(super::command(kind, &f), Err(Error::UnknownCommand))
     });
 }
+
+#[test]
+fn another_dialects_outcome_is_an_internal_error_never_a_success() {
+    let r = encode(
+        Some(CommandKind::ListContacts),
+        Ok(crate::command::Outcome::Exists(true)),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, r#"{"ret":-1,"msg":"internal error"}"#);
+    assert!(r.detail.unwrap().contains("Outcome::Exists"));
+}

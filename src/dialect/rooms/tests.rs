@@ -435,3 +435,14 @@ fn the_decodable_set_is_exactly_the_commands_the_match_builds() {
         )
     });
 }
+
+#[test]
+fn another_dialects_outcome_is_an_internal_error_never_a_success() {
+    let r = encode(Some(CommandKind::Logout), None, Ok(Outcome::Exists(true)));
+    assert_eq!(r.status, 500);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&r.body).unwrap(),
+        json!({"status": "FAIL", "code": "500", "msg": "internal error"})
+    );
+    assert!(r.detail.unwrap().contains("Outcome::Exists"));
+}

@@ -556,3 +556,19 @@ fn the_decodable_sets_are_exactly_the_commands_the_matches_build() {
             Err(e) if e.to_string().contains("is not served by GET"))
     });
 }
+
+#[test]
+fn another_dialects_outcome_is_an_internal_error_never_a_success() {
+    let echo = Echo {
+        id: 7,
+        kind: Some(CommandKind::Login),
+        opts: Options::new(false),
+    };
+    let r = encode(echo, Ok(crate::command::Outcome::Exists(true)));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&r.body).unwrap(),
+        json!({"id": 7, "status": -200, "message": "Failure to operate database", "data": {}})
+    );
+    assert!(r.detail.unwrap().contains("Outcome::Exists"));
+}

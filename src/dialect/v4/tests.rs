@@ -558,3 +558,19 @@ fn the_decodable_set_is_exactly_the_commands_the_match_builds() {
         matches!(decode::command(&r, &f), Err(Error::UnknownCommand))
     });
 }
+
+#[test]
+fn another_dialects_outcome_is_an_internal_error_never_a_success() {
+    let r = encode(Some(Endpoint::Login), Ok(Outcome::Nickname(None)));
+    assert_eq!(r.status, 500);
+    assert_eq!(
+        text(&r),
+        r#"{"code":500,"data":"","msg":"\u670d\u52a1\u5668\u5185\u90e8\u9519\u8bef"}"#
+    );
+    assert!(r.detail.unwrap().contains("Outcome::Nickname"));
+    let sms = encode(Some(Endpoint::SendSms), Ok(Outcome::Nickname(None)));
+    assert_eq!(
+        (sms.status, text(&sms).starts_with(r#"{"code":"500","msg""#)),
+        (500, true)
+    );
+}

@@ -9,8 +9,11 @@ pub mod rooms;
 pub mod typed;
 pub mod v4;
 
+mod body;
 mod fields;
+mod form;
 mod json;
+mod wire;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -19,6 +22,7 @@ mod tests;
 
 pub use fields::Fields;
 pub use json::to_ascii_json;
+pub use wire::Wire;
 
 use crate::command::{CommandKind, Outcome, Request};
 use crate::error::Result;
@@ -41,18 +45,6 @@ pub fn decodable(dialect: Dialect, key: &WireKey) -> &'static [CommandKind] {
         (Dialect::V4, WireKey::Rest(..)) => v4::DECODABLE,
         _ => &[],
     }
-}
-
-/// A request as the dialects see it (no hyper types).
-pub struct Wire<'a> {
-    /// HTTP method.
-    pub method: &'a http::Method,
-    /// Path without the query.
-    pub path: &'a str,
-    /// Raw query string, if any.
-    pub query: Option<&'a str>,
-    /// Request headers.
-    pub headers: &'a http::HeaderMap,
 }
 
 /// An answer as the dialects produce it.
@@ -103,6 +95,19 @@ pub enum Step {
         /// The dialect's encoder, holding what it must echo.
         encoder: Encoder,
     },
+}
+
+impl Step {
+    /// Execute `request`, then answer its outcome with `encoder`.
+    pub fn execute(
+        request: Request,
+        encoder: impl FnOnce(Result<Outcome>) -> Reply + Send + 'static,
+    ) -> Step {
+        Step::Execute {
+            request: Box::new(request),
+            encoder: Box::new(encoder),
+        }
+    }
 }
 
 /// The outcomes only PhoneBooks commands produce, as one pattern: every other encoder names

@@ -175,7 +175,7 @@ fn bad_input_is_refused_with_a_clear_message_and_the_endpoints_code() {
             vec![JSON],
             b"[1]",
             json!(-3),
-            "请求格式不正确: the JSON body must be an object",
+            "请求格式不正确: the body must be a JSON object",
         ),
         (
             "bad % in a form",

@@ -1,9 +1,10 @@
 //! Test support shared by the dialects' unit tests: every command kind, registry rows, sample
-//! sessions, and a REST request routed as the server would route it.
+//! sessions, a REST request routed as the server would route it, and what a [`Step`] became.
 
-use super::{Step, Wire};
-use crate::command::CommandKind;
-use crate::registry::{Dialect, Registry, RestMatch, Route, WireKey};
+use super::{Fields, Reply, Step, Wire};
+use crate::command::{CommandKind, Request};
+use crate::registry::{Dialect, Methods, Registry, RestMatch, Route, WireKey};
+use serde_json::Value;
 
 /// Every [`CommandKind`], read off serde's refusal of an unknown name (which lists them
 /// all), so that no hand-kept list can fall behind the enum.
@@ -58,6 +59,105 @@ pub fn assert_set_is_the_match(
             "the {decoder} decoder's set and its match disagree about {}",
             kind.as_str()
         );
+    }
+}
+
+/// Holds a REST decoder's declared set equal to its match: `refuses(row, fields)` says
+/// whether the decoder, given a row of `dialect` naming a kind and no fields at all, answers
+/// with its "not one of mine" error.
+pub fn assert_rest_set_is_the_match(
+    dialect: Dialect,
+    set: &[CommandKind],
+    refuses: impl Fn(&Route, &Fields<'_>) -> bool,
+) {
+    let key = WireKey::Rest(Methods::GetOrPost, "/x".into());
+    let empty = Value::Object(serde_json::Map::new());
+    assert_set_is_the_match(dialect.as_str(), set, |kind| {
+        let row = route(dialect, key.clone(), kind);
+        refuses(&row, &Fields::of(&empty, "").unwrap())
+    });
+}
+
+/// The built-in registry's rows of a REST `dialect` whose route names one method: that
+/// method, the path pattern and the row.
+pub fn rest_rows(dialect: Dialect) -> Vec<(String, String, Route)> {
+    let reg = Registry::builtin().unwrap();
+    reg.routes()
+        .iter()
+        .filter(|r| r.dialect == dialect)
+        .map(|r| match &r.key {
+            WireKey::Rest(Methods::One(method), pattern) => {
+                (method.clone(), pattern.clone(), r.clone())
+            }
+            other => panic!("a {} row without one method: {other:?}", dialect.as_str()),
+        })
+        .collect()
+}
+
+/// Sends one request per REST row of `dialect` — `request(method, pattern, row)` — and holds
+/// what each decodes into: the command `name(kind)` says, with a credential exactly when the
+/// row needs one. `count` is how many rows the dialect has.
+pub fn assert_each_row_decodes(
+    dialect: Dialect,
+    count: usize,
+    request: impl Fn(&str, &str, &Route) -> Step,
+    name: impl Fn(CommandKind) -> &'static str,
+) {
+    let rows = rest_rows(dialect);
+    assert_eq!(rows.len(), count, "{} rows", dialect.as_str());
+    for (method, pattern, route) in rows {
+        let r = executed(request(&method, &pattern, &route));
+        assert_eq!(r.auth, route.auth, "{method} {pattern}");
+        assert_eq!(r.credential.is_some(), route.auth, "{method} {pattern}");
+        assert_eq!(r.command.name(), name(route.command), "{method} {pattern}");
+    }
+}
+
+/// The immediate answer of a step; panics if the step would execute a request.
+pub fn replied(step: Step) -> Reply {
+    match step {
+        Step::Reply(r) => r,
+        Step::Execute { request, .. } => panic!("expected a reply, got {request:?}"),
+    }
+}
+
+/// The request a step would execute; panics, showing the answer, if it answers at once.
+pub fn executed(step: Step) -> Request {
+    match step {
+        Step::Execute { request, .. } => *request,
+        Step::Reply(r) => panic!("expected a command, got {}", text(&r)),
+    }
+}
+
+/// The HTTP status and JSON body of a step's immediate answer.
+pub fn answer(step: Step) -> (u16, Value) {
+    let r = replied(step);
+    (r.status, json(&r))
+}
+
+/// A reply's body as JSON.
+pub fn json(r: &Reply) -> Value {
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+/// A reply's body as text.
+pub fn text(r: &Reply) -> String {
+    String::from_utf8(r.body.to_vec()).unwrap()
+}
+
+/// An account of `uid` (32 hex digits) with a phone and a display name and nothing else, as
+/// INEWW and v4 make them.
+pub fn account(uid: &str, phone: &str, name: &str) -> crate::domain::Account {
+    crate::domain::Account {
+        pk: 1,
+        uid: uuid::Uuid::parse_str(uid).unwrap(),
+        phone: Some(phone.into()),
+        username: None,
+        email: None,
+        name: Some(name.into()),
+        nickname: None,
+        level: 1,
+        created_at: 0,
     }
 }
 

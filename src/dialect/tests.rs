@@ -35,6 +35,49 @@ fn an_op_row_naming_a_command_no_opcode_arm_builds_is_refused_at_start_up() {
     );
 }
 
+/// A REST dialect's `owns`, paths it owns, and paths it does not.
+type Owned = (
+    fn(&str) -> bool,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+#[test]
+fn each_rest_dialect_owns_its_paths_and_no_others() {
+    let cases: [Owned; 3] = [
+        (
+            ineww::owns,
+            &["/ineww", "/ineww/nothing"],
+            &["/inewwx", "/api/ineww"],
+        ),
+        (
+            v4::owns,
+            &["/api/v4.0", "/api/v4.0/nothing"],
+            &["/api/v4.01/login", "/api/user/login"],
+        ),
+        (
+            rooms::owns,
+            &[
+                "/users",
+                "/users/1/",
+                "/rooms/",
+                "/login",
+                "/password/",
+                "/phonelogin/x",
+            ],
+            &["/", "/ineww/user", "/api/v4.0/login", "/usersx", "/healthz"],
+        ),
+    ];
+    for (owns, mine, others) in cases {
+        for p in mine {
+            assert!(owns(p), "{p}");
+        }
+        for p in others {
+            assert!(!owns(p), "{p}");
+        }
+    }
+}
+
 #[test]
 fn non_ascii_is_escaped_like_python_json_dumps() {
     let out = to_ascii_json(&json!({"name": "刘可", "e": "😀"}));

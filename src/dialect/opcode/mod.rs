@@ -103,7 +103,7 @@ fn credential(wire: &Wire<'_>) -> Result<Credential> {
     Ok(Credential::token(TOKENS, token))
 }
 
-/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// The commands `command` builds — one entry per arm of its match (a unit test holds them
 /// equal). The registry refuses at start-up an `op` row naming any other.
 pub const DECODABLE: &[CommandKind] = &[
     CommandKind::Register,

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::registry::Route;
 use serde_json::Value;
 
-/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// The commands `command` builds — one entry per arm of its match (a unit test holds them
 /// equal). The registry refuses at start-up a `type`/`subtype` row naming any other.
 pub const BODY_DECODABLE: &[CommandKind] = &[
     CommandKind::ImageCaptcha,
@@ -169,7 +169,7 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
     Ok(command)
 }
 
-/// The commands [`get_command`] builds — one entry per arm of its match (a unit test holds
+/// The commands `get_command` builds — one entry per arm of its match (a unit test holds
 /// them equal). The registry refuses at start-up a typed path row naming any other.
 pub const GET_DECODABLE: &[CommandKind] = &[
     CommandKind::Profile,

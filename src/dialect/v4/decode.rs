@@ -74,7 +74,7 @@ fn pairs(text: &[u8], source: &str) -> Result<Map<String, Value>> {
     Ok(form::object(pairs, Repeated::First))
 }
 
-/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// The commands `command` builds — one entry per arm of its match (a unit test holds them
 /// equal). The registry refuses at start-up a v4 row naming any other.
 pub const DECODABLE: &[CommandKind] = &[
     CommandKind::SmsCode,

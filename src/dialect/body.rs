@@ -24,7 +24,7 @@ impl From<NotObject> for Error {
 }
 
 /// Whether the body is empty or only whitespace.
-pub fn is_blank(body: &[u8]) -> bool {
+fn is_blank(body: &[u8]) -> bool {
     body.iter().all(u8::is_ascii_whitespace)
 }
 

@@ -74,6 +74,7 @@ pub fn handle(route: &Route, wire: &Wire<'_>, params: &[(String, String)], body:
     }
 }
 
+/// The request, or why it cannot be run.
 fn request(
     route: &Route,
     wire: &Wire<'_>,

@@ -13,6 +13,7 @@ use super::encode::FieldIssue;
 use crate::command::profiles::{self, MemberQuery};
 use crate::command::{accounts, codes, sessions};
 use crate::command::{Command, CommandKind};
+use crate::dialect::wire::param;
 use crate::dialect::Fields;
 use crate::domain::{CodePurpose, LoginKey, MemberChanges, Password, Phone};
 use crate::error::Error;
@@ -41,7 +42,7 @@ pub(super) fn takes_form(kind: CommandKind) -> bool {
     kind == CommandKind::SmsCode
 }
 
-/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// The commands `command` builds — one entry per arm of its match (a unit test holds them
 /// equal). The registry refuses at start-up an INEWW row naming any other.
 pub const DECODABLE: &[CommandKind] = &[
     CommandKind::Register,
@@ -265,10 +266,7 @@ fn req<T>(v: Option<T>, key: &str) -> Result<T, Refusal> {
 /// The `<uid>` path segment as an account UUID (32 hex digits; dashed accepted); `None`
 /// when it is not one, which names nobody.
 fn uid(params: &[(String, String)]) -> Option<Uuid> {
-    params
-        .iter()
-        .find(|(k, _)| k == "uid")
-        .and_then(|(_, v)| Uuid::try_parse(v).ok())
+    param(params, "uid").and_then(|v| Uuid::try_parse(v).ok())
 }
 
 fn chars(s: &str, min: usize, max: usize) -> Option<String> {

@@ -1,7 +1,7 @@
 //! The INEWW encoder: outcome → `data`, and the one table from domain errors to codes.
 
 use crate::command::{CommandKind, Outcome};
-use crate::dialect::Reply;
+use crate::dialect::{helpaged_outcomes, phonebooks_outcomes, rooms_outcomes, unanswerable, Reply};
 use crate::domain::{Member, Session};
 use crate::error::Error;
 use bytes::Bytes;
@@ -34,10 +34,10 @@ impl FieldIssue {
 /// Encodes an outcome or failure as the INEWW envelope.
 pub fn encode(kind: Option<CommandKind>, result: Result<Outcome, Error>) -> Reply {
     match result {
-        Ok(outcome) => {
-            let (code, data) = success(kind, outcome);
-            envelope(code, &data)
-        }
+        Ok(outcome) => match success(kind, outcome) {
+            Ok((code, data)) => envelope(code, &data),
+            Err(detail) => envelope("500001", &json!({})).because(detail),
+        },
         Err(e) => {
             if let Error::Store(inner) = &e {
                 tracing::error!(error = %inner, "store failure");
@@ -97,15 +97,22 @@ fn envelope(code: &str, data: &Value) -> Reply {
     }
 }
 
-fn success(kind: Option<CommandKind>, outcome: Outcome) -> (&'static str, Value) {
-    match (kind, outcome) {
-        (Some(CommandKind::Register), Outcome::Session(s)) => ("201001", session(*s)),
-        (_, Outcome::Session(s)) => ("200001", session(*s)),
-        (Some(CommandKind::UserIndex), Outcome::Member(m)) => ("200001", public(&m)),
-        (_, Outcome::Member(m)) => ("200001", detail(&m)),
-        (_, Outcome::Exists(found)) => ("200001", json!({"is_exist": found})),
-        _ => ("204001", json!({})),
-    }
+/// The code and `data` of a success, or — for an outcome no INEWW command produces — why
+/// there are none.
+fn success(kind: Option<CommandKind>, outcome: Outcome) -> Result<(&'static str, Value), String> {
+    Ok(match outcome {
+        Outcome::Session(s) if kind == Some(CommandKind::Register) => ("201001", session(*s)),
+        Outcome::Session(s) => ("200001", session(*s)),
+        Outcome::Member(m) if kind == Some(CommandKind::UserIndex) => ("200001", public(&m)),
+        Outcome::Member(m) => ("200001", detail(&m)),
+        Outcome::Exists(found) => ("200001", json!({"is_exist": found})),
+        Outcome::Done | Outcome::CodeSent { .. } => ("204001", json!({})),
+        // No INEWW command produces these: a new outcome must be given its answer here.
+        other @ (Outcome::Registered { .. }
+        | phonebooks_outcomes!()
+        | helpaged_outcomes!()
+        | rooms_outcomes!()) => return Err(unanswerable("INEWW", &other)),
+    })
 }
 
 /// Register and login: the token pair and the user, keys in the document's order.

@@ -21,6 +21,9 @@ mod encode;
 pub use decode::DECODABLE;
 pub use encode::{encode, FieldIssue};
 
+use super::body::{self, NotObject};
+use super::form::{self, Repeated};
+use super::wire::{is_json, scheme_token};
 use super::{Fields, Reply, Step, Wire};
 use crate::command::{CommandKind, Credential, Request};
 use crate::domain::{RefreshPolicy, SessionExtras, TokenPolicy};
@@ -59,41 +62,34 @@ pub fn owns(path: &str) -> bool {
 /// Decodes a request to one of the dialect's routes, or answers it at once.
 pub fn handle(route: &Route, wire: &Wire<'_>, params: &[(String, String)], body: &[u8]) -> Step {
     let kind = route.command;
-    let refuse = |r: Refusal| {
-        Step::Reply(match r {
-            Refusal::Fields(issues) => encode::invalid(&issues),
-            Refusal::Error(e) => encode(Some(kind), Err(e)),
-        })
-    };
-    let credential = match credential(route, wire) {
-        Ok(c) => c,
+    match request(route, wire, params, body) {
+        Ok(request) => Step::execute(request, move |r| encode(Some(kind), r)),
+        Err(Refusal::Fields(issues)) => Step::Reply(encode::invalid(&issues)),
         // The client did send a token: tell the operator why it counts as none.
-        Err(Error::MissingToken) if wire.headers.contains_key("access-token") => {
+        Err(Refusal::Error(Error::MissingToken)) if wire.headers.contains_key("access-token") => {
             let reply = encode(Some(kind), Err(Error::MissingToken));
-            return Step::Reply(reply.because("missing token: ACCESS-TOKEN without USER-ID"));
+            Step::Reply(reply.because("missing token: ACCESS-TOKEN without USER-ID"))
         }
-        Err(e) => return refuse(Refusal::Error(e)),
-    };
-    let input = match input(kind, wire, body) {
-        Ok(v) => v,
-        Err(e) => return refuse(Refusal::Error(e)),
-    };
-    let fields = match Fields::of(&input, "") {
-        Ok(f) => f,
-        Err(e) => return refuse(Refusal::Error(e)),
-    };
-    match decode::command(route, &fields, params) {
-        Ok(command) => Step::Execute {
-            request: Box::new(Request {
-                command,
-                auth: route.auth,
-                credential,
-                acting_for: None,
-            }),
-            encoder: Box::new(move |r| encode(Some(kind), r)),
-        },
-        Err(r) => refuse(r),
+        Err(Refusal::Error(e)) => Step::Reply(encode(Some(kind), Err(e))),
     }
+}
+
+/// The request, or why it cannot be run.
+fn request(
+    route: &Route,
+    wire: &Wire<'_>,
+    params: &[(String, String)],
+    body: &[u8],
+) -> Result<Request, Refusal> {
+    let credential = credential(route, wire)?;
+    let input = Value::Object(input(route.command, wire, body)?);
+    let command = decode::command(route, &Fields::of(&input, "")?, params)?;
+    Ok(Request {
+        command,
+        auth: route.auth,
+        credential,
+        acting_for: None,
+    })
 }
 
 /// The dialect's envelope for a failure found before a route was decoded (unknown path,
@@ -107,44 +103,23 @@ pub fn reject(e: Error) -> Reply {
 /// original parsed it); a code request's body that is not JSON is read as a form — unless it
 /// was sent as JSON (`application/json`, parameters or not, or any `+json` type): a body
 /// sent as JSON that does not parse, invalid UTF-8 included, is `400010` before any field
-/// is looked at, on every endpoint.
-fn input(kind: CommandKind, wire: &Wire<'_>, body: &[u8]) -> Result<Value, Error> {
-    let pairs = |bytes: &[u8]| {
-        let map: Map<String, Value> = form_urlencoded::parse(bytes)
-            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-            .collect();
-        Value::Object(map)
-    };
+/// is looked at, on every endpoint. Forms and queries are read leniently, the last of a
+/// repeated name winning.
+fn input(kind: CommandKind, wire: &Wire<'_>, body: &[u8]) -> Result<Map<String, Value>, Error> {
+    let pairs = |bytes: &[u8]| form::object(form::lenient_pairs(bytes), Repeated::Last);
     if matches!(*wire.method, http::Method::GET | http::Method::DELETE) {
         return Ok(pairs(wire.query.unwrap_or_default().as_bytes()));
     }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Map::new()));
-    }
-    let sent_as_json = sent_as_json(wire.headers);
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Array(a)) if a.is_empty() => Ok(Value::Object(Map::new())),
-        Ok(v @ Value::Object(_)) => Ok(v),
-        Ok(_) => Err(Error::BadFrame("the body must be a JSON object".into())),
-        Err(_) if !sent_as_json && decode::takes_form(kind) => Ok(pairs(body)),
-        Err(_) if std::str::from_utf8(body).is_err() => {
+    let sent_as_json = wire.media_type().is_some_and(|t| is_json(&t));
+    match body::object(body) {
+        Ok(map) => Ok(map),
+        Err(NotObject::Other(Value::Array(a))) if a.is_empty() => Ok(Map::new()),
+        Err(NotObject::NotJson(_)) if !sent_as_json && decode::takes_form(kind) => Ok(pairs(body)),
+        Err(NotObject::NotJson(_)) if std::str::from_utf8(body).is_err() => {
             Err(Error::BadFrame("the body is not UTF-8, so not JSON".into()))
         }
-        Err(e) => Err(Error::BadFrame(format!(
-            "the body is not a JSON object ({e})"
-        ))),
+        Err(why) => Err(why.into()),
     }
-}
-
-/// Whether the request says its body is JSON: `application/json` with or without
-/// parameters (`; charset=utf-8`), or a `+json` type.
-fn sent_as_json(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|t| t.trim().to_ascii_lowercase())
-        .is_some_and(|t| t == "application/json" || t.ends_with("+json"))
 }
 
 /// The access token of a route that needs one: `USER-ID` with `ACCESS-TOKEN` (the original's
@@ -155,24 +130,17 @@ fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Erro
     if !route.auth {
         return Ok(None);
     }
-    let header = |name: &str| -> Result<Option<&str>, Error> {
-        match wire.headers.get(name).map(|v| v.to_str()) {
-            None => Ok(None),
-            Some(Ok(v)) => Ok(Some(v.trim()).filter(|v| !v.is_empty())),
-            Some(Err(_)) => Err(Error::BadToken(format!("{name} is not ASCII"))),
-        }
+    let header = |name: &'static str| -> Result<Option<&str>, Error> {
+        let text = wire
+            .header(name)
+            .map_err(|_| Error::BadToken(format!("{name} is not ASCII")))?;
+        Ok(text.map(str::trim).filter(|v| !v.is_empty()))
     };
     let user_id = header("user-id")?;
     let token = match (user_id, header("access-token")?, header("authorization")?) {
         (Some(_), Some(t), _) => t,
-        (_, _, Some(auth)) => match auth.split_once(char::is_whitespace) {
-            Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
-            _ => {
-                return Err(Error::BadToken(
-                    "use Authorization: Bearer <access_token>".into(),
-                ))
-            }
-        },
+        (_, _, Some(auth)) => scheme_token(auth, &["bearer"])
+            .ok_or_else(|| Error::BadToken("use Authorization: Bearer <access_token>".into()))?,
         (_, _, None) => return Err(Error::MissingToken),
     };
     Ok(Some(Credential::Token {

@@ -2,48 +2,37 @@
 //! order, and the one table from domain errors to HTTP status and `msg`.
 
 use crate::command::{CommandKind, Outcome};
-use crate::dialect::{to_ascii_json, Reply};
-use crate::domain::Contact;
+use crate::dialect::{helpaged_outcomes, rooms_outcomes, to_ascii_json, unanswerable, Reply};
+use crate::domain::{Contact, ContactMail, ContactPhone};
 use crate::error::{Error, Result};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// Encodes an outcome or failure as the PhoneBooks envelope.
 pub fn encode(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
-    match result {
-        Ok(Outcome::Contacts { owner, contacts }) => Reply {
-            detail: None,
-            status: 200,
-            content_type: Some("application/json"),
-            body: book(kind, &owner.to_string(), &contacts).into(),
-        },
-        Ok(Outcome::ContactsExport {
-            owner,
-            contacts,
-            exported_at,
-        }) => Reply {
-            detail: None,
-            status: 200,
-            content_type: Some("application/json"),
-            body: export(&owner.to_string(), &contacts, &exported_at).into(),
-        },
-        Ok(outcome) => reply(200, &success(outcome)),
+    match result.map(|outcome| success(kind, outcome)) {
+        Ok(Ok(body)) => reply(200, body),
+        Ok(Err(detail)) => reply(
+            200,
+            to_ascii_json(&json!({"ret": -1, "msg": "internal error"})),
+        )
+        .because(detail),
         Err(e) => {
             let (status, msg) = failure(kind, &e);
             if let Error::Store(inner) = &e {
                 tracing::error!(error = %inner, "store failure");
             }
-            reply(status, &json!({"ret": -1, "msg": msg})).because(&e)
+            reply(status, to_ascii_json(&json!({"ret": -1, "msg": msg}))).because(&e)
         }
     }
 }
 
-fn reply(status: u16, v: &Value) -> Reply {
+fn reply(status: u16, body: Vec<u8>) -> Reply {
     Reply {
         detail: None,
         status,
         content_type: Some("application/json"),
-        body: to_ascii_json(v).into(),
+        body: body.into(),
     }
 }
 
@@ -63,13 +52,39 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
         (_, Error::UnknownAccount | Error::WrongPassword) => "phone or password error".into(),
         (_, Error::TokenExpired) => "Signature has expired".into(),
         (_, Error::Store(_)) => "internal error, nothing was changed".into(),
-        _ => e.to_string(),
+        // The rest say what was wrong in the error's own words.
+        (
+            _,
+            Error::BadFrame(_)
+            | Error::MissingField(_)
+            | Error::WrongType { .. }
+            | Error::InvalidValue { .. }
+            | Error::BadToken(_)
+            | Error::TokenMismatch
+            | Error::BadDeviceToken
+            | Error::AlreadyDone(_)
+            | Error::NotFound(_)
+            | Error::Forbidden
+            | Error::BadCode
+            | Error::Throttled
+            | Error::Unavailable,
+        ) => e.to_string(),
     };
     (200, msg)
 }
 
-fn success(outcome: Outcome) -> Value {
-    match outcome {
+/// The body of a success, or — for an outcome no PhoneBooks command produces — why there is
+/// none.
+fn success(kind: Option<CommandKind>, outcome: Outcome) -> Result<Vec<u8>, String> {
+    let v = match outcome {
+        Outcome::Contacts { owner, contacts } => {
+            return Ok(book(kind, &owner.to_string(), &contacts))
+        }
+        Outcome::ContactsExport {
+            owner,
+            contacts,
+            exported_at,
+        } => return Ok(export(&owner.to_string(), &contacts, &exported_at)),
         Outcome::Registered { account_uid } => {
             json!({"msg": "success", "rid": account_uid.to_string(), "ret": 0})
         }
@@ -95,58 +110,36 @@ fn success(outcome: Outcome) -> Value {
                 "name": c.name
             }
         }),
-        // The contact's uid sits where the document puts it: after `msg` (as in 1006's
-        // answer) and before the item (as in the 10061/10062 requests).
-        Outcome::PhoneAdded { uid, phone: p } => json!({
-            "msg": "success",
-            "uid": uid,
-            "phone_info": {"phone": p.phone, "pid": p.pid, "intime": p.intime},
-            "ret": 0
-        }),
-        Outcome::PhoneRemoved { uid, pid } => {
-            json!({"msg": "success", "uid": uid, "phone_info": {"pid": pid}, "ret": 0})
+        Outcome::PhoneAdded { uid, phone: p } => {
+            let phone = json!({"phone": p.phone, "pid": p.pid, "intime": p.intime});
+            item_edit(uid, "phone_info", phone)
         }
-        Outcome::MailAdded { uid, mail: m } => json!({
-            "msg": "success",
-            "uid": uid,
-            "mail_info": {"mail": m.mail, "mid": m.mid, "intime": m.intime},
-            "ret": 0
-        }),
-        Outcome::MailRemoved { uid, mid } => {
-            json!({"msg": "success", "uid": uid, "mail_info": {"mid": mid}, "ret": 0})
+        Outcome::PhoneRemoved { uid, pid } => item_edit(uid, "phone_info", json!({"pid": pid})),
+        Outcome::MailAdded { uid, mail: m } => {
+            let mail = json!({"mail": m.mail, "mid": m.mid, "intime": m.intime});
+            item_edit(uid, "mail_info", mail)
         }
+        Outcome::MailRemoved { uid, mid } => item_edit(uid, "mail_info", json!({"mid": mid})),
         Outcome::Done | Outcome::CodeSent { .. } => json!({"msg": "success", "ret": 0}),
-        // Answered as whole documents by `encode`, before this match.
-        Outcome::Contacts { .. } | Outcome::ContactsExport { .. } => unanswerable("a book"),
         // No PhoneBooks command produces these: a new outcome must be given its answer here.
-        Outcome::Captcha { .. }
-        | Outcome::Profile(_)
-        | Outcome::Accounts(_)
-        | Outcome::Nickname(_)
-        | Outcome::PortraitStored { .. }
-        | Outcome::Image { .. }
-        | Outcome::DeviceAdded { .. }
-        | Outcome::Devices(_)
-        | Outcome::Device(_)
-        | Outcome::NoticeStored { .. }
-        | Outcome::Notices(_)
-        | Outcome::Notice(_)
+        other @ (helpaged_outcomes!()
         | Outcome::Member(_)
         | Outcome::Exists(_)
-        | Outcome::RoomsUser(_)
-        | Outcome::Room { .. }
-        | Outcome::Rooms(_) => unanswerable("another dialect's outcome"),
-    }
+        | rooms_outcomes!()) => return Err(unanswerable("PhoneBooks", &other)),
+    };
+    Ok(to_ascii_json(&v))
 }
 
-/// The answer to an outcome this dialect has no shape for: a wiring mistake, logged, never a
-/// made-up success.
-fn unanswerable(what: &str) -> Value {
-    tracing::error!(
-        outcome = what,
-        "the PhoneBooks encoder has no answer for this outcome"
-    );
-    json!({"ret": -1, "msg": "internal error"})
+/// A phone or mail edit (10061, 10062): `{"msg","uid",<info>,"ret"}`. The contact's uid sits
+/// where the document puts it: after `msg` (as in 1006's answer) and before the item (as in
+/// the requests).
+fn item_edit(uid: String, info: &str, item: Value) -> Value {
+    let mut m = Map::new();
+    m.insert("msg".into(), json!("success"));
+    m.insert("uid".into(), json!(uid));
+    m.insert(info.into(), item);
+    m.insert("ret".into(), json!(0));
+    Value::Object(m)
 }
 
 /// A phone book answer (1005, 1008, 1009, 1010) serialised straight from borrowed structs in
@@ -154,38 +147,19 @@ fn unanswerable(what: &str) -> Value {
 fn book(kind: Option<CommandKind>, owner: &str, contacts: &[Contact]) -> Vec<u8> {
     let rid = (kind != Some(CommandKind::GetContacts)).then_some(owner);
     if kind == Some(CommandKind::AddContacts) {
-        let users = contacts.iter().map(AddedContact::from).collect();
-        to_ascii_json(&Book {
-            msg: "success",
-            rid,
-            count: None,
-            exported_at: None,
-            users,
-            ret: 0,
-        })
+        to_ascii_json(&Book::of(rid, contacts.iter().map(added).collect()))
     } else {
-        let users = contacts.iter().map(ListedContact::from).collect();
-        to_ascii_json(&Book {
-            msg: "success",
-            rid,
-            count: None,
-            exported_at: None,
-            users,
-            ret: 0,
-        })
+        to_ascii_json(&Book::of(rid, contacts.iter().map(listed).collect()))
     }
 }
 
-/// 1011's document: 1009's answer — the same [`Book`] of [`ListedContact`]s — with the
+/// 1011's document: 1009's answer — the same [`Book`] of [`listed`] contacts — with the
 /// book's size and the export time after `rid`, where 1003 puts `num`.
 fn export(owner: &str, contacts: &[Contact], exported_at: &str) -> Vec<u8> {
     to_ascii_json(&Book {
-        msg: "success",
-        rid: Some(owner),
         count: Some(contacts.len()),
         exported_at: Some(exported_at),
-        users: contacts.iter().map(ListedContact::from).collect(),
-        ret: 0,
+        ..Book::of(Some(owner), contacts.iter().map(listed).collect())
     })
 }
 
@@ -203,14 +177,80 @@ struct Book<'a, C> {
     ret: i32,
 }
 
-/// A contact as 1005 answers it: items carry their contact's `uid`.
+impl<'a, C> Book<'a, C> {
+    /// A successful book of `users`, with the owner's `rid` when the answer shows it.
+    fn of(rid: Option<&'a str>, users: Vec<C>) -> Self {
+        Book {
+            msg: "success",
+            rid,
+            count: None,
+            exported_at: None,
+            users,
+            ret: 0,
+        }
+    }
+}
+
+/// A contact in the document's key order, its phones and mails as the answer shows them.
 #[derive(Serialize)]
-struct AddedContact<'a> {
-    phones: Vec<AddedPhone<'a>>,
-    mails: Vec<AddedMail<'a>>,
+struct ContactBody<'a, P, M> {
+    phones: Vec<P>,
+    mails: Vec<M>,
     intime: &'a str,
     uid: &'a str,
     name: &'a str,
+}
+
+impl<'a, P, M> ContactBody<'a, P, M> {
+    fn of(
+        c: &'a Contact,
+        phone: impl Fn(&'a ContactPhone) -> P,
+        mail: impl Fn(&'a ContactMail) -> M,
+    ) -> Self {
+        ContactBody {
+            phones: c.phones.iter().map(phone).collect(),
+            mails: c.mails.iter().map(mail).collect(),
+            intime: &c.intime,
+            uid: &c.uid,
+            name: &c.name,
+        }
+    }
+}
+
+/// A contact as 1005 answers it: items carry their contact's `uid`.
+fn added(c: &Contact) -> ContactBody<'_, AddedPhone<'_>, AddedMail<'_>> {
+    ContactBody::of(
+        c,
+        |p| AddedPhone {
+            phone: &p.phone,
+            pid: &p.pid,
+            intime: &p.intime,
+            uid: &c.uid,
+        },
+        |m| AddedMail {
+            mail: &m.mail,
+            intime: &m.intime,
+            uid: &c.uid,
+            mid: &m.mid,
+        },
+    )
+}
+
+/// A contact as 1008, 1009, 1010 and 1011 answer it.
+fn listed(c: &Contact) -> ContactBody<'_, ListedPhone<'_>, ListedMail<'_>> {
+    ContactBody::of(
+        c,
+        |p| ListedPhone {
+            intime: &p.intime,
+            pid: &p.pid,
+            phone: &p.phone,
+        },
+        |m| ListedMail {
+            mail: &m.mail,
+            intime: &m.intime,
+            mid: &m.mid,
+        },
+    )
 }
 
 #[derive(Serialize)]
@@ -229,46 +269,6 @@ struct AddedMail<'a> {
     mid: &'a str,
 }
 
-impl<'a> From<&'a Contact> for AddedContact<'a> {
-    fn from(c: &'a Contact) -> Self {
-        AddedContact {
-            phones: c
-                .phones
-                .iter()
-                .map(|p| AddedPhone {
-                    phone: &p.phone,
-                    pid: &p.pid,
-                    intime: &p.intime,
-                    uid: &c.uid,
-                })
-                .collect(),
-            mails: c
-                .mails
-                .iter()
-                .map(|m| AddedMail {
-                    mail: &m.mail,
-                    intime: &m.intime,
-                    uid: &c.uid,
-                    mid: &m.mid,
-                })
-                .collect(),
-            intime: &c.intime,
-            uid: &c.uid,
-            name: &c.name,
-        }
-    }
-}
-
-/// A contact as 1008, 1009, 1010 and 1011 answer it.
-#[derive(Serialize)]
-struct ListedContact<'a> {
-    phones: Vec<ListedPhone<'a>>,
-    mails: Vec<ListedMail<'a>>,
-    intime: &'a str,
-    uid: &'a str,
-    name: &'a str,
-}
-
 #[derive(Serialize)]
 struct ListedPhone<'a> {
     intime: &'a str,
@@ -281,32 +281,4 @@ struct ListedMail<'a> {
     mail: &'a str,
     intime: &'a str,
     mid: &'a str,
-}
-
-impl<'a> From<&'a Contact> for ListedContact<'a> {
-    fn from(c: &'a Contact) -> Self {
-        ListedContact {
-            phones: c
-                .phones
-                .iter()
-                .map(|p| ListedPhone {
-                    intime: &p.intime,
-                    pid: &p.pid,
-                    phone: &p.phone,
-                })
-                .collect(),
-            mails: c
-                .mails
-                .iter()
-                .map(|m| ListedMail {
-                    mail: &m.mail,
-                    intime: &m.intime,
-                    mid: &m.mid,
-                })
-                .collect(),
-            intime: &c.intime,
-            uid: &c.uid,
-            name: &c.name,
-        }
-    }
 }

@@ -12,6 +12,7 @@ mod encode;
 
 pub use encode::encode;
 
+use super::wire::scheme_token;
 use super::{Fields, Step, Wire};
 use crate::command::{accounts, codes, contacts, sessions};
 use crate::command::{Command, CommandKind, Credential, Request};
@@ -39,10 +40,7 @@ pub fn handle(registry: &Registry, wire: &Wire<'_>, body: &Value) -> Step {
     };
     let kind = route.command;
     match decode(route, wire, body) {
-        Ok(request) => Step::Execute {
-            request: Box::new(request),
-            encoder: Box::new(move |r| encode(Some(kind), r)),
-        },
+        Ok(request) => Step::execute(request, move |r| encode(Some(kind), r)),
         Err(e) => Step::Reply(encode(Some(kind), Err(e))),
     }
 }
@@ -70,7 +68,7 @@ fn route<'r>(registry: &'r Registry, body: &Value) -> Result<&'r Route> {
 /// Builds the command of a routed body.
 fn decode(route: &Route, wire: &Wire<'_>, body: &Value) -> Result<Request> {
     let credential = if route.auth {
-        Some(credential(wire.headers)?)
+        Some(credential(wire)?)
     } else {
         None
     };
@@ -89,30 +87,23 @@ fn decode(route: &Route, wire: &Wire<'_>, body: &Value) -> Result<Request> {
 }
 
 /// The JWT of `Authorization: JWT <t>` (or `Bearer <t>`, or a bare token).
-fn credential(headers: &http::HeaderMap) -> Result<Credential> {
-    let raw = headers
-        .get(http::header::AUTHORIZATION)
-        .map(|v| {
-            v.to_str()
-                .map_err(|_| Error::BadToken("header is not ASCII".into()))
-        })
-        .transpose()?
+fn credential(wire: &Wire<'_>) -> Result<Credential> {
+    let raw = wire
+        .header(http::header::AUTHORIZATION)
+        .map_err(|_| Error::BadToken("header is not ASCII".into()))?
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .ok_or(Error::MissingToken)?;
-    let token = match raw.split_once(char::is_whitespace) {
-        None => raw,
-        Some((scheme, rest))
-            if scheme.eq_ignore_ascii_case("jwt") || scheme.eq_ignore_ascii_case("bearer") =>
-        {
-            rest.trim()
-        }
-        Some(_) => return Err(Error::BadToken("use Authorization: JWT <token>".into())),
+    let token = if raw.contains(char::is_whitespace) {
+        scheme_token(raw, &["jwt", "bearer"])
+            .ok_or_else(|| Error::BadToken("use Authorization: JWT <token>".into()))?
+    } else {
+        raw
     };
     Ok(Credential::token(TOKENS, token))
 }
 
-/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// The commands `command` builds — one entry per arm of its match (a unit test holds them
 /// equal). The registry refuses at start-up an `op` row naming any other.
 pub const DECODABLE: &[CommandKind] = &[
     CommandKind::Register,

@@ -2,6 +2,7 @@
 //! and a sample body for every opcode row of the registry.
 
 use super::*;
+use crate::dialect::testing::{answer, executed};
 use crate::registry::{Dialect, WireKey};
 use serde_json::json;
 
@@ -23,23 +24,9 @@ fn step(body: Value, auth: Option<&str>) -> Step {
     handle(&reg(), &wire, &body)
 }
 
-fn immediate(s: Step) -> (u16, Value) {
-    match s {
-        Step::Reply(r) => (r.status, serde_json::from_slice(&r.body).unwrap()),
-        Step::Execute { request, .. } => panic!("expected a reply, got {request:?}"),
-    }
-}
-
-fn command(s: Step) -> Request {
-    match s {
-        Step::Execute { request, .. } => *request,
-        Step::Reply(r) => panic!("expected a command, got {:?}", r.body),
-    }
-}
-
 #[test]
 fn an_unknown_op_answers_no_method() {
-    let (status, v) = immediate(step(json!({"op": 9999}), None));
+    let (status, v) = answer(step(json!({"op": 9999}), None));
     assert_eq!(status, 200);
     assert_eq!(v, json!({"ret": -1, "msg": "no method"}));
 }
@@ -47,26 +34,26 @@ fn an_unknown_op_answers_no_method() {
 #[test]
 fn an_op_as_a_numeric_string_or_integral_float_is_accepted() {
     for op in [json!("1003"), json!(1003.0)] {
-        let r = command(step(json!({"op": op, "phone": "1", "password": "x"}), None));
+        let r = executed(step(json!({"op": op, "phone": "1", "password": "x"}), None));
         assert_eq!(r.command.name(), "login");
     }
 }
 
 #[test]
 fn a_fractional_op_is_unknown() {
-    let (_, v) = immediate(step(json!({"op": 1003.5}), None));
+    let (_, v) = answer(step(json!({"op": 1003.5}), None));
     assert_eq!(v["msg"], "no method");
 }
 
 #[test]
 fn a_missing_phone_at_register_says_phone_empty() {
-    let (_, v) = immediate(step(json!({"op": 1001, "password": "x"}), None));
+    let (_, v) = answer(step(json!({"op": 1001, "password": "x"}), None));
     assert_eq!(v["msg"], "phone empty");
 }
 
 #[test]
 fn a_missing_authorization_header_is_http_401_with_the_envelope() {
-    let (status, v) = immediate(step(json!({"op": 1009}), None));
+    let (status, v) = answer(step(json!({"op": 1009}), None));
     assert_eq!(status, 401);
     assert_eq!(v["ret"], -1);
 }
@@ -74,7 +61,7 @@ fn a_missing_authorization_header_is_http_401_with_the_envelope() {
 #[test]
 fn the_jwt_prefix_is_case_insensitive_and_bearer_is_accepted() {
     for h in ["JWT abc", "jwt abc", "Bearer abc", "abc"] {
-        let r = command(step(json!({"op": 1009}), Some(h)));
+        let r = executed(step(json!({"op": 1009}), Some(h)));
         assert!(
             r.credential.as_ref().map(crate::dialect::testing::token_of) == Some(("abc", None)),
             "{h}"
@@ -84,14 +71,14 @@ fn the_jwt_prefix_is_case_insensitive_and_bearer_is_accepted() {
 
 #[test]
 fn another_auth_scheme_is_refused() {
-    let (status, v) = immediate(step(json!({"op": 1009}), Some("Basic abc")));
+    let (status, v) = answer(step(json!({"op": 1009}), Some("Basic abc")));
     assert_eq!(status, 200);
     assert_eq!(v["ret"], -1);
 }
 
 #[test]
 fn an_unknown_top_level_field_is_refused_by_name() {
-    let (_, v) = immediate(step(
+    let (_, v) = answer(step(
         json!({"op": 1003, "phone": "1", "password": "x", "pasword": "y"}),
         None,
     ));
@@ -101,20 +88,20 @@ fn an_unknown_top_level_field_is_refused_by_name() {
 #[test]
 fn a_wrong_field_type_names_the_nested_field() {
     let body = json!({"op": 1005, "users": [{"name": "a", "phones": [{"phone": 1}]}]});
-    let (_, v) = immediate(step(body, Some("JWT t")));
+    let (_, v) = answer(step(body, Some("JWT t")));
     assert_eq!(v["msg"], "field users[0].phones[0].phone must be a string");
 }
 
 #[test]
 fn an_action_other_than_0_or_1_is_refused() {
     let body = json!({"op": 10061, "uid": "u", "action": 2, "phone_info": {"phone": "1"}});
-    let (_, v) = immediate(step(body, Some("JWT t")));
+    let (_, v) = answer(step(body, Some("JWT t")));
     assert!(v["msg"].as_str().unwrap().contains("action"), "{v}");
 }
 
 #[test]
 fn rid_is_carried_as_the_account_the_request_acts_for() {
-    let r = command(step(json!({"op": 1009, "rid": "abc"}), Some("JWT t")));
+    let r = executed(step(json!({"op": 1009, "rid": "abc"}), Some("JWT t")));
     assert_eq!(r.acting_for.as_deref(), Some("abc"));
 }
 
@@ -125,14 +112,14 @@ fn a_1005_contact_without_a_name_is_named_empty() {
         {"name": null},
         {"name": "a"}
     ]});
-    let r = command(step(body, Some("JWT t")));
+    let r = executed(step(body, Some("JWT t")));
     let Command::AddContacts(add) = r.command else {
         panic!("{:?}", r.command)
     };
     let names: Vec<_> = add.users.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(names, ["", "", "a"]);
     assert_eq!(add.users[0].phones, ["13503768800"]);
-    let (_, v) = immediate(step(
+    let (_, v) = answer(step(
         json!({"op": 1005, "users": [{"name": ["a"]}]}),
         Some("JWT t"),
     ));
@@ -275,7 +262,7 @@ fn every_opcode_row_of_the_registry_reaches_its_command() {
             .iter()
             .find(|(o, _)| *o == op)
             .unwrap_or_else(|| panic!("no sample body for op {op}"));
-        let req = command(step(body.clone(), Some("JWT t")));
+        let req = executed(step(body.clone(), Some("JWT t")));
         assert_eq!(req.auth, route.auth, "op {op}");
         let expected = route.command.as_str();
         let name = req.command.name();
@@ -293,4 +280,15 @@ fn the_decodable_set_is_exactly_the_commands_the_match_builds() {
         let f = Fields::of(&empty, "").unwrap();
         matches!(super::command(kind, &f), Err(Error::UnknownCommand))
     });
+}
+
+#[test]
+fn another_dialects_outcome_is_an_internal_error_never_a_success() {
+    let r = encode(
+        Some(CommandKind::ListContacts),
+        Ok(crate::command::Outcome::Exists(true)),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, r#"{"ret":-1,"msg":"internal error"}"#);
+    assert!(r.detail.unwrap().contains("Outcome::Exists"));
 }

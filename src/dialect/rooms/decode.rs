@@ -10,6 +10,7 @@ use crate::command::accounts::RegisterByName;
 use crate::command::rooms::{self, RoomsCommand};
 use crate::command::{codes, sessions};
 use crate::command::{Command, CommandKind};
+use crate::dialect::wire::param;
 use crate::dialect::Fields;
 use crate::domain::{CodePurpose, LoginKey, Password, Patch, Phone, RoomsChanges};
 use crate::error::{Error, Result};
@@ -31,7 +32,7 @@ const USER_ANSWER_KEYS: &[&str] = &[
 /// Keys of our own room answers that an update may carry back; they are ignored.
 const ROOM_ANSWER_KEYS: &[&str] = &["pk", "roomid", "status", "msg", "code"];
 
-/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// The commands `command` builds — one entry per arm of its match (a unit test holds them
 /// equal). The registry refuses at start-up a rooms row naming any other.
 pub const DECODABLE: &[CommandKind] = &[
     CommandKind::Register,
@@ -310,11 +311,7 @@ fn captcha(f: &Fields<'_>) -> Result<String> {
 
 /// The `<pk>` path segment: a positive integer.
 pub(super) fn pk(params: &[(String, String)]) -> Result<i64> {
-    let raw = params
-        .iter()
-        .find(|(k, _)| k == "pk")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default();
+    let raw = param(params, "pk").unwrap_or_default();
     let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
     match raw.parse::<i64>() {
         Ok(n) if digits && n > 0 => Ok(n),

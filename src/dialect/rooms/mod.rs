@@ -24,13 +24,16 @@ mod encode;
 pub use decode::DECODABLE;
 pub use encode::encode;
 
+use super::body::{self, NotObject};
+use super::form::{self, Malformed, Repeated};
+use super::wire::scheme_token;
 use super::{Fields, Reply, Step, Wire};
 use crate::command::{Credential, Request};
 use crate::domain::{SessionExtras, TokenPolicy};
 use crate::error::Error;
 use crate::registry::Route;
 use bytes::Bytes;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// rooms tokens: 32-hex, 24 hours (as the document says), at most 10 live per account (a
 /// new one drops the oldest).
@@ -101,119 +104,67 @@ pub fn reject(e: Error) -> Reply {
 /// Decodes a request to one of the dialect's routes, or answers it at once.
 pub fn handle(route: &Route, wire: &Wire<'_>, params: &[(String, String)], body: &[u8]) -> Step {
     let kind = route.command;
-    let refuse = |e| Step::Reply(encode(Some(kind), None, Err(e)));
-    let is_get = *wire.method == http::Method::GET;
-    let (object, query) = match input(wire, body, is_get) {
-        Ok(v) => v,
-        Err(e) => return refuse(e),
-    };
-    let fields = match Fields::of(&object, "") {
-        Ok(f) => f,
-        Err(e) => return refuse(e),
-    };
-    let token = match token(route, wire, &fields, &query) {
-        Ok(t) => t,
-        Err(e) => return refuse(e),
-    };
-    match decode::command(route, &fields, params, is_get) {
-        Ok(command) => Step::Execute {
-            request: Box::new(Request {
-                command,
-                auth: route.auth,
-                credential: token.clone().map(|t| Credential::token(TOKENS, t)),
-                acting_for: None,
-            }),
-            encoder: Box::new(move |r| encode(Some(kind), token.as_deref(), r)),
-        },
-        Err(e) => refuse(e),
+    match request(route, wire, params, body) {
+        Ok((request, token)) => {
+            Step::execute(request, move |r| encode(Some(kind), token.as_deref(), r))
+        }
+        Err(e) => Step::Reply(encode(Some(kind), None, Err(e))),
     }
+}
+
+/// The request, and the token it presented (answers that issue none show it back).
+fn request(
+    route: &Route,
+    wire: &Wire<'_>,
+    params: &[(String, String)],
+    body: &[u8],
+) -> Result<(Request, Option<String>), Error> {
+    let is_get = *wire.method == http::Method::GET;
+    let (object, query) = input(wire, body, is_get)?;
+    let fields = Fields::of(&object, "")?;
+    let token = token(route, wire, &fields, &query)?;
+    let request = Request {
+        command: decode::command(route, &fields, params, is_get)?,
+        auth: route.auth,
+        credential: token.clone().map(|t| Credential::token(TOKENS, t)),
+        acting_for: None,
+    };
+    Ok((request, token))
 }
 
 /// The request's fields as one JSON object — the body (`{}` when empty), and for a GET the
 /// query's pairs over it — and the query's pairs. A query or form with a bad `%` escape or
-/// bad UTF-8 is refused.
+/// bad UTF-8 is refused; the last of a repeated name wins.
 fn input(
     wire: &Wire<'_>,
     body: &[u8],
     is_get: bool,
 ) -> Result<(Value, Vec<(String, String)>), Error> {
-    let query = pairs(wire.query.unwrap_or_default().as_bytes())
-        .map_err(|why| Error::invalid("query", why))?;
-    let form = wire
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+    let query = form::strict_pairs(wire.query.unwrap_or_default().as_bytes()).map_err(|why| {
+        let why = match why {
+            Malformed::Escape => "has a bad %-escape",
+            Malformed::NotUtf8 => "is not UTF-8 once %-decoded",
+        };
+        Error::invalid("query", why)
+    })?;
+    let declared_form = wire
+        .header(http::header::CONTENT_TYPE)
+        .ok()
+        .flatten()
         .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    let mut object = if body.iter().all(u8::is_ascii_whitespace) {
-        Map::new()
-    } else {
-        match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(m)) => m,
-            Ok(_) => return Err(Error::BadFrame("the body must be a JSON object".into())),
-            Err(_) if form => {
-                let pairs =
-                    pairs(body).map_err(|why| Error::BadFrame(format!("the form {why}")))?;
-                to_object(&pairs)
-            }
-            Err(e) => {
-                return Err(Error::BadFrame(format!(
-                    "the body is not a JSON object ({e})"
-                )))
-            }
+    let mut object = match body::object(body) {
+        Ok(map) => map,
+        Err(NotObject::NotJson(_)) if declared_form => {
+            let pairs =
+                form::strict_pairs(body).map_err(|why| Error::BadFrame(why.detail("form body")))?;
+            form::object(pairs, Repeated::Last)
         }
+        Err(why) => return Err(why.into()),
     };
     if is_get {
-        object.extend(to_object(&query));
+        object.extend(form::object(query.clone(), Repeated::Last));
     }
     Ok((Value::Object(object), query))
-}
-
-fn to_object(pairs: &[(String, String)]) -> Map<String, Value> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect()
-}
-
-/// Splits `a=1&b=%E4%B8%AD` strictly: every `%` starts two hex digits, `+` is a space, and
-/// what they spell must be UTF-8.
-pub(super) fn pairs(raw: &[u8]) -> Result<Vec<(String, String)>, String> {
-    raw.split(|&b| b == b'&')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let (k, v) = match part.iter().position(|&b| b == b'=') {
-                Some(i) => (&part[..i], &part[i + 1..]),
-                None => (part, &part[..0]),
-            };
-            Ok((unescape(k)?, unescape(v)?))
-        })
-        .collect()
-}
-
-fn unescape(s: &[u8]) -> Result<String, String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'%' => {
-                let hex = s
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok());
-                let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
-                out.push(byte.ok_or("has a bad %-escape")?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).map_err(|_| "is not UTF-8 once %-decoded".to_string())
 }
 
 /// The token of a route that needs one, from `Authorization: Token <t>` (Django REST
@@ -233,32 +184,19 @@ fn token(
     if !route.auth {
         return Ok(None);
     }
-    let header = match wire.headers.get(http::header::AUTHORIZATION) {
-        None => None,
-        Some(v) => {
-            let v = v
-                .to_str()
-                .map_err(|_| Error::BadToken("Authorization is not ASCII".into()))?;
-            match v.trim().split_once(char::is_whitespace) {
-                Some((scheme, t))
-                    if scheme.eq_ignore_ascii_case("token")
-                        || scheme.eq_ignore_ascii_case("bearer") =>
-                {
-                    Some(t.trim().to_string())
-                }
-                _ => {
-                    return Err(Error::BadToken(
-                        "use Authorization: Token <token> (or Bearer <token>)".into(),
-                    ))
-                }
-            }
-        }
+    let header = match wire.header(http::header::AUTHORIZATION) {
+        Err(_) => return Err(Error::BadToken("Authorization is not ASCII".into())),
+        Ok(None) => None,
+        Ok(Some(v)) => Some(scheme_token(v, &["token", "bearer"]).ok_or_else(|| {
+            Error::BadToken("use Authorization: Token <token> (or Bearer <token>)".into())
+        })?),
     };
     let from_query = query
         .iter()
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.clone());
     header
+        .map(str::to_string)
         .or(body)
         .or(from_query)
         .filter(|t| !t.is_empty())

@@ -5,6 +5,7 @@ use crate::command::admin::AdminCommand;
 use crate::command::codes::{self, HashKind};
 use crate::command::{devices, media, sessions};
 use crate::command::{Command, CommandKind};
+use crate::dialect::wire::param;
 use crate::dialect::{Fields, Wire};
 use crate::domain::ProfilePatch;
 use crate::domain::ReadFilter;
@@ -13,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::registry::Route;
 use serde_json::Value;
 
-/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// The commands `command` builds — one entry per arm of its match (a unit test holds them
 /// equal). The registry refuses at start-up a `type`/`subtype` row naming any other.
 pub const BODY_DECODABLE: &[CommandKind] = &[
     CommandKind::ImageCaptcha,
@@ -168,7 +169,7 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
     Ok(command)
 }
 
-/// The commands [`get_command`] builds — one entry per arm of its match (a unit test holds
+/// The commands `get_command` builds — one entry per arm of its match (a unit test holds
 /// them equal). The registry refuses at start-up a typed path row naming any other.
 pub const GET_DECODABLE: &[CommandKind] = &[
     CommandKind::Profile,
@@ -186,11 +187,7 @@ pub fn get_command(
         CommandKind::Profile => Command::Profile(accounts::Profile),
         CommandKind::Doki => Command::Doki(sessions::Doki),
         CommandKind::Portrait => Command::Portrait(media::Portrait {
-            user_id: params
-                .iter()
-                .find(|(k, _)| k == "user_id")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default(),
+            user_id: param(params, "user_id").unwrap_or_default().to_string(),
             referer: header(wire, http::header::REFERER),
             host: header(wire, http::header::HOST),
         }),
@@ -203,11 +200,9 @@ pub fn get_command(
     })
 }
 
+/// A header's text, if it is text.
 fn header(wire: &Wire<'_>, name: http::header::HeaderName) -> Option<String> {
-    wire.headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+    wire.header(name).ok().flatten().map(str::to_string)
 }
 
 fn check_hash(f: &Fields<'_>, kind: HashKind) -> Result<Command> {

@@ -3,10 +3,12 @@
 
 use super::Options;
 use crate::command::{CommandKind, Outcome};
-use crate::dialect::{to_ascii_json, Reply};
+use crate::dialect::{phonebooks_outcomes, rooms_outcomes, to_ascii_json, unanswerable, Reply};
+use crate::domain::Notice;
 use crate::error::Error;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// What the encoder must echo.
 #[derive(Debug, Clone, Copy)]
@@ -21,33 +23,69 @@ pub struct Echo {
 
 /// Encodes an outcome or failure as the HelpAged envelope (or raw image bytes).
 pub fn encode(echo: Echo, result: Result<Outcome, Error>) -> Reply {
-    match result {
-        Ok(Outcome::Image {
-            bytes,
-            content_type,
-        }) => Reply {
-            detail: None,
-            status: 200,
-            content_type: Some(content_type),
-            body: bytes,
-        },
-        Ok(outcome) => envelope(
-            echo,
-            200,
-            echo.id,
-            0,
-            success_message(echo.kind),
-            data(outcome),
-        ),
+    let outcome = match result {
+        Ok(outcome) => outcome,
         Err(e) => {
             if let Error::Store(inner) = &e {
                 tracing::error!(error = %inner, "store failure");
             }
             let (http, status, message, hide_id) = failure(echo.kind, &e);
             let id = if hide_id { -1 } else { echo.id };
-            envelope(echo, http, id, status, message, json!({})).because(&e)
+            return envelope(echo, http, id, status, message, json!({})).because(&e);
         }
-    }
+    };
+    let data = match outcome {
+        Outcome::Image {
+            bytes,
+            content_type,
+        } => {
+            return Reply {
+                detail: None,
+                status: 200,
+                content_type: Some(content_type),
+                body: bytes,
+            }
+        }
+        Outcome::Done | Outcome::Registered { .. } => json!({}),
+        Outcome::Captcha { png, rand } => json!({
+            "imgdata": BASE64.encode(png),
+            "rand": rand
+        }),
+        Outcome::CodeSent { rand } => json!({"rand": rand}),
+        Outcome::Session(s) => json!({"token": s.token}),
+        Outcome::Nickname(n) => json!({"nickname": n}),
+        Outcome::Profile(a) => profile(&a),
+        Outcome::Accounts(list) => Value::Array(list.iter().map(profile).collect()),
+        Outcome::PortraitStored { phone } => json!({"url": format!("./api/get/portrait/{phone}")}),
+        Outcome::DeviceAdded { device_id } => json!({"device_id": device_id}),
+        Outcome::Devices(list) => json!({
+            "num": list.len(),
+            "list": list.iter().map(|d| json!({
+                "device_id": d.device_id,
+                "device": d.name,
+                "bindtime": d.bound_at
+            })).collect::<Vec<_>>()
+        }),
+        Outcome::Device(d) => json!({"device_id": d.device_id, "device_name": d.name}),
+        Outcome::NoticeStored { pic_name } => json!({"pic_name": pic_name}),
+        Outcome::Notices(list) => json!({
+            "num": list.len(),
+            "list": list.iter().map(|n| notice(n, None)).collect::<Vec<_>>()
+        }),
+        Outcome::Notice(n) => {
+            let picture = n.picture.as_deref().unwrap_or_default();
+            notice(&n, Some(BASE64.encode(picture)))
+        }
+        // No HelpAged command produces these: a new outcome must be given its answer here.
+        other @ (phonebooks_outcomes!()
+        | Outcome::Member(_)
+        | Outcome::Exists(_)
+        | rooms_outcomes!()) => {
+            let detail = unanswerable("HelpAged", &other);
+            return envelope(echo, 200, echo.id, -200, STORE_FAILED, json!({})).because(detail);
+        }
+    };
+    envelope(echo, 200, echo.id, 0, success_message(echo.kind), data)
 }
 
 fn envelope(echo: Echo, http: u16, id: i64, status: i64, message: &str, data: Value) -> Reply {
@@ -86,51 +124,6 @@ fn success_message(kind: Option<CommandKind>) -> &'static str {
     }
 }
 
-fn data(outcome: Outcome) -> Value {
-    match outcome {
-        Outcome::Captcha { png, rand } => json!({
-            "imgdata": base64::engine::general_purpose::STANDARD.encode(png),
-            "rand": rand
-        }),
-        Outcome::CodeSent { rand } => json!({"rand": rand}),
-        Outcome::Session(s) => json!({"token": s.token}),
-        Outcome::Nickname(n) => json!({"nickname": n}),
-        Outcome::Profile(a) => profile(&a),
-        Outcome::Accounts(list) => Value::Array(list.iter().map(profile).collect()),
-        Outcome::PortraitStored { phone } => json!({"url": format!("./api/get/portrait/{phone}")}),
-        Outcome::DeviceAdded { device_id } => json!({"device_id": device_id}),
-        Outcome::Devices(list) => json!({
-            "num": list.len(),
-            "list": list.iter().map(|d| json!({
-                "device_id": d.device_id,
-                "device": d.name,
-                "bindtime": d.bound_at
-            })).collect::<Vec<_>>()
-        }),
-        Outcome::Device(d) => json!({"device_id": d.device_id, "device_name": d.name}),
-        Outcome::NoticeStored { pic_name } => json!({"pic_name": pic_name}),
-        Outcome::Notices(list) => json!({
-            "num": list.len(),
-            "list": list.iter().map(|n| json!({
-                "event_id": n.event_id,
-                "content": n.content,
-                "device": n.device,
-                "pic_name": n.pic_name,
-                "createtime": n.createtime
-            })).collect::<Vec<_>>()
-        }),
-        Outcome::Notice(n) => json!({
-            "event_id": n.event_id,
-            "content": n.content,
-            "device": n.device,
-            "pic_name": n.pic_name,
-            "base64": base64::engine::general_purpose::STANDARD.encode(n.picture.unwrap_or_default()),
-            "createtime": n.createtime
-        }),
-        _ => json!({}),
-    }
-}
-
 fn profile(a: &crate::domain::Account) -> Value {
     json!({
         "phone": a.phone,
@@ -140,6 +133,24 @@ fn profile(a: &crate::domain::Account) -> Value {
         "level": a.level
     })
 }
+
+/// A notice in the document's key order; its detail shows the picture (base64) before
+/// `createtime`.
+fn notice(n: &Notice, picture: Option<String>) -> Value {
+    let mut m = Map::new();
+    m.insert("event_id".into(), json!(n.event_id));
+    m.insert("content".into(), json!(n.content));
+    m.insert("device".into(), json!(n.device));
+    m.insert("pic_name".into(), json!(n.pic_name));
+    if let Some(picture) = picture {
+        m.insert("base64".into(), json!(picture));
+    }
+    m.insert("createtime".into(), json!(n.createtime));
+    Value::Object(m)
+}
+
+/// The document's answer to a failure of the server's own (`status` -200).
+const STORE_FAILED: &str = "Failure to operate database";
 
 /// Tencent SMS's text for its frequency-limit code 1023, which the document defers to.
 const THROTTLED: &str = "单个手机号30秒内下发短信条数超过设定的上限";
@@ -202,7 +213,7 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, i64, &'static str, boo
         // No other typed command finds nothing or finds it done; were one to, the request
         // named a value the server cannot act on.
         (_, Error::NotFound(_) | Error::AlreadyDone(_)) => (-204, "Arg's value error", false),
-        (_, Error::Store(_) | Error::Unavailable) => (-200, "Failure to operate database", false),
+        (_, Error::Store(_) | Error::Unavailable) => (-200, STORE_FAILED, false),
     };
     (200, status, message, hide_id)
 }

@@ -16,7 +16,8 @@ mod encode;
 pub use decode::{BODY_DECODABLE, GET_DECODABLE};
 pub use encode::{encode, Echo};
 
-use super::{Reply, Step, Wire};
+use super::wire::{is_json, media_type};
+use super::{form, Reply, Step, Wire};
 use crate::command::{CommandKind, Credential, Request};
 use crate::domain::TokenPolicy;
 use crate::error::Error;
@@ -61,7 +62,7 @@ pub fn handle(registry: &Registry, wire: &Wire<'_>, body: Option<&Value>, opts: 
     let refuse = |id, kind, r: Refusal| {
         Step::Reply(encode(Echo { id, kind, opts }, Err(r.error)).because(r.detail))
     };
-    if let Err(e) = json_content_type(wire.headers) {
+    if let Err(e) = json_content_type(wire) {
         return refuse(-1, None, e.into());
     }
     let id = body.map_or(-1, |b| echo_id(b.get("id")));
@@ -190,10 +191,7 @@ pub fn reject(e: Error, opts: Options) -> Reply {
 }
 
 fn execute(request: Request, echo: Echo) -> Step {
-    Step::Execute {
-        request: Box::new(request),
-        encoder: Box::new(move |r| encode(echo, r)),
-    }
+    Step::execute(request, move |r| encode(echo, r))
 }
 
 fn request(route: &Route, wire: &Wire<'_>, data: Option<&Value>) -> Result<Request, Error> {
@@ -228,13 +226,10 @@ fn credential(route: &Route, wire: &Wire<'_>) -> Result<Option<Credential>, Erro
     if !route.auth {
         return Ok(None);
     }
-    let token = wire
-        .query
-        .and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "token")
-                .map(|(_, v)| v.into_owned())
-        })
+    let query = form::lenient_pairs(wire.query.unwrap_or_default().as_bytes());
+    let (_, token) = query
+        .into_iter()
+        .find(|(k, _)| k == "token")
         .ok_or(Error::MissingToken)?;
     let device = route.command == CommandKind::UploadNotice;
     if token.is_empty() {
@@ -265,20 +260,18 @@ pub fn echo_id(id: Option<&Value>) -> i64 {
 /// `application/json` or any `+json` type (`application/vnd.x+json`), parameters
 /// (`; charset=utf-8`) allowed, case ignored. Anything else, a missing Content-Type
 /// included, is refused with the reason.
-fn json_content_type(headers: &http::HeaderMap) -> Result<(), Error> {
-    let Some(value) = headers.get(http::header::CONTENT_TYPE) else {
-        return Err(Error::BadFrame(
-            "no Content-Type: the body was not read (send application/json)".into(),
-        ));
+fn json_content_type(wire: &Wire<'_>) -> Result<(), Error> {
+    let text = match wire.header(http::header::CONTENT_TYPE) {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            return Err(Error::BadFrame(
+                "no Content-Type: the body was not read (send application/json)".into(),
+            ))
+        }
+        Err(_) => "(not text)",
     };
-    let text = value.to_str().unwrap_or("(not text)");
-    let mime = text
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if mime == "application/json" || (mime.contains('/') && mime.ends_with("+json")) {
+    let mime = media_type(text);
+    if mime.contains('/') && is_json(&mime) {
         return Ok(());
     }
     let shown: String = text.chars().take(80).collect();

@@ -11,7 +11,8 @@ use super::encode::Endpoint;
 use crate::command::accounts::{PhoneExists, Register};
 use crate::command::{codes, sessions, v4_profiles};
 use crate::command::{Command, CommandKind};
-use crate::dialect::{Fields, Wire};
+use crate::dialect::form::{self, Repeated};
+use crate::dialect::{body, wire, Fields, Wire};
 use crate::domain::{CodePurpose, LoginKey, Password, Phone, SessionExtras};
 use crate::error::{Error, Result};
 use crate::registry::Route;
@@ -23,38 +24,28 @@ const CODE_LENGTH: usize = 6;
 /// The request's parameters as one JSON object: the query string, overridden by the body of a
 /// POST (JSON or form), overridden by the path parameters. Within one source the first of a
 /// repeated name wins (as Flask's `request.values.get`). A GET's body is ignored.
-pub(super) fn gather(wire: &Wire<'_>, params: &[(String, String)], body: &[u8]) -> Result<Value> {
-    let mut all = Map::new();
-    let query = wire.query.unwrap_or_default().as_bytes();
-    for (k, v) in pairs(query, "query string", true)? {
-        all.entry(k).or_insert(Value::String(v));
-    }
+pub(super) fn gather(
+    wire: &Wire<'_>,
+    params: &[(String, String)],
+    body: &[u8],
+) -> Result<Map<String, Value>> {
+    let mut all = pairs(wire.query.unwrap_or_default().as_bytes(), "query string")?;
     if *wire.method == http::Method::POST {
-        for (k, v) in body_params(wire, body)? {
-            all.insert(k, v);
-        }
+        all.extend(body_params(wire, body)?);
     }
     for (k, v) in params {
-        all.insert(
-            k.clone(),
-            Value::String(unescape(v.as_bytes(), "path", false)?),
-        );
+        let v = form::strict_segment(v.as_bytes())
+            .map_err(|why| Error::BadFrame(why.detail("path")))?;
+        all.insert(k.clone(), Value::String(v));
     }
-    Ok(Value::Object(all))
+    Ok(all)
 }
 
 /// A POST body's parameters. `Content-Type` decides (JSON, or a urlencoded form); without
 /// one, or with another, a body starting with `{` or `[` is JSON and anything else a form.
 fn body_params(wire: &Wire<'_>, body: &[u8]) -> Result<Map<String, Value>> {
-    let content_type = wire
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    let is_json = match content_type.as_str() {
+    let is_json = match wire.media_type().unwrap_or_default().as_str() {
         "application/x-www-form-urlencoded" => false,
         "multipart/form-data" => {
             return Err(Error::BadFrame(
@@ -63,80 +54,27 @@ fn body_params(wire: &Wire<'_>, body: &[u8]) -> Result<Map<String, Value>> {
                     .into(),
             ))
         }
-        t if t == "application/json" || t.ends_with("+json") => true,
+        t if wire::is_json(t) => true,
         _ => matches!(first, Some(b'{' | b'[')),
     };
-    if first.is_none() {
-        return Ok(Map::new());
-    }
-    if !is_json {
-        let mut map = Map::new();
-        for (k, v) in pairs(body, "form body", true)? {
-            map.entry(k).or_insert(Value::String(v));
-        }
-        return Ok(map);
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Error::BadFrame("the JSON body must be an object".into())),
-        Err(e) => Err(Error::BadFrame(format!("the body is not valid JSON ({e})"))),
+    match first {
+        None => Ok(Map::new()),
+        Some(_) if is_json => Ok(body::object(body)?),
+        Some(_) => pairs(body, "form body"),
     }
 }
 
-/// `a=1&b=2` → decoded pairs; empty pieces are skipped, a piece without `=` has an empty
-/// value, a piece without a name is refused.
-fn pairs(text: &[u8], source: &str, plus_is_space: bool) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for piece in text.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
-        let (k, v) = match piece.iter().position(|b| *b == b'=') {
-            Some(i) => (&piece[..i], &piece[i + 1..]),
-            None => (piece, &b""[..]),
-        };
-        let k = unescape(k, source, plus_is_space)?;
-        if k.is_empty() {
-            return Err(Error::BadFrame(format!("a {source} parameter has no name")));
-        }
-        out.push((k, unescape(v, source, plus_is_space)?));
+/// A query string's or form's parameters, read strictly, the first of a repeated name
+/// winning; a piece without a name is refused.
+fn pairs(text: &[u8], source: &str) -> Result<Map<String, Value>> {
+    let pairs = form::strict_pairs(text).map_err(|why| Error::BadFrame(why.detail(source)))?;
+    if pairs.iter().any(|(name, _)| name.is_empty()) {
+        return Err(Error::BadFrame(format!("a {source} parameter has no name")));
     }
-    Ok(out)
+    Ok(form::object(pairs, Repeated::First))
 }
 
-/// Strict percent-decoding: every `%` starts two hex digits, and the result is UTF-8.
-fn unescape(bytes: &[u8], source: &str, plus_is_space: bool) -> Result<String> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let pair = bytes
-                    .get(i + 1)
-                    .copied()
-                    .and_then(hex)
-                    .zip(bytes.get(i + 2).copied().and_then(hex));
-                let Some((hi, lo)) = pair else {
-                    return Err(Error::BadFrame(format!(
-                        "bad percent-encoding in the {source}: a % must start two hex digits"
-                    )));
-                };
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out)
-        .map_err(|_| Error::BadFrame(format!("the {source} is not UTF-8 once decoded")))
-}
-
-/// The commands [`command`] builds — one entry per arm of its match (a unit test holds them
+/// The commands `command` builds — one entry per arm of its match (a unit test holds them
 /// equal). The registry refuses at start-up a v4 row naming any other.
 pub const DECODABLE: &[CommandKind] = &[
     CommandKind::SmsCode,

@@ -2,7 +2,9 @@
 //! string code), and the one table from domain errors to codes and messages.
 
 use crate::command::{CommandKind, Outcome};
-use crate::dialect::{to_ascii_json, Reply};
+use crate::dialect::{
+    helpaged_outcomes, phonebooks_outcomes, rooms_outcomes, to_ascii_json, unanswerable, Reply,
+};
 use crate::domain::{Account, DeviceChange};
 use crate::error::Error;
 use serde_json::{json, Value};
@@ -61,16 +63,15 @@ impl Endpoint {
 
 /// Encodes an outcome or failure as the v4 envelope.
 pub fn encode(ep: Option<Endpoint>, result: Result<Outcome, Error>) -> Reply {
-    let mut detail = None;
-    let (code, data, msg) = match result {
-        Ok(outcome) => success(ep, outcome),
+    let (code, data, msg, detail) = match result.map(|outcome| success(ep, outcome)) {
+        Ok(Ok((code, data, msg))) => (code, data, msg, None),
+        Ok(Err(detail)) => (500, json!(""), "服务器内部错误".to_string(), Some(detail)),
         Err(e) => {
             if let Error::Store(inner) = &e {
                 tracing::error!(error = %inner, "store failure");
             }
             let (code, msg) = failure(ep, &e);
-            detail = Some(e.to_string());
-            (code, json!(""), msg)
+            (code, json!(""), msg, Some(e.to_string()))
         }
     };
     let body = if ep == Some(Endpoint::SendSms) {
@@ -95,9 +96,10 @@ pub(super) fn http_status(code: i64) -> u16 {
     }
 }
 
-fn success(ep: Option<Endpoint>, outcome: Outcome) -> (i64, Value, String) {
-    let done = |msg: &str| (OK, json!(""), msg.to_string());
-    match (ep, outcome) {
+/// The code, `data` and message of a success, or — for an outcome no v4 command produces —
+/// why there are none.
+fn success(ep: Option<Endpoint>, outcome: Outcome) -> Result<(i64, Value, String), String> {
+    Ok(match (ep, outcome) {
         (Some(Endpoint::IsRegister { registered }), Outcome::Exists(found)) => {
             let code = if found == registered { OK } else { REFUSED };
             let msg = if found { REGISTERED } else { NOT_REGISTERED };
@@ -120,11 +122,25 @@ fn success(ep: Option<Endpoint>, outcome: Outcome) -> (i64, Value, String) {
                 (OK, session.logged_in(), "登录成功".into())
             }
         }
-        (Some(Endpoint::SendSms), _) => done("发送成功"),
-        (Some(Endpoint::VerifyCode), _) => done("验证码正确"),
-        (Some(Endpoint::ForgetPassword), _) => done("修改成功"),
-        _ => done("成功"),
-    }
+        (ep, Outcome::Done | Outcome::CodeSent { .. } | Outcome::Exists(_)) => {
+            let msg = match ep {
+                Some(Endpoint::SendSms) => "发送成功",
+                Some(Endpoint::VerifyCode) => "验证码正确",
+                Some(Endpoint::ForgetPassword) => "修改成功",
+                _ => "成功",
+            };
+            (OK, json!(""), msg.to_string())
+        }
+        // No v4 command produces these: a new outcome must be given its answer here.
+        (
+            _,
+            other @ (Outcome::Registered { .. }
+            | phonebooks_outcomes!()
+            | helpaged_outcomes!()
+            | Outcome::Member(_)
+            | rooms_outcomes!()),
+        ) => return Err(unanswerable("v4", &other)),
+    })
 }
 
 /// What register and login show of a session.

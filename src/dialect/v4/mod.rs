@@ -27,6 +27,7 @@ use crate::command::Request;
 use crate::domain::TokenPolicy;
 use crate::error::Error;
 use crate::registry::Route;
+use serde_json::Value;
 
 /// v4.0 tokens: 32-hex, 30 days (the document is silent), at most 10 live per account. The
 /// document names no endpoint that uses one after login, but each is a real row: a password
@@ -47,28 +48,28 @@ pub fn owns(path: &str) -> bool {
 
 /// Decodes a request to one of the dialect's routes, or answers it at once.
 pub fn handle(route: &Route, wire: &Wire<'_>, params: &[(String, String)], body: &[u8]) -> Step {
-    let endpoint = Endpoint::of(route.command);
-    let refuse = |e: Error| Step::Reply(encode(endpoint, Err(e)));
-    let input = match decode::gather(wire, params, body) {
-        Ok(v) => v,
-        Err(e) => return refuse(e),
-    };
-    let fields = match Fields::of(&input, "") {
-        Ok(f) => f,
-        Err(e) => return refuse(e),
-    };
-    match decode::command(route, &fields) {
-        Ok((command, endpoint)) => Step::Execute {
-            request: Box::new(Request {
-                command,
-                auth: route.auth,
-                credential: None,
-                acting_for: None,
-            }),
-            encoder: Box::new(move |r| encode(Some(endpoint), r)),
-        },
-        Err(e) => refuse(e),
+    match request(route, wire, params, body) {
+        Ok((request, endpoint)) => Step::execute(request, move |r| encode(Some(endpoint), r)),
+        Err(e) => Step::Reply(encode(Endpoint::of(route.command), Err(e))),
     }
+}
+
+/// The request, with the endpoint its answer is shaped for.
+fn request(
+    route: &Route,
+    wire: &Wire<'_>,
+    params: &[(String, String)],
+    body: &[u8],
+) -> Result<(Request, Endpoint), Error> {
+    let input = Value::Object(decode::gather(wire, params, body)?);
+    let (command, endpoint) = decode::command(route, &Fields::of(&input, "")?)?;
+    let request = Request {
+        command,
+        auth: route.auth,
+        credential: None,
+        acting_for: None,
+    };
+    Ok((request, endpoint))
 }
 
 /// The dialect's envelope for a failure found before a request was decoded: an unknown path

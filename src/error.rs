@@ -79,6 +79,10 @@ pub enum Error {
     /// A code was requested for this phone less than a minute ago.
     #[error("a code was sent to this phone less than a minute ago")]
     Throttled,
+    /// Too many failed password checks: of this account (it is in its cooldown), or from this
+    /// client address this minute. The password was not checked; the detail says which.
+    #[error("login throttled: {0}")]
+    LoginThrottled(String),
     /// The server is shutting down or overloaded.
     #[error("service unavailable")]
     Unavailable,

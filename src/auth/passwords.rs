@@ -3,13 +3,16 @@
 //! Hashing is deliberately slow and memory-hungry. It runs on `hashing_concurrency` dedicated
 //! threads (so a burst of logins cannot exhaust memory) whose scheduling priority is lowered
 //! (nice 10), so that while they saturate the CPU the async workers still answer cheap
-//! requests promptly. Callers block until their hash is done: call only from blocking threads
+//! requests promptly. At most `hash_queue` hashes wait for a thread: one more is refused at
+//! once ([`Error::Unavailable`]), so a flood of logins cannot queue without end nor hold every
+//! blocking thread. Callers block until their hash is done: call only from blocking threads
 //! (handlers run there).
 
 use crate::config::Config;
 use crate::error::{Error, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -40,6 +43,8 @@ impl Passwords {
             pool: HashPool {
                 size: config.hashing_concurrency.max(1),
                 queue: OnceLock::new(),
+                waiting: Arc::new(AtomicUsize::new(0)),
+                max_waiting: config.hash_queue,
             },
         })
     }
@@ -60,14 +65,12 @@ impl Passwords {
             .map_err(|e| Error::Store(StoreError::Other(e)))
     }
 
-    /// Whether `password` matches the stored PHC string; `None` spends the same time and fails.
-    pub fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+    /// Whether `password` matches the stored PHC string; `None` spends the same time and
+    /// fails. [`Error::Unavailable`] when the hash queue is full (nothing was checked).
+    pub fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, Error> {
         let phc = match stored {
             Some(s) => s.to_string(),
-            None => self
-                .decoy
-                .get_or_init(|| self.hash("switchboard decoy").unwrap_or_default())
-                .clone(),
+            None => self.decoy()?,
         };
         let password = password.to_string();
         let ok = self.pool.run(move || {
@@ -76,8 +79,19 @@ impl Passwords {
                     .verify_password(password.as_bytes(), &parsed)
                     .is_ok()
             })
-        });
-        ok.unwrap_or(false) && stored.is_some()
+        })?;
+        Ok(ok && stored.is_some())
+    }
+}
+
+impl Passwords {
+    /// The decoy hash, made at its first need (a failure to make it is not remembered).
+    fn decoy(&self) -> Result<String, Error> {
+        if let Some(d) = self.decoy.get() {
+            return Ok(d.clone());
+        }
+        let made = self.hash("switchboard decoy")?;
+        Ok(self.decoy.get_or_init(|| made).clone())
     }
 }
 
@@ -90,6 +104,10 @@ struct HashPool {
     size: usize,
     /// The queue's sending end, once the threads run (`None` if none could be started).
     queue: OnceLock<Option<Mutex<mpsc::Sender<Job>>>>,
+    /// Jobs queued and not yet started.
+    waiting: Arc<AtomicUsize>,
+    /// Most jobs that may wait; one more is refused.
+    max_waiting: usize,
 }
 
 impl HashPool {
@@ -97,8 +115,14 @@ impl HashPool {
     fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
         let unavailable = || Error::Store(StoreError::Other("hashing threads unavailable".into()));
         let queue = self.queue().as_ref().ok_or_else(unavailable)?;
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(Error::Unavailable);
+        }
+        let waiting = self.waiting.clone();
         let (tx, rx) = mpsc::sync_channel(1);
         let job: Job = Box::new(move || {
+            waiting.fetch_sub(1, Ordering::AcqRel);
             let _ = tx.send(f());
         });
         queue
@@ -177,8 +201,8 @@ mod tests {
     fn the_right_password_verifies_and_a_wrong_one_does_not() {
         let p = cheap();
         let h = p.hash("123456").unwrap();
-        assert!(p.verify("123456", Some(&h)));
-        assert!(!p.verify("1234567", Some(&h)));
+        assert!(p.verify("123456", Some(&h)).unwrap());
+        assert!(!p.verify("1234567", Some(&h)).unwrap());
     }
 
     #[test]
@@ -196,7 +220,7 @@ mod tests {
                 std::thread::spawn(move || {
                     let pw = format!("password-{i}");
                     let h = p.hash(&pw).unwrap();
-                    p.verify(&pw, Some(&h)) && !p.verify("other", Some(&h))
+                    p.verify(&pw, Some(&h)).unwrap() && !p.verify("other", Some(&h)).unwrap()
                 })
             })
             .collect();
@@ -204,7 +228,42 @@ mod tests {
     }
 
     #[test]
+    fn beyond_the_queue_bound_a_hash_is_refused_at_once() {
+        let mut config = Config::for_tests("x".into());
+        config.hashing_concurrency = 1;
+        config.hash_queue = 1;
+        let p = std::sync::Arc::new(Passwords::new(&config).unwrap());
+        // Hold the only hashing thread until released.
+        let (release, held) = mpsc::channel::<()>();
+        let (started, running) = mpsc::channel::<()>();
+        let busy = {
+            let p = p.clone();
+            std::thread::spawn(move || {
+                p.pool.run(move || {
+                    started.send(()).unwrap();
+                    held.recv().unwrap();
+                })
+            })
+        };
+        running.recv().unwrap();
+        // One job may wait for the thread; the next is refused without waiting.
+        let waiter = {
+            let p = p.clone();
+            std::thread::spawn(move || p.hash("queued"))
+        };
+        while p.pool.waiting.load(Ordering::Acquire) < 1 {
+            std::thread::yield_now();
+        }
+        assert!(matches!(p.hash("refused"), Err(Error::Unavailable)));
+        assert!(matches!(p.verify("x", None), Err(Error::Unavailable)));
+        release.send(()).unwrap();
+        busy.join().unwrap().unwrap();
+        assert!(waiter.join().unwrap().is_ok());
+        assert!(p.hash("after").is_ok(), "the queue frees as jobs start");
+    }
+
+    #[test]
     fn an_unknown_account_never_verifies_even_with_the_decoy_password() {
-        assert!(!cheap().verify("switchboard decoy", None));
+        assert!(!cheap().verify("switchboard decoy", None).unwrap());
     }
 }

@@ -9,9 +9,10 @@ use crate::ctx::Ctx;
 use crate::domain::{Account, Caller, CodePurpose, Password, Phone, SessionExtras, TokenPolicy};
 use crate::error::{Error, Result};
 use crate::handlers::lookup::{self, own_account};
-use crate::handlers::{codes, sessions};
+use crate::handlers::{codes, guard, sessions};
 use crate::store::Tx;
 use crate::store::{accounts, tokens};
+use std::net::IpAddr;
 use uuid::Uuid;
 
 impl Register {
@@ -185,14 +186,15 @@ impl ResetPassword {
 
 impl ChangePassword {
     /// Verifies the old password, stores the new hash and revokes tokens.
-    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+    pub fn apply(self, ctx: &Ctx, peer: Option<IpAddr>) -> Result<Outcome> {
         let found = ctx.store.read(|c| accounts::by_phone(c, &self.phone))?;
-        replace_password(ctx, found, &self.old, &self.new, |_, _| Ok(()))?;
+        replace_password(ctx, found, &self.old, &self.new, peer, |_, _| Ok(()))?;
         Ok(Outcome::Done)
     }
 }
 
-/// Verifies `old` against the account `found` (spending the same time when there is none),
+/// Verifies `old` against the account `found` under the login throttle (spending the same
+/// time when there is none; `peer` is the client address, when known),
 /// then, in one transaction, stores the hash of `new`, revokes every token of the account in
 /// every dialect, and runs `then` (which may issue a fresh token). Answers the account and
 /// what `then` made.
@@ -201,15 +203,10 @@ pub fn replace_password<T>(
     found: Option<(Account, String)>,
     old: &str,
     new: &Password,
+    peer: Option<IpAddr>,
     then: impl FnOnce(&Tx, &Account) -> Result<T>,
 ) -> Result<(Account, T)> {
-    let verified = ctx
-        .passwords
-        .verify(old, found.as_ref().map(|(_, h)| h.as_str()));
-    let (account, _) = found.ok_or(Error::UnknownAccount)?;
-    if !verified {
-        return Err(Error::WrongPassword);
-    }
+    let account = guard::check_password(ctx, found, old, peer)?;
     let hash = ctx.passwords.hash(new.expose())?;
     let made = ctx.store.write(|tx| {
         set_password_revoking_tokens(tx, account.pk, &hash)?;
@@ -228,14 +225,14 @@ pub fn set_password_revoking_tokens(tx: &Tx, account_pk: i64, hash: &str) -> Res
 
 impl ChangeOwnPassword {
     /// [`replace_password`] on the caller's account.
-    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+    pub fn apply(self, ctx: &Ctx, caller: &Caller, peer: Option<IpAddr>) -> Result<Outcome> {
         let found = ctx
             .store
             .read(|c| accounts::by_pk_with_hash(c, caller.account_pk))?;
         if found.is_none() {
             return Err(Error::BadToken("the token's account is gone".into()));
         }
-        replace_password(ctx, found, &self.old, &self.new, |_, _| Ok(()))?;
+        replace_password(ctx, found, &self.old, &self.new, peer, |_, _| Ok(()))?;
         Ok(Outcome::Done)
     }
 }

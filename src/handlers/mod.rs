@@ -6,6 +6,7 @@ pub mod admin;
 pub mod codes;
 pub mod contacts;
 pub mod devices;
+pub mod guard;
 pub mod lookup;
 pub mod media;
 pub mod profiles;
@@ -17,10 +18,12 @@ use crate::command::{Command, Outcome, Request};
 use crate::ctx::Ctx;
 use crate::domain::Auth;
 use crate::error::{Error, Result};
+use std::net::IpAddr;
 
 /// Authenticates the request when its route needs a token, checks any account it claims to
-/// act for, and applies its command.
-pub fn execute(ctx: &Ctx, req: Request) -> Result<Outcome> {
+/// act for, and applies its command. `peer` is the client address (behind trusted proxies,
+/// the one they forwarded), which the login throttle counts failures against.
+pub fn execute(ctx: &Ctx, req: Request, peer: Option<IpAddr>) -> Result<Outcome> {
     let auth = if req.auth {
         Some(sessions::authenticate(ctx, req.credential.as_ref())?)
     } else {
@@ -31,17 +34,23 @@ pub fn execute(ctx: &Ctx, req: Request) -> Result<Outcome> {
             return Err(Error::TokenMismatch);
         }
     }
-    apply(ctx, req.command, auth.as_ref())
+    apply(ctx, req.command, auth.as_ref(), peer)
 }
 
-/// The one dispatch: each command to its handler, with the caller when the route needs one.
-fn apply(ctx: &Ctx, command: Command, auth: Option<&Auth>) -> Result<Outcome> {
+/// The one dispatch: each command to its handler, with the caller when the route needs one
+/// and, for password checks, the client address the login throttle counts.
+fn apply(
+    ctx: &Ctx,
+    command: Command,
+    auth: Option<&Auth>,
+    peer: Option<IpAddr>,
+) -> Result<Outcome> {
     let caller = auth;
     match command {
         Command::Register(c) => c.apply(ctx),
         Command::RequestCode(c) => c.apply(ctx),
         Command::ResetPassword(c) => c.apply(ctx),
-        Command::Login(c) => c.apply(ctx),
+        Command::Login(c) => c.apply(ctx, peer),
         Command::Logout(c) => c.apply(ctx, sessions::require(caller)?),
         Command::AddContacts(c) => c.apply(ctx, sessions::require(caller)?),
         Command::UpdateContact(c) => c.apply(ctx, sessions::require(caller)?),
@@ -53,7 +62,7 @@ fn apply(ctx: &Ctx, command: Command, auth: Option<&Auth>) -> Result<Outcome> {
         Command::ExportContacts(c) => c.apply(ctx, sessions::require(caller)?),
         Command::ImageCaptcha(c) => c.apply(ctx),
         Command::CheckHash(c) => c.apply(ctx),
-        Command::ChangePassword(c) => c.apply(ctx),
+        Command::ChangePassword(c) => c.apply(ctx, peer),
         Command::Nickname(c) => c.apply(ctx),
         Command::Profile(c) => c.apply(ctx, sessions::require(caller)?),
         Command::UpdateProfile(c) => c.apply(ctx, sessions::require(caller)?),
@@ -70,14 +79,14 @@ fn apply(ctx: &Ctx, command: Command, auth: Option<&Auth>) -> Result<Outcome> {
         Command::SignNotice(c) => c.apply(ctx, sessions::require(caller)?),
         Command::Admin(c) => c.apply(ctx, sessions::require(caller)?),
         Command::SignUp(c) => c.apply(ctx),
-        Command::ChangeOwnPassword(c) => c.apply(ctx, sessions::require(caller)?),
+        Command::ChangeOwnPassword(c) => c.apply(ctx, sessions::require(caller)?, peer),
         Command::ChangePhone(c) => c.apply(ctx, sessions::require(caller)?),
         Command::PhoneExists(c) => c.apply(ctx),
         Command::ShowMember(c) => c.apply(ctx, sessions::require(caller)?),
         Command::UpdateMember(c) => c.apply(ctx, sessions::require(caller)?),
         Command::RequestCodeIf(c) => c.apply(ctx),
         Command::SignUpV4(c) => c.apply(ctx),
-        Command::Rooms(c) => c.apply(ctx, caller),
+        Command::Rooms(c) => c.apply(ctx, caller, peer),
         Command::PhoneLogin(c) => c.apply(ctx),
         Command::VerifyCode(c) => c.apply(ctx),
         Command::ResetInWindow(c) => c.apply(ctx),

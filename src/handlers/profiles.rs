@@ -119,7 +119,7 @@ mod tests {
             enduring: false,
             extras: member_extras(),
         }
-        .apply(ctx)
+        .apply(ctx, None)
         .unwrap();
         let Outcome::Session(s) = out else {
             panic!("{out:?}")
@@ -275,10 +275,10 @@ mod tests {
             new: Password::parse("654321", "pwd").unwrap(),
         };
         assert!(matches!(
-            change("wrong!").apply(&ctx, &caller),
+            change("wrong!").apply(&ctx, &caller, None),
             Err(Error::WrongPassword)
         ));
-        change("123456").apply(&ctx, &caller).unwrap();
+        change("123456").apply(&ctx, &caller, None).unwrap();
         let cred = Credential::token(testing::PAIR, token);
         let r = sessions::authenticate(&ctx, Some(&cred));
         assert!(matches!(r, Err(Error::BadToken(_))));

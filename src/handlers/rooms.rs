@@ -17,6 +17,7 @@ use crate::handlers::accounts;
 use crate::handlers::sessions;
 use crate::store::Tx;
 use crate::store::{accounts as store_accounts, rooms as store};
+use std::net::IpAddr;
 
 /// The rooms user with this pk.
 fn load(tx: &Tx, account_pk: i64) -> Result<RoomsUser> {
@@ -60,15 +61,16 @@ fn own(caller: &Caller, pk: i64) -> Result<()> {
 }
 
 impl RoomsCommand {
-    /// Applies the command; writes need the caller (`auth`).
-    pub fn apply(self, ctx: &Ctx, auth: Option<&Auth>) -> Result<Outcome> {
+    /// Applies the command; writes need the caller (`auth`); a password check counts against
+    /// the client address `peer`, when known.
+    pub fn apply(self, ctx: &Ctx, auth: Option<&Auth>, peer: Option<IpAddr>) -> Result<Outcome> {
         let caller = || sessions::require(auth);
         match self {
             RoomsCommand::SignUp(c) => c.apply(ctx),
             RoomsCommand::SnsLogin(c) => c.apply(ctx),
             RoomsCommand::SetIcon(c) => c.apply(ctx, caller()?),
             RoomsCommand::UpdateUser(c) => c.apply(ctx, caller()?),
-            RoomsCommand::ChangePassword(c) => c.apply(ctx, caller()?),
+            RoomsCommand::ChangePassword(c) => c.apply(ctx, caller()?, peer),
             RoomsCommand::ListRooms(c) => c.apply(ctx),
             RoomsCommand::ShowRoom(c) => c.apply(ctx),
             RoomsCommand::CreateRoom(c) => c.apply(ctx, caller()?),
@@ -185,7 +187,7 @@ impl UpdateUser {
 
 impl ChangePassword {
     /// Checks the name and the old password, then replaces it in one transaction.
-    pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
+    pub fn apply(self, ctx: &Ctx, caller: &Caller, peer: Option<IpAddr>) -> Result<Outcome> {
         let found = ctx
             .store
             .read(|c| store_accounts::by_pk_with_hash(c, caller.account_pk))?;
@@ -197,7 +199,7 @@ impl ChangePassword {
             return Err(Error::Forbidden);
         }
         let (_, session) =
-            accounts::replace_password(ctx, found, &self.old, &self.new, |tx, account| {
+            accounts::replace_password(ctx, found, &self.old, &self.new, peer, |tx, account| {
                 open_session(ctx, tx, account.clone(), &self.policy)
             })?;
         Ok(Outcome::Session(Box::new(session)))

@@ -12,8 +12,9 @@ use crate::domain::{
     SessionExtras, TokenPolicy,
 };
 use crate::error::{Error, Result};
-use crate::handlers::{codes, lookup};
+use crate::handlers::{codes, guard, lookup};
 use crate::store::{accounts, contacts, devices, profiles, rooms, tokens, v4_profiles, Tx};
+use std::net::IpAddr;
 use uuid::Uuid;
 
 /// A use refreshes a token's idle clock only when it is at least this stale (seconds), so
@@ -21,20 +22,14 @@ use uuid::Uuid;
 pub const REFRESH_SECS: i64 = 15;
 
 impl Login {
-    /// Verifies the password (slow, outside any transaction), then opens the session.
-    pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
+    /// Checks the password under the login throttle (slow, outside any transaction), then
+    /// opens the session. `peer` is the client address, when known.
+    pub fn apply(self, ctx: &Ctx, peer: Option<IpAddr>) -> Result<Outcome> {
         let found = ctx.store.read(|c| match self.key {
             LoginKey::UsernameOrPhone => accounts::by_login_key(c, &self.login),
             LoginKey::Phone => accounts::by_phone(c, &self.login),
         })?;
-        let stored = found.as_ref().map(|(_, hash)| hash.as_str());
-        let verified = ctx.passwords.verify(&self.password, stored);
-        let Some((account, _)) = found else {
-            return Err(Error::UnknownAccount);
-        };
-        if !verified {
-            return Err(Error::WrongPassword);
-        }
+        let account = guard::check_password(ctx, found, &self.password, peer)?;
         let session = ctx
             .store
             .write(|tx| open(ctx, tx, account, &self.policy, self.enduring, &self.extras))?;

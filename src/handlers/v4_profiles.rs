@@ -133,7 +133,7 @@ mod tests {
                 ..SessionExtras::default()
             },
         }
-        .apply(ctx)?;
+        .apply(ctx, None)?;
         let Outcome::Session(s) = out else {
             panic!("{out:?}")
         };

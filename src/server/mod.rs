@@ -32,6 +32,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::Value;
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -63,7 +64,7 @@ pub async fn run(
             p = slots.clone().acquire_owned() => p.expect("semaphore never closed"),
             _ = &mut shutdown => break,
         };
-        let (stream, _) = tokio::select! {
+        let (stream, remote) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(s) => s,
                 Err(e) => {
@@ -78,7 +79,7 @@ pub async fn run(
         let edge = edge.clone();
         let service = service_fn(move |req| {
             let edge = edge.clone();
-            async move { Ok::<_, Infallible>(handle(edge, req).await) }
+            async move { Ok::<_, Infallible>(handle(edge, req, remote.ip()).await) }
         });
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
@@ -126,16 +127,24 @@ static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
 
 /// Routes one request and writes its log line: one line per request at info level, with why
 /// it was refused (`detail`). The query is never logged: it may carry a token.
-async fn handle(edge: Arc<Edge>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(edge: Arc<Edge>, req: Request<Incoming>, remote: IpAddr) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let id = REQUEST_IDS.fetch_add(1, Ordering::Relaxed);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let (resp, detail) = route(&edge, req).await;
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let client = peer::client(&edge.app.ctx.config.trusted_proxies, remote, &forwarded);
+    let (resp, detail) = route(&edge, req, client).await;
     tracing::info!(
         id,
         %method,
         path,
+        %client,
         status = resp.status().as_u16(),
         micros = started.elapsed().as_micros() as u64,
         detail = detail.as_deref(),
@@ -145,7 +154,11 @@ async fn handle(edge: Arc<Edge>, req: Request<Incoming>) -> Response<Full<Bytes>
 }
 
 /// Routes one request; answers the response and the detail of a refusal.
-async fn route(edge: &Edge, req: Request<Incoming>) -> (Response<Full<Bytes>>, Option<String>) {
+async fn route(
+    edge: &Edge,
+    req: Request<Incoming>,
+    client: IpAddr,
+) -> (Response<Full<Bytes>>, Option<String>) {
     let (parts, body) = req.into_parts();
     let body = Unread::new(body);
     let app = &edge.app;
@@ -158,12 +171,12 @@ async fn route(edge: &Edge, req: Request<Incoming>) -> (Response<Full<Bytes>>, O
             content_type: Some("text/html; charset=utf-8"),
             body: Bytes::from_static(b"<h1>Pong</h1>"),
         },
-        (_, "/" | "/phonebooks") => rpc(edge, &parts, body).await,
+        (_, "/" | "/phonebooks") => rpc(edge, &parts, body, client).await,
         (&Method::OPTIONS, _) if rooms::owns(path) => rooms::preflight(),
         (&Method::POST, _) if app.registry.is_typed_path(path) => {
-            typed_post(edge, &parts, body).await
+            typed_post(edge, &parts, body, client).await
         }
-        _ => rest(edge, &parts, body).await,
+        _ => rest(edge, &parts, body, client).await,
     };
     let mut resp = Response::new(Full::new(reply.body));
     *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
@@ -190,7 +203,7 @@ async fn route(edge: &Edge, req: Request<Incoming>) -> (Response<Full<Bytes>>, O
 }
 
 /// A REST row of the registry, a 405 for a known path with another method, or a 404.
-async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread) -> Reply {
+async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread, client: IpAddr) -> Reply {
     let app = &edge.app;
     let path = parts.uri.path();
     let opts = typed_options(app);
@@ -213,7 +226,7 @@ async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread) -> Reply 
                 },
                 _ => return Reply::json(404, &serde_json::json!({"error": "not found"})),
             };
-            execute(app, step).await
+            execute(app, step, client).await
         }
         RestMatch::WrongMethod if ineww::owns(path) => ineww::reject(Error::MethodNotAllowed),
         RestMatch::NotFound if ineww::owns(path) => ineww::reject(Error::UnknownCommand),
@@ -231,7 +244,12 @@ async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread) -> Reply 
 }
 
 /// A POST to one of the typed dialect's documented paths.
-async fn typed_post(edge: &Edge, parts: &http::request::Parts, body: Unread) -> Reply {
+async fn typed_post(
+    edge: &Edge,
+    parts: &http::request::Parts,
+    body: Unread,
+    client: IpAddr,
+) -> Reply {
     let app = &edge.app;
     let opts = typed_options(app);
     let bytes = match edge.body(parts, body).await {
@@ -241,7 +259,7 @@ async fn typed_post(edge: &Edge, parts: &http::request::Parts, body: Unread) -> 
     let json = serde_json::from_slice::<Value>(&bytes).ok();
     let step = typed::handle(&app.registry, &wire(parts), json.as_ref(), opts);
     drop(json);
-    execute(app, step).await
+    execute(app, step, client).await
 }
 
 fn typed_options(app: &App) -> typed::Options {
@@ -259,7 +277,7 @@ fn wire(parts: &http::request::Parts) -> Wire<'_> {
 
 /// The single RPC endpoint: a body with `op` is the opcode dialect, one with `type` and
 /// `subtype` the typed dialect.
-async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread) -> Reply {
+async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread, client: IpAddr) -> Reply {
     let app = &edge.app;
     if parts.method != Method::POST {
         return opcode::encode(None, Err(Error::MethodNotAllowed));
@@ -287,20 +305,20 @@ async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread) -> Reply {
         opcode::handle(&app.registry, &wire(parts), &json)
     };
     drop(json);
-    execute(app, step).await
+    execute(app, step, client).await
 }
 
 /// Runs a decoded request on the blocking pool and encodes its real outcome. It is not cut
 /// off by the request timeout: blocking work cannot be cancelled, and answering "failed" for
 /// a command that then commits would make clients retry it twice.
-async fn execute(app: &Arc<App>, step: Step) -> Reply {
+async fn execute(app: &Arc<App>, step: Step, client: IpAddr) -> Reply {
     let (request, encoder) = match step {
         Step::Reply(r) => return r,
         Step::Execute { request, encoder } => (request, encoder),
     };
     let name = request.command.name();
     let ctx = app.ctx.clone();
-    let job = tokio::task::spawn_blocking(move || handlers::execute(&ctx, *request));
+    let job = tokio::task::spawn_blocking(move || handlers::execute(&ctx, *request, Some(client)));
     let result = match job.await {
         Ok(r) => r,
         Err(join) => Err(Error::Store(StoreError::Other(format!(

@@ -198,7 +198,7 @@ fn failure(e: &Error) -> (&'static str, Value) {
         Error::NotFound(_) => "404001",
         Error::MethodNotAllowed => "405001",
         Error::TooLarge => "413001",
-        Error::Throttled => "429001",
+        Error::Throttled | Error::LoginThrottled(_) => "429001",
         Error::Store(_) => "500001",
         Error::Unavailable => "503001",
     };

@@ -49,7 +49,10 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
         (Some(Register), Error::MissingField(f)) if f == "phone" => "phone empty".into(),
         (Some(Login), Error::MissingField(f)) if f == "phone" => "login phone empty".into(),
         (_, Error::PhoneTaken) => "user had registed".into(),
-        (_, Error::UnknownAccount | Error::WrongPassword) => "phone or password error".into(),
+        // A throttled login answers like a failed one: what the original's clients show.
+        (_, Error::UnknownAccount | Error::WrongPassword | Error::LoginThrottled(_)) => {
+            "phone or password error".into()
+        }
         (_, Error::TokenExpired) => "Signature has expired".into(),
         (_, Error::Store(_)) => "internal error, nothing was changed".into(),
         // The rest say what was wrong in the error's own words.

@@ -196,7 +196,8 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, i64, &'static str, boo
         (_, Error::Throttled) => (1023, THROTTLED, false),
         (_, Error::PhoneTaken) => (101, "Phone number existed", false),
         (_, Error::UnknownAccount) => (100, "Incorrect user", false),
-        (_, Error::WrongPassword) => (101, "Error password", false),
+        // A throttled login or password change answers like a wrong password.
+        (_, Error::WrongPassword | Error::LoginThrottled(_)) => (101, "Error password", false),
         (Some(Nickname), Error::NotFound(_)) => (100, "user not existed", false),
         (Some(ForgotPassword), Error::NotFound(_)) => (100, "Incorrect user", false),
         (_, Error::NotFound("account")) if admin => (1, "user not existed", false),

@@ -189,7 +189,8 @@ fn failure(ep: Option<Endpoint>, e: &Error) -> (i64, String) {
             (REFUSED, WRONG_LOGIN.to_string())
         }
         Error::UnknownAccount | Error::NotFound(_) => (REFUSED, NOT_REGISTERED.to_string()),
-        Error::WrongPassword => (REFUSED, WRONG_LOGIN.to_string()),
+        // A throttled login answers like a failed one.
+        Error::WrongPassword | Error::LoginThrottled(_) => (REFUSED, WRONG_LOGIN.to_string()),
         Error::BadCode => match ep {
             Some(Register) => (BAD_CODE, "验证码错误或已过期".to_string()),
             Some(ForgetPassword) => (

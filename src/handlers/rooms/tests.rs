@@ -57,7 +57,7 @@ fn login(ctx: &Ctx, key: &str, password: &str) -> Result<Outcome> {
         enduring: false,
         extras: rooms_extras(),
     }
-    .apply(ctx)
+    .apply(ctx, None)
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn writes_on_another_users_account_are_forbidden_and_change_nothing() {
         new: Password::parse("654321", "password").unwrap(),
         policy: testing::DAY,
     };
-    assert!(matches!(pw.apply(&ctx, &b), Err(Error::Forbidden)));
+    assert!(matches!(pw.apply(&ctx, &b, None), Err(Error::Forbidden)));
     let now = ctx.store.read(|c| load(c, a.account.pk)).unwrap();
     assert_eq!(now.account.username.as_deref(), Some("a"));
     assert_eq!(now.profile.img, "");
@@ -183,7 +183,7 @@ fn a_password_change_revokes_every_token_and_answers_a_new_one() {
         new: Password::parse("654321", "password").unwrap(),
         policy: testing::DAY,
     }
-    .apply(&ctx, &me)
+    .apply(&ctx, &me, None)
     .unwrap();
     let (_, new) = rooms_session(out);
     let old = sessions::authenticate(&ctx, Some(&Credential::token(testing::DAY, t)));

@@ -25,7 +25,7 @@ fn login_as(ctx: &Ctx, phone: &str, password: &str) -> Result<Outcome> {
             ..SessionExtras::default()
         },
     }
-    .apply(ctx)
+    .apply(ctx, None)
 }
 
 fn login(ctx: &Ctx, password: &str) -> Result<String> {
@@ -68,7 +68,7 @@ fn idle_login(ctx: &Ctx, enduring: bool) -> Credential {
         enduring,
         extras: SessionExtras::default(),
     }
-    .apply(ctx)
+    .apply(ctx, None)
     .unwrap();
     let Outcome::Session(s) = out else { panic!() };
     Credential::token(testing::IDLE, s.token)

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use switchboard::app::{self, App, StoreOutbox};
 use switchboard::config::Config;
 use switchboard::ctx::SkippingClock;
-use switchboard::store::{accounts, codes, Store};
+use switchboard::store::{accounts, codes, throttle, Store};
 use switchboard::{fixtures, server};
 
 #[derive(Parser)]
@@ -79,6 +79,15 @@ enum UserCmd {
         #[arg(long)]
         level: i64,
     },
+    /// Lift an account's login lock and forget its failed password checks.
+    Unlock {
+        /// Database file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The account's phone.
+        #[arg(long)]
+        phone: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -125,6 +134,28 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             println!("{phone} is now at level {level}");
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::User {
+            command: UserCmd::Unlock { db, phone },
+        } => {
+            let store = Store::open(&db, 1).map_err(|e| e.to_string())?;
+            let had = store
+                .write(|tx| match accounts::by_phone(tx, &phone)? {
+                    Some((account, _)) => throttle::clear_account(tx, account.pk).map(Some),
+                    None => Ok(None),
+                })
+                .map_err(|e| e.to_string())?;
+            match had {
+                None => Err(format!("no account with phone {phone}")),
+                Some(true) => {
+                    println!("{phone} is unlocked; its failed password checks are forgotten");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(false) => {
+                    println!("{phone} had no failed password checks to forget");
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
         }
         Cmd::Routes => {
             print!("{}", app::registry()?.markdown());

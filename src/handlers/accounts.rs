@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::handlers::lookup::{self, own_account};
 use crate::handlers::{codes, guard, sessions};
 use crate::store::Tx;
-use crate::store::{accounts, tokens};
+use crate::store::{accounts, throttle, tokens};
 use std::net::IpAddr;
 use uuid::Uuid;
 
@@ -215,11 +215,13 @@ pub fn replace_password<T>(
     Ok((account, made))
 }
 
-/// Stores a new password hash for the account and revokes every token it has, in every
-/// dialect, in the caller's transaction.
+/// Stores a new password hash for the account, revokes every token it has in every dialect,
+/// and lifts its login lock (a reset by code is how a locked-out owner gets back in), in the
+/// caller's transaction.
 pub fn set_password_revoking_tokens(tx: &Tx, account_pk: i64, hash: &str) -> Result<()> {
     accounts::set_password(tx, account_pk, hash)?;
     tokens::delete_all(tx, account_pk)?;
+    throttle::clear_account(tx, account_pk)?;
     Ok(())
 }
 

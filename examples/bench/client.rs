@@ -298,13 +298,16 @@ pub struct LoginLoad {
     pub p99_healthz_ms: f64,
     /// 99th-percentile latency of a cheap request (unknown op), ms.
     pub p99_cheap_ms: f64,
+    /// 99th-percentile latency of a read through the store (op 1009, 10 contacts), ms.
+    pub p99_read_ms: f64,
     /// Probe requests timed.
     pub samples: usize,
 }
 
-/// `logins` connections log in back to back (argon2id at the server's cost) while one probe
-/// connection alternates `GET /healthz` and an unknown op, timing each.
-pub async fn login_probe(addr: SocketAddr, logins: usize, secs: f64) -> Res<LoginLoad> {
+/// `logins` connections log in back to back (argon2id at the server's cost; beyond the hash
+/// queue a login is refused at once) while one probe connection cycles `GET /healthz`, an
+/// unknown op and op 1009 with `jwt` (a read through the store), timing each.
+pub async fn login_probe(addr: SocketAddr, logins: usize, secs: f64, jwt: &str) -> Res<LoginLoad> {
     let login = Shape::post("/api/user/login", vec![], &typed_login(LOGIN_PHONE))?;
     let from = Instant::now() + WARMUP;
     let until = from + Duration::from_secs_f64(secs);
@@ -325,10 +328,12 @@ pub async fn login_probe(addr: SocketAddr, logins: usize, secs: f64) -> Res<Logi
         body: Bytes::new(),
     };
     let cheap = Shape::post("/", vec![], &json!({"op": 9999}))?;
+    let auth = vec![("authorization", format!("JWT {jwt}"))];
+    let read = Shape::post("/", auth, &json!({"op": 1009}))?;
     let mut sender = connect(addr).await?;
-    let (mut h, mut c) = (Vec::new(), Vec::new());
+    let (mut h, mut c, mut r) = (Vec::new(), Vec::new(), Vec::new());
     while Instant::now() < until {
-        for (shape, times) in [(&healthz, &mut h), (&cheap, &mut c)] {
+        for (shape, times) in [(&healthz, &mut h), (&cheap, &mut c), (&read, &mut r)] {
             let start = Instant::now();
             let (status, _) = send(&mut sender, shape.request()?).await?;
             if status == StatusCode::OK && start >= from {
@@ -343,9 +348,10 @@ pub async fn login_probe(addr: SocketAddr, logins: usize, secs: f64) -> Res<Logi
     }
     Ok(LoginLoad {
         logins_per_s: ok as f64 / secs,
-        samples: h.len() + c.len(),
+        samples: h.len() + c.len() + r.len(),
         p99_healthz_ms: p99(&mut h),
         p99_cheap_ms: p99(&mut c),
+        p99_read_ms: p99(&mut r),
     })
 }
 

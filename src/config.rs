@@ -46,8 +46,10 @@ pub struct Config {
     pub argon2_p_cost: u32,
     /// Password hashes computed at once (each takes `argon2_m_cost_kib` of memory).
     pub hashing_concurrency: usize,
-    /// Password hashes that may wait for a hashing thread; a login beyond them is refused at
-    /// once (the dialect's busy answer) instead of queueing without end.
+    /// Password hashes that may wait for a hashing thread; a login (or registration, or
+    /// password change) beyond them is refused at once with the dialect's busy answer instead
+    /// of queueing. `hashing_concurrency + hash_queue` must stay below `blocking_threads`, so
+    /// that hashing never holds every blocking thread.
     pub hash_queue: usize,
     /// Failed password checks of one account, close together, that lock it.
     pub login_failures_per_account: u32,
@@ -97,14 +99,14 @@ impl Default for Config {
             request_timeout_ms: 30_000,
             shutdown_grace_ms: 10_000,
             pool_size: 4,
-            blocking_threads: 8,
+            blocking_threads: 16,
             jwt_secret: None,
             jwt_lifetime_secs: 86_400,
             argon2_m_cost_kib: 7_168,
             argon2_t_cost: 5,
             argon2_p_cost: 1,
             hashing_concurrency: 2,
-            hash_queue: 8,
+            hash_queue: 6,
             login_failures_per_account: 5,
             login_failure_window_secs: 15 * 60,
             login_cooldown_min_secs: 60,
@@ -148,6 +150,13 @@ impl Config {
 
     /// Refuses settings that cannot work together.
     pub fn check(&self) -> Result<(), String> {
+        if self.hashing_concurrency.max(1) + self.hash_queue >= self.blocking_threads {
+            return Err(format!(
+                "hashing_concurrency ({}) + hash_queue ({}) must be below blocking_threads ({}): \
+                 hashing must leave threads for everything else",
+                self.hashing_concurrency, self.hash_queue, self.blocking_threads
+            ));
+        }
         if self.body_memory / 2 < self.body_limit {
             return Err(format!(
                 "body_memory ({}) must be at least twice body_limit ({}): one largest body \
@@ -164,6 +173,9 @@ impl Config {
             db,
             argon2_m_cost_kib: 64,
             argon2_t_cost: 1,
+            // Cheap hashes: bursts of concurrent logins in tests are not floods.
+            hash_queue: 64,
+            blocking_threads: 96,
             ..Config::default()
         }
     }
@@ -218,6 +230,15 @@ mod tests {
         let mut t = toml::Table::new();
         let vars = vec![("SWITCHBOARD_BODYLIMIT".to_string(), "1".to_string())];
         assert!(apply_env(&mut t, vars.into_iter()).is_err());
+    }
+
+    #[test]
+    fn a_password_lane_as_large_as_the_blocking_pool_is_refused() {
+        let mut c = Config::default();
+        c.hash_queue = c.blocking_threads - c.hashing_concurrency;
+        assert!(c.check().unwrap_err().contains("hash_queue"));
+        c.hash_queue -= 1;
+        assert!(c.check().is_ok());
     }
 
     #[test]

@@ -168,6 +168,56 @@ impl Command {
             Command::ResetInWindow(_) => "reset_in_window",
         }
     }
+
+    /// Whether applying the command computes an argon2id hash (checks or sets a password):
+    /// such commands run only while a slot of the bounded password lane is free.
+    pub fn hashes_password(&self) -> bool {
+        match self {
+            Command::Register(_)
+            | Command::ResetPassword(_)
+            | Command::Login(_)
+            | Command::ChangePassword(_)
+            | Command::SignUp(_)
+            | Command::ChangeOwnPassword(_)
+            | Command::SignUpV4(_)
+            | Command::ResetInWindow(_) => true,
+            Command::Rooms(c) => c.hashes_password(),
+            Command::RequestCode(_)
+            | Command::Logout(_)
+            | Command::AddContacts(_)
+            | Command::UpdateContact(_)
+            | Command::EditContactItem(_)
+            | Command::DeleteContacts(_)
+            | Command::ListContacts(_)
+            | Command::GetContacts(_)
+            | Command::SearchContacts(_)
+            | Command::ExportContacts(_)
+            | Command::ImageCaptcha(_)
+            | Command::CheckHash(_)
+            | Command::Nickname(_)
+            | Command::Profile(_)
+            | Command::UpdateProfile(_)
+            | Command::UploadPortrait(_)
+            | Command::Portrait(_)
+            | Command::Doki(_)
+            | Command::AddDevice(_)
+            | Command::BindDevice(_)
+            | Command::ListDevices(_)
+            | Command::DeviceInfo(_)
+            | Command::UploadNotice(_)
+            | Command::ListNotices(_)
+            | Command::NoticeInfo(_)
+            | Command::SignNotice(_)
+            | Command::Admin(_)
+            | Command::ChangePhone(_)
+            | Command::PhoneExists(_)
+            | Command::ShowMember(_)
+            | Command::UpdateMember(_)
+            | Command::RequestCodeIf(_)
+            | Command::PhoneLogin(_)
+            | Command::VerifyCode(_) => false,
+        }
+    }
 }
 
 /// A command with the credentials and claims that came with it.

@@ -161,4 +161,20 @@ impl RoomsCommand {
             RoomsCommand::DeleteRoom(_) => "delete_room",
         }
     }
+
+    /// Whether applying it computes a password hash (sign-up with a password, password change).
+    pub fn hashes_password(&self) -> bool {
+        match self {
+            RoomsCommand::SignUp(c) => c.account.password.is_some(),
+            RoomsCommand::ChangePassword(_) => true,
+            RoomsCommand::SnsLogin(_)
+            | RoomsCommand::SetIcon(_)
+            | RoomsCommand::UpdateUser(_)
+            | RoomsCommand::ListRooms(_)
+            | RoomsCommand::ShowRoom(_)
+            | RoomsCommand::CreateRoom(_)
+            | RoomsCommand::UpdateRoom(_)
+            | RoomsCommand::DeleteRoom(_) => false,
+        }
+    }
 }

@@ -57,6 +57,9 @@ pub async fn run(
     let edge = Arc::new(Edge {
         app: app.clone(),
         budget: Budget::new(config.body_memory),
+        password_lane: Arc::new(Semaphore::new(
+            config.hashing_concurrency.max(1) + config.hash_queue,
+        )),
     });
     tokio::pin!(shutdown);
     loop {
@@ -107,6 +110,10 @@ struct Edge {
     app: Arc<App>,
     /// Memory for request bodies, shared by every connection.
     budget: Budget,
+    /// The password lane: commands that hash (logins, registrations, password changes) run
+    /// only while one of its `hashing_concurrency + hash_queue` slots is free, so they never
+    /// hold more blocking threads than that; the rest stay free for reads and writes.
+    password_lane: Arc<Semaphore>,
 }
 
 impl Edge {
@@ -226,7 +233,7 @@ async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread, client: I
                 },
                 _ => return Reply::json(404, &serde_json::json!({"error": "not found"})),
             };
-            execute(app, step, client).await
+            execute(edge, step, client).await
         }
         RestMatch::WrongMethod if ineww::owns(path) => ineww::reject(Error::MethodNotAllowed),
         RestMatch::NotFound if ineww::owns(path) => ineww::reject(Error::UnknownCommand),
@@ -259,7 +266,7 @@ async fn typed_post(
     let json = serde_json::from_slice::<Value>(&bytes).ok();
     let step = typed::handle(&app.registry, &wire(parts), json.as_ref(), opts);
     drop(json);
-    execute(app, step, client).await
+    execute(edge, step, client).await
 }
 
 fn typed_options(app: &App) -> typed::Options {
@@ -305,20 +312,35 @@ async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread, client: Ip
         opcode::handle(&app.registry, &wire(parts), &json)
     };
     drop(json);
-    execute(app, step, client).await
+    execute(edge, step, client).await
 }
 
 /// Runs a decoded request on the blocking pool and encodes its real outcome. It is not cut
 /// off by the request timeout: blocking work cannot be cancelled, and answering "failed" for
 /// a command that then commits would make clients retry it twice.
-async fn execute(app: &Arc<App>, step: Step, client: IpAddr) -> Reply {
+async fn execute(edge: &Edge, step: Step, client: IpAddr) -> Reply {
     let (request, encoder) = match step {
         Step::Reply(r) => return r,
         Step::Execute { request, encoder } => (request, encoder),
     };
     let name = request.command.name();
-    let ctx = app.ctx.clone();
-    let job = tokio::task::spawn_blocking(move || handlers::execute(&ctx, *request, Some(client)));
+    // A command that hashes waits for nothing: with the lane full it is refused at once,
+    // before it takes a blocking thread.
+    let lane = match request.command.hashes_password() {
+        false => None,
+        true => match edge.password_lane.clone().try_acquire_owned() {
+            Ok(slot) => Some(slot),
+            Err(_) => {
+                return encoder(Err(Error::Unavailable))
+                    .because("password lane full: every hashing slot is taken")
+            }
+        },
+    };
+    let ctx = edge.app.ctx.clone();
+    let job = tokio::task::spawn_blocking(move || {
+        let _lane = lane;
+        handlers::execute(&ctx, *request, Some(client))
+    });
     let result = match job.await {
         Ok(r) => r,
         Err(join) => Err(Error::Store(StoreError::Other(format!(

@@ -9,7 +9,7 @@ use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Caller, Contact, ContactMail, ContactPhone};
 use crate::error::{Error, Result};
-use crate::store::contacts as store;
+use crate::store::contacts::{self as store, Item};
 use crate::store::Tx;
 
 impl AddContacts {
@@ -71,44 +71,6 @@ impl UpdateContact {
     }
 }
 
-/// A contact's phone or mail, as an edit writes it.
-trait Item: Sized {
-    /// What an unknown id of this kind is reported as.
-    const KIND: &'static str;
-    /// The item with this id and value, written at `intime`.
-    fn new(id: String, value: String, intime: String) -> Self;
-    /// Rewrites the contact's item with this id; false when it has none such.
-    fn rewrite(&self, tx: &Tx, contact_uid: &str) -> Result<bool>;
-    /// Adds the item to the contact.
-    fn add(&self, tx: &Tx, contact_uid: &str) -> Result<()>;
-}
-
-impl Item for ContactPhone {
-    const KIND: &'static str = "phone";
-    fn new(pid: String, phone: String, intime: String) -> Self {
-        ContactPhone { pid, phone, intime }
-    }
-    fn rewrite(&self, tx: &Tx, contact_uid: &str) -> Result<bool> {
-        store::update_phone(tx, contact_uid, self)
-    }
-    fn add(&self, tx: &Tx, contact_uid: &str) -> Result<()> {
-        store::insert_phone(tx, contact_uid, self)
-    }
-}
-
-impl Item for ContactMail {
-    const KIND: &'static str = "mail";
-    fn new(mid: String, mail: String, intime: String) -> Self {
-        ContactMail { mid, mail, intime }
-    }
-    fn rewrite(&self, tx: &Tx, contact_uid: &str) -> Result<bool> {
-        store::update_mail(tx, contact_uid, self)
-    }
-    fn add(&self, tx: &Tx, contact_uid: &str) -> Result<()> {
-        store::insert_mail(tx, contact_uid, self)
-    }
-}
-
 /// Writes a contact's item edits in order, blank values skipped: an edit naming an id rewrites
 /// that item (not found when the contact has none such), one without adds an item with a new
 /// id. Answers the items as written.
@@ -127,8 +89,8 @@ fn write_items<T: Item>(
             None => new_item(ctx, edit.value, intime),
         };
         if !known {
-            item.add(tx, contact_uid)?;
-        } else if !item.rewrite(tx, contact_uid)? {
+            store::insert_item(tx, contact_uid, &item)?;
+        } else if !store::update_item(tx, contact_uid, &item)? {
             return Err(Error::NotFound(T::KIND));
         }
         written.push(item);
@@ -148,36 +110,45 @@ impl EditContactItem {
             }
             match (self.kind, self.action) {
                 (ItemKind::Phone, ItemAction::Add(phone)) => {
-                    let phone = ContactPhone::new(new_id, phone, intime);
-                    phone.add(tx, &self.uid)?;
+                    let phone = add_item(tx, &self.uid, new_id, phone, intime)?;
                     Ok(Outcome::PhoneAdded {
                         uid: self.uid,
                         phone,
                     })
                 }
                 (ItemKind::Mail, ItemAction::Add(mail)) => {
-                    let mail = ContactMail::new(new_id, mail, intime);
-                    mail.add(tx, &self.uid)?;
+                    let mail = add_item(tx, &self.uid, new_id, mail, intime)?;
                     Ok(Outcome::MailAdded {
                         uid: self.uid,
                         mail,
                     })
                 }
                 (ItemKind::Phone, ItemAction::Remove(pid)) => {
-                    if !store::delete_phone(tx, &self.uid, &pid)? {
-                        return Err(Error::NotFound("phone"));
-                    }
+                    remove_item::<ContactPhone>(tx, &self.uid, &pid)?;
                     Ok(Outcome::PhoneRemoved { uid: self.uid, pid })
                 }
                 (ItemKind::Mail, ItemAction::Remove(mid)) => {
-                    if !store::delete_mail(tx, &self.uid, &mid)? {
-                        return Err(Error::NotFound("mail"));
-                    }
+                    remove_item::<ContactMail>(tx, &self.uid, &mid)?;
                     Ok(Outcome::MailRemoved { uid: self.uid, mid })
                 }
             }
         })
     }
+}
+
+/// Adds a phone or mail with this id and value to the contact; answers it.
+fn add_item<T: Item>(tx: &Tx, uid: &str, id: String, value: String, intime: String) -> Result<T> {
+    let item = T::new(id, value, intime);
+    store::insert_item(tx, uid, &item)?;
+    Ok(item)
+}
+
+/// Removes the contact's phone or mail with this id; not found when it has none such.
+fn remove_item<T: Item>(tx: &Tx, uid: &str, id: &str) -> Result<()> {
+    if !store::delete_item::<T>(tx, uid, id)? {
+        return Err(Error::NotFound(T::KIND));
+    }
+    Ok(())
 }
 
 impl DeleteContacts {

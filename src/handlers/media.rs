@@ -94,45 +94,34 @@ mod tests {
     use super::*;
     use crate::handlers::testing;
 
+    /// Whether a fetch with this Referer (and Host) is served, under the test configuration.
+    fn allowed(referer: Option<&str>, own_host: Option<&str>) -> bool {
+        let (ctx, _, _d) = testing::ctx();
+        referer_allowed(&ctx, referer, own_host)
+    }
+
     #[test]
     fn a_missing_referer_is_allowed() {
-        let (ctx, _, _d) = testing::ctx();
-        assert!(referer_allowed(&ctx, None, None));
+        assert!(allowed(None, None));
     }
 
     #[test]
     fn the_allow_listed_domain_and_its_subdomains_are_allowed() {
-        let (ctx, _, _d) = testing::ctx();
-        assert!(referer_allowed(
-            &ctx,
-            Some("http://www.helpaged.cn/app"),
-            None
-        ));
-        assert!(referer_allowed(&ctx, Some("https://helpaged.cn"), None));
-        assert!(referer_allowed(&ctx, Some("http://localhost:3000/x"), None));
+        assert!(allowed(Some("http://www.helpaged.cn/app"), None));
+        assert!(allowed(Some("https://helpaged.cn"), None));
+        assert!(allowed(Some("http://localhost:3000/x"), None));
     }
 
     #[test]
     fn a_foreign_referer_is_banned_even_when_it_contains_an_allowed_name() {
-        let (ctx, _, _d) = testing::ctx();
-        assert!(!referer_allowed(
-            &ctx,
-            Some("http://evil.com/helpaged.cn"),
-            None
-        ));
-        assert!(!referer_allowed(
-            &ctx,
-            Some("http://helpaged.cn.evil.com/"),
-            None
-        ));
-        assert!(!referer_allowed(&ctx, Some("not a url"), None));
+        assert!(!allowed(Some("http://evil.com/helpaged.cn"), None));
+        assert!(!allowed(Some("http://helpaged.cn.evil.com/"), None));
+        assert!(!allowed(Some("not a url"), None));
     }
 
     #[test]
     fn the_servers_own_host_is_allowed() {
-        let (ctx, _, _d) = testing::ctx();
-        assert!(referer_allowed(
-            &ctx,
+        assert!(allowed(
             Some("http://10.0.0.7:8080/page"),
             Some("10.0.0.7:8080")
         ));

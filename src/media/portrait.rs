@@ -16,44 +16,23 @@ const SIDE: i32 = PORTRAIT_SIZE as i32;
 /// silhouette in blue-grey on a light background.
 pub fn default_portrait() -> &'static [u8] {
     static PNG: OnceLock<Vec<u8>> = OnceLock::new();
-    PNG.get_or_init(|| {
-        let palette: &[Rgb] = &[
-            [0xE4, 0xEA, 0xF1], // background
-            [0xA3, 0xB1, 0xC2], // silhouette
-            [0xC3, 0xCD, 0xD9], // silhouette edge
-        ];
-        let mut c = Canvas::new(SIDE as usize, SIDE as usize, palette, 0);
-        silhouette(&mut c, 1, 2);
-        c.to_png()
-    })
+    // Background, silhouette, silhouette edge.
+    let palette = [0xE4EAF1, 0xA3B1C2, 0xC3CDD9].map(rgb);
+    rendered_once(&PNG, &palette, |c| silhouette(c, 1, 2))
 }
 
 /// The image served for an unknown or malformed user id (`image/png`,
 /// 128×128): a faded silhouette behind a red banner reading "BAD USER ID".
 pub fn error_portrait() -> &'static [u8] {
     static PNG: OnceLock<Vec<u8>> = OnceLock::new();
-    PNG.get_or_init(|| {
-        let palette: &[Rgb] = &[
-            [0xF7, 0xE6, 0xE6], // background
-            [0xDF, 0xBD, 0xBD], // faded silhouette
-            [0xEB, 0xD1, 0xD1], // silhouette edge
-            [0xB0, 0x24, 0x24], // banner
-            [0xFF, 0xFF, 0xFF], // text
-        ];
-        let mut c = Canvas::new(SIDE as usize, SIDE as usize, palette, 0);
-        silhouette(&mut c, 1, 2);
+    // Background, faded silhouette, silhouette edge, banner, text.
+    let palette = [0xF7E6E6, 0xDFBDBD, 0xEBD1D1, 0xB02424, 0xFFFFFF].map(rgb);
+    rendered_once(&PNG, &palette, |c| {
+        silhouette(c, 1, 2);
         c.fill_rect(0, 62, SIDE, 46, 3);
         c.fill_rect(0, 64, SIDE, 1, 0);
         c.fill_rect(0, 105, SIDE, 1, 0);
-        let pen = Pen {
-            scale: 2,
-            slant: 0.0,
-            bold: true,
-            color: 4,
-        };
-        c.text_centered("BAD", 70, &pen);
-        c.text_centered("USER ID", 88, &pen);
-        c.to_png()
+        caption(c, &[("BAD", 70), ("USER ID", 88)]);
     })
 }
 
@@ -61,28 +40,46 @@ pub fn error_portrait() -> &'static [u8] {
 /// (`image/png`, 128×128): a "no entry" sign over "EXTERNAL LINK BLOCKED".
 pub fn ban_portrait() -> &'static [u8] {
     static PNG: OnceLock<Vec<u8>> = OnceLock::new();
-    PNG.get_or_init(|| {
-        let palette: &[Rgb] = &[
-            [0xF2, 0xF2, 0xEE], // background
-            [0xC6, 0x28, 0x28], // sign
-            [0xDC, 0x8D, 0x8B], // sign edge
-            [0xFF, 0xFF, 0xFF], // bar
-            [0x3A, 0x3A, 0x3A], // text
-        ];
-        let mut c = Canvas::new(SIDE as usize, SIDE as usize, palette, 0);
+    // Background, sign, sign edge, bar, text.
+    let palette = [0xF2F2EE, 0xC62828, 0xDC8D8B, 0xFFFFFF, 0x3A3A3A].map(rgb);
+    rendered_once(&PNG, &palette, |c| {
         c.fill_ellipse((64.0, 38.0), (28.0, 28.0), 1, Some(2));
         c.fill_rect(46, 33, 36, 10, 3);
-        let pen = Pen {
-            scale: 2,
-            slant: 0.0,
-            bold: true,
-            color: 4,
-        };
-        c.text_centered("EXTERNAL", 74, &pen);
-        c.text_centered("LINK", 91, &pen);
-        c.text_centered("BLOCKED", 108, &pen);
+        caption(c, &[("EXTERNAL", 74), ("LINK", 91), ("BLOCKED", 108)]);
+    })
+}
+
+/// The PNG kept in `png`, drawn by `draw` on a portrait-sized canvas of `palette` (background
+/// at index 0) the first time it is asked for.
+fn rendered_once(
+    png: &'static OnceLock<Vec<u8>>,
+    palette: &[Rgb],
+    draw: impl FnOnce(&mut Canvas),
+) -> &'static [u8] {
+    png.get_or_init(|| {
+        let mut c = Canvas::new(SIDE as usize, SIDE as usize, palette, 0);
+        draw(&mut c);
         c.to_png()
     })
+}
+
+/// Writes each line of a caption centred at its baseline `y`, in bold at twice the font size,
+/// in palette colour 4.
+fn caption(c: &mut Canvas, lines: &[(&str, i32)]) {
+    let pen = Pen {
+        scale: 2,
+        slant: 0.0,
+        bold: true,
+        color: 4,
+    };
+    for &(text, y) in lines {
+        c.text_centered(text, y, &pen);
+    }
+}
+
+/// A palette colour written as `0xRRGGBB`.
+const fn rgb(hex: u32) -> Rgb {
+    [(hex >> 16) as u8, (hex >> 8) as u8, hex as u8]
 }
 
 /// Draws a head-and-shoulders silhouette filling the canvas in `color`,

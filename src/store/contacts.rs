@@ -22,29 +22,75 @@ pub fn insert(conn: &Connection, owner_pk: i64, c: &Contact) -> Result<(), Error
     )?
     .execute(params![c.uid, owner_pk, c.name, c.intime])?;
     for p in &c.phones {
-        insert_phone(conn, &c.uid, p)?;
+        insert_item(conn, &c.uid, p)?;
     }
     for m in &c.mails {
-        insert_mail(conn, &c.uid, m)?;
+        insert_item(conn, &c.uid, m)?;
     }
     Ok(())
 }
 
-/// Adds a phone to a contact.
-pub fn insert_phone(conn: &Connection, contact_uid: &str, p: &ContactPhone) -> Result<(), Error> {
-    conn.prepare_cached(
-        "INSERT INTO contact_phones (pid, contact_uid, phone, intime) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![p.pid, contact_uid, p.phone, p.intime])?;
-    Ok(())
+/// A contact's phone or mail. The two kinds live in tables of one shape, `(id, contact_uid,
+/// value, intime)` with the id and value columns named as the item's fields, so that every
+/// query of items below serves both.
+pub trait Item: Sized {
+    /// What the item is called, which is also its value column: `phone`, `mail`.
+    const KIND: &'static str;
+    /// Its id column: `pid`, `mid`.
+    const ID: &'static str;
+    /// The table of this kind of item.
+    const TABLE: &'static str;
+    /// The item with this id and value, written at `intime`.
+    fn new(id: String, value: String, intime: String) -> Self;
+    /// The item's id, value and time.
+    fn parts(&self) -> [&str; 3];
+    /// The contact's items of this kind.
+    fn of(contact: &mut Contact) -> &mut Vec<Self>;
 }
 
-/// Adds a mail to a contact.
-pub fn insert_mail(conn: &Connection, contact_uid: &str, m: &ContactMail) -> Result<(), Error> {
-    conn.prepare_cached(
-        "INSERT INTO contact_mails (mid, contact_uid, mail, intime) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![m.mid, contact_uid, m.mail, m.intime])?;
+/// Implements [`Item`] for `$ty { $id, $value, intime }`, stored in `$table` and listed in a
+/// contact's `$list`.
+macro_rules! item {
+    ($ty:ident { $id:ident, $value:ident }, $table:literal, $list:ident) => {
+        impl Item for $ty {
+            const KIND: &'static str = stringify!($value);
+            const ID: &'static str = stringify!($id);
+            const TABLE: &'static str = $table;
+            fn new($id: String, $value: String, intime: String) -> Self {
+                $ty {
+                    $id,
+                    $value,
+                    intime,
+                }
+            }
+            fn parts(&self) -> [&str; 3] {
+                [&self.$id, &self.$value, &self.intime]
+            }
+            fn of(contact: &mut Contact) -> &mut Vec<Self> {
+                &mut contact.$list
+            }
+        }
+    };
+}
+
+item!(ContactPhone { pid, phone }, "contact_phones", phones);
+item!(ContactMail { mid, mail }, "contact_mails", mails);
+
+/// `template` with `{table}`, `{id}` and `{value}` replaced by `T`'s table and columns.
+fn sql<T: Item>(template: &str) -> String {
+    template
+        .replace("{table}", T::TABLE)
+        .replace("{id}", T::ID)
+        .replace("{value}", T::KIND)
+}
+
+/// Adds a phone or mail to a contact.
+pub fn insert_item<T: Item>(conn: &Connection, contact_uid: &str, item: &T) -> Result<(), Error> {
+    let [id, value, intime] = item.parts();
+    conn.prepare_cached(&sql::<T>(
+        "INSERT INTO {table} ({id}, contact_uid, {value}, intime) VALUES (?1, ?2, ?3, ?4)",
+    ))?
+    .execute(params![id, contact_uid, value, intime])?;
     Ok(())
 }
 
@@ -68,38 +114,23 @@ pub fn rename(conn: &Connection, uid: &str, name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Rewrites one phone of a contact; false when the contact has no such pid.
-pub fn update_phone(conn: &Connection, contact_uid: &str, p: &ContactPhone) -> Result<bool, Error> {
+/// Rewrites one phone or mail of a contact; false when the contact has none with its id.
+pub fn update_item<T: Item>(conn: &Connection, contact_uid: &str, item: &T) -> Result<bool, Error> {
+    let [id, value, intime] = item.parts();
     let n = conn.execute(
-        "UPDATE contact_phones SET phone = ?3, intime = ?4 WHERE pid = ?1 AND contact_uid = ?2",
-        params![p.pid, contact_uid, p.phone, p.intime],
+        &sql::<T>(
+            "UPDATE {table} SET {value} = ?3, intime = ?4 WHERE {id} = ?1 AND contact_uid = ?2",
+        ),
+        params![id, contact_uid, value, intime],
     )?;
     Ok(n == 1)
 }
 
-/// Rewrites one mail of a contact; false when the contact has no such mid.
-pub fn update_mail(conn: &Connection, contact_uid: &str, m: &ContactMail) -> Result<bool, Error> {
+/// Removes one phone or mail of a contact; false when the contact has none with this id.
+pub fn delete_item<T: Item>(conn: &Connection, contact_uid: &str, id: &str) -> Result<bool, Error> {
     let n = conn.execute(
-        "UPDATE contact_mails SET mail = ?3, intime = ?4 WHERE mid = ?1 AND contact_uid = ?2",
-        params![m.mid, contact_uid, m.mail, m.intime],
-    )?;
-    Ok(n == 1)
-}
-
-/// Removes one phone of a contact; false when the contact has no such pid.
-pub fn delete_phone(conn: &Connection, contact_uid: &str, pid: &str) -> Result<bool, Error> {
-    let n = conn.execute(
-        "DELETE FROM contact_phones WHERE pid = ?1 AND contact_uid = ?2",
-        params![pid, contact_uid],
-    )?;
-    Ok(n == 1)
-}
-
-/// Removes one mail of a contact; false when the contact has no such mid.
-pub fn delete_mail(conn: &Connection, contact_uid: &str, mid: &str) -> Result<bool, Error> {
-    let n = conn.execute(
-        "DELETE FROM contact_mails WHERE mid = ?1 AND contact_uid = ?2",
-        params![mid, contact_uid],
+        &sql::<T>("DELETE FROM {table} WHERE {id} = ?1 AND contact_uid = ?2"),
+        params![id, contact_uid],
     )?;
     Ok(n == 1)
 }
@@ -132,37 +163,31 @@ pub fn list(conn: &Connection, owner_pk: i64) -> Result<Vec<Contact>, Error> {
         .enumerate()
         .map(|(i, c)| (c.uid.clone(), i))
         .collect();
-    let mut phones = conn.prepare_cached(
-        "SELECT p.contact_uid, p.pid, p.phone, p.intime FROM contact_phones p
-         JOIN contacts c ON c.uid = p.contact_uid WHERE c.owner_pk = ?1 ORDER BY p.pid",
-    )?;
-    let mut rows = phones.query([owner_pk])?;
-    while let Some(r) = rows.next()? {
-        let owner: String = r.get(0)?;
-        if let Some(&i) = at.get(&owner) {
-            contacts[i].phones.push(ContactPhone {
-                pid: r.get(1)?,
-                phone: r.get(2)?,
-                intime: r.get(3)?,
-            });
-        }
-    }
-    let mut mails = conn.prepare_cached(
-        "SELECT m.contact_uid, m.mid, m.mail, m.intime FROM contact_mails m
-         JOIN contacts c ON c.uid = m.contact_uid WHERE c.owner_pk = ?1 ORDER BY m.mid",
-    )?;
-    let mut rows = mails.query([owner_pk])?;
-    while let Some(r) = rows.next()? {
-        let owner: String = r.get(0)?;
-        if let Some(&i) = at.get(&owner) {
-            contacts[i].mails.push(ContactMail {
-                mid: r.get(1)?,
-                mail: r.get(2)?,
-                intime: r.get(3)?,
-            });
-        }
-    }
+    attach_items::<ContactPhone>(conn, owner_pk, &mut contacts, &at)?;
+    attach_items::<ContactMail>(conn, owner_pk, &mut contacts, &at)?;
     Ok(contacts)
+}
+
+/// Adds each item of this kind in the owner's book to its contact (`at`: contact uid → index
+/// in `contacts`), in id order.
+fn attach_items<T: Item>(
+    conn: &Connection,
+    owner_pk: i64,
+    contacts: &mut [Contact],
+    at: &HashMap<String, usize>,
+) -> Result<(), Error> {
+    let mut items = conn.prepare_cached(&sql::<T>(
+        "SELECT i.contact_uid, i.{id}, i.{value}, i.intime FROM {table} i
+         JOIN contacts c ON c.uid = i.contact_uid WHERE c.owner_pk = ?1 ORDER BY i.{id}",
+    ))?;
+    let mut rows = items.query([owner_pk])?;
+    while let Some(r) = rows.next()? {
+        let owner: String = r.get(0)?;
+        if let Some(&i) = at.get(&owner) {
+            T::of(&mut contacts[i]).push(T::new(r.get(1)?, r.get(2)?, r.get(3)?));
+        }
+    }
+    Ok(())
 }
 
 /// One contact of the owner, with its phones and mails.
@@ -176,28 +201,26 @@ pub fn get(conn: &Connection, owner_pk: i64, uid: &str) -> Result<Option<Contact
     let Some((name, intime)) = head else {
         return Ok(None);
     };
-    let phones = conn
-        .prepare_cached(
-            "SELECT pid, phone, intime FROM contact_phones WHERE contact_uid = ?1 ORDER BY pid",
-        )?
-        .query_map(
-            [uid],
-            |r| columns! { r, ContactPhone { pid, phone, intime } },
-        )?
-        .collect::<Result<_, _>>()?;
-    let mails = conn
-        .prepare_cached(
-            "SELECT mid, mail, intime FROM contact_mails WHERE contact_uid = ?1 ORDER BY mid",
-        )?
-        .query_map([uid], |r| columns! { r, ContactMail { mid, mail, intime } })?
-        .collect::<Result<_, _>>()?;
     Ok(Some(Contact {
         uid: uid.to_string(),
         name,
         intime,
-        phones,
-        mails,
+        phones: items(conn, uid)?,
+        mails: items(conn, uid)?,
     }))
+}
+
+/// A contact's items of one kind, in id order.
+fn items<T: Item>(conn: &Connection, contact_uid: &str) -> Result<Vec<T>, Error> {
+    let items = conn
+        .prepare_cached(&sql::<T>(
+            "SELECT {id}, {value}, intime FROM {table} WHERE contact_uid = ?1 ORDER BY {id}",
+        ))?
+        .query_map([contact_uid], |r| {
+            Ok(T::new(r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(items)
 }
 
 /// Uids of the owner's contacts whose name, phone or mail contains `q` (case-insensitive).

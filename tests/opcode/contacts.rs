@@ -40,6 +40,18 @@ async fn fetch(app: &Server, token: &str, uid: &str) -> Value {
     v["users"][0].clone()
 }
 
+/// A fresh server where [`PHONE`]'s book holds a contact of each name, added in order: the
+/// server, the token and the contacts' uids.
+async fn book<const N: usize>(names: [&str; N]) -> (Server, String, [String; N]) {
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
+    let mut uids = Vec::new();
+    for name in names {
+        uids.push(app.pb().add_contact(&token, name).await);
+    }
+    (app, token, uids.try_into().expect("one uid a name"))
+}
+
 fn count_rows(app: &Server, table: &str, contact_uid: &str) -> i64 {
     app.count(
         &format!("SELECT COUNT(*) FROM {table} WHERE contact_uid = ?1"),
@@ -264,9 +276,7 @@ async fn updating_a_contact_persists_the_name_updates_listed_items_inserts_new_o
 
 #[tokio::test]
 async fn an_update_with_an_unknown_pid_changes_nothing_at_all() {
-    let app = Server::start().await;
-    let (_, token) = app.pb().account(PHONE).await;
-    let c = app.pb().add_contact(&token, "a").await;
+    let (app, token, [c]) = book(["a"]).await;
     let before = fetch(&app, &token, &c).await;
 
     let resp = app
@@ -396,11 +406,7 @@ async fn adding_and_deleting_a_mail_with_10062() {
 #[tokio::test]
 async fn deleting_contacts_really_removes_them_with_their_phones_and_mails() {
     // Arrange
-    let app = Server::start().await;
-    let (_, token) = app.pb().account(PHONE).await;
-    let a = app.pb().add_contact(&token, "a").await;
-    let b = app.pb().add_contact(&token, "b").await;
-    let keep = app.pb().add_contact(&token, "keep").await;
+    let (app, token, [a, b, keep]) = book(["a", "b", "keep"]).await;
 
     // Act
     let resp = app.pb().delete_contacts(&token, &[&a, &b]).await;
@@ -423,9 +429,7 @@ async fn deleting_contacts_really_removes_them_with_their_phones_and_mails() {
 
 #[tokio::test]
 async fn deleting_with_one_unknown_uid_deletes_nothing() {
-    let app = Server::start().await;
-    let (_, token) = app.pb().account(PHONE).await;
-    let a = app.pb().add_contact(&token, "a").await;
+    let (app, token, [a]) = book(["a"]).await;
 
     let resp = app.pb().delete_contacts(&token, &[&a, UNKNOWN_UID]).await;
 
@@ -491,11 +495,7 @@ async fn listing_answers_the_whole_book_of_the_caller_in_the_documents_shape() {
 #[tokio::test]
 async fn getting_contacts_answers_them_in_the_request_order() {
     // Arrange
-    let app = Server::start().await;
-    let (_, token) = app.pb().account(PHONE).await;
-    let a = app.pb().add_contact(&token, "a").await;
-    let b = app.pb().add_contact(&token, "b").await;
-    let c = app.pb().add_contact(&token, "c").await;
+    let (app, token, [a, b, c]) = book(["a", "b", "c"]).await;
 
     // Act
     let v = app.pb().get_contacts(&token, &[&c, &a, &b]).await.ok_json();
@@ -521,9 +521,7 @@ async fn getting_contacts_answers_them_in_the_request_order() {
 #[tokio::test]
 async fn getting_a_known_and_then_an_unknown_uid_is_refused_instead_of_echoing_the_previous_contact(
 ) {
-    let app = Server::start().await;
-    let (_, token) = app.pb().account(PHONE).await;
-    let a = app.pb().add_contact(&token, "a").await;
+    let (app, token, [a]) = book(["a"]).await;
 
     let resp = app.pb().get_contacts(&token, &[&a, UNKNOWN_UID]).await;
 
@@ -586,9 +584,7 @@ async fn searching_finds_the_callers_contacts_by_name_phone_or_mail_fragment() {
 
 #[tokio::test]
 async fn searching_with_an_empty_fragment_is_refused() {
-    let app = Server::start().await;
-    let (_, token) = app.pb().account(PHONE).await;
-    app.pb().add_contact(&token, "a").await;
+    let (app, token, _) = book(["a"]).await;
 
     let resp = app
         .pb()

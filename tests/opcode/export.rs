@@ -93,16 +93,8 @@ async fn another_accounts_book_is_never_in_the_export() {
         .await;
 
     // Act
-    let a = s
-        .pb()
-        .post_auth(json!({"op": 1011}), &token_a)
-        .await
-        .ok_json();
-    let b = s
-        .pb()
-        .post_auth(json!({"op": 1011}), &token_b)
-        .await
-        .ok_json();
+    let a = s.pb().export(&token_a).await;
+    let b = s.pb().export(&token_b).await;
 
     // Assert: each book holds its own contacts only
     assert_eq!((a["rid"].as_str(), &a["count"]), (Some(&*rid_a), &json!(1)));
@@ -166,11 +158,7 @@ async fn an_empty_book_exports_count_0_and_an_empty_list() {
     let (rid, token) = s.pb().account(PHONE).await;
 
     // Act
-    let exported = s
-        .pb()
-        .post_auth(json!({"op": 1011}), &token)
-        .await
-        .ok_json();
+    let exported = s.pb().export(&token).await;
 
     // Assert
     assert_eq!(exported["rid"], json!(rid));

@@ -179,6 +179,11 @@ impl PhoneBooks<'_> {
         self.post_auth(json!({"op": 1009}), token).await.ok_json()
     }
 
+    /// The caller's whole book as 1011 exports it (a success).
+    pub async fn export(&self, token: &str) -> Value {
+        self.post_auth(json!({"op": 1011}), token).await.ok_json()
+    }
+
     /// The contacts with these uids as 1010 answers them (any answer).
     pub async fn get_contacts(&self, token: &str, uids: &[&str]) -> Resp {
         let users: Vec<Value> = uids.iter().map(|u| json!({"uid": u})).collect();

@@ -175,6 +175,14 @@ impl Typed<'_> {
         self.login(phone, PASS).await
     }
 
+    /// [`Self::account`], raised to level 9 (the default administrator level); returns the
+    /// token.
+    pub async fn admin(&self, phone: &str) -> String {
+        let token = self.account(phone).await;
+        self.0.set_level(phone, 9);
+        token
+    }
+
     /// `info`/`update` of `data` with `token` at `/api/user/info`; returns the answer.
     pub async fn update_info(&self, token: &str, data: Value) -> Value {
         self.at("/api/user/info", token)

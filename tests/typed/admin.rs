@@ -33,10 +33,9 @@ async fn admin_operations_refuse_a_non_administrator_with_id_minus_one() {
 #[tokio::test]
 async fn an_administrator_lists_every_account_as_an_array() {
     let s = Server::start().await;
-    let admin = s.typed().account("13750687072").await;
+    let admin = s.typed().admin("13750687072").await;
     s.typed().account("13750687073").await;
     s.typed().register("13750687074").await;
-    s.set_level("13750687072", 9);
     let mut req = body("user", "list", json!({}));
     req["id"] = json!(1234);
     let v = ok(s.typed().at("/api/admin/user", &admin).post(&req).await);
@@ -58,8 +57,7 @@ async fn an_administrator_lists_every_account_as_an_array() {
 #[tokio::test]
 async fn admin_info_answers_an_account_and_status_1_for_an_unknown_phone() {
     let s = Server::start().await;
-    let admin = s.typed().account("13750687075").await;
-    s.set_level("13750687075", 9);
+    let admin = s.typed().admin("13750687075").await;
     let path = s.typed().at("/api/admin/user", &admin);
     let v = ok(path
         .send("user", "info", json!({"phone": "13750687075"}))
@@ -81,9 +79,8 @@ async fn admin_info_answers_an_account_and_status_1_for_an_unknown_phone() {
 #[tokio::test]
 async fn admin_update_accepts_only_name_nickname_email_and_level() {
     let s = Server::start().await;
-    let admin = s.typed().account("13750687076").await;
+    let admin = s.typed().admin("13750687076").await;
     let user = s.typed().account("13750687077").await;
-    s.set_level("13750687076", 9);
     let path = s.typed().at("/api/admin/user", &admin);
     let data = json!({"phone": "13750687077", "name": "王凌超", "nickname": "FatBallFish",
                       "email": "893721708@qq.com", "level": 2});
@@ -115,8 +112,7 @@ async fn admin_update_accepts_only_name_nickname_email_and_level() {
 #[tokio::test]
 async fn admin_delete_removes_the_account_and_its_tokens() {
     let s = Server::start().await;
-    let admin = s.typed().account("13750687080").await;
-    s.set_level("13750687080", 9);
+    let admin = s.typed().admin("13750687080").await;
     s.typed().register("13750687081").await;
     let typed = s.typed().login("13750687081", PASS).await;
     let jwt = s.pb().login("13750687081", PASS).await.1;

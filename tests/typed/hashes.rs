@@ -20,8 +20,7 @@ async fn an_sms_hash_registers_once_and_is_spent_afterwards() {
     assert_eq!(again["message"], "Error hash");
 
     // An administrator deletes the account; the spent hash still cannot recreate it.
-    let admin = s.typed().account("13750687011").await;
-    s.set_level("13750687011", 9);
+    let admin = s.typed().admin("13750687011").await;
     let del = body("user", "delete", json!({"phone": "13750687010"}));
     ok(s.typed().at("/api/admin/user", &admin).post(&del).await);
     assert!(s.account("13750687010").is_none());

@@ -3,21 +3,24 @@
 
 use crate::support::typed::*;
 use crate::support::Server;
-use serde_json::json;
+use serde_json::{json, Value};
 
-/// [`on_manual_clock`] with `phone` registered through HelpAged.
-async fn registered(phone: &str) -> Server {
+/// [`on_manual_clock`] with `phone` registered through HelpAged, then logged in once with each
+/// `enduring` value: the server and the tokens, in that order.
+async fn logged_in<const N: usize>(phone: &str, enduring: [Value; N]) -> (Server, [String; N]) {
     let s = on_manual_clock().await;
     s.typed().register(phone).await;
-    s
+    let mut tokens = Vec::new();
+    for e in enduring {
+        tokens.push(s.typed().login_enduring(phone, PASS, e).await);
+    }
+    (s, tokens.try_into().expect("one token a login"))
 }
 
 #[tokio::test]
 async fn a_typed_token_expires_after_ten_idle_minutes() {
-    let s = registered("13750687030").await;
+    let (s, [used, idle]) = logged_in("13750687030", [json!(0), json!(false)]).await;
     let d = s.typed();
-    let used = d.login_enduring("13750687030", PASS, json!(0)).await;
-    let idle = d.login_enduring("13750687030", PASS, json!(false)).await;
     s.advance(599);
     ok(d.doki(&used).await);
     s.advance(2); // 601 s since `idle` was last used
@@ -43,9 +46,8 @@ async fn a_typed_token_expires_after_ten_idle_minutes() {
 
 #[tokio::test]
 async fn doki_keeps_a_token_alive_past_ten_minutes() {
-    let s = registered("13750687031").await;
+    let (s, [token]) = logged_in("13750687031", [json!(0)]).await;
     let d = s.typed();
-    let token = d.login_enduring("13750687031", PASS, json!(0)).await;
     for _ in 0..5 {
         s.advance(9 * 60);
         ok(d.doki(&token).await);
@@ -57,11 +59,8 @@ async fn doki_keeps_a_token_alive_past_ten_minutes() {
 
 #[tokio::test]
 async fn an_enduring_token_does_not_expire() {
-    let s = registered("13750687032").await;
+    let (s, [one, yes, plain]) = logged_in("13750687032", [json!(1), json!(true), json!(0)]).await;
     let d = s.typed();
-    let one = d.login_enduring("13750687032", PASS, json!(1)).await;
-    let yes = d.login_enduring("13750687032", PASS, json!(true)).await;
-    let plain = d.login_enduring("13750687032", PASS, json!(0)).await;
     s.advance(30 * 24 * 3600);
     ok(d.doki(&one).await);
     ok(d.info(&yes).await);

@@ -26,7 +26,7 @@ use super::form::{self, Repeated};
 use super::wire::{is_json, scheme_token};
 use super::{Fields, Reply, Step, Wire};
 use crate::command::{CommandKind, Credential, Request};
-use crate::domain::{RefreshPolicy, SessionExtras, TokenPolicy};
+use crate::domain::{SessionExtras, TokenPolicy};
 use crate::error::Error;
 use crate::registry::Route;
 use decode::Refusal;
@@ -34,17 +34,10 @@ use serde_json::{Map, Value};
 
 /// INEWW tokens: a 32-hex access token (30 days) with a 32-hex refresh token (60 days), as the
 /// original issued them; at most 10 live pairs per account (a new one drops the oldest).
-pub const TOKENS: TokenPolicy = TokenPolicy {
-    kind: "ineww_access",
-    jwt: false,
-    lifetime_secs: Some(2_592_000),
-    idle_secs: None,
-    cap: Some(10),
-    refresh: Some(RefreshPolicy {
-        kind: "ineww_refresh",
-        lifetime_secs: 5_184_000,
-    }),
-};
+pub const TOKENS: TokenPolicy = TokenPolicy::opaque("ineww_access")
+    .lifetime(2_592_000)
+    .cap(10)
+    .refresh("ineww_refresh", 5_184_000);
 
 /// What an INEWW session answers besides its tokens: the member.
 fn session_extras() -> SessionExtras {

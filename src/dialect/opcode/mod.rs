@@ -23,14 +23,7 @@ use serde_json::Value;
 
 /// PhoneBooks tokens: HS256 JWTs for the configured lifetime (24 h, as the original
 /// deployment ran), recorded so that logout and password changes revoke them; no cap.
-pub const TOKENS: TokenPolicy = TokenPolicy {
-    kind: "jwt",
-    jwt: true,
-    lifetime_secs: None,
-    idle_secs: None,
-    cap: None,
-    refresh: None,
-};
+pub const TOKENS: TokenPolicy = TokenPolicy::jwt("jwt");
 
 /// Decodes a PhoneBooks request, or answers it at once when it cannot be run.
 pub fn handle(registry: &Registry, wire: &Wire<'_>, body: &Value) -> Step {

@@ -37,14 +37,7 @@ use serde_json::Value;
 
 /// rooms tokens: 32-hex, 24 hours (as the document says), at most 10 live per account (a
 /// new one drops the oldest).
-pub const TOKENS: TokenPolicy = TokenPolicy {
-    kind: "rooms",
-    jwt: false,
-    lifetime_secs: Some(86_400),
-    idle_secs: None,
-    cap: Some(10),
-    refresh: None,
-};
+pub const TOKENS: TokenPolicy = TokenPolicy::opaque("rooms").lifetime(86_400).cap(10);
 
 /// What a rooms session answers besides its token: the rooms user.
 fn session_extras() -> SessionExtras {

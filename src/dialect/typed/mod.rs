@@ -26,14 +26,7 @@ use serde_json::Value;
 
 /// HelpAged tokens: 32-hex, dead after 10 idle minutes unless the login was `enduring`, at
 /// most 10 live non-enduring ones per account (a new login drops the oldest).
-pub const TOKENS: TokenPolicy = TokenPolicy {
-    kind: "typed",
-    jwt: false,
-    lifetime_secs: None,
-    idle_secs: Some(600),
-    cap: Some(10),
-    refresh: None,
-};
+pub const TOKENS: TokenPolicy = TokenPolicy::opaque("typed").idle(600).cap(10);
 
 /// Encoder settings the server passes in.
 #[derive(Debug, Clone, Copy)]

@@ -32,14 +32,7 @@ use serde_json::Value;
 /// v4.0 tokens: 32-hex, 30 days (the document is silent), at most 10 live per account. The
 /// document names no endpoint that uses one after login, but each is a real row: a password
 /// change revokes it.
-pub const TOKENS: TokenPolicy = TokenPolicy {
-    kind: "v4",
-    jwt: false,
-    lifetime_secs: Some(2_592_000),
-    idle_secs: None,
-    cap: Some(10),
-    refresh: None,
-};
+pub const TOKENS: TokenPolicy = TokenPolicy::opaque("v4").lifetime(2_592_000).cap(10);
 
 /// Whether `path` belongs to this dialect (so an unknown one answers the v4 envelope).
 pub fn owns(path: &str) -> bool {

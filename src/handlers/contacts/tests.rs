@@ -10,6 +10,22 @@ fn caller(ctx: &Ctx, phone: &str) -> Caller {
     testing::caller(ctx, Uuid::new_v4(), phone)
 }
 
+/// A test context with two accounts, `me` and `other`, each with an empty book.
+fn two_books() -> (Ctx, Caller, Caller, tempfile::TempDir) {
+    let (ctx, _, dir) = testing::ctx();
+    let me = caller(&ctx, "13000000001");
+    let other = caller(&ctx, "13000000002");
+    (ctx, me, other, dir)
+}
+
+/// A test context whose account `me` has one contact, "a", added by [`add`].
+fn my_contact() -> (Ctx, Caller, Contact, tempfile::TempDir) {
+    let (ctx, _, dir) = testing::ctx();
+    let me = caller(&ctx, "13000000001");
+    let c = add(&ctx, &me, "a");
+    (ctx, me, c, dir)
+}
+
 /// The contact as stored in `who`'s book.
 fn stored(ctx: &Ctx, who: &Caller, uid: &str) -> Option<Contact> {
     ctx.store
@@ -35,9 +51,7 @@ fn add(ctx: &Ctx, who: &Caller, name: &str) -> Contact {
 
 #[test]
 fn added_contacts_skip_blank_phones_and_share_one_intime() {
-    let (ctx, _, _d) = testing::ctx();
-    let me = caller(&ctx, "13000000001");
-    let c = add(&ctx, &me, "a");
+    let (_ctx, _me, c, _d) = my_contact();
     assert_eq!(c.phones.len(), 1);
     assert_eq!(c.phones[0].intime, c.intime);
     assert_eq!(c.intime, "20170511165017");
@@ -45,9 +59,7 @@ fn added_contacts_skip_blank_phones_and_share_one_intime() {
 
 #[test]
 fn another_accounts_contact_is_not_found_for_every_operation() {
-    let (ctx, _, _d) = testing::ctx();
-    let me = caller(&ctx, "13000000001");
-    let other = caller(&ctx, "13000000002");
+    let (ctx, me, other, _d) = two_books();
     let c = add(&ctx, &me, "a");
     let get = GetContacts {
         uids: vec![c.uid.clone()],
@@ -80,9 +92,7 @@ fn another_accounts_contact_is_not_found_for_every_operation() {
 
 #[test]
 fn deleting_with_one_unknown_uid_deletes_nothing() {
-    let (ctx, _, _d) = testing::ctx();
-    let me = caller(&ctx, "13000000001");
-    let c = add(&ctx, &me, "a");
+    let (ctx, me, c, _d) = my_contact();
     let r = DeleteContacts {
         uids: vec![c.uid.clone(), "nope".into()],
     }
@@ -98,9 +108,7 @@ fn deleting_with_one_unknown_uid_deletes_nothing() {
 
 #[test]
 fn an_update_persists_the_name_and_keeps_unlisted_items() {
-    let (ctx, _, _d) = testing::ctx();
-    let me = caller(&ctx, "13000000001");
-    let c = add(&ctx, &me, "a");
+    let (ctx, me, c, _d) = my_contact();
     UpdateContact {
         uid: c.uid.clone(),
         name: Some("刘可".into()),
@@ -124,9 +132,7 @@ fn an_update_persists_the_name_and_keeps_unlisted_items() {
 
 #[test]
 fn an_update_with_an_unknown_pid_changes_nothing() {
-    let (ctx, _, _d) = testing::ctx();
-    let me = caller(&ctx, "13000000001");
-    let c = add(&ctx, &me, "a");
+    let (ctx, me, c, _d) = my_contact();
     let r = UpdateContact {
         uid: c.uid.clone(),
         name: Some("b".into()),
@@ -144,9 +150,7 @@ fn an_update_with_an_unknown_pid_changes_nothing() {
 
 #[test]
 fn search_matches_name_phone_and_mail_fragments_of_the_callers_book_only() {
-    let (ctx, _, _d) = testing::ctx();
-    let me = caller(&ctx, "13000000001");
-    let other = caller(&ctx, "13000000002");
+    let (ctx, me, other, _d) = two_books();
     add(&ctx, &me, "Alice");
     add(&ctx, &other, "Alice");
     for q in ["ali", "3768", "QQ.COM"] {
@@ -165,9 +169,7 @@ fn search_matches_name_phone_and_mail_fragments_of_the_callers_book_only() {
 
 #[test]
 fn an_export_is_the_whole_book_as_1009_lists_it_stamped_with_the_read_time() {
-    let (ctx, _, _d) = testing::ctx();
-    let me = caller(&ctx, "13000000001");
-    let other = caller(&ctx, "13000000002");
+    let (ctx, me, other, _d) = two_books();
     add(&ctx, &me, "b");
     add(&ctx, &me, "a");
     add(&ctx, &other, "c");

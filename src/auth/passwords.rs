@@ -43,7 +43,7 @@ impl Passwords {
             pool: HashPool {
                 size: config.hashing_concurrency.max(1),
                 queue: OnceLock::new(),
-                waiting: Arc::new(AtomicUsize::new(0)),
+                in_flight: Arc::new(AtomicUsize::new(0)),
                 max_waiting: config.hash_queue,
             },
         })
@@ -104,9 +104,9 @@ struct HashPool {
     size: usize,
     /// The queue's sending end, once the threads run (`None` if none could be started).
     queue: OnceLock<Option<Mutex<mpsc::Sender<Job>>>>,
-    /// Jobs queued and not yet started.
-    waiting: Arc<AtomicUsize>,
-    /// Most jobs that may wait; one more is refused.
+    /// Jobs handed to the pool and not yet finished (running or waiting for a thread).
+    in_flight: Arc<AtomicUsize>,
+    /// Most jobs that may wait for a thread; one more is refused.
     max_waiting: usize,
 }
 
@@ -115,15 +115,18 @@ impl HashPool {
     fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
         let unavailable = || Error::Store(StoreError::Other("hashing threads unavailable".into()));
         let queue = self.queue().as_ref().ok_or_else(unavailable)?;
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
+        // Each thread runs one job; beyond them, `max_waiting` may queue.
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.size + self.max_waiting {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
             return Err(Error::Unavailable);
         }
-        let waiting = self.waiting.clone();
+        let done = Finished(self.in_flight.clone());
         let (tx, rx) = mpsc::sync_channel(1);
         let job: Job = Box::new(move || {
-            waiting.fetch_sub(1, Ordering::AcqRel);
-            let _ = tx.send(f());
+            let result = f();
+            // Counted out before the caller hears back, and even if `f` panics.
+            drop(done);
+            let _ = tx.send(result);
         });
         queue
             .lock()
@@ -148,6 +151,15 @@ impl HashPool {
                 .count();
             (started > 0).then(|| Mutex::new(tx))
         })
+    }
+}
+
+/// Counts a job out of the pool when dropped.
+struct Finished(Arc<AtomicUsize>);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -251,7 +263,7 @@ mod tests {
             let p = p.clone();
             std::thread::spawn(move || p.hash("queued"))
         };
-        while p.pool.waiting.load(Ordering::Acquire) < 1 {
+        while p.pool.in_flight.load(Ordering::Acquire) < 2 {
             std::thread::yield_now();
         }
         assert!(matches!(p.hash("refused"), Err(Error::Unavailable)));

@@ -8,5 +8,6 @@ mod opcode;
 mod readme;
 mod rooms;
 mod support;
+mod throttle;
 mod typed;
 mod v4;

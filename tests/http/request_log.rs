@@ -1,45 +1,9 @@
 //! The request log: one line per request, a refused request's line carries why, and no line
 //! carries a password or a token.
 
+use crate::support::log::{captured, lines_with};
 use crate::support::Server;
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-/// Captures the lines logged on this thread until the guard drops. A `#[tokio::test]` runs
-/// the server's tasks on the test's own thread, so the capture holds this test's lines only,
-/// whatever the other tests of the binary log at the same time.
-fn captured() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
-    let buf = Arc::new(Mutex::new(Vec::new()));
-    let sink = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("switchboard=info")
-        .with_ansi(false)
-        .with_writer(move || Sink(sink.clone()))
-        .finish();
-    (buf, tracing::subscriber::set_default(subscriber))
-}
-
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The captured lines that contain `needle`.
-fn lines_with(log: &Mutex<Vec<u8>>, needle: &str) -> Vec<String> {
-    String::from_utf8_lossy(&log.lock().unwrap())
-        .lines()
-        .filter(|l| l.contains(needle))
-        .map(str::to_owned)
-        .collect()
-}
 
 #[tokio::test]
 async fn a_refused_requests_log_line_carries_its_detail_and_the_wire_does_not() {

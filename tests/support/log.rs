@@ -1,0 +1,46 @@
+//! Capturing what the server logs: a thread-local subscriber whose lines the test reads back.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// Captures the lines logged on this thread until the guard drops. A `#[tokio::test]` runs
+/// the server's tasks on the test's own thread, so the capture holds this test's lines only,
+/// whatever the other tests of the binary log at the same time.
+pub fn captured() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let sink = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("switchboard=info")
+        .with_ansi(false)
+        .with_writer(move || Sink(sink.clone()))
+        .finish();
+    (buf, tracing::subscriber::set_default(subscriber))
+}
+
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every captured line.
+pub fn lines(log: &Mutex<Vec<u8>>) -> Vec<String> {
+    String::from_utf8_lossy(&log.lock().unwrap())
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The captured lines that contain `needle`.
+pub fn lines_with(log: &Mutex<Vec<u8>>, needle: &str) -> Vec<String> {
+    lines(log)
+        .into_iter()
+        .filter(|l| l.contains(needle))
+        .collect()
+}

@@ -55,43 +55,57 @@ mod tests {
     }
 
     #[test]
-    fn a_direct_client_is_its_own_address_whatever_header_it_sends() {
-        let p = loopback();
-        assert_eq!(
-            client(&p, ip("203.0.113.7"), &["1.2.3.4"]),
-            ip("203.0.113.7")
-        );
-    }
-
-    #[test]
-    fn behind_a_trusted_proxy_the_client_is_the_last_untrusted_hop() {
-        let p = nets(&["127.0.0.1/32", "10.0.0.0/8"]);
-        // The client forged the first entry; the proxies appended the rest.
-        let xff = ["6.6.6.6, 198.51.100.9", "10.1.2.3"];
-        assert_eq!(client(&p, ip("127.0.0.1"), &xff), ip("198.51.100.9"));
-    }
-
-    #[test]
-    fn a_trusted_proxy_without_the_header_is_the_client() {
-        assert_eq!(client(&loopback(), ip("127.0.0.1"), &[]), ip("127.0.0.1"));
-        assert_eq!(client(&loopback(), ip("::1"), &[" "]), ip("::1"));
-    }
-
-    #[test]
-    fn an_unreadable_hop_stops_the_walk_at_the_last_trusted_one() {
-        let p = loopback();
-        assert_eq!(
-            client(&p, ip("127.0.0.1"), &["1.1.1.1, garbage, 127.0.0.2"]),
-            ip("127.0.0.2")
-        );
-    }
-
-    #[test]
-    fn ipv4_mapped_ipv6_peers_count_as_their_ipv4_address() {
-        let p = loopback();
-        assert_eq!(
-            client(&p, ip("::ffff:127.0.0.1"), &["198.51.100.9"]),
-            ip("198.51.100.9")
-        );
+    fn the_client_address_is_believed_only_through_trusted_proxies() {
+        let two = nets(&["127.0.0.1/32", "10.0.0.0/8"]);
+        // (what, trusted proxies, connecting peer, X-Forwarded-For values, client)
+        type Case<'a> = (&'a str, &'a [IpNet], &'a str, &'a [&'a str], &'a str);
+        let cases: &[Case] = &[
+            (
+                "a direct client is its own address whatever header it sends",
+                &loopback(),
+                "203.0.113.7",
+                &["1.2.3.4"],
+                "203.0.113.7",
+            ),
+            (
+                // The client forged the first entry; the proxies appended the rest.
+                "behind trusted proxies the client is the last untrusted hop",
+                &two,
+                "127.0.0.1",
+                &["6.6.6.6, 198.51.100.9", "10.1.2.3"],
+                "198.51.100.9",
+            ),
+            (
+                "a trusted proxy without the header is the client",
+                &loopback(),
+                "127.0.0.1",
+                &[],
+                "127.0.0.1",
+            ),
+            (
+                "a blank header is no header",
+                &loopback(),
+                "::1",
+                &[" "],
+                "::1",
+            ),
+            (
+                "an unreadable hop stops the walk at the last trusted one",
+                &loopback(),
+                "127.0.0.1",
+                &["1.1.1.1, garbage, 127.0.0.2"],
+                "127.0.0.2",
+            ),
+            (
+                "an IPv4-mapped IPv6 peer counts as its IPv4 address",
+                &loopback(),
+                "::ffff:127.0.0.1",
+                &["198.51.100.9"],
+                "198.51.100.9",
+            ),
+        ];
+        for (name, trusted, peer, forwarded, want) in cases {
+            assert_eq!(client(trusted, ip(peer), forwarded), ip(want), "{name}");
+        }
     }
 }

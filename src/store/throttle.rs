@@ -90,42 +90,43 @@ pub fn prune_accounts(conn: &Connection, now: i64, quiet_secs: i64) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing;
+    use crate::store::{testing, Store};
+
+    /// A store whose one account has these failures stored: the store, the account's pk, the
+    /// failures, and the directory to keep alive.
+    fn stored(
+        failures: u32,
+        last_failure: i64,
+        locked_until: i64,
+    ) -> (Store, i64, AccountFailures, tempfile::TempDir) {
+        let (store, pk, dir) = testing::store_with_account();
+        let s = AccountFailures {
+            failures,
+            last_failure,
+            locked_until,
+        };
+        store.write(|tx| set_account(tx, pk, &s)).unwrap();
+        (store, pk, s, dir)
+    }
 
     #[test]
     fn account_failures_round_trip_and_clear() {
-        let (store, pk, _d) = testing::store_with_account();
-        let s = AccountFailures {
-            failures: 3,
-            last_failure: 100,
-            locked_until: 160,
-        };
-        store.write(|tx| set_account(tx, pk, &s)).unwrap();
+        let (store, pk, s, _d) = stored(3, 100, 160);
         assert_eq!(store.read(|c| account(c, pk)).unwrap(), s);
         assert!(store.write(|tx| clear_account(tx, pk)).unwrap());
-        assert_eq!(
-            store.read(|c| account(c, pk)).unwrap(),
-            AccountFailures::default()
-        );
+        let none = store.read(|c| account(c, pk)).unwrap();
+        assert_eq!(none, AccountFailures::default());
         assert!(!store.write(|tx| clear_account(tx, pk)).unwrap());
     }
 
     #[test]
     fn quiet_account_rows_and_old_peer_minutes_are_pruned() {
-        let (store, pk, _d) = testing::store_with_account();
-        let s = AccountFailures {
-            failures: 1,
-            last_failure: 100,
-            locked_until: 0,
-        };
-        store.write(|tx| set_account(tx, pk, &s)).unwrap();
+        let (store, pk, s, _d) = stored(1, 100, 0);
         store.write(|tx| prune_accounts(tx, 1000, 900)).unwrap();
         assert_eq!(store.read(|c| account(c, pk)).unwrap(), s);
         store.write(|tx| prune_accounts(tx, 1001, 900)).unwrap();
-        assert_eq!(
-            store.read(|c| account(c, pk)).unwrap(),
-            AccountFailures::default()
-        );
+        let none = store.read(|c| account(c, pk)).unwrap();
+        assert_eq!(none, AccountFailures::default());
 
         let old = PeerFailures {
             minute: 10,

@@ -66,10 +66,7 @@ async fn the_right_password_is_refused_to_the_last_second_of_the_lock_and_accept
     // Act + Assert
     let r = Dialect::PhoneBooks.login(&s, PHONE, RIGHT, None).await;
     assert_throttled(Dialect::PhoneBooks, &r);
-    s.advance(59);
-    let r = Dialect::PhoneBooks.login(&s, PHONE, RIGHT, None).await;
-    assert_throttled(Dialect::PhoneBooks, &r);
-    s.advance(1);
+    lock_holds_to_its_last_second(&s, Dialect::PhoneBooks, 60).await;
     let r = Dialect::PhoneBooks.login(&s, PHONE, RIGHT, None).await;
     assert_accepted(Dialect::PhoneBooks, &r);
 }
@@ -99,19 +96,22 @@ async fn each_failure_after_a_lock_doubles_the_cooldown_from_one_minute_to_at_mo
     // Act + Assert: each lock holds to its last second; then a wrong password is checked again
     // (INEWW tells 401 from 429) and locks for the next, doubled, cooldown
     for cooldown in [60, 120, 240, 480, 960, 1920, 3600, 3600] {
-        s.advance(cooldown - 1);
-        let r = Dialect::Ineww.login(&s, PHONE, RIGHT, None).await;
-        assert_throttled(Dialect::Ineww, &r);
-        s.advance(1);
+        lock_holds_to_its_last_second(&s, Dialect::Ineww, cooldown).await;
         let r = Dialect::Ineww.login(&s, PHONE, WRONG, None).await;
         assert_wrong_password_checked(&r, &format!("after a lock of {cooldown} s"));
     }
-    s.advance(3599);
-    let r = Dialect::Ineww.login(&s, PHONE, RIGHT, None).await;
-    assert_throttled(Dialect::Ineww, &r);
-    s.advance(1);
+    lock_holds_to_its_last_second(&s, Dialect::Ineww, 3600).await;
     let r = Dialect::Ineww.login(&s, PHONE, RIGHT, None).await;
     assert_accepted(Dialect::Ineww, &r);
+}
+
+/// Advances the clock to the last second of a lock of `secs` that began now, shows the right
+/// password refused there, and advances to the lock's end.
+async fn lock_holds_to_its_last_second(s: &Server, d: Dialect, secs: i64) {
+    s.advance(secs - 1);
+    let r = d.login(s, PHONE, RIGHT, None).await;
+    assert_throttled(d, &r);
+    s.advance(1);
 }
 
 #[tokio::test]
@@ -134,11 +134,7 @@ async fn a_wrong_old_password_of_a_password_change_counts_and_a_locked_change_is
         .json("PUT", "/ineww/user/pwd", &me.headers(), change(RIGHT))
         .await;
     assert_throttled(Dialect::Ineww, &r);
-    let r = Dialect::PhoneBooks.login(&s, PHONE, RIGHT, None).await;
-    assert_throttled(Dialect::PhoneBooks, &r);
-    s.advance(60);
-    let r = Dialect::PhoneBooks.login(&s, PHONE, RIGHT, None).await;
-    assert_accepted(Dialect::PhoneBooks, &r);
+    refused_then_accepted_after(&s, 60).await;
 }
 
 #[tokio::test]
@@ -155,9 +151,14 @@ async fn failures_and_locks_survive_a_restart_because_they_live_in_the_database(
     // Assert: the lock holds after another restart, and ends on time
     let r = Dialect::Ineww.login(&s, PHONE, RIGHT, None).await;
     assert_throttled(Dialect::Ineww, &r);
-    let r = Dialect::PhoneBooks.login(&s, PHONE, RIGHT, None).await;
+    refused_then_accepted_after(&s, 60).await;
+}
+
+/// The right password refused through PhoneBooks now, and accepted `secs` later.
+async fn refused_then_accepted_after(s: &Server, secs: i64) {
+    let r = Dialect::PhoneBooks.login(s, PHONE, RIGHT, None).await;
     assert_throttled(Dialect::PhoneBooks, &r);
-    s.advance(60);
-    let r = Dialect::PhoneBooks.login(&s, PHONE, RIGHT, None).await;
+    s.advance(secs);
+    let r = Dialect::PhoneBooks.login(s, PHONE, RIGHT, None).await;
     assert_accepted(Dialect::PhoneBooks, &r);
 }

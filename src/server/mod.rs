@@ -13,7 +13,12 @@
 //! ```
 
 mod body;
+mod pace;
 pub mod peer;
+mod running;
+
+use pace::{Pace, LANE_FULL};
+pub use running::Running;
 
 use crate::app::App;
 use crate::dialect::{ineww, opcode, rooms, typed, v4, Reply, Step, Wire};
@@ -80,9 +85,10 @@ pub async fn run(
         };
         let _ = stream.set_nodelay(true);
         let edge = edge.clone();
+        let pace = Pace::default();
         let service = service_fn(move |req| {
-            let edge = edge.clone();
-            async move { Ok::<_, Infallible>(handle(edge, req, remote.ip()).await) }
+            let (edge, pace) = (edge.clone(), pace.clone());
+            async move { Ok::<_, Infallible>(handle(edge, req, remote.ip(), pace).await) }
         });
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
@@ -134,7 +140,13 @@ static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
 
 /// Routes one request and writes its log line: one line per request at info level, with why
 /// it was refused (`detail`). The query is never logged: it may carry a token.
-async fn handle(edge: Arc<Edge>, req: Request<Incoming>, remote: IpAddr) -> Response<Full<Bytes>> {
+async fn handle(
+    edge: Arc<Edge>,
+    req: Request<Incoming>,
+    remote: IpAddr,
+    pace: Pace,
+) -> Response<Full<Bytes>> {
+    pace.wait().await;
     let started = Instant::now();
     let id = REQUEST_IDS.fetch_add(1, Ordering::Relaxed);
     let method = req.method().clone();
@@ -147,6 +159,9 @@ async fn handle(edge: Arc<Edge>, req: Request<Incoming>, remote: IpAddr) -> Resp
         .collect();
     let client = peer::client(&edge.app.ctx.config.trusted_proxies, remote, &forwarded);
     let (resp, detail) = route(&edge, req, client).await;
+    if detail.as_deref() == Some(LANE_FULL) {
+        pace.hold();
+    }
     tracing::info!(
         id,
         %method,
@@ -330,10 +345,7 @@ async fn execute(edge: &Edge, step: Step, client: IpAddr) -> Reply {
         false => None,
         true => match edge.password_lane.clone().try_acquire_owned() {
             Ok(slot) => Some(slot),
-            Err(_) => {
-                return encoder(Err(Error::Unavailable))
-                    .because("password lane full: every hashing slot is taken")
-            }
+            Err(_) => return encoder(Err(Error::Unavailable)).because(LANE_FULL),
         },
     };
     let ctx = edge.app.ctx.clone();
@@ -351,45 +363,4 @@ async fn execute(edge: &Edge, step: Step, client: IpAddr) -> Reply {
         tracing::debug!(command = name, error = %e, "command failed");
     }
     encoder(result)
-}
-
-/// A server running in this process on a random local port (tests, in-process replay).
-pub struct Running {
-    /// Base URL, `http://127.0.0.1:PORT`.
-    pub base_url: String,
-    /// The shared state, for reaching the store in tests.
-    pub app: Arc<App>,
-    /// Dropping or sending stops the server.
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    /// The server task.
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl Running {
-    /// Starts `app` on `127.0.0.1:0`.
-    pub async fn start(app: App) -> std::io::Result<Running> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
-        let app = Arc::new(app);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(run(listener, app.clone(), async move {
-            let _ = stopped.await;
-        }));
-        Ok(Running {
-            base_url,
-            app,
-            stop: Some(stop),
-            task: Some(task),
-        })
-    }
-
-    /// Stops the server gracefully and waits for it.
-    pub async fn stop(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.task.take() {
-            let _ = t.await;
-        }
-    }
 }

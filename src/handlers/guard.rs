@@ -3,7 +3,8 @@
 //! for the minute, or an account in its cooldown, is refused ([`Error::LoginThrottled`]) —
 //! the right password too. After the check: a success clears the account's failures; a
 //! failure is recorded for the account and the address in one small write, which the group
-//! commit batches with others.
+//! commit batches with others, and which drops the rows nobody needs any more (accounts quiet
+//! for longer than the window, addresses' past minutes).
 
 use crate::ctx::Ctx;
 use crate::domain::{Account, ThrottlePolicy};
@@ -72,6 +73,8 @@ pub fn check_password(
         }
         (found, _) => {
             ctx.store.write(|tx| {
+                // Rows quiet longer than the window count from zero again: drop them.
+                throttle::prune_accounts(tx, now, p.account_window_secs)?;
                 if let (Some(pk), Some(s)) = (pk, account_state) {
                     throttle::set_account(tx, pk, &s.after_failure(now, &p))?;
                 }

@@ -49,6 +49,10 @@ mod tests {
         pace.wait().await;
         assert_eq!(Instant::now() - start, LANE_FULL_PACE);
         pace.wait().await;
-        assert_eq!(Instant::now() - start, LANE_FULL_PACE, "a hold paces one request");
+        assert_eq!(
+            Instant::now() - start,
+            LANE_FULL_PACE,
+            "a hold paces one request"
+        );
     }
 }

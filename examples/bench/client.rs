@@ -122,7 +122,14 @@ pub async fn prepare(addr: SocketAddr) -> Res<Prepared> {
     let users: Vec<Value> = (0..10)
         .map(|i| scenario::contact(&format!("contact{i}"), 2))
         .collect();
-    scenario::succeeded(&opcode(addr, Some(&jwt), json!({"op": 1005, "users": users})).await?)?;
+    let add = json!({"op": 1005, "users": users});
+    scenario::succeeded(&opcode(addr, Some(&jwt), add.clone()).await?)?;
+    // The login probe reads a book of its own, which scenario c does not grow.
+    let probe = json!({"op": 1003, "phone": LOGIN_PHONE, "password": PASSWORD});
+    let probe = opcode(addr, None, probe).await?;
+    scenario::succeeded(&probe)?;
+    let probe_jwt = text(&probe["token"]["access_token"], &probe)?;
+    scenario::succeeded(&opcode(addr, Some(&probe_jwt), add).await?)?;
     let typed = call(
         addr,
         &Shape::post("/api/user/login", vec![], &typed_login(PHONE))?,
@@ -133,6 +140,7 @@ pub async fn prepare(addr: SocketAddr) -> Res<Prepared> {
     prepare_rooms(addr).await?;
     Ok(Prepared {
         jwt,
+        probe_jwt,
         typed: text(&typed["data"]["token"], &typed)?,
         ineww: (
             text(&ineww["data"]["user"]["uid"], &ineww)?,

@@ -245,7 +245,7 @@ fn logins(
     t: &mut report::Table,
 ) -> Res<()> {
     let server = sb.start()?;
-    let probe = client::login_probe(server.addr, LOGINS, settings.secs, &prepared.jwt);
+    let probe = client::login_probe(server.addr, LOGINS, settings.secs, &prepared.probe_jwt);
     let load = rt.block_on(probe)?;
     t.logins(&load, LOGINS);
     server.stop()

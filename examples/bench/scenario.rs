@@ -27,6 +27,8 @@ pub struct Scenario {
 pub struct Prepared {
     /// PhoneBooks JWT.
     pub jwt: String,
+    /// PhoneBooks JWT of the login probe's account, whose book keeps its 10 contacts.
+    pub probe_jwt: String,
     /// HelpAged token.
     pub typed: String,
     /// INEWW uid (32 hex) and access token.

@@ -19,6 +19,6 @@ pub use profiles::{Member, MemberChanges, MemberProfile};
 pub use rooms::{Room, RoomPage, RoomsChanges, RoomsProfile, RoomsUser};
 pub use session::{
     Auth, Caller, DeviceCaller, DeviceChange, LoginKey, RefreshPolicy, Session, SessionExtras,
-    TokenPair, TokenPolicy,
+    TokenPolicy,
 };
 pub use throttle::{AccountFailures, PeerFailures, ThrottlePolicy};

@@ -182,19 +182,6 @@ pub struct DeviceCaller {
     pub name: String,
 }
 
-/// An INEWW access/refresh token pair as issued (shown in clear once).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenPair {
-    /// 32-hex access token.
-    pub access_token: String,
-    /// When the access token expires, unix seconds.
-    pub access_token_expired: i64,
-    /// 32-hex refresh token.
-    pub refresh_token: String,
-    /// When the refresh token expires, unix seconds.
-    pub refresh_token_expired: i64,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

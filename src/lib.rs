@@ -12,8 +12,8 @@
 //!
 //! Imports run one way: `server → dialect → command → handlers → store → domain` (`auth`,
 //! `media`, `sender`, `config`, `ctx`, `error` are leaves used from above). `command` is data
-//! only (the commands, `Request`, `Outcome`); the one match that applies a command is
-//! `handlers::execute`. A dialect never imports a handler or the store; a handler never knows
+//! only (the commands, `Request`, `Outcome`); `handlers::execute` hands each domain's command
+//! to that domain's handler file, whose one match applies it. A dialect never imports a handler or the store; a handler never knows
 //! which dialect asked — what differs between dialects is a value the command carries (a
 //! [`domain::TokenPolicy`], the [`domain::SessionExtras`] its answer shows); only `store`
 //! speaks SQL. `python3 ../shared/tools/modgraph.py` checks the direction.
@@ -23,7 +23,7 @@
 //! | [`server`] | hyper accept loop, limits, body memory, routing by path, graceful shutdown, the request log |
 //! | [`registry`] | `opcodes.toml`: wire key → command, token, required fields |
 //! | [`dialect`] | one decoder/encoder pair per wire protocol ([`dialect::opcode`], …) and each dialect's token policy |
-//! | [`command`] | the one `Command` enum and its input structs by domain, `Request`, `Outcome` — data only |
+//! | [`command`] | `Command`: one enum per domain, each declared beside its input structs by one table; `Request`, `Outcome`; `CommandKind` generated from `opcodes.toml` — data only |
 //! | [`handlers`] | `execute` (authenticate, dispatch) and plain handler functions by domain: accounts, admin, sessions, contacts, codes, media, devices, profiles, rooms, v4_profiles |
 //! | [`store`] | SQLite: schema, migrations, group commit, one module per table group |
 //! | [`domain`] | validated values (`Phone`, `Password`), records (`Account`, `Member`, `Contact`), sessions and token policies |

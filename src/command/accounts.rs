@@ -4,6 +4,32 @@
 
 use crate::domain::{CodePurpose, Password, Phone, ProfilePatch, SessionExtras, TokenPolicy};
 
+domain_commands! {
+    /// Account commands, one per input below.
+    pub enum AccountsCommand in Command::Accounts {
+        /// Create an account.
+        Register(Register) => "register", hashes_password;
+        /// Reset a forgotten password with a code.
+        ResetPassword(ResetPassword) => "reset_password", hashes_password;
+        /// Change a password knowing the old one.
+        ChangePassword(ChangePassword) => "change_password", hashes_password;
+        /// Another account's nickname.
+        Nickname(Nickname) => "nickname";
+        /// The caller's profile.
+        Profile(Profile) => "profile";
+        /// Update the caller's profile.
+        UpdateProfile(UpdateProfile) => "update_profile";
+        /// Create an account and open a session on it.
+        SignUp(SignUp) => "sign_up", hashes_password;
+        /// Change the caller's own password.
+        ChangeOwnPassword(ChangeOwnPassword) => "change_own_password", hashes_password;
+        /// Move the caller's account to a new phone.
+        ChangePhone(ChangePhone) => "change_phone";
+        /// Whether a phone has an account.
+        PhoneExists(PhoneExists) => "phone_exists";
+    }
+}
+
 /// Create an account.
 #[derive(Debug)]
 pub struct Register {

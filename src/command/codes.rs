@@ -4,6 +4,20 @@
 
 use crate::domain::{CodePurpose, Phone};
 
+domain_commands! {
+    /// Code and captcha commands, one per input below.
+    pub enum CodesCommand in Command::Codes {
+        /// Queue a verification code.
+        RequestCode(RequestCode) => "request_code";
+        /// Draw an image captcha.
+        ImageCaptcha(ImageCaptcha) => "image_captcha";
+        /// Check a captcha or SMS hash.
+        CheckHash(CheckHash) => "check_hash";
+        /// Queue a code when the phone's registration is the expected one (v4).
+        RequestCodeIf(RequestCodeIf) => "request_code_if";
+    }
+}
+
 /// Queue a code of `length` digits for `phone`.
 #[derive(Debug)]
 pub struct RequestCode {

@@ -3,6 +3,28 @@
 //!
 //! Data only: what each command carries. `handlers` applies them.
 
+domain_commands! {
+    /// Contact commands, one per input below.
+    pub enum ContactsCommand in Command::Contacts {
+        /// Add contacts.
+        AddContacts(AddContacts) => "add_contacts";
+        /// Edit a contact.
+        UpdateContact(UpdateContact) => "update_contact";
+        /// Add or delete one phone or mail of a contact.
+        EditContactItem(EditContactItem) => "edit_contact_item";
+        /// Delete contacts.
+        DeleteContacts(DeleteContacts) => "delete_contacts";
+        /// List the caller's contacts.
+        ListContacts(ListContacts) => "list_contacts";
+        /// Fetch contacts by uid.
+        GetContacts(GetContacts) => "get_contacts";
+        /// Search the caller's contacts.
+        SearchContacts(SearchContacts) => "search_contacts";
+        /// Export the caller's whole book.
+        ExportContacts(ExportContacts) => "export_contacts";
+    }
+}
+
 /// A contact to add.
 #[derive(Debug, Clone)]
 pub struct NewContact {

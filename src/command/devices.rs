@@ -4,6 +4,28 @@
 
 use crate::domain::ReadFilter;
 
+domain_commands! {
+    /// Device and notice commands, one per input below.
+    pub enum DevicesCommand in Command::Devices {
+        /// Register a device.
+        AddDevice(AddDevice) => "add_device";
+        /// Bind a device.
+        BindDevice(BindDevice) => "bind_device";
+        /// List bound devices.
+        ListDevices(ListDevices) => "list_devices";
+        /// One bound device.
+        DeviceInfo(DeviceInfo) => "device_info";
+        /// Upload a fall notice.
+        UploadNotice(UploadNotice) => "upload_notice";
+        /// List notices.
+        ListNotices(ListNotices) => "list_notices";
+        /// One notice.
+        NoticeInfo(NoticeInfo) => "notice_info";
+        /// Mark a notice read.
+        SignNotice(SignNotice) => "sign_notice";
+    }
+}
+
 /// Register a device under a name (unique among the caller's devices).
 #[derive(Debug)]
 pub struct AddDevice {

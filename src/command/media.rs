@@ -2,6 +2,16 @@
 //!
 //! Data only: what each command carries. `handlers` applies them.
 
+domain_commands! {
+    /// Portrait commands, one per input below.
+    pub enum MediaCommand in Command::Media {
+        /// Store the caller's portrait.
+        UploadPortrait(UploadPortrait) => "upload_portrait";
+        /// Fetch a portrait image.
+        Portrait(Portrait) => "portrait";
+    }
+}
+
 /// Store the caller's portrait (replacing any earlier one).
 #[derive(Debug)]
 pub struct UploadPortrait {

@@ -1,12 +1,86 @@
-//! The one `Command` enum every dialect decodes into, and the outcomes handlers return.
+//! The one `Command` type every dialect decodes into, and the outcomes handlers return.
 //!
 //! ```text
 //! bytes ──decoder──▶ Request{Command} ──handlers::execute──▶ Outcome | Error ──encoder──▶ bytes
 //! ```
-//! Data only: this module calls nothing. A new command adds a row to the [`CommandKind`]
-//! table (the name `opcodes.toml` uses), a variant here with its input struct in the domain's
-//! module, its handler under `handlers/` with its arm in `handlers::execute`, and the
-//! dialect's decode and encode arms; README's "Adding an op code" lists the places in order.
+//! Data only: this module calls nothing. Each domain file (`contacts.rs`, `accounts.rs`, …)
+//! declares its input structs and, with `domain_commands!`, its own command enum from one
+//! table of rows — so a new command is a struct and a row in one file. [`CommandKind`] (the
+//! names `opcodes.toml` rows use) is generated from the registry file by `build.rs`.
+//! README's "Adding an op code" lists the places in order.
+
+/// Declares one domain's command enum from a table of `Variant(Input) => "name"` rows
+/// (`, hashes_password` marks the commands that compute an argon2id hash): the enum, its
+/// names for logs, the password flag, and the conversions `Input → Command` (what decoders
+/// build with) and `Command → Input` (what tests take apart).
+macro_rules! domain_commands {
+    (
+        $(#[$meta:meta])*
+        pub enum $domain:ident in Command::$outer:ident {
+            $(
+                $(#[$doc:meta])*
+                $variant:ident($input:ty) => $name:literal $(, $hashes:ident)?;
+            )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        pub enum $domain {
+            $($(#[$doc])* $variant($input),)+
+        }
+
+        impl $domain {
+            /// The command's name for logs and metrics.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $($domain::$variant(_) => $name,)+
+                }
+            }
+
+            /// Whether applying it computes an argon2id hash (checks or sets a password).
+            pub fn hashes_password(&self) -> bool {
+                match self {
+                    $($domain::$variant(_) => hashes_password!($($hashes)?),)+
+                }
+            }
+        }
+
+        impl From<$domain> for crate::command::Command {
+            fn from(c: $domain) -> Self {
+                crate::command::Command::$outer(c)
+            }
+        }
+
+        $(
+            impl From<$input> for crate::command::Command {
+                fn from(c: $input) -> Self {
+                    crate::command::Command::$outer($domain::$variant(c))
+                }
+            }
+
+            impl TryFrom<crate::command::Command> for $input {
+                type Error = crate::command::Command;
+
+                fn try_from(c: crate::command::Command) -> Result<Self, Self::Error> {
+                    match c {
+                        crate::command::Command::$outer($domain::$variant(input)) => Ok(input),
+                        other => Err(other),
+                    }
+                }
+            }
+        )+
+    };
+}
+
+/// `hashes_password` in a `domain_commands!` row → `true`; nothing → `false`.
+macro_rules! hashes_password {
+    () => {
+        false
+    };
+    (hashes_password) => {
+        true
+    };
+}
 
 pub mod accounts;
 pub mod admin;
@@ -25,147 +99,45 @@ use crate::domain::TokenPolicy;
 pub use kind::CommandKind;
 pub use outcome::Outcome;
 
-/// A decoded request: what to do, and the credentials it came with.
+/// A decoded request: what to do, by domain.
 #[derive(Debug)]
 pub enum Command {
-    /// Create an account.
-    Register(accounts::Register),
-    /// Queue a verification code.
-    RequestCode(codes::RequestCode),
-    /// Reset a forgotten password with a code.
-    ResetPassword(accounts::ResetPassword),
-    /// Log in.
-    Login(sessions::Login),
-    /// Revoke the presented token.
-    Logout(sessions::Logout),
-    /// Add contacts.
-    AddContacts(contacts::AddContacts),
-    /// Edit a contact.
-    UpdateContact(contacts::UpdateContact),
-    /// Add or delete one phone or mail of a contact.
-    EditContactItem(contacts::EditContactItem),
-    /// Delete contacts.
-    DeleteContacts(contacts::DeleteContacts),
-    /// List the caller's contacts.
-    ListContacts(contacts::ListContacts),
-    /// Fetch contacts by uid.
-    GetContacts(contacts::GetContacts),
-    /// Search the caller's contacts.
-    SearchContacts(contacts::SearchContacts),
-    /// Export the caller's whole book.
-    ExportContacts(contacts::ExportContacts),
-    /// Draw an image captcha.
-    ImageCaptcha(codes::ImageCaptcha),
-    /// Check a captcha or SMS hash.
-    CheckHash(codes::CheckHash),
-    /// Change a password knowing the old one.
-    ChangePassword(accounts::ChangePassword),
-    /// Another account's nickname.
-    Nickname(accounts::Nickname),
-    /// The caller's profile.
-    Profile(accounts::Profile),
-    /// Update the caller's profile.
-    UpdateProfile(accounts::UpdateProfile),
-    /// Store the caller's portrait.
-    UploadPortrait(media::UploadPortrait),
-    /// Fetch a portrait image.
-    Portrait(media::Portrait),
-    /// Token heartbeat.
-    Doki(sessions::Doki),
-    /// Register a device.
-    AddDevice(devices::AddDevice),
-    /// Bind a device.
-    BindDevice(devices::BindDevice),
-    /// List bound devices.
-    ListDevices(devices::ListDevices),
-    /// One bound device.
-    DeviceInfo(devices::DeviceInfo),
-    /// Upload a fall notice.
-    UploadNotice(devices::UploadNotice),
-    /// List notices.
-    ListNotices(devices::ListNotices),
-    /// One notice.
-    NoticeInfo(devices::NoticeInfo),
-    /// Mark a notice read.
-    SignNotice(devices::SignNotice),
+    /// Accounts: register, passwords, phone, profile.
+    Accounts(accounts::AccountsCommand),
+    /// Verification codes and captchas.
+    Codes(codes::CodesCommand),
+    /// Log in, log out, heartbeat.
+    Sessions(sessions::SessionsCommand),
+    /// The caller's PhoneBooks contacts.
+    Contacts(contacts::ContactsCommand),
+    /// HelpAged devices and fall notices.
+    Devices(devices::DevicesCommand),
+    /// Portraits.
+    Media(media::MediaCommand),
+    /// INEWW member profiles.
+    Profiles(profiles::ProfilesCommand),
+    /// v4.0 sign-up and password reset.
+    V4Profiles(v4_profiles::V4ProfilesCommand),
     /// Administer accounts.
     Admin(admin::AdminCommand),
-    /// Create an account and open a session on it.
-    SignUp(accounts::SignUp),
-    /// Change the caller's own password.
-    ChangeOwnPassword(accounts::ChangeOwnPassword),
-    /// Move the caller's account to a new phone.
-    ChangePhone(accounts::ChangePhone),
-    /// Whether a phone has an account.
-    PhoneExists(accounts::PhoneExists),
-    /// Show a member (own detail, public page, detail).
-    ShowMember(profiles::ShowMember),
-    /// Update the caller's member profile.
-    UpdateMember(profiles::UpdateMember),
-    /// Queue a code when the phone's registration is the expected one (v4).
-    RequestCodeIf(codes::RequestCodeIf),
-    /// Create an account with a code and open a v4 session on it.
-    SignUpV4(v4_profiles::SignUp),
-    /// Check a reset code and open the password-reset window (v4).
-    VerifyCode(v4_profiles::VerifyCode),
-    /// Set a new password inside the reset window (v4).
-    ResetInWindow(v4_profiles::ResetPassword),
     /// A rooms user or room command.
     Rooms(rooms::RoomsCommand),
-    /// Log in with a code sent to the phone.
-    PhoneLogin(sessions::PhoneLogin),
 }
 
 impl Command {
     /// The command's name for logs and metrics.
     pub fn name(&self) -> &'static str {
         match self {
-            Command::Register(_) => "register",
-            Command::RequestCode(_) => "request_code",
-            Command::ResetPassword(_) => "reset_password",
-            Command::Login(_) => "login",
-            Command::Logout(_) => "logout",
-            Command::AddContacts(_) => "add_contacts",
-            Command::UpdateContact(_) => "update_contact",
-            Command::EditContactItem(c) => match c.kind {
-                contacts::ItemKind::Phone => "edit_contact_phone",
-                contacts::ItemKind::Mail => "edit_contact_mail",
-            },
-            Command::DeleteContacts(_) => "delete_contacts",
-            Command::ListContacts(_) => "list_contacts",
-            Command::GetContacts(_) => "get_contacts",
-            Command::SearchContacts(_) => "search_contacts",
-            Command::ExportContacts(_) => "export_contacts",
-            Command::ImageCaptcha(_) => "image_captcha",
-            Command::CheckHash(_) => "check_hash",
-            Command::ChangePassword(_) => "change_password",
-            Command::Nickname(_) => "nickname",
-            Command::Profile(_) => "profile",
-            Command::UpdateProfile(_) => "update_profile",
-            Command::UploadPortrait(_) => "upload_portrait",
-            Command::Portrait(_) => "portrait",
-            Command::Doki(_) => "doki",
-            Command::AddDevice(_) => "add_device",
-            Command::BindDevice(_) => "bind_device",
-            Command::ListDevices(_) => "list_devices",
-            Command::DeviceInfo(_) => "device_info",
-            Command::UploadNotice(_) => "upload_notice",
-            Command::ListNotices(_) => "list_notices",
-            Command::NoticeInfo(_) => "notice_info",
-            Command::SignNotice(_) => "sign_notice",
+            Command::Accounts(c) => c.name(),
+            Command::Codes(c) => c.name(),
+            Command::Sessions(c) => c.name(),
+            Command::Contacts(c) => c.name(),
+            Command::Devices(c) => c.name(),
+            Command::Media(c) => c.name(),
+            Command::Profiles(c) => c.name(),
+            Command::V4Profiles(c) => c.name(),
             Command::Admin(c) => c.name(),
-            Command::SignUp(_) => "sign_up",
-            Command::ChangeOwnPassword(_) => "change_own_password",
-            Command::ChangePhone(_) => "change_phone",
-            Command::PhoneExists(_) => "phone_exists",
-            Command::ShowMember(_) => "show_member",
-            Command::UpdateMember(_) => "update_member",
-            Command::RequestCodeIf(_) => "request_code_if",
-            Command::SignUpV4(_) => "sign_up_v4",
             Command::Rooms(c) => c.name(),
-            Command::PhoneLogin(_) => "phone_login",
-            Command::VerifyCode(_) => "verify_code",
-            Command::ResetInWindow(_) => "reset_in_window",
         }
     }
 
@@ -173,50 +145,29 @@ impl Command {
     /// such commands run only while a slot of the bounded password lane is free.
     pub fn hashes_password(&self) -> bool {
         match self {
-            Command::Register(_)
-            | Command::ResetPassword(_)
-            | Command::Login(_)
-            | Command::ChangePassword(_)
-            | Command::SignUp(_)
-            | Command::ChangeOwnPassword(_)
-            | Command::SignUpV4(_)
-            | Command::ResetInWindow(_) => true,
+            Command::Accounts(c) => c.hashes_password(),
+            Command::Codes(c) => c.hashes_password(),
+            Command::Sessions(c) => c.hashes_password(),
+            Command::Contacts(c) => c.hashes_password(),
+            Command::Devices(c) => c.hashes_password(),
+            Command::Media(c) => c.hashes_password(),
+            Command::Profiles(c) => c.hashes_password(),
+            Command::V4Profiles(c) => c.hashes_password(),
+            Command::Admin(_) => false,
             Command::Rooms(c) => c.hashes_password(),
-            Command::RequestCode(_)
-            | Command::Logout(_)
-            | Command::AddContacts(_)
-            | Command::UpdateContact(_)
-            | Command::EditContactItem(_)
-            | Command::DeleteContacts(_)
-            | Command::ListContacts(_)
-            | Command::GetContacts(_)
-            | Command::SearchContacts(_)
-            | Command::ExportContacts(_)
-            | Command::ImageCaptcha(_)
-            | Command::CheckHash(_)
-            | Command::Nickname(_)
-            | Command::Profile(_)
-            | Command::UpdateProfile(_)
-            | Command::UploadPortrait(_)
-            | Command::Portrait(_)
-            | Command::Doki(_)
-            | Command::AddDevice(_)
-            | Command::BindDevice(_)
-            | Command::ListDevices(_)
-            | Command::DeviceInfo(_)
-            | Command::UploadNotice(_)
-            | Command::ListNotices(_)
-            | Command::NoticeInfo(_)
-            | Command::SignNotice(_)
-            | Command::Admin(_)
-            | Command::ChangePhone(_)
-            | Command::PhoneExists(_)
-            | Command::ShowMember(_)
-            | Command::UpdateMember(_)
-            | Command::RequestCodeIf(_)
-            | Command::PhoneLogin(_)
-            | Command::VerifyCode(_) => false,
         }
+    }
+}
+
+impl From<admin::AdminCommand> for Command {
+    fn from(c: admin::AdminCommand) -> Self {
+        Command::Admin(c)
+    }
+}
+
+impl From<rooms::RoomsCommand> for Command {
+    fn from(c: rooms::RoomsCommand) -> Self {
+        Command::Rooms(c)
     }
 }
 

@@ -5,6 +5,16 @@
 use crate::domain::MemberChanges;
 use uuid::Uuid;
 
+domain_commands! {
+    /// Member-profile commands, one per input below.
+    pub enum ProfilesCommand in Command::Profiles {
+        /// Show a member (own detail, public page, detail).
+        ShowMember(ShowMember) => "show_member";
+        /// Update the caller's member profile.
+        UpdateMember(UpdateMember) => "update_member";
+    }
+}
+
 /// Which member to show, and how much of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberQuery {

@@ -4,6 +4,20 @@
 
 use crate::domain::{LoginKey, Phone, SessionExtras, TokenPolicy};
 
+domain_commands! {
+    /// Session commands, one per input below.
+    pub enum SessionsCommand in Command::Sessions {
+        /// Log in.
+        Login(Login) => "login", hashes_password;
+        /// Revoke the presented token.
+        Logout(Logout) => "logout";
+        /// Token heartbeat.
+        Doki(Doki) => "doki";
+        /// Log in with a code sent to the phone.
+        PhoneLogin(PhoneLogin) => "phone_login";
+    }
+}
+
 /// Log in with a login key and a password; answers a new session.
 #[derive(Debug)]
 pub struct Login {

@@ -5,6 +5,18 @@
 use super::accounts::Register;
 use crate::domain::{Password, Phone, TokenPolicy};
 
+domain_commands! {
+    /// v4.0 commands, one per input below.
+    pub enum V4ProfilesCommand in Command::V4Profiles {
+        /// Create an account with a code and open a v4 session on it.
+        SignUp(SignUp) => "sign_up_v4", hashes_password;
+        /// Check a reset code and open the password-reset window.
+        VerifyCode(VerifyCode) => "verify_code";
+        /// Set a new password inside the reset window.
+        ResetPassword(ResetPassword) => "reset_in_window", hashes_password;
+    }
+}
+
 /// Create an account with a register code and open a v4 session on it.
 #[derive(Debug)]
 pub struct SignUp {

@@ -135,6 +135,18 @@ pub struct ProfilePatch {
     pub level: Option<i64>,
 }
 
+/// A login name shaped like a phone (`^1\d{10}$`) must be the account's own phone, so that a
+/// rooms login key (a username, else a phone) names one account.
+pub fn check_username(username: &str, own_phone: Option<&str>) -> Result<(), Error> {
+    if Phone::parse(username, "username").is_ok() && own_phone != Some(username) {
+        return Err(Error::invalid(
+            "username",
+            "a username that looks like a phone must be the account's own phone",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,13 +12,13 @@ mod rooms;
 mod session;
 mod throttle;
 
-pub use accounts::{Account, CodePurpose, Password, Patch, Phone, ProfilePatch};
+pub use accounts::{check_username, Account, CodePurpose, Password, Patch, Phone, ProfilePatch};
 pub use contacts::{Contact, ContactMail, ContactPhone};
 pub use devices::{Device, Notice, ReadFilter};
 pub use profiles::{Member, MemberChanges, MemberProfile};
 pub use rooms::{Room, RoomPage, RoomsChanges, RoomsProfile, RoomsUser};
 pub use session::{
-    Auth, Caller, DeviceCaller, DeviceChange, LoginKey, RefreshPolicy, Session, SessionExtras,
-    TokenPolicy,
+    Auth, Caller, DeviceCaller, DeviceChange, LoginKey, RefreshPolicy, Requester, Session,
+    SessionExtras, TokenPolicy,
 };
 pub use throttle::{AccountFailures, PeerFailures, ThrottlePolicy};

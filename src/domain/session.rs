@@ -7,6 +7,8 @@
 //! know which dialect asked.
 
 use super::{Account, MemberProfile, RoomsProfile};
+use crate::error::{Error, Result};
+use std::net::IpAddr;
 use uuid::Uuid;
 
 /// How one dialect's tokens are issued, checked and expired.
@@ -171,6 +173,36 @@ pub enum Auth {
     Account(Caller),
     /// A HelpAged camera device (its `device_id` is its token).
     Device(DeviceCaller),
+}
+
+/// Who a command comes from: what its token proved, when its route needs one, and the client
+/// address (behind trusted proxies, the one they forwarded) that the login throttle counts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Requester<'a> {
+    /// The authenticated party; `None` on routes that need no token.
+    pub auth: Option<&'a Auth>,
+    /// The client address, when known.
+    pub peer: Option<IpAddr>,
+}
+
+impl<'a> Requester<'a> {
+    /// The person's account behind the token.
+    pub fn account(&self) -> Result<&'a Caller> {
+        match self.auth {
+            Some(Auth::Account(c)) => Ok(c),
+            Some(Auth::Device(_)) => Err(Error::Forbidden),
+            None => Err(Error::MissingToken),
+        }
+    }
+
+    /// The device behind a device token.
+    pub fn device(&self) -> Result<&'a DeviceCaller> {
+        match self.auth {
+            Some(Auth::Device(d)) => Ok(d),
+            Some(Auth::Account(_)) => Err(Error::BadDeviceToken),
+            None => Err(Error::MissingToken),
+        }
+    }
 }
 
 /// The device behind a device-token request.

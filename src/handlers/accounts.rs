@@ -1,19 +1,39 @@
 //! Accounts: registration, password change and reset, phone change.
 
+use crate::command::accounts::AccountsCommand;
 use crate::command::accounts::{
     ChangeOwnPassword, ChangePassword, ChangePhone, Nickname, PhoneExists, Profile, Register,
     RegisterByName, ResetPassword, SignUp, UpdateProfile,
 };
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::{Account, Caller, CodePurpose, Password, Phone, SessionExtras, TokenPolicy};
+use crate::domain::Requester;
+use crate::domain::{Caller, CodePurpose, Phone, SessionExtras, TokenPolicy};
 use crate::error::{Error, Result};
-use crate::handlers::lookup::{self, own_account};
-use crate::handlers::{codes, guard, sessions};
+use crate::handlers::shared::lookup::{self, own_account};
+use crate::handlers::shared::{codes, passwords, session};
+use crate::store::accounts;
 use crate::store::Tx;
-use crate::store::{accounts, throttle, tokens};
 use std::net::IpAddr;
 use uuid::Uuid;
+
+impl AccountsCommand {
+    /// Applies an account command.
+    pub fn apply(self, ctx: &Ctx, from: &Requester<'_>) -> Result<Outcome> {
+        match self {
+            AccountsCommand::Register(c) => c.apply(ctx),
+            AccountsCommand::ResetPassword(c) => c.apply(ctx),
+            AccountsCommand::ChangePassword(c) => c.apply(ctx, from.peer),
+            AccountsCommand::Nickname(c) => c.apply(ctx),
+            AccountsCommand::Profile(c) => c.apply(ctx, from.account()?),
+            AccountsCommand::UpdateProfile(c) => c.apply(ctx, from.account()?),
+            AccountsCommand::SignUp(c) => c.apply(ctx),
+            AccountsCommand::ChangeOwnPassword(c) => c.apply(ctx, from.account()?, from.peer),
+            AccountsCommand::ChangePhone(c) => c.apply(ctx, from.account()?),
+            AccountsCommand::PhoneExists(c) => c.apply(ctx),
+        }
+    }
+}
 
 impl Register {
     /// Hashes the password (slow, outside any transaction), then inserts the account.
@@ -86,7 +106,7 @@ impl Register {
     ) -> Result<Outcome> {
         let (_, _, mut session) = self.create(ctx, purpose, |tx, pk| {
             let account = accounts::by_pk(tx, pk)?.ok_or(Error::NotFound("account"))?;
-            sessions::open(ctx, tx, account, policy, false, extras)
+            session::open(ctx, tx, account, policy, false, extras)
         })?;
         session.created = true;
         Ok(Outcome::Session(Box::new(session)))
@@ -106,7 +126,7 @@ impl RegisterByName {
         then: impl FnOnce(&Tx, i64) -> Result<T>,
     ) -> Result<(i64, T)> {
         let phone = self.phone.as_ref().map(Phone::as_str);
-        check_username(&self.username, phone)?;
+        crate::domain::check_username(&self.username, phone)?;
         let refused = ctx.store.read(|c| {
             if accounts::by_username(c, &self.username)?.is_some() {
                 return Ok(Some(Error::AlreadyDone("username already taken")));
@@ -143,18 +163,6 @@ impl RegisterByName {
     }
 }
 
-/// A login name shaped like a phone (`^1\d{10}$`) must be the account's own phone, so that a
-/// rooms login key (a username, else a phone) names one account.
-pub fn check_username(username: &str, own_phone: Option<&str>) -> Result<()> {
-    if Phone::parse(username, "username").is_ok() && own_phone != Some(username) {
-        return Err(Error::invalid(
-            "username",
-            "a username that looks like a phone must be the account's own phone",
-        ));
-    }
-    Ok(())
-}
-
 impl SignUp {
     /// Creates the account and its first token pair in one transaction.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
@@ -178,7 +186,7 @@ impl ResetPassword {
         }
         let hash = ctx.passwords.hash(self.password.expose())?;
         codes::redeem(ctx, phone, purpose, &self.code, |tx| {
-            set_password_revoking_tokens(tx, account.pk, &hash)
+            passwords::set_password_revoking_tokens(tx, account.pk, &hash)
         })?;
         Ok(Outcome::Done)
     }
@@ -188,45 +196,13 @@ impl ChangePassword {
     /// Verifies the old password, stores the new hash and revokes tokens.
     pub fn apply(self, ctx: &Ctx, peer: Option<IpAddr>) -> Result<Outcome> {
         let found = ctx.store.read(|c| accounts::by_phone(c, &self.phone))?;
-        replace_password(ctx, found, &self.old, &self.new, peer, |_, _| Ok(()))?;
+        passwords::replace_password(ctx, found, &self.old, &self.new, peer, |_, _| Ok(()))?;
         Ok(Outcome::Done)
     }
 }
 
-/// Verifies `old` against the account `found` under the login throttle (spending the same
-/// time when there is none; `peer` is the client address, when known),
-/// then, in one transaction, stores the hash of `new`, revokes every token of the account in
-/// every dialect, and runs `then` (which may issue a fresh token). Answers the account and
-/// what `then` made.
-pub fn replace_password<T>(
-    ctx: &Ctx,
-    found: Option<(Account, String)>,
-    old: &str,
-    new: &Password,
-    peer: Option<IpAddr>,
-    then: impl FnOnce(&Tx, &Account) -> Result<T>,
-) -> Result<(Account, T)> {
-    let account = guard::check_password(ctx, found, old, peer)?;
-    let hash = ctx.passwords.hash(new.expose())?;
-    let made = ctx.store.write(|tx| {
-        set_password_revoking_tokens(tx, account.pk, &hash)?;
-        then(tx, &account)
-    })?;
-    Ok((account, made))
-}
-
-/// Stores a new password hash for the account, revokes every token it has in every dialect,
-/// and lifts its login lock (a reset by code is how a locked-out owner gets back in), in the
-/// caller's transaction.
-pub fn set_password_revoking_tokens(tx: &Tx, account_pk: i64, hash: &str) -> Result<()> {
-    accounts::set_password(tx, account_pk, hash)?;
-    tokens::delete_all(tx, account_pk)?;
-    throttle::clear_account(tx, account_pk)?;
-    Ok(())
-}
-
 impl ChangeOwnPassword {
-    /// [`replace_password`] on the caller's account.
+    /// [`passwords::replace_password`] on the caller's account.
     pub fn apply(self, ctx: &Ctx, caller: &Caller, peer: Option<IpAddr>) -> Result<Outcome> {
         let found = ctx
             .store
@@ -234,7 +210,7 @@ impl ChangeOwnPassword {
         if found.is_none() {
             return Err(Error::BadToken("the token's account is gone".into()));
         }
-        replace_password(ctx, found, &self.old, &self.new, peer, |_, _| Ok(()))?;
+        passwords::replace_password(ctx, found, &self.old, &self.new, peer, |_, _| Ok(()))?;
         Ok(Outcome::Done)
     }
 }
@@ -296,6 +272,7 @@ impl UpdateProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Account;
     use crate::handlers::testing;
 
     use testing::register;

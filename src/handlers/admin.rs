@@ -6,7 +6,7 @@ use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{Account, Caller};
 use crate::error::{Error, Result};
-use crate::handlers::lookup::{self, own_account};
+use crate::handlers::shared::lookup::{self, own_account};
 use crate::store::accounts;
 
 impl AdminCommand {

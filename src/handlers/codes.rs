@@ -2,23 +2,28 @@
 //! and consume (single use, 3-minute expiry, 5 wrong tries).
 
 use crate::auth::token_digest;
+use crate::command::codes::CodesCommand;
 use crate::command::codes::{CheckHash, HashKind, ImageCaptcha, RequestCode, RequestCodeIf};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
-use crate::domain::Phone;
+use crate::domain::Requester;
 use crate::error::{Error, Result};
-use crate::handlers::lookup;
+use crate::handlers::shared::codes::issue;
+use crate::handlers::shared::lookup;
 use crate::media;
-use crate::sender::CodeMessage;
-use crate::store::Tx;
 use crate::store::{codes, media as store_media};
 
-/// How long a code stays valid, in seconds.
-pub const CODE_TTL_SECS: i64 = 180;
-/// How long a phone must wait between two codes, in seconds.
-pub const THROTTLE_SECS: i64 = 60;
-/// Wrong tries after which a code is dead.
-pub const MAX_ATTEMPTS: i64 = 5;
+impl CodesCommand {
+    /// Applies a code or captcha command.
+    pub fn apply(self, ctx: &Ctx, _from: &Requester<'_>) -> Result<Outcome> {
+        match self {
+            CodesCommand::RequestCode(c) => c.apply(ctx),
+            CodesCommand::ImageCaptcha(c) => c.apply(ctx),
+            CodesCommand::CheckHash(c) => c.apply(ctx),
+            CodesCommand::RequestCodeIf(c) => c.apply(ctx),
+        }
+    }
+}
 
 /// Characters of a HelpAged `rand` salt.
 const SALT_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -59,61 +64,6 @@ impl RequestCodeIf {
     }
 }
 
-/// Stores a new code for `phone` and hands it to the sender; refuses a second code within a
-/// minute (any purpose, any dialect) without sending anything. `proof` turns the code into
-/// what the client will present (the code itself, or a salted hash of it).
-pub fn issue(
-    ctx: &Ctx,
-    phone: &Phone,
-    purpose: &str,
-    length: usize,
-    proof: impl FnOnce(&str) -> String,
-) -> Result<()> {
-    let now = ctx.now_secs();
-    let code = ctx.ids.digits(length);
-    let presented = proof(&code);
-    ctx.store.write(|tx| {
-        if let Some(last) = codes::last_created(tx, phone.as_str())? {
-            if now - last < THROTTLE_SECS {
-                return Err(Error::Throttled);
-            }
-        }
-        codes::insert(
-            tx,
-            phone.as_str(),
-            purpose,
-            &token_digest(&presented),
-            now,
-            now + CODE_TTL_SECS,
-        )
-    })?;
-    ctx.sender.deliver(&CodeMessage {
-        phone: phone.as_str().to_string(),
-        code,
-        purpose: purpose.to_string(),
-        at: now,
-    });
-    Ok(())
-}
-
-/// Checks `code` against the newest code for the phone and purpose inside the caller's
-/// transaction. The outer `Result` is a store failure; the inner one is the verdict, so that
-/// the caller can commit the counted wrong try while still failing the command.
-pub fn consume(conn: &Tx, now: i64, phone: &str, purpose: &str, code: &str) -> Result<Result<()>> {
-    let Some(row) = codes::latest_unused(conn, phone, purpose)? else {
-        return Ok(Err(Error::BadCode));
-    };
-    if row.expires_at <= now || row.attempts >= MAX_ATTEMPTS {
-        return Ok(Err(Error::BadCode));
-    }
-    if row.code_hash != token_digest(code) {
-        codes::add_attempt(conn, row.id)?;
-        return Ok(Err(Error::BadCode));
-    }
-    codes::mark_used(conn, row.id)?;
-    Ok(Ok(()))
-}
-
 impl ImageCaptcha {
     /// Draws and remembers the captcha.
     pub fn apply(self, ctx: &Ctx) -> Result<Outcome> {
@@ -147,34 +97,11 @@ impl CheckHash {
     }
 }
 
-/// Uses up the code for `phone` and `purpose` and runs `then` in the same transaction: both
-/// happen or neither does. A wrong code fails with [`Error::BadCode`] while its counted try is
-/// still committed.
-pub fn redeem<T>(
-    ctx: &Ctx,
-    phone: &str,
-    purpose: &str,
-    code: &str,
-    then: impl FnOnce(&Tx) -> Result<T>,
-) -> Result<T> {
-    let now = ctx.now_secs();
-    ctx.store
-        .write(|tx| match consume(tx, now, phone, purpose, code)? {
-            Err(e) => Ok(Err(e)),
-            Ok(()) => then(tx).map(Ok),
-        })?
-}
-
-/// Whether a code that could still succeed exists (cheap check before slow work).
-pub fn usable_exists(conn: &Tx, now: i64, phone: &str, purpose: &str) -> Result<bool> {
-    Ok(codes::latest_unused(conn, phone, purpose)?
-        .is_some_and(|r| r.expires_at > now && r.attempts < MAX_ATTEMPTS))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::CodePurpose;
+    use crate::domain::{CodePurpose, Phone};
+    use crate::handlers::shared::codes::{consume, CODE_TTL_SECS};
     use crate::handlers::testing;
     use crate::store::codes::outbox;
 

@@ -1,16 +1,35 @@
 //! PhoneBooks contacts. Every operation is scoped to the caller's account: another account's
 //! contact uid behaves exactly like one that does not exist.
 
+use crate::command::contacts::ContactsCommand;
 use crate::command::contacts::{
     AddContacts, DeleteContacts, EditContactItem, ExportContacts, GetContacts, ItemAction,
     ItemEdit, ItemKind, ListContacts, SearchContacts, UpdateContact,
 };
 use crate::command::Outcome;
 use crate::ctx::Ctx;
+use crate::domain::Requester;
 use crate::domain::{Caller, Contact, ContactMail, ContactPhone};
 use crate::error::{Error, Result};
 use crate::store::contacts::{self as store, Item};
 use crate::store::Tx;
+
+impl ContactsCommand {
+    /// Applies a contact command to the caller's book.
+    pub fn apply(self, ctx: &Ctx, from: &Requester<'_>) -> Result<Outcome> {
+        let caller = from.account()?;
+        match self {
+            ContactsCommand::AddContacts(c) => c.apply(ctx, caller),
+            ContactsCommand::UpdateContact(c) => c.apply(ctx, caller),
+            ContactsCommand::EditContactItem(c) => c.apply(ctx, caller),
+            ContactsCommand::DeleteContacts(c) => c.apply(ctx, caller),
+            ContactsCommand::ListContacts(c) => c.apply(ctx, caller),
+            ContactsCommand::GetContacts(c) => c.apply(ctx, caller),
+            ContactsCommand::SearchContacts(c) => c.apply(ctx, caller),
+            ContactsCommand::ExportContacts(c) => c.apply(ctx, caller),
+        }
+    }
+}
 
 impl AddContacts {
     /// Inserts every contact in one transaction; answers them with their new ids.

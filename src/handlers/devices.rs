@@ -2,18 +2,36 @@
 //! upload token (kept only as a digest); people bind devices and read their notices.
 
 use crate::auth::token_digest;
+use crate::command::devices::DevicesCommand;
 use crate::command::devices::{
     AddDevice, BindDevice, DeviceInfo, ListDevices, ListNotices, NoticeInfo, SignNotice,
     UploadNotice,
 };
 use crate::command::Outcome;
 use crate::ctx::Ctx;
+use crate::domain::Requester;
 use crate::domain::{Caller, DeviceCaller, Notice};
 use crate::error::{Error, Result};
-use crate::handlers::media::decode_image;
-use crate::handlers::sessions;
+use crate::handlers::shared::images::decode_image;
+use crate::handlers::shared::session;
 use crate::sender::CodeMessage;
 use crate::store::devices::{self as store, NewNotice};
+
+impl DevicesCommand {
+    /// Applies a device or notice command.
+    pub fn apply(self, ctx: &Ctx, from: &Requester<'_>) -> Result<Outcome> {
+        match self {
+            DevicesCommand::AddDevice(c) => c.apply(ctx, from.account()?),
+            DevicesCommand::BindDevice(c) => c.apply(ctx, from.account()?),
+            DevicesCommand::ListDevices(c) => c.apply(ctx, from.account()?),
+            DevicesCommand::DeviceInfo(c) => c.apply(ctx, from.account()?),
+            DevicesCommand::UploadNotice(c) => c.apply(ctx, from.device()?),
+            DevicesCommand::ListNotices(c) => c.apply(ctx, from.account()?),
+            DevicesCommand::NoticeInfo(c) => c.apply(ctx, from.account()?),
+            DevicesCommand::SignNotice(c) => c.apply(ctx, from.account()?),
+        }
+    }
+}
 
 impl AddDevice {
     /// Creates the device; answers its `device_id` (also its upload token), shown only once.
@@ -34,7 +52,7 @@ impl AddDevice {
 impl BindDevice {
     /// Binds; a second bind by the same account is refused.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
-        let device = sessions::authenticate_device(ctx, &self.device_id).map_err(|e| match e {
+        let device = session::authenticate_device(ctx, &self.device_id).map_err(|e| match e {
             Error::BadDeviceToken => Error::NotFound("device"),
             other => other,
         })?;
@@ -218,11 +236,11 @@ mod tests {
         }
         // A wrong id remembers nothing; the right one (a notice upload's token) does.
         assert!(matches!(
-            sessions::authenticate_device(&ctx, "ff"),
+            session::authenticate_device(&ctx, "ff"),
             Err(Error::BadDeviceToken)
         ));
         assert_eq!(listed_ids(&ctx, &caller), [""]);
-        sessions::authenticate_device(&ctx, ID).unwrap();
+        session::authenticate_device(&ctx, ID).unwrap();
         assert_eq!(listed_ids(&ctx, &caller), [ID]);
     }
 

@@ -1,14 +1,27 @@
 //! Portraits: upload (a real image, size-limited) and fetch, with the original's three
 //! placeholder images for unknown, malformed and hot-linked requests.
 
+use crate::command::media::MediaCommand;
 use crate::command::media::{Portrait, UploadPortrait};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::Caller;
+use crate::domain::Requester;
 use crate::error::{Error, Result};
-use crate::handlers::lookup::own_account;
+use crate::handlers::shared::images::decode_image;
+use crate::handlers::shared::lookup::own_account;
 use crate::media::{self, ImageKind};
 use crate::store::media as store;
+
+impl MediaCommand {
+    /// Applies a portrait command.
+    pub fn apply(self, ctx: &Ctx, from: &Requester<'_>) -> Result<Outcome> {
+        match self {
+            MediaCommand::UploadPortrait(c) => c.apply(ctx, from.account()?),
+            MediaCommand::Portrait(c) => c.apply(ctx),
+        }
+    }
+}
 
 impl UploadPortrait {
     /// Decodes and checks the image, stores it; answers the portrait's URL id (the phone).
@@ -23,12 +36,6 @@ impl UploadPortrait {
             .write(|tx| store::put_portrait(tx, me.pk, kind.content_type(), &image, now))?;
         Ok(Outcome::PortraitStored { phone })
     }
-}
-
-/// Decodes base64 into a real image within the configured size limit.
-pub fn decode_image(ctx: &Ctx, base64: &str) -> Result<(Vec<u8>, ImageKind)> {
-    media::decode_base64_image_limited(base64, ctx.config.image_limit)
-        .map_err(|e| Error::invalid("base64", e.to_string()))
 }
 
 impl Portrait {

@@ -1,22 +1,25 @@
 //! Handlers, grouped by domain. Plain functions of (command, caller, [`Ctx`]): no HTTP, no
 //! wire envelopes, no knowledge of which dialect asked. They run on blocking threads.
+//!
+//! [`execute`] authenticates and hands each domain's command to its file (`contacts.rs`
+//! applies a `ContactsCommand`, …), whose one match calls the handler. What two handler files
+//! share is in [`shared`]; no handler file imports another.
 
 pub mod accounts;
 pub mod admin;
 pub mod codes;
 pub mod contacts;
 pub mod devices;
-pub mod guard;
-pub mod lookup;
 pub mod media;
 pub mod profiles;
 pub mod rooms;
 pub mod sessions;
+pub mod shared;
 pub mod v4_profiles;
 
 use crate::command::{Command, Outcome, Request};
 use crate::ctx::Ctx;
-use crate::domain::Auth;
+use crate::domain::{Auth, Requester};
 use crate::error::{Error, Result};
 use std::net::IpAddr;
 
@@ -25,7 +28,7 @@ use std::net::IpAddr;
 /// the one they forwarded), which the login throttle counts failures against.
 pub fn execute(ctx: &Ctx, req: Request, peer: Option<IpAddr>) -> Result<Outcome> {
     let auth = if req.auth {
-        Some(sessions::authenticate(ctx, req.credential.as_ref())?)
+        Some(shared::session::authenticate(ctx, req.credential.as_ref())?)
     } else {
         None
     };
@@ -37,59 +40,25 @@ pub fn execute(ctx: &Ctx, req: Request, peer: Option<IpAddr>) -> Result<Outcome>
     apply(ctx, req.command, auth.as_ref(), peer)
 }
 
-/// The one dispatch: each command to its handler, with the caller when the route needs one
-/// and, for password checks, the client address the login throttle counts.
+/// The one dispatch: each domain's commands to that domain's handlers, with who sent them.
 fn apply(
     ctx: &Ctx,
     command: Command,
     auth: Option<&Auth>,
     peer: Option<IpAddr>,
 ) -> Result<Outcome> {
-    let caller = auth;
+    let from = Requester { auth, peer };
     match command {
-        Command::Register(c) => c.apply(ctx),
-        Command::RequestCode(c) => c.apply(ctx),
-        Command::ResetPassword(c) => c.apply(ctx),
-        Command::Login(c) => c.apply(ctx, peer),
-        Command::Logout(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::AddContacts(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::UpdateContact(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::EditContactItem(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::DeleteContacts(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::ListContacts(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::GetContacts(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::SearchContacts(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::ExportContacts(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::ImageCaptcha(c) => c.apply(ctx),
-        Command::CheckHash(c) => c.apply(ctx),
-        Command::ChangePassword(c) => c.apply(ctx, peer),
-        Command::Nickname(c) => c.apply(ctx),
-        Command::Profile(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::UpdateProfile(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::UploadPortrait(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::Portrait(c) => c.apply(ctx),
-        Command::Doki(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::AddDevice(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::BindDevice(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::ListDevices(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::DeviceInfo(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::UploadNotice(c) => c.apply(ctx, sessions::require_device(caller)?),
-        Command::ListNotices(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::NoticeInfo(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::SignNotice(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::Admin(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::SignUp(c) => c.apply(ctx),
-        Command::ChangeOwnPassword(c) => c.apply(ctx, sessions::require(caller)?, peer),
-        Command::ChangePhone(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::PhoneExists(c) => c.apply(ctx),
-        Command::ShowMember(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::UpdateMember(c) => c.apply(ctx, sessions::require(caller)?),
-        Command::RequestCodeIf(c) => c.apply(ctx),
-        Command::SignUpV4(c) => c.apply(ctx),
-        Command::Rooms(c) => c.apply(ctx, caller, peer),
-        Command::PhoneLogin(c) => c.apply(ctx),
-        Command::VerifyCode(c) => c.apply(ctx),
-        Command::ResetInWindow(c) => c.apply(ctx),
+        Command::Accounts(c) => c.apply(ctx, &from),
+        Command::Codes(c) => c.apply(ctx, &from),
+        Command::Sessions(c) => c.apply(ctx, &from),
+        Command::Contacts(c) => c.apply(ctx, &from),
+        Command::Devices(c) => c.apply(ctx, &from),
+        Command::Media(c) => c.apply(ctx, &from),
+        Command::Profiles(c) => c.apply(ctx, &from),
+        Command::V4Profiles(c) => c.apply(ctx, &from),
+        Command::Admin(c) => c.apply(ctx, from.account()?),
+        Command::Rooms(c) => c.apply(ctx, &from),
     }
 }
 

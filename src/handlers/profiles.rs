@@ -2,15 +2,28 @@
 //! member is the shared account (`name` is the display name) plus the INEWW-only fields,
 //! which default until first set, so an account made through any dialect is a member.
 
+use crate::command::profiles::ProfilesCommand;
 use crate::command::profiles::{MemberQuery, ShowMember, UpdateMember};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::ProfilePatch;
+use crate::domain::Requester;
 use crate::domain::{Account, Caller, Member, Patch};
 use crate::error::{Error, Result};
-use crate::handlers::lookup::own_account;
+use crate::handlers::shared::lookup::own_account;
 use crate::store::Tx;
 use crate::store::{accounts, profiles};
+
+impl ProfilesCommand {
+    /// Applies a member-profile command.
+    pub fn apply(self, ctx: &Ctx, from: &Requester<'_>) -> Result<Outcome> {
+        let caller = from.account()?;
+        match self {
+            ProfilesCommand::ShowMember(c) => c.apply(ctx, caller),
+            ProfilesCommand::UpdateMember(c) => c.apply(ctx, caller),
+        }
+    }
+}
 
 /// The member view of an account: its profile row, or the defaults.
 pub fn member(conn: &Tx, account: Account) -> Result<Member> {
@@ -94,7 +107,7 @@ mod tests {
     use crate::command::Credential;
     use crate::domain::MemberChanges;
     use crate::domain::{Auth, CodePurpose, LoginKey, Password, Phone, SessionExtras};
-    use crate::handlers::{codes, sessions, testing};
+    use crate::handlers::{shared::codes, testing};
     use uuid::Uuid;
 
     fn register(ctx: &Ctx, phone: &str) -> Uuid {
@@ -126,7 +139,9 @@ mod tests {
         };
         assert!(s.member.is_some() && s.refresh.is_some());
         let cred = Credential::token(testing::PAIR, s.token.clone());
-        let Auth::Account(caller) = sessions::authenticate(ctx, Some(&cred)).unwrap() else {
+        let Auth::Account(caller) =
+            crate::handlers::shared::session::authenticate(ctx, Some(&cred)).unwrap()
+        else {
             panic!()
         };
         (caller, s.token)
@@ -280,7 +295,7 @@ mod tests {
         ));
         change("123456").apply(&ctx, &caller, None).unwrap();
         let cred = Credential::token(testing::PAIR, token);
-        let r = sessions::authenticate(&ctx, Some(&cred));
+        let r = crate::handlers::shared::session::authenticate(&ctx, Some(&cred));
         assert!(matches!(r, Err(Error::BadToken(_))));
     }
 
@@ -317,14 +332,16 @@ mod tests {
             token: token.clone(),
         };
         let mine = Some(uid.simple().to_string());
-        assert!(sessions::authenticate(&ctx, Some(&cred(mine.clone()))).is_ok());
+        assert!(
+            crate::handlers::shared::session::authenticate(&ctx, Some(&cred(mine.clone()))).is_ok()
+        );
         let theirs = Some(Uuid::from_u128(5).simple().to_string());
-        let r = sessions::authenticate(&ctx, Some(&cred(theirs)));
+        let r = crate::handlers::shared::session::authenticate(&ctx, Some(&cred(theirs)));
         assert!(matches!(r, Err(Error::BadToken(_))));
         clock.advance(chrono::Duration::seconds(
             testing::PAIR.lifetime_secs.unwrap(),
         ));
-        let r = sessions::authenticate(&ctx, Some(&cred(mine)));
+        let r = crate::handlers::shared::session::authenticate(&ctx, Some(&cred(mine)));
         assert!(matches!(r, Err(Error::TokenExpired)));
     }
 

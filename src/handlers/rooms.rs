@@ -9,12 +9,11 @@ use crate::command::rooms::{ChangePassword, RoomsCommand, SetIcon, SignUp, SnsLo
 use crate::command::Outcome;
 use crate::ctx::Ctx;
 use crate::domain::{
-    Account, Auth, Caller, Patch, Phone, ProfilePatch, RoomsChanges, RoomsUser, Session,
+    Account, Caller, Patch, Phone, ProfilePatch, Requester, RoomsChanges, RoomsUser, Session,
     SessionExtras, TokenPolicy,
 };
 use crate::error::{Error, Result};
-use crate::handlers::accounts;
-use crate::handlers::sessions;
+use crate::handlers::shared::{passwords, session};
 use crate::store::Tx;
 use crate::store::{accounts as store_accounts, rooms as store};
 use std::net::IpAddr;
@@ -48,7 +47,7 @@ fn rooms_extras() -> SessionExtras {
 
 /// Opens a rooms session (the rooms row made if missing) in the caller's transaction.
 fn open_session(ctx: &Ctx, tx: &Tx, account: Account, policy: &TokenPolicy) -> Result<Session> {
-    sessions::open(ctx, tx, account, policy, false, &rooms_extras())
+    session::open(ctx, tx, account, policy, false, &rooms_extras())
 }
 
 /// Refuses a write on another account's user.
@@ -63,14 +62,14 @@ fn own(caller: &Caller, pk: i64) -> Result<()> {
 impl RoomsCommand {
     /// Applies the command; writes need the caller (`auth`); a password check counts against
     /// the client address `peer`, when known.
-    pub fn apply(self, ctx: &Ctx, auth: Option<&Auth>, peer: Option<IpAddr>) -> Result<Outcome> {
-        let caller = || sessions::require(auth);
+    pub fn apply(self, ctx: &Ctx, from: &Requester<'_>) -> Result<Outcome> {
+        let caller = || from.account();
         match self {
             RoomsCommand::SignUp(c) => c.apply(ctx),
             RoomsCommand::SnsLogin(c) => c.apply(ctx),
             RoomsCommand::SetIcon(c) => c.apply(ctx, caller()?),
             RoomsCommand::UpdateUser(c) => c.apply(ctx, caller()?),
-            RoomsCommand::ChangePassword(c) => c.apply(ctx, caller()?, peer),
+            RoomsCommand::ChangePassword(c) => c.apply(ctx, caller()?, from.peer),
             RoomsCommand::ListRooms(c) => c.apply(ctx),
             RoomsCommand::ShowRoom(c) => c.apply(ctx),
             RoomsCommand::CreateRoom(c) => c.apply(ctx, caller()?),
@@ -166,7 +165,7 @@ impl UpdateUser {
                 store_accounts::set_phone(tx, me.pk, p)?;
             }
             if let Some(name) = &self.username {
-                accounts::check_username(name, phone.or(me.phone.as_deref()))?;
+                crate::domain::check_username(name, phone.or(me.phone.as_deref()))?;
                 if me.username.as_deref() != Some(name.as_str()) {
                     store_accounts::set_username(tx, me.pk, name)?;
                 }
@@ -199,7 +198,7 @@ impl ChangePassword {
             return Err(Error::Forbidden);
         }
         let (_, session) =
-            accounts::replace_password(ctx, found, &self.old, &self.new, peer, |tx, account| {
+            passwords::replace_password(ctx, found, &self.old, &self.new, peer, |tx, account| {
                 open_session(ctx, tx, account.clone(), &self.policy)
             })?;
         Ok(Outcome::Session(Box::new(session)))

@@ -3,13 +3,26 @@
 //! reset code checked by [`VerifyCode`] opens a window of [`RESET_WINDOW_SECS`] in which
 //! [`ResetPassword`] may set a new password for that phone, once.
 
+use crate::command::v4_profiles::V4ProfilesCommand;
 use crate::command::v4_profiles::{ResetPassword, SignUp, VerifyCode};
 use crate::command::Outcome;
 use crate::ctx::Ctx;
+use crate::domain::Requester;
 use crate::domain::{CodePurpose, SessionExtras};
 use crate::error::{Error, Result};
-use crate::handlers::{accounts, codes, lookup};
+use crate::handlers::shared::{codes, lookup, passwords};
 use crate::store::v4_profiles;
+
+impl V4ProfilesCommand {
+    /// Applies a v4.0 sign-up or reset command.
+    pub fn apply(self, ctx: &Ctx, _from: &Requester<'_>) -> Result<Outcome> {
+        match self {
+            V4ProfilesCommand::SignUp(c) => c.apply(ctx),
+            V4ProfilesCommand::VerifyCode(c) => c.apply(ctx),
+            V4ProfilesCommand::ResetPassword(c) => c.apply(ctx),
+        }
+    }
+}
 
 /// How long after a successful `verify_code` a `forget_password` may use it, in seconds.
 pub const RESET_WINDOW_SECS: i64 = 600;
@@ -66,7 +79,7 @@ impl ResetPassword {
             if !v4_profiles::take_reset(tx, account.pk, phone, now)? {
                 return Ok(Err(Error::BadCode));
             }
-            accounts::set_password_revoking_tokens(tx, account.pk, &hash)?;
+            passwords::set_password_revoking_tokens(tx, account.pk, &hash)?;
             Ok(Ok(()))
         })??;
         Ok(Outcome::Done)

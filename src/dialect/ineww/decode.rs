@@ -78,7 +78,7 @@ pub(super) fn command(
             let agree = form.parse("agree", |s| (s == "1").then_some(()));
             form.finish()?;
             req(agree, "agree")?;
-            Command::SignUp(accounts::SignUp {
+            Command::from(accounts::SignUp {
                 account: accounts::Register {
                     phone: req(phone, "phone")?,
                     password: req(password, "pwd")?,
@@ -101,7 +101,7 @@ pub(super) fn command(
             let birthday = form.parse("birthday", birthday);
             let tags = form.parse("tags", |s| chars(s, 1, 20));
             form.finish()?;
-            Command::UpdateMember(profiles::UpdateMember {
+            Command::from(profiles::UpdateMember {
                 uid: uid(params),
                 name,
                 changes: MemberChanges {
@@ -119,7 +119,7 @@ pub(super) fn command(
             let phone = form.parse("phone", phone);
             let code = form.parse("code", code);
             form.finish()?;
-            Command::ChangePhone(accounts::ChangePhone {
+            Command::from(accounts::ChangePhone {
                 phone: req(phone, "phone")?,
                 code: req(code, "code")?,
                 purpose: CodePurpose::Ineww,
@@ -131,7 +131,7 @@ pub(super) fn command(
             let old = form.secret("re_pwd");
             let new = form.password("pwd");
             form.finish()?;
-            Command::ChangeOwnPassword(accounts::ChangeOwnPassword {
+            Command::from(accounts::ChangeOwnPassword {
                 old: req(old, "re_pwd")?,
                 new: req(new, "pwd")?,
             })
@@ -139,7 +139,7 @@ pub(super) fn command(
         CommandKind::PhoneExists => {
             let phone = form.parse("phone", phone);
             form.finish()?;
-            Command::PhoneExists(accounts::PhoneExists {
+            Command::from(accounts::PhoneExists {
                 phone: req(phone, "phone")?,
             })
         }
@@ -150,7 +150,7 @@ pub(super) fn command(
             let account = form.parse("account", |s| Some(s.to_string()));
             let password = form.secret("password");
             form.finish()?;
-            Command::Login(sessions::Login {
+            Command::from(sessions::Login {
                 login: req(account, "account")?,
                 key: LoginKey::Phone,
                 password: req(password, "password")?,
@@ -159,11 +159,11 @@ pub(super) fn command(
                 extras: super::session_extras(),
             })
         }
-        CommandKind::Logout => Command::Logout(sessions::Logout),
+        CommandKind::Logout => Command::from(sessions::Logout),
         CommandKind::SmsCode => {
             let phone = form.parse("phone", phone);
             form.finish()?;
-            Command::RequestCode(codes::RequestCode {
+            Command::from(codes::RequestCode {
                 phone: req(phone, "phone")?,
                 purpose: CodePurpose::Ineww,
                 length: 4,
@@ -177,7 +177,7 @@ pub(super) fn command(
 }
 
 fn show(query: MemberQuery) -> Command {
-    Command::ShowMember(profiles::ShowMember { query })
+    Command::from(profiles::ShowMember { query })
 }
 
 /// The request's fields, read the original's way, with the problems found so far.

@@ -117,7 +117,7 @@ pub const DECODABLE: &[CommandKind] = &[
 /// The decoder's one match: a registry command name and the body's fields → a `Command`.
 fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
     Ok(match kind {
-        CommandKind::Register => Command::Register(accounts::Register {
+        CommandKind::Register => Command::from(accounts::Register {
             phone: phone(f)?,
             password: Password::parse(f.str("password")?, "password")?,
             email: f.opt_str("email")?.map(str::to_string),
@@ -127,21 +127,21 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
         CommandKind::ForgotPassword => {
             let phone = phone(f)?;
             match f.opt_str("code")? {
-                None => Command::RequestCode(codes::RequestCode {
+                None => Command::from(codes::RequestCode {
                     phone,
                     purpose: CodePurpose::Reset,
                     length: 6,
                     needs_account: true,
                     salted: false,
                 }),
-                Some(code) => Command::ResetPassword(accounts::ResetPassword {
+                Some(code) => Command::from(accounts::ResetPassword {
                     phone,
                     code: code.to_string(),
                     password: Password::parse(f.str("password")?, "password")?,
                 }),
             }
         }
-        CommandKind::Login => Command::Login(sessions::Login {
+        CommandKind::Login => Command::from(sessions::Login {
             login: present(f, "phone")?.to_string(),
             key: LoginKey::Phone,
             password: f.str("password")?.to_string(),
@@ -152,7 +152,7 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
                 ..SessionExtras::default()
             },
         }),
-        CommandKind::Logout => Command::Logout(sessions::Logout),
+        CommandKind::Logout => Command::from(sessions::Logout),
         CommandKind::AddContacts => {
             let users = f.array("users")?;
             let users = f
@@ -160,7 +160,7 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
                 .iter()
                 .map(new_contact)
                 .collect::<Result<_>>()?;
-            Command::AddContacts(contacts::AddContacts { users })
+            Command::from(contacts::AddContacts { users })
         }
         CommandKind::UpdateContact => {
             let user = f.object("user")?;
@@ -172,23 +172,21 @@ fn command(kind: CommandKind, f: &Fields<'_>) -> Result<Command> {
             };
             user.tolerate(&["uid", "intime"]);
             user.finish()?;
-            Command::UpdateContact(edit)
+            Command::from(edit)
         }
         CommandKind::EditContactPhone => edit_item(f, contacts::ItemKind::Phone)?,
         CommandKind::EditContactMail => edit_item(f, contacts::ItemKind::Mail)?,
-        CommandKind::DeleteContacts => {
-            Command::DeleteContacts(contacts::DeleteContacts { uids: uids(f)? })
-        }
+        CommandKind::DeleteContacts => Command::from(contacts::DeleteContacts { uids: uids(f)? }),
         CommandKind::SearchContacts => {
             let q = f.str("q")?;
             if q.trim().is_empty() {
                 return Err(Error::invalid("q", "the search text is empty"));
             }
-            Command::SearchContacts(contacts::SearchContacts { q: q.to_string() })
+            Command::from(contacts::SearchContacts { q: q.to_string() })
         }
-        CommandKind::ListContacts => Command::ListContacts(contacts::ListContacts),
-        CommandKind::GetContacts => Command::GetContacts(contacts::GetContacts { uids: uids(f)? }),
-        CommandKind::ExportContacts => Command::ExportContacts(contacts::ExportContacts),
+        CommandKind::ListContacts => Command::from(contacts::ListContacts),
+        CommandKind::GetContacts => Command::from(contacts::GetContacts { uids: uids(f)? }),
+        CommandKind::ExportContacts => Command::from(contacts::ExportContacts),
         _ => return Err(Error::UnknownCommand),
     })
 }
@@ -278,7 +276,7 @@ fn edit_item(f: &Fields<'_>, kind: contacts::ItemKind) -> Result<Command> {
     };
     item.tolerate(&["intime", "uid", value, id]);
     item.finish()?;
-    Ok(Command::EditContactItem(contacts::EditContactItem {
+    Ok(Command::from(contacts::EditContactItem {
         uid: f.str("uid")?.to_string(),
         kind,
         action,

@@ -91,7 +91,7 @@ pub(super) fn command(
                 policy: super::TOKENS,
             }))
         }
-        CommandKind::Login => Command::Login(sessions::Login {
+        CommandKind::Login => Command::from(sessions::Login {
             login: required(f, "username", 150)?,
             key: LoginKey::UsernameOrPhone,
             password: secret(f, "password")?,
@@ -99,7 +99,7 @@ pub(super) fn command(
             enduring: false,
             extras: super::session_extras(),
         }),
-        CommandKind::Logout => Command::Logout(sessions::Logout),
+        CommandKind::Logout => Command::from(sessions::Logout),
         CommandKind::UpdateProfile => {
             f.tolerate(USER_ANSWER_KEYS);
             rooms(RoomsCommand::UpdateUser(rooms::UpdateUser {
@@ -149,14 +149,14 @@ pub(super) fn command(
         CommandKind::DeleteRoom => rooms(RoomsCommand::DeleteRoom(rooms::DeleteRoom {
             pk: pk(params)?,
         })),
-        CommandKind::SmsCode => Command::RequestCode(codes::RequestCode {
+        CommandKind::SmsCode => Command::from(codes::RequestCode {
             phone: phone(f)?.ok_or_else(|| Error::MissingField("phone".into()))?,
             purpose: CodePurpose::Login,
             length: 6,
             needs_account: true,
             salted: false,
         }),
-        CommandKind::PhoneLogin => Command::PhoneLogin(sessions::PhoneLogin {
+        CommandKind::PhoneLogin => Command::from(sessions::PhoneLogin {
             phone: phone(f)?.ok_or_else(|| Error::MissingField("phone".into()))?,
             code: captcha(f)?,
             policy: super::TOKENS,

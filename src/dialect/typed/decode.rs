@@ -48,7 +48,7 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
         Fields::of(data, "data.").map_err(|_| Error::MissingField("data (an object)".into()))?;
     f.require(&route.required)?;
     let command = match route.command {
-        CommandKind::ImageCaptcha => Command::ImageCaptcha(codes::ImageCaptcha),
+        CommandKind::ImageCaptcha => Command::from(codes::ImageCaptcha),
         CommandKind::CheckImageCaptcha => check_hash(&f, HashKind::Image)?,
         CommandKind::CheckSmsCode => check_hash(&f, HashKind::Sms)?,
         CommandKind::SmsCode => {
@@ -61,7 +61,7 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
                     _ => return Err(Error::invalid("command_type", "must be 1 or 2")),
                 },
             };
-            Command::RequestCode(codes::RequestCode {
+            Command::from(codes::RequestCode {
                 phone: Phone::parse(f.str("phone")?, "phone")?,
                 purpose,
                 length: 5,
@@ -69,7 +69,7 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
                 salted: true,
             })
         }
-        CommandKind::Login => Command::Login(sessions::Login {
+        CommandKind::Login => Command::from(sessions::Login {
             login: f.str("phone")?.to_string(),
             key: LoginKey::Phone,
             password: f.str("pass")?.to_string(),
@@ -77,19 +77,19 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
             enduring: enduring(f.raw("enduring")),
             extras: SessionExtras::default(),
         }),
-        CommandKind::Register => Command::Register(accounts::Register {
+        CommandKind::Register => Command::from(accounts::Register {
             phone: Phone::parse(f.str("phone")?, "phone")?,
             proof: Some(hash(&f)?),
             password: Password::parse(f.str("pass")?, "pass")?,
             email: None,
             name: None,
         }),
-        CommandKind::ForgotPassword => Command::ResetPassword(accounts::ResetPassword {
+        CommandKind::ForgotPassword => Command::from(accounts::ResetPassword {
             phone: Phone::parse(f.str("phone")?, "phone")?,
             code: hash(&f)?,
             password: Password::parse(f.str("pass")?, "pass")?,
         }),
-        CommandKind::ChangePassword => Command::ChangePassword(accounts::ChangePassword {
+        CommandKind::ChangePassword => Command::from(accounts::ChangePassword {
             phone: f.str("phone")?.to_string(),
             old: f.str("old")?.to_string(),
             new: Password::parse(f.str("new")?, "new")?,
@@ -99,22 +99,22 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
                 (Some(p), _) | (None, Some(p)) => p.to_string(),
                 (None, None) => return Err(Error::MissingField("data.user_id".into())),
             };
-            Command::Nickname(accounts::Nickname { phone })
+            Command::from(accounts::Nickname { phone })
         }
-        CommandKind::UpdateProfile => Command::UpdateProfile(accounts::UpdateProfile {
+        CommandKind::UpdateProfile => Command::from(accounts::UpdateProfile {
             phone: f.str("phone")?.to_string(),
             patch: patch(&f)?,
         }),
-        CommandKind::UploadPortrait => Command::UploadPortrait(media::UploadPortrait {
+        CommandKind::UploadPortrait => Command::from(media::UploadPortrait {
             base64: f.str("base64")?.to_string(),
         }),
-        CommandKind::AddDevice => Command::AddDevice(devices::AddDevice {
+        CommandKind::AddDevice => Command::from(devices::AddDevice {
             name: non_blank(&f, "device", 64)?,
         }),
-        CommandKind::BindDevice => Command::BindDevice(devices::BindDevice {
+        CommandKind::BindDevice => Command::from(devices::BindDevice {
             device_id: f.str("device_id")?.to_ascii_lowercase(),
         }),
-        CommandKind::ListDevices => Command::ListDevices(devices::ListDevices),
+        CommandKind::ListDevices => Command::from(devices::ListDevices),
         CommandKind::DeviceInfo => {
             let device_id = f.opt_str("device_id")?.map(str::to_ascii_lowercase);
             let device_name = f.opt_str("device_name")?.map(str::to_string);
@@ -123,7 +123,7 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
                     "data.device_id or data.device_name".into(),
                 ));
             }
-            Command::DeviceInfo(devices::DeviceInfo {
+            Command::from(devices::DeviceInfo {
                 device_id,
                 device_name,
             })
@@ -133,29 +133,29 @@ pub fn command(route: &Route, data: &Value) -> Result<Command> {
             if content.chars().count() > 255 {
                 return Err(Error::invalid("content", "at most 255 characters"));
             }
-            Command::UploadNotice(devices::UploadNotice {
+            Command::from(devices::UploadNotice {
                 base64: f.str("base64")?.to_string(),
                 content: content.to_string(),
             })
         }
-        CommandKind::ListNotices => Command::ListNotices(devices::ListNotices {
+        CommandKind::ListNotices => Command::from(devices::ListNotices {
             filter: mode(f.raw("mode"))?,
         }),
-        CommandKind::NoticeInfo => Command::NoticeInfo(devices::NoticeInfo {
+        CommandKind::NoticeInfo => Command::from(devices::NoticeInfo {
             event_id: f.str("event_id")?.to_string(),
         }),
-        CommandKind::SignNotice => Command::SignNotice(devices::SignNotice {
+        CommandKind::SignNotice => Command::from(devices::SignNotice {
             event_id: f.str("event_id")?.to_string(),
         }),
-        CommandKind::AdminListUsers => Command::Admin(AdminCommand::List),
-        CommandKind::AdminUserInfo => Command::Admin(AdminCommand::Info {
+        CommandKind::AdminListUsers => Command::from(AdminCommand::List),
+        CommandKind::AdminUserInfo => Command::from(AdminCommand::Info {
             phone: f.str("phone")?.to_string(),
         }),
-        CommandKind::AdminUpdateUser => Command::Admin(AdminCommand::Update {
+        CommandKind::AdminUpdateUser => Command::from(AdminCommand::Update {
             phone: f.str("phone")?.to_string(),
             patch: patch(&f)?,
         }),
-        CommandKind::AdminDeleteUser => Command::Admin(AdminCommand::Delete {
+        CommandKind::AdminDeleteUser => Command::from(AdminCommand::Delete {
             phone: f.str("phone")?.to_string(),
         }),
         other => {
@@ -184,9 +184,9 @@ pub fn get_command(
     params: &[(String, String)],
 ) -> Result<Command> {
     Ok(match kind {
-        CommandKind::Profile => Command::Profile(accounts::Profile),
-        CommandKind::Doki => Command::Doki(sessions::Doki),
-        CommandKind::Portrait => Command::Portrait(media::Portrait {
+        CommandKind::Profile => Command::from(accounts::Profile),
+        CommandKind::Doki => Command::from(sessions::Doki),
+        CommandKind::Portrait => Command::from(media::Portrait {
             user_id: param(params, "user_id").unwrap_or_default().to_string(),
             referer: header(wire, http::header::REFERER),
             host: header(wire, http::header::HOST),
@@ -206,7 +206,7 @@ fn header(wire: &Wire<'_>, name: http::header::HeaderName) -> Option<String> {
 }
 
 fn check_hash(f: &Fields<'_>, kind: HashKind) -> Result<Command> {
-    Ok(Command::CheckHash(codes::CheckHash {
+    Ok(Command::from(codes::CheckHash {
         kind,
         hash: hash(f)?,
     }))

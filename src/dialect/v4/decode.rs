@@ -98,7 +98,7 @@ pub(super) fn command(route: &Route, f: &Fields<'_>) -> Result<(Command, Endpoin
             } else {
                 CodePurpose::Register
             };
-            let command = Command::RequestCodeIf(codes::RequestCodeIf {
+            let command = Command::from(codes::RequestCodeIf {
                 phone,
                 registered,
                 purpose,
@@ -109,7 +109,7 @@ pub(super) fn command(route: &Route, f: &Fields<'_>) -> Result<(Command, Endpoin
         CommandKind::PhoneExists => {
             let phone = p.phone("phone")?;
             let registered = p.expect()?;
-            let command = Command::PhoneExists(PhoneExists { phone });
+            let command = Command::from(PhoneExists { phone });
             (command, Endpoint::IsRegister { registered })
         }
         CommandKind::Register => {
@@ -125,7 +125,7 @@ pub(super) fn command(route: &Route, f: &Fields<'_>) -> Result<(Command, Endpoin
                 name: Some(name),
                 proof: Some(code),
             };
-            let command = Command::SignUpV4(v4_profiles::SignUp {
+            let command = Command::from(v4_profiles::SignUp {
                 account,
                 device,
                 policy: super::TOKENS,
@@ -137,7 +137,7 @@ pub(super) fn command(route: &Route, f: &Fields<'_>) -> Result<(Command, Endpoin
             let phone = p.need("phone")?;
             let password = p.secret("password")?;
             let device = p.bounded("device_identifier", 128)?;
-            let command = Command::Login(sessions::Login {
+            let command = Command::from(sessions::Login {
                 login: phone,
                 key: LoginKey::Phone,
                 password,
@@ -153,13 +153,13 @@ pub(super) fn command(route: &Route, f: &Fields<'_>) -> Result<(Command, Endpoin
         CommandKind::CheckSmsCode => {
             let phone = p.phone("phone")?;
             let code = p.need("code")?;
-            let command = Command::VerifyCode(v4_profiles::VerifyCode { phone, code });
+            let command = Command::from(v4_profiles::VerifyCode { phone, code });
             (command, Endpoint::VerifyCode)
         }
         CommandKind::ForgotPassword => {
             let phone = p.phone("phone")?;
             let password = p.new_password("password")?;
-            let command = Command::ResetInWindow(v4_profiles::ResetPassword { phone, password });
+            let command = Command::from(v4_profiles::ResetPassword { phone, password });
             (command, Endpoint::ForgetPassword)
         }
         _ => return Err(Error::UnknownCommand),

@@ -5,7 +5,7 @@ use super::*;
 use crate::command::accounts::Register;
 use crate::command::rooms::{CreateRoom, DeleteRoom, ListRooms, ShowRoom, UpdateRoom};
 use crate::command::Credential;
-use crate::domain::Password;
+use crate::domain::{Auth, Password};
 use crate::handlers::testing;
 
 fn sign_up(ctx: &Ctx, username: &str, phone: Option<&str>) -> Result<(RoomsUser, String)> {
@@ -42,7 +42,12 @@ fn rooms_session(out: Outcome) -> (RoomsUser, String) {
 }
 
 fn caller(ctx: &Ctx, token: &str) -> Caller {
-    match sessions::authenticate(ctx, Some(&Credential::token(testing::DAY, token))).unwrap() {
+    match crate::handlers::shared::session::authenticate(
+        ctx,
+        Some(&Credential::token(testing::DAY, token)),
+    )
+    .unwrap()
+    {
         Auth::Account(c) => c,
         other => panic!("{other:?}"),
     }
@@ -135,7 +140,10 @@ fn a_rooms_token_expires_after_24_hours() {
     ));
     caller(&ctx, &token);
     clock.advance(chrono::Duration::seconds(1));
-    let r = sessions::authenticate(&ctx, Some(&Credential::token(testing::DAY, token)));
+    let r = crate::handlers::shared::session::authenticate(
+        &ctx,
+        Some(&Credential::token(testing::DAY, token)),
+    );
     assert!(matches!(r, Err(Error::TokenExpired)));
 }
 
@@ -186,7 +194,10 @@ fn a_password_change_revokes_every_token_and_answers_a_new_one() {
     .apply(&ctx, &me, None)
     .unwrap();
     let (_, new) = rooms_session(out);
-    let old = sessions::authenticate(&ctx, Some(&Credential::token(testing::DAY, t)));
+    let old = crate::handlers::shared::session::authenticate(
+        &ctx,
+        Some(&Credential::token(testing::DAY, t)),
+    );
     assert!(matches!(old, Err(Error::BadToken(_))));
     caller(&ctx, &new);
     let live = ctx.store.read(crate::store::tokens::count).unwrap();

@@ -1,6 +1,9 @@
 //! Unit tests of sessions: login refusals, the extras gathered, idle and age expiry, logout.
 
 use super::*;
+use crate::command::Credential;
+use crate::domain::SessionExtras;
+use crate::handlers::shared::session::authenticate;
 use crate::handlers::testing;
 
 fn setup() -> (
@@ -101,7 +104,16 @@ fn a_fresh_token_authenticates_its_account() {
     let (ctx, _, _d) = setup();
     let t = login(&ctx, "123456").unwrap();
     let auth = authenticate(&ctx, Some(&Credential::token(testing::JWT, t))).unwrap();
-    assert_eq!(require(Some(&auth)).unwrap().account_pk, 1);
+    assert_eq!(
+        Requester {
+            auth: Some(&auth),
+            peer: None
+        }
+        .account()
+        .unwrap()
+        .account_pk,
+        1
+    );
 }
 
 #[test]
@@ -119,7 +131,17 @@ fn a_logged_out_token_is_refused() {
     let t = login(&ctx, "123456").unwrap();
     let cred = Credential::token(testing::JWT, t);
     let auth = authenticate(&ctx, Some(&cred)).unwrap();
-    Logout.apply(&ctx, require(Some(&auth)).unwrap()).unwrap();
+    Logout
+        .apply(
+            &ctx,
+            Requester {
+                auth: Some(&auth),
+                peer: None,
+            }
+            .account()
+            .unwrap(),
+        )
+        .unwrap();
     assert!(matches!(
         authenticate(&ctx, Some(&cred)),
         Err(Error::BadToken(_))

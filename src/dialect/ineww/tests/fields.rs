@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::command::profiles::MemberQuery;
-use crate::command::Command;
 use crate::dialect::testing::{assert_each_row_decodes, assert_rest_set_is_the_match, rest_rows};
 use crate::registry::Dialect;
 use uuid::Uuid;
@@ -98,9 +97,7 @@ fn the_register_rules_are_the_documents() {
 fn unknown_keys_are_ignored_and_text_is_stripped_passwords_too() {
     let body = json!({"account": " 18511521921 ", "password": " pw ", "extra": [1]});
     let r = executed(json_body("POST", "/ineww/session", body));
-    let Command::Login(login) = r.command else {
-        panic!()
-    };
+    let login = crate::command::sessions::Login::try_from(r.command).unwrap();
     assert_eq!(login.login, "18511521921");
     assert_eq!(
         login.password, "pw",
@@ -153,9 +150,10 @@ fn only_an_absent_key_is_missing_and_present_but_empty_blank_or_null_is_invalid(
 fn passwords_are_stripped_before_their_checks_at_register_login_and_change() {
     let mut body = valid_body(CommandKind::Register);
     body["pwd"] = json!("  secret123  ");
-    let Command::SignUp(s) = executed(json_body("POST", "/ineww/user", body)).command else {
-        panic!()
-    };
+    let s = crate::command::accounts::SignUp::try_from(
+        executed(json_body("POST", "/ineww/user", body)).command,
+    )
+    .unwrap();
     assert_eq!(
         s.account.password.expose(),
         "secret123",
@@ -168,10 +166,10 @@ fn passwords_are_stripped_before_their_checks_at_register_login_and_change() {
     assert_eq!(issues(&v), [("pwd".to_string(), "invalid".to_string())]);
 
     let body = json!({"re_pwd": " 123456 ", "pwd": "\t654321 "});
-    let Command::ChangeOwnPassword(c) = executed(json_body("PUT", "/ineww/user/pwd", body)).command
-    else {
-        panic!()
-    };
+    let c = crate::command::accounts::ChangeOwnPassword::try_from(
+        executed(json_body("PUT", "/ineww/user/pwd", body)).command,
+    )
+    .unwrap();
     assert_eq!((c.old.as_str(), c.new.expose()), ("123456", "654321"));
 }
 
@@ -180,9 +178,7 @@ fn a_profile_update_ignores_blank_and_null_values_and_checks_the_rest() {
     let body = json!({"username": "", "signature": null, "address": "  ", "gender": 1,
                       "birthday": "2012-02-29", "tags": "a,b", "phone": "ignored"});
     let r = executed(json_body("PUT", &format!("/ineww/user/{UID}"), body));
-    let Command::UpdateMember(u) = r.command else {
-        panic!()
-    };
+    let u = crate::command::profiles::UpdateMember::try_from(r.command).unwrap();
     assert_eq!(u.uid, Some(Uuid::parse_str(UID).unwrap()));
     assert_eq!(u.name, None);
     assert_eq!(u.changes.signature, None);
@@ -224,9 +220,7 @@ fn a_birthday_must_be_a_real_date_written_yyyy_mm_dd() {
 #[test]
 fn a_uid_that_is_not_a_uuid_names_nobody() {
     let r = executed(json_body("GET", "/ineww/user/not-a-uid", json!({})));
-    let Command::ShowMember(s) = r.command else {
-        panic!()
-    };
+    let s = crate::command::profiles::ShowMember::try_from(r.command).unwrap();
     assert_eq!(s.query, MemberQuery::Detail(None));
 }
 

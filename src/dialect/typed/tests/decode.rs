@@ -1,7 +1,6 @@
 //! The HelpAged decoder: `data` for each command, and the `?token=` credential.
 
 use super::*;
-use crate::command::Command;
 
 #[test]
 fn a_bad_phone_for_an_sms_code_is_1016() {
@@ -49,9 +48,7 @@ fn enduring_follows_the_originals_rule() {
         let body = json!({"id": 1, "type": "login", "subtype": "pass",
                           "data": {"phone": "13750687010", "pass": "x", "enduring": v}});
         let r = executed(post("/", None, body));
-        let Command::Login(l) = r.command else {
-            panic!()
-        };
+        let l = crate::command::sessions::Login::try_from(r.command).unwrap();
         assert_eq!(l.enduring, want, "{v}");
         assert_eq!(l.policy, super::TOKENS);
     }
@@ -167,17 +164,13 @@ fn device_info_takes_a_device_id_a_device_name_or_both_and_needs_one() {
         post("/api/device", Some("token=t"), body)
     };
     let r = executed(post_info(json!({"device_id": "ABCDEF"})));
-    let Command::DeviceInfo(d) = r.command else {
-        panic!("{:?}", r.command)
-    };
+    let d = crate::command::devices::DeviceInfo::try_from(r.command).unwrap();
     assert_eq!(d.device_id.as_deref(), Some("abcdef"));
     assert_eq!(d.device_name, None);
     let r = executed(post_info(
         json!({"device_id": "ab", "device_name": "camera1"}),
     ));
-    let Command::DeviceInfo(d) = r.command else {
-        panic!()
-    };
+    let d = crate::command::devices::DeviceInfo::try_from(r.command).unwrap();
     assert_eq!(d.device_name.as_deref(), Some("camera1"));
     for data in [json!({}), json!({"device_id": null})] {
         let (v, detail) = refusal(post_info(data));

@@ -79,9 +79,13 @@ fn the_path_parameter_wins_and_expect_picks_the_purpose() {
         ("?expect=1&mobile=13000000000", true, CodePurpose::Reset),
     ] {
         let target = format!("/api/v4.0/sendsms/13126939916{query}");
-        let Command::RequestCodeIf(c) = executed(send("POST", &target, &[], b"")) else {
-            panic!()
-        };
+        let c = crate::command::codes::RequestCodeIf::try_from(executed(send(
+            "POST",
+            &target,
+            &[],
+            b"",
+        )))
+        .unwrap();
         assert_eq!(c.phone.as_str(), "13126939916", "{query}");
         assert_eq!(
             (c.registered, c.purpose, c.length),
@@ -94,9 +98,8 @@ fn the_path_parameter_wins_and_expect_picks_the_purpose() {
 fn register_takes_its_code_as_proof_and_its_name_as_the_display_name() {
     let target = "/api/v4.0/register?code=xxx&phone=13126939916&name=%E4%BA%8E%E8%BF%9E%E6%9E%97\
                   &password=123456&device_identifier=uuid";
-    let Command::SignUpV4(c) = executed(send("GET", target, &[], b"")) else {
-        panic!()
-    };
+    let c = crate::command::v4_profiles::SignUp::try_from(executed(send("GET", target, &[], b"")))
+        .unwrap();
     assert_eq!(c.account.name.as_deref(), Some("于连林"));
     assert_eq!(c.account.proof.as_deref(), Some("xxx"));
     assert_eq!(c.device, "uuid");

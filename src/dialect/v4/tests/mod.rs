@@ -28,8 +28,6 @@ fn executed(s: Step) -> Command {
 
 /// A login's phone, password and device.
 fn login_of(c: Command) -> (String, String, Option<String>) {
-    let Command::Login(l) = c else {
-        panic!("{c:?}")
-    };
+    let l = crate::command::sessions::Login::try_from(c).unwrap();
     (l.login, l.password, l.extras.device)
 }

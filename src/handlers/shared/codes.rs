@@ -1,0 +1,97 @@
+//! Verification codes: issuing one (a minute apart per phone, handed to the sender) and
+//! redeeming one (single use, five wrong tries, three minutes), each in one transaction.
+
+use crate::auth::token_digest;
+use crate::ctx::Ctx;
+use crate::domain::Phone;
+use crate::error::{Error, Result};
+use crate::sender::CodeMessage;
+use crate::store::{codes, Tx};
+
+/// How long a code stays valid, in seconds.
+pub const CODE_TTL_SECS: i64 = 180;
+
+/// How long a phone must wait between two codes, in seconds.
+pub const THROTTLE_SECS: i64 = 60;
+
+/// Wrong tries after which a code is dead.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Stores a new code for `phone` and hands it to the sender; refuses a second code within a
+/// minute (any purpose, any dialect) without sending anything. `proof` turns the code into
+/// what the client will present (the code itself, or a salted hash of it).
+pub fn issue(
+    ctx: &Ctx,
+    phone: &Phone,
+    purpose: &str,
+    length: usize,
+    proof: impl FnOnce(&str) -> String,
+) -> Result<()> {
+    let now = ctx.now_secs();
+    let code = ctx.ids.digits(length);
+    let presented = proof(&code);
+    ctx.store.write(|tx| {
+        if let Some(last) = codes::last_created(tx, phone.as_str())? {
+            if now - last < THROTTLE_SECS {
+                return Err(Error::Throttled);
+            }
+        }
+        codes::insert(
+            tx,
+            phone.as_str(),
+            purpose,
+            &token_digest(&presented),
+            now,
+            now + CODE_TTL_SECS,
+        )
+    })?;
+    ctx.sender.deliver(&CodeMessage {
+        phone: phone.as_str().to_string(),
+        code,
+        purpose: purpose.to_string(),
+        at: now,
+    });
+    Ok(())
+}
+
+/// Checks `code` against the newest code for the phone and purpose inside the caller's
+/// transaction. The outer `Result` is a store failure; the inner one is the verdict, so that
+/// the caller can commit the counted wrong try while still failing the command.
+pub fn consume(conn: &Tx, now: i64, phone: &str, purpose: &str, code: &str) -> Result<Result<()>> {
+    let Some(row) = codes::latest_unused(conn, phone, purpose)? else {
+        return Ok(Err(Error::BadCode));
+    };
+    if row.expires_at <= now || row.attempts >= MAX_ATTEMPTS {
+        return Ok(Err(Error::BadCode));
+    }
+    if row.code_hash != token_digest(code) {
+        codes::add_attempt(conn, row.id)?;
+        return Ok(Err(Error::BadCode));
+    }
+    codes::mark_used(conn, row.id)?;
+    Ok(Ok(()))
+}
+
+/// Uses up the code for `phone` and `purpose` and runs `then` in the same transaction: both
+/// happen or neither does. A wrong code fails with [`Error::BadCode`] while its counted try is
+/// still committed.
+pub fn redeem<T>(
+    ctx: &Ctx,
+    phone: &str,
+    purpose: &str,
+    code: &str,
+    then: impl FnOnce(&Tx) -> Result<T>,
+) -> Result<T> {
+    let now = ctx.now_secs();
+    ctx.store
+        .write(|tx| match consume(tx, now, phone, purpose, code)? {
+            Err(e) => Ok(Err(e)),
+            Ok(()) => then(tx).map(Ok),
+        })?
+}
+
+/// Whether a code that could still succeed exists (cheap check before slow work).
+pub fn usable_exists(conn: &Tx, now: i64, phone: &str, purpose: &str) -> Result<bool> {
+    Ok(codes::latest_unused(conn, phone, purpose)?
+        .is_some_and(|r| r.expires_at > now && r.attempts < MAX_ATTEMPTS))
+}

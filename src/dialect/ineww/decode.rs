@@ -58,7 +58,8 @@ pub const DECODABLE: &[CommandKind] = &[
     CommandKind::SmsCode,
 ];
 
-/// Builds the command of a routed request from its fields and path parameters.
+/// Builds an INEWW command from the routed request's fields and `<uid>` path parameter,
+/// gathering every field problem into one 422 list ([`Refusal`]).
 pub(super) fn command(
     route: &Route,
     f: &Fields<'_>,

@@ -51,7 +51,8 @@ pub const DECODABLE: &[CommandKind] = &[
     CommandKind::PhoneLogin,
 ];
 
-/// Builds the command of a routed request from its fields and path parameters.
+/// Builds a rooms command from the routed request's fields and `<pk>` path parameter; a GET
+/// may carry query keys the command does not read, any other method may not.
 pub(super) fn command(
     route: &Route,
     f: &Fields<'_>,

@@ -102,6 +102,11 @@ pub enum StoreError {
     /// No pooled connection could be had.
     #[error(transparent)]
     Pool(Cause),
+    /// The operation would have to wait (no idle pooled connection, or a write) while the
+    /// thread runs under [`crate::store::without_waiting`]; the caller runs the command again
+    /// where waiting is allowed. Never answered to a client.
+    #[error("the store would have to wait")]
+    WouldBlock,
     /// Anything else (migration, blocking task join, hashing).
     #[error("{0}")]
     Other(String),

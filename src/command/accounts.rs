@@ -14,9 +14,9 @@ domain_commands! {
         /// Change a password knowing the old one.
         ChangePassword(ChangePassword) => "change_password", hashes_password;
         /// Another account's nickname.
-        Nickname(Nickname) => "nickname";
+        Nickname(Nickname) => "nickname", short_read;
         /// The caller's profile.
-        Profile(Profile) => "profile";
+        Profile(Profile) => "profile", short_read;
         /// Update the caller's profile.
         UpdateProfile(UpdateProfile) => "update_profile";
         /// Create an account and open a session on it.
@@ -26,12 +26,12 @@ domain_commands! {
         /// Move the caller's account to a new phone.
         ChangePhone(ChangePhone) => "change_phone";
         /// Whether a phone has an account.
-        PhoneExists(PhoneExists) => "phone_exists";
+        PhoneExists(PhoneExists) => "phone_exists", short_read;
     }
 }
 
 /// Create an account.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Register {
     /// Login phone.
     pub phone: Phone,
@@ -48,7 +48,7 @@ pub struct Register {
 
 /// Create an account by login name (rooms): the phone is optional, and so is the password
 /// (an account made by a third-party login has none).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RegisterByName {
     /// Login name (unique; see `check_username`).
     pub username: String,
@@ -63,7 +63,7 @@ pub struct RegisterByName {
 }
 
 /// Create an account and open an INEWW session on it: answers the token pair and the member.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SignUp {
     /// The account; its `proof` is the code sent to its phone.
     pub account: Register,
@@ -76,7 +76,7 @@ pub struct SignUp {
 }
 
 /// Set a new password with a reset code; revokes every token of the account.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ResetPassword {
     /// The account's phone.
     pub phone: Phone,
@@ -87,7 +87,7 @@ pub struct ResetPassword {
 }
 
 /// Change a password knowing the old one; revokes every token of the account.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ChangePassword {
     /// The account's phone.
     pub phone: String,
@@ -98,7 +98,7 @@ pub struct ChangePassword {
 }
 
 /// Change the caller's own password knowing the old one; revokes every token of the account.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ChangeOwnPassword {
     /// The current password.
     pub old: String,
@@ -108,7 +108,7 @@ pub struct ChangeOwnPassword {
 
 /// Move the caller's account to a new login phone, proven by a code sent to that phone. A
 /// phone that has an account is refused before the code is looked at (as INEWW's original).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ChangePhone {
     /// The new phone.
     pub phone: Phone,
@@ -119,26 +119,26 @@ pub struct ChangePhone {
 }
 
 /// Whether a phone has an account.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PhoneExists {
     /// The phone.
     pub phone: Phone,
 }
 
 /// Another account's nickname, by phone.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Nickname {
     /// The account's phone.
     pub phone: String,
 }
 
 /// The caller's own profile.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Profile;
 
 /// Update the caller's own profile. `phone` must be the caller's (it is the row key and
 /// cannot change); `level` may change only by an administrator.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UpdateProfile {
     /// The phone of the row to update; must be the caller's own.
     pub phone: String,

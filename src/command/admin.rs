@@ -5,7 +5,7 @@
 use crate::domain::ProfilePatch;
 
 /// One administrative operation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum AdminCommand {
     /// Every account.
     List,

@@ -19,7 +19,7 @@ domain_commands! {
 }
 
 /// Queue a code of `length` digits for `phone`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RequestCode {
     /// Destination.
     pub phone: Phone,
@@ -36,7 +36,7 @@ pub struct RequestCode {
 
 /// Queue a code only when the phone's registration is the expected one (v4.0 `expect`): a
 /// registered phone gets no register code, an unregistered one no reset code.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RequestCodeIf {
     /// Destination.
     pub phone: Phone,
@@ -50,7 +50,7 @@ pub struct RequestCodeIf {
 
 /// Draw an image captcha: 5 mixed-case letters and digits, and a 5-character `rand`. Only
 /// the digest of `MD5(lower(code) + rand)` is kept, for 5 minutes, for one use.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ImageCaptcha;
 
 /// Which hash a [`CheckHash`] checks.
@@ -63,7 +63,7 @@ pub enum HashKind {
 }
 
 /// Check a captcha or SMS hash.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CheckHash {
     /// What kind of hash.
     pub kind: HashKind,

@@ -15,11 +15,11 @@ domain_commands! {
         /// Delete contacts.
         DeleteContacts(DeleteContacts) => "delete_contacts";
         /// List the caller's contacts.
-        ListContacts(ListContacts) => "list_contacts";
+        ListContacts(ListContacts) => "list_contacts", short_read;
         /// Fetch contacts by uid.
-        GetContacts(GetContacts) => "get_contacts";
+        GetContacts(GetContacts) => "get_contacts", short_read;
         /// Search the caller's contacts.
-        SearchContacts(SearchContacts) => "search_contacts";
+        SearchContacts(SearchContacts) => "search_contacts", short_read;
         /// Export the caller's whole book.
         ExportContacts(ExportContacts) => "export_contacts";
     }
@@ -37,7 +37,7 @@ pub struct NewContact {
 }
 
 /// Add contacts to the caller's book.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct AddContacts {
     /// The contacts, in request order.
     pub users: Vec<NewContact>,
@@ -53,7 +53,7 @@ pub struct ItemEdit {
 }
 
 /// Rename a contact and rewrite or add the listed phones and mails; unlisted ones stay.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UpdateContact {
     /// The contact.
     pub uid: String,
@@ -84,7 +84,7 @@ pub enum ItemKind {
 }
 
 /// Add or remove one phone or mail of a contact.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct EditContactItem {
     /// The contact.
     pub uid: String,
@@ -95,30 +95,30 @@ pub struct EditContactItem {
 }
 
 /// Delete contacts with their phones and mails.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DeleteContacts {
     /// Contact uids.
     pub uids: Vec<String>,
 }
 
 /// Every contact of the caller's book.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListContacts;
 
 /// Contacts by uid, in request order.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct GetContacts {
     /// Contact uids.
     pub uids: Vec<String>,
 }
 
 /// The caller's contacts whose name, phone or mail contains a fragment.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SearchContacts {
     /// The fragment (non-empty).
     pub q: String,
 }
 
 /// The caller's whole book as one document (1011, an extension).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ExportContacts;

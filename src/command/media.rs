@@ -13,14 +13,14 @@ domain_commands! {
 }
 
 /// Store the caller's portrait (replacing any earlier one).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UploadPortrait {
     /// The image as base64, with or without a `data:image/...;base64,` header.
     pub base64: String,
 }
 
 /// Fetch a portrait by user id (the phone).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Portrait {
     /// The id from the URL, as given.
     pub user_id: String,

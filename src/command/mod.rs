@@ -9,22 +9,24 @@
 //! names `opcodes.toml` rows use) is generated from the registry file by `build.rs`.
 //! README's "Adding an op code" lists the places in order.
 
-/// Declares one domain's command enum from a table of `Variant(Input) => "name"` rows
-/// (`, hashes_password` marks the commands that compute an argon2id hash): the enum, its
-/// names for logs, the password flag, and the conversions `Input → Command` (what decoders
-/// build with) and `Command → Input` (what tests take apart).
+/// Declares one domain's command enum from a table of `Variant(Input) => "name"` rows, each
+/// with its flags: `hashes_password` (it computes an argon2id hash, so it waits for the
+/// password lane) and `short_read` (it only reads, bounded by what it answers, so the server
+/// may run it on the connection's own thread). It writes the enum, its names for logs, the
+/// flags, and the conversions `Input → Command` (what decoders build with) and
+/// `Command → Input` (what tests take apart).
 macro_rules! domain_commands {
     (
         $(#[$meta:meta])*
         pub enum $domain:ident in Command::$outer:ident {
             $(
                 $(#[$doc:meta])*
-                $variant:ident($input:ty) => $name:literal $(, $hashes:ident)?;
+                $variant:ident($input:ty) => $name:literal $(, $flag:ident)*;
             )+
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug)]
+        #[derive(Debug, Clone)]
         pub enum $domain {
             $($(#[$doc])* $variant($input),)+
         }
@@ -40,7 +42,15 @@ macro_rules! domain_commands {
             /// Whether applying it computes an argon2id hash (checks or sets a password).
             pub fn hashes_password(&self) -> bool {
                 match self {
-                    $($domain::$variant(_) => hashes_password!($($hashes)?),)+
+                    $($domain::$variant(_) => flag!(hashes_password; $($flag)*),)+
+                }
+            }
+
+            /// Whether it only reads, in time bounded by what it answers (see
+            /// [`Command::short_read`]).
+            pub fn short_read(&self) -> bool {
+                match self {
+                    $($domain::$variant(_) => flag!(short_read; $($flag)*),)+
                 }
             }
         }
@@ -72,13 +82,23 @@ macro_rules! domain_commands {
     };
 }
 
-/// `hashes_password` in a `domain_commands!` row → `true`; nothing → `false`.
-macro_rules! hashes_password {
-    () => {
+/// Whether a `domain_commands!` row lists a flag: `flag!(short_read; hashes_password
+/// short_read)` → `true`. A flag the table does not know is a compile error.
+macro_rules! flag {
+    ($want:ident;) => {
         false
     };
-    (hashes_password) => {
+    (hashes_password; hashes_password $($rest:ident)*) => {
         true
+    };
+    (short_read; short_read $($rest:ident)*) => {
+        true
+    };
+    ($want:ident; hashes_password $($rest:ident)*) => {
+        flag!($want; $($rest)*)
+    };
+    ($want:ident; short_read $($rest:ident)*) => {
+        flag!($want; $($rest)*)
     };
 }
 
@@ -100,7 +120,7 @@ pub use kind::CommandKind;
 pub use outcome::Outcome;
 
 /// A decoded request: what to do, by domain.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Command {
     /// Accounts: register, passwords, phone, profile.
     Accounts(accounts::AccountsCommand),
@@ -141,6 +161,25 @@ impl Command {
         }
     }
 
+    /// Whether the command only reads, in time bounded by what it answers: no write, no
+    /// password hash, no wait. The server runs such a command on the connection's own thread
+    /// when a pooled connection is free (and hands it to the blocking pool when it is not, or
+    /// when authenticating it turns out to need a write); see `server::execute`.
+    pub fn short_read(&self) -> bool {
+        match self {
+            Command::Accounts(c) => c.short_read(),
+            Command::Codes(c) => c.short_read(),
+            Command::Sessions(c) => c.short_read(),
+            Command::Contacts(c) => c.short_read(),
+            Command::Devices(c) => c.short_read(),
+            Command::Media(c) => c.short_read(),
+            Command::Profiles(c) => c.short_read(),
+            Command::V4Profiles(c) => c.short_read(),
+            Command::Admin(_) => false,
+            Command::Rooms(c) => c.short_read(),
+        }
+    }
+
     /// Whether applying the command computes an argon2id hash (checks or sets a password):
     /// such commands run only while a slot of the bounded password lane is free.
     pub fn hashes_password(&self) -> bool {
@@ -172,7 +211,7 @@ impl From<rooms::RoomsCommand> for Command {
 }
 
 /// A command with the credentials and claims that came with it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Request {
     /// What to do.
     pub command: Command,

@@ -6,7 +6,7 @@ use crate::domain::{
 use uuid::Uuid;
 
 /// What a successful command produced, for the dialect's encoder to shape.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
     /// Success with nothing to report.
     Done,

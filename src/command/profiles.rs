@@ -9,7 +9,7 @@ domain_commands! {
     /// Member-profile commands, one per input below.
     pub enum ProfilesCommand in Command::Profiles {
         /// Show a member (own detail, public page, detail).
-        ShowMember(ShowMember) => "show_member";
+        ShowMember(ShowMember) => "show_member", short_read;
         /// Update the caller's member profile.
         UpdateMember(UpdateMember) => "update_member";
     }
@@ -27,14 +27,14 @@ pub enum MemberQuery {
 }
 
 /// Show a member.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ShowMember {
     /// Who, and which view.
     pub query: MemberQuery,
 }
 
 /// Update the caller's own member profile; values not given stay (nothing can be cleared).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UpdateMember {
     /// The member the request names; must be the caller (`None`: not a UUID).
     pub uid: Option<Uuid>,

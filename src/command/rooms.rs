@@ -11,7 +11,7 @@ pub const DEFAULT_PAGE_SIZE: i64 = 30;
 pub const MAX_PAGE_SIZE: i64 = 100;
 
 /// One rooms command (the ones that are not plain login, logout or code requests).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum RoomsCommand {
     /// `POST /users/`.
     SignUp(SignUp),
@@ -36,7 +36,7 @@ pub enum RoomsCommand {
 }
 
 /// Register by username, password and nickname; answers the user with a first token.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SignUp {
     /// The account.
     pub account: RegisterByName,
@@ -49,7 +49,7 @@ pub struct SignUp {
 /// A third-party login. The server cannot verify `access_token` with WeChat, QQ or Weibo, so
 /// unless the configuration trusts client-supplied identities (development only) it is
 /// refused; when trusted, the first login of an identity creates the account.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SnsLogin {
     /// The account to create at the first login (no password: none matches it).
     pub account: RegisterByName,
@@ -64,7 +64,7 @@ pub struct SnsLogin {
 }
 
 /// Set the caller's icon URL (stored as given, never fetched).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SetIcon {
     /// The user the path names; must be the caller.
     pub pk: i64,
@@ -73,7 +73,7 @@ pub struct SetIcon {
 }
 
 /// Update the caller's user fields; absent ones stay.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UpdateUser {
     /// The user the path names; must be the caller.
     pub pk: i64,
@@ -91,7 +91,7 @@ pub struct UpdateUser {
 
 /// Change the caller's password knowing the old one: revokes every token of the account in
 /// every dialect and answers the user with a new rooms token.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ChangePassword {
     /// Must name the caller (its username, or its phone).
     pub username: String,
@@ -103,7 +103,7 @@ pub struct ChangePassword {
     pub policy: TokenPolicy,
 }
 /// A page of open rooms.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ListRooms {
     /// Page number, from 1.
     pub page: i64,
@@ -112,14 +112,14 @@ pub struct ListRooms {
 }
 
 /// One room, open or not.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ShowRoom {
     /// Its pk.
     pub pk: i64,
 }
 
 /// Create a room owned by the caller, with a new room number.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CreateRoom {
     /// Its alias (unique).
     pub room_alias: String,
@@ -128,7 +128,7 @@ pub struct CreateRoom {
 }
 
 /// Change the caller's room.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct UpdateRoom {
     /// Its pk.
     pub pk: i64,
@@ -139,7 +139,7 @@ pub struct UpdateRoom {
 }
 
 /// Delete the caller's room.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DeleteRoom {
     /// Its pk.
     pub pk: i64,
@@ -160,6 +160,11 @@ impl RoomsCommand {
             RoomsCommand::UpdateRoom(_) => "update_room",
             RoomsCommand::DeleteRoom(_) => "delete_room",
         }
+    }
+
+    /// Whether it only reads, bounded by what it answers (a page of rooms, one room).
+    pub fn short_read(&self) -> bool {
+        matches!(self, RoomsCommand::ListRooms(_) | RoomsCommand::ShowRoom(_))
     }
 
     /// Whether applying it computes a password hash (sign-up with a password, password change).

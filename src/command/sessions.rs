@@ -12,14 +12,14 @@ domain_commands! {
         /// Revoke the presented token.
         Logout(Logout) => "logout";
         /// Token heartbeat.
-        Doki(Doki) => "doki";
+        Doki(Doki) => "doki", short_read;
         /// Log in with a code sent to the phone.
         PhoneLogin(PhoneLogin) => "phone_login";
     }
 }
 
 /// Log in with a login key and a password; answers a new session.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Login {
     /// The phone (not format-checked: an odd phone simply has no account), or a username
     /// where `key` says so.
@@ -39,7 +39,7 @@ pub struct Login {
 /// Log in with a code sent to the account's phone (rooms `GET /phonelogin/`); answers the
 /// rooms user with a new token. A phone with no account is refused before the code is
 /// looked at; a wrong code counts as one of its five tries.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PhoneLogin {
     /// The account's phone.
     pub phone: Phone,
@@ -53,10 +53,10 @@ pub struct PhoneLogin {
 
 /// Revoke the token the request was authenticated with (an INEWW access token with its
 /// refresh token).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Logout;
 
 /// HelpAged heartbeat: the token was checked (and its idle clock refreshed) by
 /// `authenticate`; nothing more to do.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Doki;

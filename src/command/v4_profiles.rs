@@ -18,7 +18,7 @@ domain_commands! {
 }
 
 /// Create an account with a register code and open a v4 session on it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SignUp {
     /// The account; its `proof` is the register code sent to its phone.
     pub account: Register,
@@ -29,7 +29,7 @@ pub struct SignUp {
 }
 
 /// Check a reset code (`verify_code`): uses it up and opens the reset window for the phone.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct VerifyCode {
     /// The account's phone.
     pub phone: Phone,
@@ -39,7 +39,7 @@ pub struct VerifyCode {
 
 /// Set a new password inside the window a [`VerifyCode`] opened (`forget_password`); closes
 /// the window and revokes every token of the account in every dialect.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ResetPassword {
     /// The account's phone (the one the code was verified for).
     pub phone: Phone,

@@ -69,9 +69,11 @@ pub(crate) mod testing;
 pub mod throttle;
 pub mod tokens;
 pub mod v4_profiles;
+mod waiting;
 pub mod writer;
 
 pub use migrations::{SCHEMA, SCHEMA_VERSION};
+pub use waiting::without_waiting;
 
 use crate::error::{Error, StoreError};
 use r2d2_sqlite::SqliteConnectionManager;
@@ -182,15 +184,26 @@ impl Store {
 
     /// Runs `f` on a pooled connection (reads see one consistent snapshot per statement).
     pub fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
-        let conn = self.pool.get()?;
+        let conn = self.connection()?;
         f(&conn)
+    }
+
+    /// A pooled connection: under [`without_waiting`] only an idle one, else wait for one.
+    fn connection(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>, Error> {
+        if waiting::refused() {
+            self.pool
+                .try_get()
+                .ok_or(Error::Store(StoreError::WouldBlock))
+        } else {
+            Ok(self.pool.get()?)
+        }
     }
 
     /// Runs `f` on a pooled connection inside one read transaction: every statement sees the
     /// same snapshot, so an answer assembled from several queries (a whole book: contacts,
     /// then their phones, then their mails) never mixes states around a concurrent write.
     pub fn snapshot<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
-        let conn = self.pool.get()?;
+        let conn = self.connection()?;
         // DEFERRED: the snapshot is taken at the first read and held until the end.
         let tx = conn.unchecked_transaction()?;
         let out = f(&tx)?;
@@ -201,6 +214,9 @@ impl Store {
     /// Runs `f` atomically: when it returns `Ok` its writes are durably committed before this
     /// returns; when it returns `Err` nothing it wrote remains.
     pub fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
+        if waiting::refused() {
+            return Err(Error::Store(StoreError::WouldBlock));
+        }
         self.writer.write(f)
     }
 

@@ -1,4 +1,5 @@
-//! Concurrent writers: one phone registers once, however many ask at the same moment.
+//! Concurrency: one phone registers once, however many ask at the same moment; every read sees
+//! the writes acknowledged before it, whichever connection made them.
 
 use crate::support::pb::*;
 use crate::support::{Conn, Server};
@@ -145,4 +146,83 @@ async fn slow_password_hashing_does_not_stall_other_requests() {
         health_ticket < last_login,
         "healthz waited for every queued password hash"
     );
+}
+
+/// Every read answers at least the writes acknowledged before it was sent, on any connection:
+/// four connections add contacts one by one while eight others list the book (op 1009, a short
+/// read the server runs on the connection's own thread) and check each answer against the
+/// acknowledged count taken just before sending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_read_sees_every_write_acknowledged_before_it_on_any_connection() {
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
+    let auth = format!("JWT {token}");
+    let acked = Arc::new(AtomicUsize::new(0));
+    let writing = Arc::new(AtomicUsize::new(4));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (acked, writing, auth, addr) = (acked.clone(), writing.clone(), auth.clone(), app.addr);
+        writers.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await.expect("connect");
+            for i in 0..25 {
+                let add = json!({"op": 1005, "users": [{"name": format!("w{w}-{i}")}]});
+                let r = send(&mut conn, &auth, &add).await;
+                assert_eq!(r["ret"], 0, "{r}");
+                acked.fetch_add(1, Ordering::SeqCst);
+            }
+            writing.fetch_sub(1, Ordering::SeqCst);
+        }));
+    }
+    let mut readers = Vec::new();
+    for _ in 0..8 {
+        let (acked, writing, auth, addr) = (acked.clone(), writing.clone(), auth.clone(), app.addr);
+        readers.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await.expect("connect");
+            let (mut reads, mut last) = (0, 0);
+            loop {
+                let done = writing.load(Ordering::SeqCst) == 0;
+                let floor = acked.load(Ordering::SeqCst);
+                let r = send(&mut conn, &auth, &json!({"op": 1009})).await;
+                let seen = r["users"].as_array().expect("a list").len();
+                assert!(
+                    seen >= floor,
+                    "read {seen} contacts after {floor} were acknowledged"
+                );
+                assert!(
+                    seen >= last,
+                    "a later read saw fewer contacts: {seen} < {last}"
+                );
+                (reads, last) = (reads + 1, seen);
+                if done {
+                    return reads;
+                }
+            }
+        }));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let mut reads = 0;
+    for r in readers {
+        reads += r.await.expect("reader");
+    }
+    assert!(reads >= 8, "every reader read");
+    assert_eq!(
+        app.pb().list(&token).await["users"]
+            .as_array()
+            .unwrap()
+            .len(),
+        100
+    );
+}
+
+/// One PhoneBooks request with a JWT on a kept-alive connection; the answer's JSON.
+async fn send(conn: &mut Conn, auth: &str, body: &serde_json::Value) -> serde_json::Value {
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", auth),
+    ];
+    let body = body.to_string();
+    let r = conn.request("POST", "/phonebooks", &headers, body.as_bytes());
+    r.await.expect("an answer").json()
 }

@@ -21,6 +21,10 @@ pub struct Config {
     /// that must wait for memory waits within `request_timeout_ms`. At least twice
     /// `body_limit`.
     pub body_memory: usize,
+    /// Bytes the answer cache may hold (answers of short reads, kept while the store does not
+    /// change; README "How a request flows"). `0` turns it off — what a deployment of several
+    /// nodes on one database must do.
+    pub answer_cache_bytes: usize,
     /// Most connections served at once; further ones wait in the accept queue.
     pub max_connections: usize,
     /// How long a client may take to send its request headers, in milliseconds.
@@ -94,6 +98,7 @@ impl Default for Config {
             db: PathBuf::from("switchboard.db"),
             body_limit: 8 * 1024 * 1024,
             body_memory: 32 * 1024 * 1024,
+            answer_cache_bytes: 4 * 1024 * 1024,
             max_connections: 1024,
             header_timeout_ms: 5_000,
             request_timeout_ms: 30_000,

@@ -4,7 +4,7 @@
 /// Serialises JSON escaping every non-ASCII character as `\uXXXX`, as Python's `json.dumps`
 /// did for the original servers.
 pub fn to_ascii_json<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256);
+    let mut out = Vec::with_capacity(1024);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
     // Serialising a Value into a Vec cannot fail.
     let _ = serde::Serialize::serialize(value, &mut ser);
@@ -19,6 +19,9 @@ impl serde_json::ser::Formatter for AsciiFormatter {
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        if fragment.is_ascii() {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, ch) in fragment.char_indices() {
             if ch.is_ascii() {

@@ -164,6 +164,9 @@ pub struct Caller {
     pub token_id: i64,
     /// The kind of the refresh row paired with it, revoked with it, when its policy has one.
     pub refresh_kind: Option<&'static str>,
+    /// Unix seconds from which checking the same token may answer differently even if the
+    /// store does not change (expiry, idle limit, the next recorded use); `i64::MAX` if never.
+    pub valid_until: i64,
 }
 
 /// Who a request was authenticated as.

@@ -27,6 +27,22 @@ use std::net::IpAddr;
 /// act for, and applies its command. `peer` is the client address (behind trusted proxies,
 /// the one they forwarded), which the login throttle counts failures against.
 pub fn execute(ctx: &Ctx, req: Request, peer: Option<IpAddr>) -> Result<Outcome> {
+    answer(ctx, req, peer).map(|a| a.outcome)
+}
+
+/// What a command answered, and until when the same request would answer the same.
+#[derive(Debug)]
+pub struct Answer {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Unix seconds from which the same request may answer differently even while the store
+    /// does not change (its token's expiry, idle limit or next recorded use); `i64::MAX` when
+    /// only a change to the store can change it.
+    pub valid_until: i64,
+}
+
+/// [`execute`], also saying until when the answer holds (what an answer cache needs).
+pub fn answer(ctx: &Ctx, req: Request, peer: Option<IpAddr>) -> Result<Answer> {
     let auth = if req.auth {
         Some(shared::session::authenticate(ctx, req.credential.as_ref())?)
     } else {
@@ -37,7 +53,15 @@ pub fn execute(ctx: &Ctx, req: Request, peer: Option<IpAddr>) -> Result<Outcome>
             return Err(Error::TokenMismatch);
         }
     }
-    apply(ctx, req.command, auth.as_ref(), peer)
+    let valid_until = match &auth {
+        Some(Auth::Account(caller)) => caller.valid_until,
+        Some(Auth::Device(_)) | None => i64::MAX,
+    };
+    let outcome = apply(ctx, req.command, auth.as_ref(), peer)?;
+    Ok(Answer {
+        outcome,
+        valid_until,
+    })
 }
 
 /// The one dispatch: each domain's commands to that domain's handlers, with who sent them.
@@ -125,6 +149,7 @@ pub(crate) mod testing {
             account_uid: uid,
             token_id: 0,
             refresh_kind: None,
+            valid_until: i64::MAX,
         }
     }
 

@@ -12,21 +12,22 @@
 //! GET  /healthz          → 200 {"status":"ok"}
 //! ```
 
+mod answers;
+mod apply;
 mod body;
 mod pace;
 pub mod peer;
 mod running;
 
+use answers::Answers;
+use apply::{execute, Source};
 use pace::{Pace, LANE_FULL};
 pub use running::Running;
 
 use crate::app::App;
-use crate::command::Outcome;
-use crate::dialect::{ineww, opcode, rooms, typed, v4, Encoder, Reply, Step, Wire};
-use crate::error::{Error, StoreError};
-use crate::handlers;
+use crate::dialect::{ineww, opcode, rooms, typed, v4, Reply, Wire};
+use crate::error::Error;
 use crate::registry::{Dialect, RestMatch};
-use crate::store;
 use body::{Budget, Loaded, Unread};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
@@ -64,10 +65,12 @@ pub async fn run(
     let edge = Arc::new(Edge {
         app: app.clone(),
         budget: Budget::new(config.body_memory),
+        answers: Answers::new(config.answer_cache_bytes),
         password_lane: Arc::new(Semaphore::new(
             config.hashing_concurrency.max(1) + config.hash_queue,
         )),
     });
+    let watch = edge.answers.enabled().then(|| watch_outside_writes(&app));
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -99,6 +102,9 @@ pub async fn run(
         });
     }
     drop(listener);
+    if let Some(watch) = watch {
+        watch.abort();
+    }
     tracing::info!("shutting down: finishing in-flight requests");
     let grace = Duration::from_millis(config.shutdown_grace_ms);
     if tokio::time::timeout(grace, graceful.shutdown())
@@ -112,6 +118,24 @@ pub async fn run(
     Ok(())
 }
 
+/// Asks the store every [`answers::WATCH_EVERY`] whether another process has committed (the
+/// command line against the live file), so that cached answers do not outlive such a write.
+fn watch_outside_writes(app: &App) -> tokio::task::JoinHandle<()> {
+    let store = app.ctx.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(answers::WATCH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let store = store.clone();
+            let noticed = tokio::task::spawn_blocking(move || store.notice_outside_writes());
+            if let Ok(Err(e)) = noticed.await {
+                tracing::warn!(error = %e, "could not check for outside writes");
+            }
+        }
+    })
+}
+
 /// What every request's routing needs.
 struct Edge {
     /// The registry, the store and the configuration.
@@ -122,6 +146,8 @@ struct Edge {
     /// only while one of its `hashing_concurrency + hash_queue` slots is free, so they never
     /// hold more blocking threads than that; the rest stay free for reads and writes.
     password_lane: Arc<Semaphore>,
+    /// Answers of short reads, kept while the store does not change.
+    answers: Answers,
 }
 
 impl Edge {
@@ -234,23 +260,27 @@ async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread, client: I
     match app.registry.rest(parts.method.as_str(), path) {
         RestMatch::Found(route, params) => {
             let wire = wire(parts);
-            let step = match route.dialect {
-                Dialect::Typed => typed::handle_get(route, &wire, &params, opts),
-                Dialect::Ineww => match edge.body(parts, body).await {
-                    Ok(bytes) => ineww::handle(route, &wire, &params, &bytes),
-                    Err(e) => return ineww::reject(e),
-                },
-                Dialect::V4 => match edge.body(parts, body).await {
-                    Ok(bytes) => v4::handle(route, &wire, &params, &bytes),
-                    Err(e) => return v4::reject(Some(route), e),
-                },
-                Dialect::Rooms => match edge.body(parts, body).await {
-                    Ok(bytes) => rooms::handle(route, &wire, &params, &bytes),
+            // The typed dialect's GET rows read no body.
+            let loaded = match route.dialect {
+                Dialect::Typed => None,
+                _ => match edge.body(parts, body).await {
+                    Ok(bytes) => Some(bytes),
+                    Err(e) if route.dialect == Dialect::Ineww => return ineww::reject(e),
+                    Err(e) if route.dialect == Dialect::V4 => return v4::reject(Some(route), e),
                     Err(e) => return rooms::reject(e),
                 },
-                _ => return Reply::json(404, &serde_json::json!({"error": "not found"})),
             };
-            execute(edge, step, client).await
+            let bytes = loaded.as_deref().unwrap_or_default();
+            let step = match route.dialect {
+                Dialect::Typed => typed::handle_get(route, &wire, &params, opts),
+                Dialect::Ineww => ineww::handle(route, &wire, &params, bytes),
+                Dialect::V4 => v4::handle(route, &wire, &params, bytes),
+                Dialect::Rooms => rooms::handle(route, &wire, &params, bytes),
+                Dialect::Opcode => {
+                    return Reply::json(404, &serde_json::json!({"error": "not found"}))
+                }
+            };
+            execute(edge, step, client, Source { parts, body: bytes }).await
         }
         RestMatch::WrongMethod if ineww::owns(path) => ineww::reject(Error::MethodNotAllowed),
         RestMatch::NotFound if ineww::owns(path) => ineww::reject(Error::UnknownCommand),
@@ -283,7 +313,16 @@ async fn typed_post(
     let json = serde_json::from_slice::<Value>(&bytes).ok();
     let step = typed::handle(&app.registry, &wire(parts), json.as_ref(), opts);
     drop(json);
-    execute(edge, step, client).await
+    execute(
+        edge,
+        step,
+        client,
+        Source {
+            parts,
+            body: &bytes,
+        },
+    )
+    .await
 }
 
 fn typed_options(app: &App) -> typed::Options {
@@ -329,66 +368,14 @@ async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread, client: Ip
         opcode::handle(&app.registry, &wire(parts), &json)
     };
     drop(json);
-    execute(edge, step, client).await
-}
-
-/// Runs a decoded request and encodes its real outcome. A short read (a command flagged
-/// `short_read`: no write, no hash, bounded by what it answers) runs right here, on the thread
-/// that owns the connection, when an idle pooled connection is at hand and authenticating it
-/// needs no write; otherwise, and for every other command, it runs on the blocking pool. The
-/// hand-off to the pool and back costs two thread wake-ups per request, which for a 10-contact
-/// 1009 was about half the CPU (README "Benchmark"); a short read costs tens of microseconds,
-/// less than the hand-off. Blocking work is not cut off by the request timeout: it cannot be
-/// cancelled, and answering "failed" for a command that then commits would make clients
-/// retry it twice.
-async fn execute(edge: &Edge, step: Step, client: IpAddr) -> Reply {
-    let (request, encoder) = match step {
-        Step::Reply(r) => return r,
-        Step::Execute { request, encoder } => (request, encoder),
-    };
-    let name = request.command.name();
-    if request.command.short_read() {
-        let attempt = (*request).clone();
-        let ctx = &edge.app.ctx;
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            store::without_waiting(|| handlers::execute(ctx, attempt, Some(client)))
-        }));
-        match ran {
-            Ok(Err(Error::Store(StoreError::WouldBlock))) => {}
-            Ok(result) => return finish(name, result, encoder),
-            Err(_) => {
-                let failed = StoreError::Other(format!("handler {name} panicked"));
-                return finish(name, Err(Error::Store(failed)), encoder);
-            }
-        }
-    }
-    // A command that hashes waits for nothing: with the lane full it is refused at once,
-    // before it takes a blocking thread.
-    let lane = match request.command.hashes_password() {
-        false => None,
-        true => match edge.password_lane.clone().try_acquire_owned() {
-            Ok(slot) => Some(slot),
-            Err(_) => return encoder(Err(Error::Unavailable)).because(LANE_FULL),
+    execute(
+        edge,
+        step,
+        client,
+        Source {
+            parts,
+            body: &bytes,
         },
-    };
-    let ctx = edge.app.ctx.clone();
-    let job = tokio::task::spawn_blocking(move || {
-        let _lane = lane;
-        handlers::execute(&ctx, *request, Some(client))
-    });
-    let result = match job.await {
-        Ok(r) => r,
-        Err(join) => Err(Error::Store(StoreError::Other(format!(
-            "handler {name} failed: {join}"
-        )))),
-    };
-    finish(name, result, encoder)
-}
-
-/// Encodes a command's result, noting a failure at debug level.
-fn finish(name: &str, result: Result<Outcome, Error>, encoder: Encoder) -> Reply {
-    if let Err(e) = &result {
-        tracing::debug!(command = name, error = %e, "command failed");
-    }
-    encoder(result)
+    )
+    .await
 }

@@ -79,7 +79,7 @@ use crate::error::{Error, StoreError};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// An open connection inside a read or a write transaction, as [`Store::read`] and
 /// [`Store::write`] hand it to their closures. Handlers name this, never the SQL driver.
@@ -149,6 +149,11 @@ fn taken_as(taken: Error) -> impl FnOnce(rusqlite::Error) -> Error {
     }
 }
 
+/// `PRAGMA data_version` of `conn`: it changes when another connection commits.
+fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+}
+
 /// Set on every connection: durability of every acknowledged commit, foreign keys, and a
 /// wait instead of an error when another process holds the write lock.
 const PRAGMAS: &str = "PRAGMA foreign_keys = ON;
@@ -162,6 +167,9 @@ pub struct Store {
     pool: r2d2::Pool<SqliteConnectionManager>,
     /// The one writing connection, batching concurrent commands into shared commits.
     writer: Arc<writer::Writer>,
+    /// A connection that only watches `PRAGMA data_version`, and the last value it read: it
+    /// changes when another connection — another process's included — commits.
+    watch: Arc<Mutex<(Connection, i64)>>,
 }
 
 impl Store {
@@ -176,10 +184,36 @@ impl Store {
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
             .build(manager)?;
+        let watcher = Connection::open(path)?;
+        let version = data_version(&watcher)?;
         Ok(Store {
             pool,
             writer: Arc::new(writer::Writer::new(conn)),
+            watch: Arc::new(Mutex::new((watcher, version))),
         })
+    }
+
+    /// The store's generation: it moves on at every COMMIT of this process (before the
+    /// writers in it are answered) and when [`Store::notice_outside_writes`] sees another
+    /// process's. An answer computed from reads that began at generation `g` is current while
+    /// the generation is still `g` (the answer cache's rule).
+    pub fn generation(&self) -> u64 {
+        self.writer.generation()
+    }
+
+    /// Moves the generation on if another process (the command line against the live file)
+    /// has committed since the last call. The server calls it a few times a second.
+    pub fn notice_outside_writes(&self) -> Result<(), StoreError> {
+        let mut watch = self
+            .watch
+            .lock()
+            .map_err(|_| StoreError::Other("watch poisoned".into()))?;
+        let version = data_version(&watch.0)?;
+        if version != watch.1 {
+            watch.1 = version;
+            self.writer.changed();
+        }
+        Ok(())
     }
 
     /// Runs `f` on a pooled connection (reads see one consistent snapshot per statement).

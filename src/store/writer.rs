@@ -13,7 +13,7 @@
 use crate::error::{Error, StoreError};
 use rusqlite::Connection;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Most commands that share one COMMIT.
@@ -27,6 +27,8 @@ pub struct Writer {
     committed: Condvar,
     /// Writers that have arrived and not yet run their command.
     queued: AtomicUsize,
+    /// Counts the COMMITs that may have changed the database (see [`Writer::generation`]).
+    generation: AtomicU64,
 }
 
 /// The open batch.
@@ -59,6 +61,7 @@ impl Writer {
             }),
             committed: Condvar::new(),
             queued: AtomicUsize::new(0),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -144,7 +147,21 @@ impl Writer {
         }
         b.open = false;
         b.done = b.epoch;
+        // After the COMMIT, before anyone in the batch is answered: a read that starts after
+        // an acknowledgement sees the new generation.
+        self.changed();
         self.committed.notify_all();
+    }
+
+    /// The number of COMMITs so far (and of changes noticed from other processes): an answer
+    /// computed while it read `g` is current while it still reads `g`.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Moves the generation on: the database may have changed.
+    pub fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Checkpoints the WAL into the main file.

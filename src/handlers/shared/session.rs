@@ -158,7 +158,10 @@ fn authenticate_token(
         })?;
     let uid = Uuid::parse_str(&row.account_uid)
         .map_err(|_| Error::BadToken("token names no account".into()))?;
-    if claims.is_some_and(|c| !row.account_uid.eq_ignore_ascii_case(&c.uid)) {
+    if claims
+        .as_ref()
+        .is_some_and(|c| !row.account_uid.eq_ignore_ascii_case(&c.uid))
+    {
         return Err(Error::BadToken("token does not match its account".into()));
     }
     if user_id.is_some_and(|claimed| Uuid::try_parse(claimed).ok() != Some(uid)) {
@@ -176,14 +179,30 @@ fn authenticate_token(
         })?;
         return Err(Error::TokenExpired);
     }
-    if policy.idle_secs.is_some() && now - row.last_used_at >= REFRESH_SECS {
+    let mut last_used = row.last_used_at;
+    if policy.idle_secs.is_some() && now - last_used >= REFRESH_SECS {
         ctx.store.write(|tx| tokens::touch(tx, row.id, now))?;
+        last_used = now;
     }
+    // Until when this check answers the same while the store does not change: the JWT's
+    // expiry, the row's end of life, its idle limit, and the next touch its use must record.
+    let deadlines = [
+        claims.map(|c| c.exp),
+        (!policy.jwt && policy.lifetime_secs.is_some())
+            .then_some(row.expires_at)
+            .flatten(),
+        policy
+            .idle_secs
+            .filter(|_| !row.enduring)
+            .map(|idle| last_used + idle),
+        policy.idle_secs.map(|_| last_used + REFRESH_SECS),
+    ];
     Ok(Caller {
         account_pk: row.account_pk,
         account_uid: uid,
         token_id: row.id,
         refresh_kind: policy.refresh.map(|r| r.kind),
+        valid_until: deadlines.into_iter().flatten().min().unwrap_or(i64::MAX),
     })
 }
 

@@ -64,6 +64,8 @@ pub mod contacts;
 pub mod devices;
 pub mod media;
 pub mod migrations;
+#[cfg(test)]
+mod plans;
 pub mod profiles;
 pub mod rooms;
 pub mod settings;

@@ -249,6 +249,9 @@ CREATE TABLE IF NOT EXISTS login_failures (
     last_failure INTEGER NOT NULL,          -- unix seconds
     locked_until INTEGER NOT NULL           -- unix seconds; checks before it are refused
 );
+-- Each failed login drops the rows quiet for the window: a range of this index, not a scan of
+-- every attacked account (version 8). The expression is throttle::PRUNE_ACCOUNTS's.
+CREATE INDEX IF NOT EXISTS login_failures_quiet ON login_failures(MAX(last_failure, locked_until));
 
 -- Failed logins of one client address in one minute, across all accounts (version 7).
 CREATE TABLE IF NOT EXISTS peer_failures (
@@ -256,3 +259,5 @@ CREATE TABLE IF NOT EXISTS peer_failures (
     minute   INTEGER NOT NULL,              -- unix seconds / 60
     failures INTEGER NOT NULL
 );
+-- Each failed login drops the rows of past minutes: a range of this index (version 8).
+CREATE INDEX IF NOT EXISTS peer_failures_minute ON peer_failures(minute);

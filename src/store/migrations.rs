@@ -28,7 +28,8 @@ const MIGRATIONS: &[&str] = &[
     // schema.sql.
     "",
     // 7 → 8: indexes for lookups and cascades that scanned (codes by digest and expiry, outbox
-    // by age, captchas by expiry, rooms by owner, reads by account) and the `counters` table
+    // by age, captchas by expiry, rooms by owner, reads by account, the login throttle's
+    // pruning) and the `counters` table
     // with its triggers — all from schema.sql; the count itself is [`RECOUNT`]'s.
     "",
 ];

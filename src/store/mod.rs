@@ -28,7 +28,7 @@
 //! | [`devices`] | devices, device_bindings, notices, notice_reads | insert, by_token, remember_id, bind, bound, bound_device, bound_phones; insert_notice, notices, notice, mark_read |
 //! | [`media`] | image_captchas, portraits | put_captcha, take_captcha, put_portrait, portrait_by_phone |
 //! | [`profiles`] | ineww_profiles | get, update |
-//! | [`rooms`] | rooms_profiles, rooms | profile, ensure_profile, insert_profile, update_profile, user, by_sns, new_roomid, roomid_taken, max_roomid; insert_room, room, update_room, delete_room, count_active, active_page (a page with the count) |
+//! | [`rooms`] | rooms_profiles, rooms, counters (its triggers keep the open-room count) | profile, ensure_profile, insert_profile, update_profile, user, by_sns, new_roomid, roomid_taken, max_roomid; insert_room, room, update_room, delete_room, count_active, active_page (a page with the count) |
 //! | [`v4_profiles`] | v4_profiles | get, count, set_device, open_reset, reset_open, take_reset |
 //! | [`settings`] | settings | get, put |
 //! | [`throttle`] | login_failures, peer_failures | account, set_account, clear_account, prune_accounts; peer, set_peer |

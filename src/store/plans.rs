@@ -5,7 +5,7 @@
 //! The planner runs on a new database without statistics (as in production, where `ANALYZE`
 //! never runs), so it plans for large tables.
 
-use super::{accounts, codes, contacts, devices, media, profiles, rooms, tokens, Store};
+use super::{accounts, codes, contacts, devices, media, profiles, rooms, throttle, tokens, Store};
 use crate::domain::{ContactMail, ContactPhone};
 use rusqlite::Connection;
 
@@ -47,6 +47,13 @@ fn hot() -> Vec<(&'static str, String)> {
         ("outbox: prune", codes::PRUNE_OUTBOX),
         ("device by token", devices::BY_TOKEN),
         ("captcha: purge expired", media::PURGE_CAPTCHAS),
+        ("login throttle: account's failures", throttle::ACCOUNT),
+        (
+            "login throttle: prune quiet accounts",
+            throttle::PRUNE_ACCOUNTS,
+        ),
+        ("login throttle: prune past minutes", throttle::PRUNE_PEERS),
+        ("logout of a pair", tokens::DELETE_PAIR),
         ("captcha: take", media::TAKE_CAPTCHA),
     ];
     let mut all: Vec<_> = fixed.iter().map(|&(n, s)| (n, s.to_string())).collect();
@@ -136,7 +143,8 @@ fn every_foreign_key_column_leads_an_index_so_deleting_an_account_cascades_by_lo
                     &table,
                 );
                 let leading = one(
-                    "SELECT (SELECT name FROM pragma_index_info(l.name) WHERE seqno = 0), 0
+                    "SELECT (SELECT COALESCE(name, '') FROM pragma_index_info(l.name)
+                             WHERE seqno = 0), 0
                      FROM pragma_index_list(?1) l",
                     &table,
                 );

@@ -40,6 +40,10 @@ pub(crate) const KEEP_NEWEST: &str = "DELETE FROM tokens WHERE id IN (
      SELECT id FROM tokens WHERE account_pk = ?1 AND kind = ?2 AND enduring = 0
      ORDER BY id DESC LIMIT -1 OFFSET ?3)";
 
+/// [`delete_pair`]'s statement for the refresh row.
+pub(crate) const DELETE_PAIR: &str = "DELETE FROM tokens WHERE id = ?1 + 1 AND kind = ?2
+     AND account_pk = (SELECT account_pk FROM tokens WHERE id = ?1)";
+
 /// Stores the digest of a new token; returns its row id.
 pub fn insert(
     conn: &Connection,
@@ -148,10 +152,7 @@ pub fn insert_pair(
 /// Revokes a token and, when the next row is its pair's `refresh_kind` row (same account),
 /// that one too. A token that is not the first of a pair is revoked alone.
 pub fn delete_pair(conn: &Connection, id: i64, refresh_kind: &str) -> Result<(), Error> {
-    conn.execute(
-        "DELETE FROM tokens WHERE id = ?1 + 1 AND kind = ?2
-             AND account_pk = (SELECT account_pk FROM tokens WHERE id = ?1)",
-        params![id, refresh_kind],
-    )?;
+    conn.prepare_cached(DELETE_PAIR)?
+        .execute(params![id, refresh_kind])?;
     delete(conn, id)
 }

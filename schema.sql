@@ -1,5 +1,5 @@
 -- Switchboard's whole SQLite schema, applied at start-up.
--- Every statement is IF NOT EXISTS: upgrades run the ALTER steps in src/store/mod.rs MIGRATIONS,
+-- Every statement is IF NOT EXISTS: upgrades run the ALTER steps in src/store/migrations.rs MIGRATIONS,
 -- then re-apply this file, which adds new tables and indexes. PRAGMA user_version is the version.
 
 -- One account for every dialect. `uid` is the account's UUID (PhoneBooks shows it dashed,
@@ -73,6 +73,10 @@ CREATE TABLE IF NOT EXISTS codes (
     used       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS codes_phone ON codes(phone, created_at);
+-- HelpAged `sms validate` finds a code by its digest alone (version 8).
+CREATE INDEX IF NOT EXISTS codes_hash ON codes(code_hash);
+-- Codes are deleted a day after they expire, a few at each new code (version 8).
+CREATE INDEX IF NOT EXISTS codes_expires ON codes(expires_at);
 
 -- What the default code sender "sent": read with `switchboard outbox`.
 CREATE TABLE IF NOT EXISTS outbox (
@@ -83,6 +87,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at INTEGER NOT NULL             -- unix seconds
 );
 CREATE INDEX IF NOT EXISTS outbox_phone ON outbox(phone, id);
+-- Rows are deleted 7 days after they were queued, a few at each new row (version 8).
+CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created_at);
 
 -- Server settings kept with the data (the generated JWT secret).
 CREATE TABLE IF NOT EXISTS settings (
@@ -95,6 +101,8 @@ CREATE TABLE IF NOT EXISTS image_captchas (
     digest     BLOB    PRIMARY KEY,
     expires_at INTEGER NOT NULL             -- unix seconds
 );
+-- Each new captcha deletes the expired ones (version 8).
+CREATE INDEX IF NOT EXISTS image_captchas_expires ON image_captchas(expires_at);
 
 -- HelpAged portraits, one per account.
 CREATE TABLE IF NOT EXISTS portraits (
@@ -148,6 +156,8 @@ CREATE TABLE IF NOT EXISTS notice_reads (
     read_at    INTEGER NOT NULL,
     PRIMARY KEY (notice_pk, account_pk)
 );
+-- Deleting an account deletes its reads (version 8).
+CREATE INDEX IF NOT EXISTS notice_reads_account ON notice_reads(account_pk);
 
 -- INEWW profile fields of an account, written on its first INEWW profile update. An account
 -- without a row (registered through any dialect) shows the defaults: gender 2, empty strings,
@@ -195,6 +205,30 @@ CREATE TABLE IF NOT EXISTS rooms (
     created_at INTEGER NOT NULL             -- unix seconds
 );
 CREATE INDEX IF NOT EXISTS rooms_active ON rooms(active, pk);
+-- Deleting an account deletes its rooms (version 8).
+CREATE INDEX IF NOT EXISTS rooms_owner ON rooms(owner_pk);
+
+-- Counts kept in step with their tables by triggers, in the writing transaction, so that a
+-- read answers them without counting rows (version 8). `active_rooms`: rooms with active = 1,
+-- which every `GET /rooms/` shows. The store recounts them whenever the schema version moves.
+CREATE TABLE IF NOT EXISTS counters (
+    name  TEXT    PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS rooms_active_insert AFTER INSERT ON rooms WHEN NEW.active = 1
+BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'active_rooms';
+END;
+CREATE TRIGGER IF NOT EXISTS rooms_active_delete AFTER DELETE ON rooms WHEN OLD.active = 1
+BEGIN
+    UPDATE counters SET value = value - 1 WHERE name = 'active_rooms';
+END;
+CREATE TRIGGER IF NOT EXISTS rooms_active_update AFTER UPDATE OF active ON rooms
+    WHEN (OLD.active = 1) <> (NEW.active = 1)
+BEGIN
+    UPDATE counters SET value = value + (NEW.active = 1) - (OLD.active = 1)
+        WHERE name = 'active_rooms';
+END;
 
 -- v4.0 app fields of an account, written at its first v4 register, login or verify_code. v4
 -- `name` is accounts.name and `user_id` accounts.uid (32 hex), shared with every dialect.
@@ -215,6 +249,9 @@ CREATE TABLE IF NOT EXISTS login_failures (
     last_failure INTEGER NOT NULL,          -- unix seconds
     locked_until INTEGER NOT NULL           -- unix seconds; checks before it are refused
 );
+-- Each failed login drops the rows quiet for the window: a range of this index, not a scan of
+-- every attacked account (version 8). The expression is throttle::PRUNE_ACCOUNTS's.
+CREATE INDEX IF NOT EXISTS login_failures_quiet ON login_failures(MAX(last_failure, locked_until));
 
 -- Failed logins of one client address in one minute, across all accounts (version 7).
 CREATE TABLE IF NOT EXISTS peer_failures (
@@ -222,3 +259,5 @@ CREATE TABLE IF NOT EXISTS peer_failures (
     minute   INTEGER NOT NULL,              -- unix seconds / 60
     failures INTEGER NOT NULL
 );
+-- Each failed login drops the rows of past minutes: a range of this index (version 8).
+CREATE INDEX IF NOT EXISTS peer_failures_minute ON peer_failures(minute);

@@ -6,8 +6,28 @@ use crate::error::Error;
 use rusqlite::{params, Connection, Row, ToSql};
 use uuid::Uuid;
 
-const COLUMNS: &str =
-    "pk, uid, phone, username, email, name, nickname, level, created_at, password_hash";
+/// An account SELECT: the columns [`from_row`] reads, then `$tail` (a literal), so each
+/// statement below is a `const` the plan test ([`super::plans`]) reads too.
+macro_rules! select_accounts {
+    ($tail:literal) => {
+        concat!(
+            "SELECT pk, uid, phone, username, email, name, nickname, level, created_at, ",
+            "password_hash FROM accounts ",
+            $tail
+        )
+    };
+}
+
+/// [`by_phone`]'s statement.
+pub(crate) const BY_PHONE: &str = select_accounts!("WHERE phone = ?1");
+/// [`by_username`]'s statement.
+pub(crate) const BY_USERNAME: &str = select_accounts!("WHERE username = ?1");
+/// [`by_pk`]'s and [`by_pk_with_hash`]'s statement.
+pub(crate) const BY_PK: &str = select_accounts!("WHERE pk = ?1");
+/// [`by_uid`]'s statement.
+pub(crate) const BY_UID: &str = select_accounts!("WHERE uid = ?1");
+/// [`all`]'s statement: every account, for the HelpAged admin list (whose wire has no paging).
+pub(crate) const ALL: &str = select_accounts!("ORDER BY phone");
 
 /// The fields of a new account.
 pub struct NewAccount<'a> {
@@ -91,20 +111,19 @@ pub fn insert_named(conn: &Connection, a: &NewNamedAccount<'_>) -> Result<i64, E
     Ok(conn.last_insert_rowid())
 }
 
-/// The account whose `column` holds `key` (a unique column), with its password hash.
+/// The account `sql` (one of this module's lookups by a unique column) selects with `key`,
+/// with its password hash.
 fn by_key(
     conn: &Connection,
-    column: &str,
+    sql: &str,
     key: impl ToSql,
 ) -> Result<Option<(Account, String)>, Error> {
-    // `column` is one of this module's literals, never from a request.
-    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE {column} = ?1");
-    optional_row(conn, &sql, [key], from_row)
+    optional_row(conn, sql, [key], from_row)
 }
 
 /// The account with this login name, with its password hash.
 pub fn by_username(conn: &Connection, username: &str) -> Result<Option<(Account, String)>, Error> {
-    by_key(conn, "username", username)
+    by_key(conn, BY_USERNAME, username)
 }
 
 /// The account a rooms login key names: the account with that username, else the one with
@@ -146,22 +165,22 @@ pub fn insert(conn: &Connection, a: &NewAccount<'_>) -> Result<i64, Error> {
 
 /// The account with this login phone, with its password hash.
 pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<(Account, String)>, Error> {
-    by_key(conn, "phone", phone)
+    by_key(conn, BY_PHONE, phone)
 }
 
 /// The account with this integer id, with its password hash.
 pub fn by_pk_with_hash(conn: &Connection, pk: i64) -> Result<Option<(Account, String)>, Error> {
-    by_key(conn, "pk", pk)
+    by_key(conn, BY_PK, pk)
 }
 
 /// The account with this integer id.
 pub fn by_pk(conn: &Connection, pk: i64) -> Result<Option<Account>, Error> {
-    Ok(by_key(conn, "pk", pk)?.map(|(a, _)| a))
+    Ok(by_key(conn, BY_PK, pk)?.map(|(a, _)| a))
 }
 
 /// The account with this UUID.
 pub fn by_uid(conn: &Connection, uid: &Uuid) -> Result<Option<Account>, Error> {
-    Ok(by_key(conn, "uid", uid.hyphenated().to_string())?.map(|(a, _)| a))
+    Ok(by_key(conn, BY_UID, uid.hyphenated().to_string())?.map(|(a, _)| a))
 }
 
 /// Moves an account to a new login phone; a phone that already has an account gives
@@ -227,9 +246,8 @@ pub fn update_profile(
 
 /// Every account, by phone.
 pub fn all(conn: &Connection) -> Result<Vec<Account>, Error> {
-    let sql = format!("SELECT {COLUMNS} FROM accounts ORDER BY phone");
     let rows = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(ALL)?
         .query_map([], from_row)?
         .map(|r| r.map(|(a, _)| a))
         .collect::<Result<_, _>>()?;

@@ -6,13 +6,24 @@ use crate::error::Error;
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
 
+/// [`count`]'s statement.
+pub(crate) const COUNT: &str = "SELECT COUNT(*) FROM contacts WHERE owner_pk = ?1";
+/// [`list`]'s statement for the contacts (op 1009).
+pub(crate) const LIST: &str =
+    "SELECT uid, name, intime FROM contacts WHERE owner_pk = ?1 ORDER BY uid";
+/// [`list`]'s template for the items of every contact of an owner ([`sql`] fills it in).
+pub(crate) const ITEMS_OF_OWNER: &str =
+    "SELECT i.contact_uid, i.{id}, i.{value}, i.intime FROM {table} i
+     JOIN contacts c ON c.uid = i.contact_uid WHERE c.owner_pk = ?1 ORDER BY i.{id}";
+/// [`get`]'s statement for the contact.
+pub(crate) const GET: &str = "SELECT name, intime FROM contacts WHERE uid = ?1 AND owner_pk = ?2";
+/// [`get`]'s template for the items of one contact ([`sql`] fills it in).
+pub(crate) const ITEMS_OF_CONTACT: &str =
+    "SELECT {id}, {value}, intime FROM {table} WHERE contact_uid = ?1 ORDER BY {id}";
+
 /// How many contacts the owner's book holds.
 pub fn count(conn: &Connection, owner_pk: i64) -> Result<i64, Error> {
-    value(
-        conn,
-        "SELECT COUNT(*) FROM contacts WHERE owner_pk = ?1",
-        [owner_pk],
-    )
+    value(conn, COUNT, [owner_pk])
 }
 
 /// Inserts a contact with its phones and mails.
@@ -77,7 +88,7 @@ item!(ContactPhone { pid, phone }, "contact_phones", phones);
 item!(ContactMail { mid, mail }, "contact_mails", mails);
 
 /// `template` with `{table}`, `{id}` and `{value}` replaced by `T`'s table and columns.
-fn sql<T: Item>(template: &str) -> String {
+pub(crate) fn sql<T: Item>(template: &str) -> String {
     template
         .replace("{table}", T::TABLE)
         .replace("{id}", T::ID)
@@ -147,7 +158,7 @@ pub fn delete(conn: &Connection, owner_pk: i64, uid: &str) -> Result<bool, Error
 /// Every contact of the owner, ordered by uid, phones by pid and mails by mid.
 pub fn list(conn: &Connection, owner_pk: i64) -> Result<Vec<Contact>, Error> {
     let mut contacts: Vec<Contact> = conn
-        .prepare_cached("SELECT uid, name, intime FROM contacts WHERE owner_pk = ?1 ORDER BY uid")?
+        .prepare_cached(LIST)?
         .query_map([owner_pk], |r| {
             Ok(Contact {
                 uid: r.get(0)?,
@@ -176,10 +187,7 @@ fn attach_items<T: Item>(
     contacts: &mut [Contact],
     at: &HashMap<String, usize>,
 ) -> Result<(), Error> {
-    let mut items = conn.prepare_cached(&sql::<T>(
-        "SELECT i.contact_uid, i.{id}, i.{value}, i.intime FROM {table} i
-         JOIN contacts c ON c.uid = i.contact_uid WHERE c.owner_pk = ?1 ORDER BY i.{id}",
-    ))?;
+    let mut items = conn.prepare_cached(&sql::<T>(ITEMS_OF_OWNER))?;
     let mut rows = items.query([owner_pk])?;
     while let Some(r) = rows.next()? {
         let owner: String = r.get(0)?;
@@ -192,12 +200,9 @@ fn attach_items<T: Item>(
 
 /// One contact of the owner, with its phones and mails.
 pub fn get(conn: &Connection, owner_pk: i64, uid: &str) -> Result<Option<Contact>, Error> {
-    let head = optional_row(
-        conn,
-        "SELECT name, intime FROM contacts WHERE uid = ?1 AND owner_pk = ?2",
-        params![uid, owner_pk],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-    )?;
+    let head = optional_row(conn, GET, params![uid, owner_pk], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
     let Some((name, intime)) = head else {
         return Ok(None);
     };
@@ -213,9 +218,7 @@ pub fn get(conn: &Connection, owner_pk: i64, uid: &str) -> Result<Option<Contact
 /// A contact's items of one kind, in id order.
 fn items<T: Item>(conn: &Connection, contact_uid: &str) -> Result<Vec<T>, Error> {
     let items = conn
-        .prepare_cached(&sql::<T>(
-            "SELECT {id}, {value}, intime FROM {table} WHERE contact_uid = ?1 ORDER BY {id}",
-        ))?
+        .prepare_cached(&sql::<T>(ITEMS_OF_CONTACT))?
         .query_map([contact_uid], |r| {
             Ok(T::new(r.get(0)?, r.get(1)?, r.get(2)?))
         })?

@@ -58,16 +58,14 @@ pub struct DeviceRow {
     pub device_id: Option<String>,
 }
 
+/// [`by_token`]'s statement: every device upload's.
+pub(crate) const BY_TOKEN: &str = "SELECT pk, name, device_id FROM devices WHERE token_hash = ?1";
+
 /// The device with this token digest.
 pub fn by_token(conn: &Connection, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error> {
-    optional_row(
-        conn,
-        "SELECT pk, name, device_id FROM devices WHERE token_hash = ?1",
-        [&token_hash[..]],
-        |r| {
-            columns! { r, DeviceRow { pk, name, device_id } }
-        },
-    )
+    optional_row(conn, BY_TOKEN, [&token_hash[..]], |r| {
+        columns! { r, DeviceRow { pk, name, device_id } }
+    })
 }
 
 /// Keeps the id of a device added before ids were kept, now that it was presented (and

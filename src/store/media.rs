@@ -4,6 +4,12 @@ use super::optional_row;
 use crate::error::Error;
 use rusqlite::{params, Connection};
 
+/// [`put_captcha`]'s purge of expired captchas (index `image_captchas_expires`).
+pub(crate) const PURGE_CAPTCHAS: &str = "DELETE FROM image_captchas WHERE expires_at <= ?1";
+/// [`take_captcha`]'s statement.
+pub(crate) const TAKE_CAPTCHA: &str =
+    "DELETE FROM image_captchas WHERE digest = ?1 AND expires_at > ?2";
+
 /// Stores an image-captcha digest, dropping expired ones.
 pub fn put_captcha(
     conn: &Connection,
@@ -11,7 +17,7 @@ pub fn put_captcha(
     now: i64,
     expires_at: i64,
 ) -> Result<(), Error> {
-    conn.execute("DELETE FROM image_captchas WHERE expires_at <= ?1", [now])?;
+    conn.prepare_cached(PURGE_CAPTCHAS)?.execute([now])?;
     conn.execute(
         "INSERT OR REPLACE INTO image_captchas (digest, expires_at) VALUES (?1, ?2)",
         params![&digest[..], expires_at],
@@ -21,10 +27,9 @@ pub fn put_captcha(
 
 /// Uses up a live image-captcha digest; false when there is none.
 pub fn take_captcha(conn: &Connection, digest: &[u8; 32], now: i64) -> Result<bool, Error> {
-    let n = conn.execute(
-        "DELETE FROM image_captchas WHERE digest = ?1 AND expires_at > ?2",
-        params![&digest[..], now],
-    )?;
+    let n = conn
+        .prepare_cached(TAKE_CAPTCHA)?
+        .execute(params![&digest[..], now])?;
     Ok(n == 1)
 }
 

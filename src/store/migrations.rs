@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Schema version that `schema.sql` creates.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Upgrade steps: `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`. Only
 /// changes to existing tables belong here (ALTER …): new tables and indexes come from
@@ -27,7 +27,20 @@ const MIGRATIONS: &[&str] = &[
     // 6 → 7: login throttle counters (login_failures, peer_failures) — new tables, from
     // schema.sql.
     "",
+    // 7 → 8: indexes for lookups and cascades that scanned (codes by digest and expiry, outbox
+    // by age, captchas by expiry, rooms by owner, reads by account, the login throttle's
+    // pruning) and the `counters` table
+    // with its triggers — all from schema.sql; the count itself is [`RECOUNT`]'s.
+    "",
 ];
+
+/// Counts kept by triggers (`counters`), recounted from their tables whenever the version
+/// moves (a new database included): a database from before the triggers has rows they never
+/// counted. Only here does a start-up count rows.
+const RECOUNT: &str = "
+    INSERT OR REPLACE INTO counters (name, value)
+        SELECT 'active_rooms', COUNT(*) FROM rooms WHERE active = 1;
+";
 
 /// Adds `devices.device_id` (its unique index comes from schema.sql). A database older than
 /// version 2 has no `devices` table yet: it is created first in its version-5 shape, so the
@@ -72,7 +85,10 @@ const ACCOUNTS_PHONE_NULLABLE: &str = "
 
 /// Brings the database to [`SCHEMA_VERSION`] in one transaction, with foreign keys off (the
 /// bundled SQLite turns them on by default, and a table rebuild must not cascade its DROP);
-/// every reference is checked before the commit.
+/// when a step ran, every reference is checked before the commit. A database already at the
+/// version is only re-applied `schema.sql` (every statement a no-op): no step, no recount, no
+/// reference check, so a start costs the same at any size (`PRAGMA foreign_key_check` reads
+/// every referencing row: 0.5 s at 10⁶ accounts).
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     // A no-op inside a transaction, so it comes first; the store's pragmas turn them back on.
     conn.execute_batch("PRAGMA foreign_keys = OFF;")?;
@@ -89,6 +105,10 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         }
     }
     tx.execute_batch(SCHEMA)?;
+    if version == SCHEMA_VERSION {
+        return Ok(tx.commit()?);
+    }
+    tx.execute_batch(RECOUNT)?;
     let dangling = tx
         .prepare("PRAGMA foreign_key_check")?
         .query_map([], |r| r.get::<_, String>(0))?
@@ -106,7 +126,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{accounts, devices, Store};
+    use crate::store::{accounts, devices, rooms, Store};
 
     /// A store opened (so migrated) over a database made by `schema_v3.sql` and then `sql`
     /// (which sets the `user_version` to start from).
@@ -119,6 +139,68 @@ mod tests {
         old.execute_batch(sql).unwrap();
         drop(old);
         (Store::open(&path, 1).unwrap(), dir)
+    }
+
+    /// A store opened (so migrated) over a database made by version 7's schema and then `sql`.
+    fn upgraded_from_v7(sql: &str) -> Result<(Store, tempfile::TempDir), StoreError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(include_str!("testdata/schema_v7.sql"))
+            .unwrap();
+        old.execute_batch("PRAGMA user_version = 7;").unwrap();
+        old.execute_batch(sql).unwrap();
+        drop(old);
+        Ok((Store::open(&path, 1)?, dir))
+    }
+
+    const V7_ROOMS: &str = "
+        INSERT INTO accounts (pk, uid, phone, password_hash, created_at)
+            VALUES (7, 'u-7', '13000000007', 'h', 1);
+        INSERT INTO rooms (owner_pk, roomid, room_alias, active, created_at) VALUES
+            (7, 1001, 'a', 1, 1), (7, 1002, 'b', 0, 1), (7, 1003, 'c', 1, 1);";
+
+    #[test]
+    fn a_version_7_database_gets_its_active_room_count_and_the_new_indexes() {
+        let (store, _dir) = upgraded_from_v7(V7_ROOMS).unwrap();
+        let one = |sql: &str| -> i64 {
+            store
+                .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+                .unwrap()
+        };
+        assert_eq!(one("PRAGMA user_version"), SCHEMA_VERSION);
+        assert_eq!(store.read(rooms::count_active).unwrap(), 2);
+        let indexes = "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name IN
+            ('codes_hash', 'codes_expires', 'outbox_created', 'image_captchas_expires',
+             'notice_reads_account', 'rooms_owner')";
+        assert_eq!(one(indexes), 6);
+        // The triggers count from the recounted value on.
+        store
+            .write(|tx| rooms::insert_room(tx, 7, 1004, "d", true, 2).map(drop))
+            .unwrap();
+        assert_eq!(store.read(rooms::count_active).unwrap(), 3);
+    }
+
+    #[test]
+    fn only_an_upgrade_checks_references_so_a_start_at_the_version_does_not_read_every_row() {
+        // A reference left dangling by hand (foreign keys off) stops an upgrade…
+        let dangling = "PRAGMA foreign_keys = OFF;
+            INSERT INTO rooms (owner_pk, roomid, room_alias, active, created_at)
+                VALUES (99, 1009, 'z', 1, 1);";
+        let refused = upgraded_from_v7(dangling).map(drop);
+        assert!(
+            matches!(&refused, Err(StoreError::Other(m)) if m.contains("dangling")),
+            "{refused:?}"
+        );
+        // …while a database already at the version opens without looking.
+        let (store, dir) = upgraded_from_v7(V7_ROOMS).unwrap();
+        let path = dir.path().join("db");
+        drop(store);
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(dangling).unwrap();
+        drop(c);
+        let store = Store::open(&path, 1).unwrap();
+        assert_eq!(store.read(rooms::count_active).unwrap(), 3);
     }
 
     #[test]

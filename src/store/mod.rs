@@ -11,7 +11,7 @@
 //!
 //! | operation | contract |
 //! |---|---|
-//! | open / migrate: [`Store::open`] | create, or upgrade to [`SCHEMA_VERSION`] in one transaction ([`migrations`]); refuse a newer database |
+//! | open / migrate: [`Store::open`] | create, or upgrade to [`SCHEMA_VERSION`] in one transaction ([`migrations`]); refuse a newer database; a database at the version opens without reading its rows |
 //! | read: [`Store::read`] | run a closure on a pooled connection, concurrently with writes; each statement sees committed data |
 //! | snapshot: [`Store::snapshot`] | a read whose statements all see one state (one read transaction) |
 //! | write: [`Store::write`] | run a closure atomically: on `Ok` its writes are durably committed before it returns, on `Err` none remain; concurrent writes share one COMMIT ([`writer`], group commit) |
@@ -23,12 +23,12 @@
 //! |---|---|---|
 //! | [`accounts`] | accounts | insert, insert_named; by_phone, by_username, by_login_key, by_pk, by_pk_with_hash, by_uid, all, count; set_phone, set_username, set_password, set_level, update_profile; delete |
 //! | [`tokens`] | tokens | insert, insert_pair, find, count, count_of_kind, touch, set_enduring, delete, delete_pair, delete_all, prune_expired, prune_idle, keep_newest |
-//! | [`codes`] | codes, outbox | insert, latest_unused, last_created, live_digest, add_attempt, mark_used; push_outbox, outbox |
+//! | [`codes`] | codes, outbox | insert, latest_unused, last_created, live_digest, add_attempt, mark_used; push_outbox, outbox (insert and push_outbox also delete a few rows past their retention) |
 //! | [`contacts`] | contacts, contact_phones, contact_mails | insert, insert_phone, insert_mail; owns, count, get, list, search; rename, update_phone, update_mail; delete, delete_phone, delete_mail |
 //! | [`devices`] | devices, device_bindings, notices, notice_reads | insert, by_token, remember_id, bind, bound, bound_device, bound_phones; insert_notice, notices, notice, mark_read |
 //! | [`media`] | image_captchas, portraits | put_captcha, take_captcha, put_portrait, portrait_by_phone |
 //! | [`profiles`] | ineww_profiles | get, update |
-//! | [`rooms`] | rooms_profiles, rooms | profile, ensure_profile, insert_profile, update_profile, user, by_sns, new_roomid, roomid_taken, max_roomid; insert_room, room, update_room, delete_room, count_active, active_page |
+//! | [`rooms`] | rooms_profiles, rooms, counters (its triggers keep the open-room count) | profile, ensure_profile, insert_profile, update_profile, user, by_sns, new_roomid, roomid_taken, max_roomid; insert_room, room, update_room, delete_room, count_active, active_page (a page with the count) |
 //! | [`v4_profiles`] | v4_profiles | get, count, set_device, open_reset, reset_open, take_reset |
 //! | [`settings`] | settings | get, put |
 //! | [`throttle`] | login_failures, peer_failures | account, set_account, clear_account, prune_accounts; peer, set_peer |
@@ -42,6 +42,9 @@
 //!   code in clear); times arrive from the caller (unix seconds; account `created_at` in
 //!   microseconds): the store reads no clock.
 //! - Deleting an account deletes everything it owns (its devices lose their owner only).
+//! - No request's cost grows with the tables: every hot statement is a lookup or a range of an
+//!   index (`plans` tests each one's plan), and a count a request shows (the open rooms) is kept
+//!   by the writes that change it, in their transaction, not counted per request.
 
 /// A row's columns as the fields of a struct, in the order listed: `columns! { r, Room { pk,
 /// roomid } }` reads column 0 into `pk` and column 1 into `roomid` (so the list mirrors the
@@ -61,6 +64,8 @@ pub mod contacts;
 pub mod devices;
 pub mod media;
 pub mod migrations;
+#[cfg(test)]
+mod plans;
 pub mod profiles;
 pub mod rooms;
 pub mod settings;

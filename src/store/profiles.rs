@@ -6,19 +6,18 @@ use crate::domain::{MemberChanges, MemberProfile};
 use crate::error::Error;
 use rusqlite::{params, Connection};
 
+/// [`get`]'s statement (INEWW session and member reads).
+pub(crate) const GET: &str =
+    "SELECT gender, signature, avatar, tags, address, company, birthday, balance_cents
+     FROM ineww_profiles WHERE account_pk = ?1";
+
 /// The profile fields of an account, when it ever set any.
 pub fn get(conn: &Connection, account_pk: i64) -> Result<Option<MemberProfile>, Error> {
-    optional_row(
-        conn,
-        "SELECT gender, signature, avatar, tags, address, company, birthday, balance_cents
-         FROM ineww_profiles WHERE account_pk = ?1",
-        [account_pk],
-        |r| {
-            columns! { r, MemberProfile {
-                gender, signature, avatar, tags, address, company, birthday, balance_cents,
-            } }
-        },
-    )
+    optional_row(conn, GET, [account_pk], |r| {
+        columns! { r, MemberProfile {
+            gender, signature, avatar, tags, address, company, birthday, balance_cents,
+        } }
+    })
 }
 
 /// Writes the given fields, creating the row with defaults for the others when there is none;

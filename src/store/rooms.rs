@@ -149,7 +149,9 @@ pub fn max_roomid(conn: &Connection) -> Result<i64, Error> {
     )
 }
 
-const ROOM_COLUMNS: &str = "pk, owner_pk, roomid, room_alias, active";
+/// [`room`]'s statement; its columns are [`room_row`]'s.
+pub(crate) const ROOM: &str =
+    "SELECT pk, owner_pk, roomid, room_alias, active FROM rooms WHERE pk = ?1";
 
 fn room_row(r: &Row<'_>) -> rusqlite::Result<Room> {
     columns! { r, Room { pk, owner_pk, roomid, room_alias, active } }
@@ -179,8 +181,7 @@ pub fn insert_room(
 
 /// One room by pk, open or not.
 pub fn room(conn: &Connection, pk: i64) -> Result<Option<Room>, Error> {
-    let sql = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE pk = ?1");
-    optional_row(conn, &sql, [pk], room_row)
+    optional_row(conn, ROOM, [pk], room_row)
 }
 
 /// Changes a room's alias and open state; `None` keeps the value.
@@ -205,20 +206,32 @@ pub fn delete_room(conn: &Connection, pk: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// [`count_active`]'s statement: the count the `rooms` triggers keep (schema.sql), one row
+/// read instead of every open room's (1.8 ms at 75 000 open rooms).
+pub(crate) const COUNT_ACTIVE: &str = "SELECT value FROM counters WHERE name = 'active_rooms'";
+
+/// [`active_page`]'s statement (index `rooms_active`).
+pub(crate) const ACTIVE_PAGE: &str = "SELECT pk, owner_pk, roomid, room_alias, active FROM rooms
+     WHERE active = 1 ORDER BY pk LIMIT ?1 OFFSET ?2";
+
 /// How many rooms are open.
 pub fn count_active(conn: &Connection) -> Result<i64, Error> {
-    value(conn, "SELECT COUNT(*) FROM rooms WHERE active = 1", [])
+    value(conn, COUNT_ACTIVE, [])
 }
 
-/// Open rooms by pk, `limit` of them after skipping `offset`.
-pub fn active_page(conn: &Connection, limit: i64, offset: i64) -> Result<Vec<Room>, Error> {
-    let sql =
-        format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE active = 1 ORDER BY pk LIMIT ?1 OFFSET ?2");
+/// Open rooms by pk, `limit` of them after skipping `offset`, and how many are open. A page
+/// that starts past the last open room is empty without being read: OFFSET walks every row it
+/// skips, and `page` has no upper bound (2.9 ms for a far page over 75 000 open rooms).
+pub fn active_page(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<Room>, i64), Error> {
+    let total = count_active(conn)?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
     let rows = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(ACTIVE_PAGE)?
         .query_map(params![limit, offset], room_row)?
         .collect::<Result<_, _>>()?;
-    Ok(rows)
+    Ok((rows, total))
 }
 
 #[cfg(test)]
@@ -273,14 +286,65 @@ mod tests {
             .write(|tx| insert_room(tx, pk, 1004, "c", true, 1))
             .unwrap();
         assert_eq!(store.read(count_active).unwrap(), 2);
-        let page = store.read(|c| active_page(c, 1, 1)).unwrap();
-        assert_eq!(page.len(), 1);
+        let (page, total) = store.read(|c| active_page(c, 1, 1)).unwrap();
+        assert_eq!((page.len(), total), (1, 2));
+        let far = store.read(|c| active_page(c, 1, i64::MAX)).unwrap();
+        assert_eq!((far.0.len(), far.1), (0, 2));
         assert_eq!(page[0].room_alias, "c");
         store
             .write(|tx| update_room(tx, a, None, Some(false)))
             .unwrap();
         assert_eq!(store.read(count_active).unwrap(), 1);
         assert_eq!(store.read(|c| room(c, a)).unwrap().unwrap().room_alias, "a");
+    }
+
+    #[test]
+    fn the_kept_count_follows_every_write_including_an_account_deletion() {
+        let (store, pk, _d) = store_with_account();
+        let other = store
+            .write(|tx| crate::store::testing::account(tx, uuid::Uuid::from_u128(2), "13000000002"))
+            .unwrap();
+        let counted = || {
+            let sql = "SELECT COUNT(*) FROM rooms WHERE active = 1";
+            let real: i64 = store
+                .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+                .unwrap();
+            assert_eq!(store.read(count_active).unwrap(), real);
+            real
+        };
+        assert_eq!(counted(), 0);
+        let a = store
+            .write(|tx| insert_room(tx, pk, 1001, "a", true, 1))
+            .unwrap();
+        let b = store
+            .write(|tx| insert_room(tx, pk, 1002, "b", false, 1))
+            .unwrap();
+        store
+            .write(|tx| insert_room(tx, other, 1003, "c", true, 1))
+            .unwrap();
+        assert_eq!(counted(), 2);
+        store
+            .write(|tx| update_room(tx, a, Some("a2"), None))
+            .unwrap();
+        store
+            .write(|tx| update_room(tx, a, None, Some(true)))
+            .unwrap();
+        assert_eq!(counted(), 2);
+        store
+            .write(|tx| update_room(tx, b, None, Some(true)))
+            .unwrap();
+        assert_eq!(counted(), 3);
+        store
+            .write(|tx| update_room(tx, a, None, Some(false)))
+            .unwrap();
+        assert_eq!(counted(), 2);
+        store.write(|tx| delete_room(tx, a)).unwrap();
+        assert_eq!(counted(), 2);
+        let refused = store.write(|tx| insert_room(tx, pk, 1004, "c", true, 1));
+        assert!(refused.is_err());
+        assert_eq!(counted(), 2);
+        store.write(|tx| accounts::delete(tx, pk)).unwrap();
+        assert_eq!(counted(), 1);
     }
 
     #[test]

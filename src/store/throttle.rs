@@ -7,20 +7,25 @@ use crate::domain::{AccountFailures, PeerFailures};
 use crate::error::Error;
 use rusqlite::{params, Connection};
 
+/// [`account`]'s statement (every password check).
+pub(crate) const ACCOUNT: &str =
+    "SELECT failures, last_failure, locked_until FROM login_failures WHERE account_pk = ?1";
+/// [`set_peer`]'s pruning (every failed login; index `peer_failures_minute`).
+pub(crate) const PRUNE_PEERS: &str = "DELETE FROM peer_failures WHERE minute < ?1";
+/// [`prune_accounts`]'s statement (every failed login; index `login_failures_quiet`, on this
+/// very expression).
+pub(crate) const PRUNE_ACCOUNTS: &str =
+    "DELETE FROM login_failures WHERE MAX(last_failure, locked_until) < ?1";
+
 /// An account's failures, or none.
 pub fn account(conn: &Connection, account_pk: i64) -> Result<AccountFailures, Error> {
-    let row = optional_row(
-        conn,
-        "SELECT failures, last_failure, locked_until FROM login_failures WHERE account_pk = ?1",
-        [account_pk],
-        |r| {
-            Ok(AccountFailures {
-                failures: r.get(0)?,
-                last_failure: r.get(1)?,
-                locked_until: r.get(2)?,
-            })
-        },
-    )?;
+    let row = optional_row(conn, ACCOUNT, [account_pk], |r| {
+        Ok(AccountFailures {
+            failures: r.get(0)?,
+            last_failure: r.get(1)?,
+            locked_until: r.get(2)?,
+        })
+    })?;
     Ok(row.unwrap_or_default())
 }
 
@@ -69,8 +74,7 @@ pub fn peer(conn: &Connection, peer: &str) -> Result<PeerFailures, Error> {
 /// Stores a client address's failures, and drops the rows of minutes before `s.minute - 1`
 /// (nobody reads them again).
 pub fn set_peer(conn: &Connection, peer: &str, s: &PeerFailures) -> Result<(), Error> {
-    conn.prepare_cached("DELETE FROM peer_failures WHERE minute < ?1")?
-        .execute([s.minute - 1])?;
+    conn.prepare_cached(PRUNE_PEERS)?.execute([s.minute - 1])?;
     conn.prepare_cached(
         "INSERT INTO peer_failures (peer, minute, failures) VALUES (?1, ?2, ?3)
          ON CONFLICT(peer) DO UPDATE SET minute = excluded.minute, failures = excluded.failures",
@@ -82,7 +86,7 @@ pub fn set_peer(conn: &Connection, peer: &str, s: &PeerFailures) -> Result<(), E
 /// Drops account rows quiet for longer than `quiet_secs` before `now` (neither failing nor
 /// locked since): their next failure starts the count again anyway.
 pub fn prune_accounts(conn: &Connection, now: i64, quiet_secs: i64) -> Result<(), Error> {
-    conn.prepare_cached("DELETE FROM login_failures WHERE MAX(last_failure, locked_until) < ?1")?
+    conn.prepare_cached(PRUNE_ACCOUNTS)?
         .execute([now - quiet_secs])?;
     Ok(())
 }

@@ -21,6 +21,29 @@ pub struct TokenRow {
     pub enduring: bool,
 }
 
+/// [`find`]'s statement: every authenticated request's.
+pub(crate) const FIND: &str =
+    "SELECT t.id, t.account_pk, a.uid, t.expires_at, t.last_used_at, t.enduring
+     FROM tokens t JOIN accounts a ON a.pk = t.account_pk
+     WHERE t.token_hash = ?1 AND t.kind = ?2";
+/// [`touch`]'s statement.
+pub(crate) const TOUCH: &str = "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1";
+/// [`prune_expired`]'s statement (each session opened).
+pub(crate) const PRUNE_EXPIRED: &str =
+    "DELETE FROM tokens WHERE account_pk = ?1 AND expires_at IS NOT NULL AND expires_at <= ?2";
+/// [`prune_idle`]'s statement (each session opened).
+pub(crate) const PRUNE_IDLE: &str =
+    "DELETE FROM tokens WHERE account_pk = ?1 AND kind = ?2 AND enduring = 0
+     AND last_used_at < ?3";
+/// [`keep_newest`]'s statement (each session opened).
+pub(crate) const KEEP_NEWEST: &str = "DELETE FROM tokens WHERE id IN (
+     SELECT id FROM tokens WHERE account_pk = ?1 AND kind = ?2 AND enduring = 0
+     ORDER BY id DESC LIMIT -1 OFFSET ?3)";
+
+/// [`delete_pair`]'s statement for the refresh row.
+pub(crate) const DELETE_PAIR: &str = "DELETE FROM tokens WHERE id = ?1 + 1 AND kind = ?2
+     AND account_pk = (SELECT account_pk FROM tokens WHERE id = ?1)";
+
 /// Stores the digest of a new token; returns its row id.
 pub fn insert(
     conn: &Connection,
@@ -40,18 +63,11 @@ pub fn insert(
 
 /// The live row of a token of `kind` with this digest.
 pub fn find(conn: &Connection, kind: &str, digest: &[u8; 32]) -> Result<Option<TokenRow>, Error> {
-    optional_row(
-        conn,
-        "SELECT t.id, t.account_pk, a.uid, t.expires_at, t.last_used_at, t.enduring
-         FROM tokens t JOIN accounts a ON a.pk = t.account_pk
-         WHERE t.token_hash = ?1 AND t.kind = ?2",
-        params![&digest[..], kind],
-        |r| {
-            columns! { r, TokenRow {
-                id, account_pk, account_uid, expires_at, last_used_at, enduring,
-            } }
-        },
-    )
+    optional_row(conn, FIND, params![&digest[..], kind], |r| {
+        columns! { r, TokenRow {
+            id, account_pk, account_uid, expires_at, last_used_at, enduring,
+        } }
+    })
 }
 
 /// How many token rows are stored, of every kind (expired ones not yet dropped included).
@@ -77,10 +93,8 @@ pub fn delete_all(conn: &Connection, account_pk: i64) -> Result<usize, Error> {
 
 /// Drops expired tokens of an account (kept tidy at each login).
 pub fn prune_expired(conn: &Connection, account_pk: i64, now: i64) -> Result<(), Error> {
-    conn.execute(
-        "DELETE FROM tokens WHERE account_pk = ?1 AND expires_at IS NOT NULL AND expires_at <= ?2",
-        params![account_pk, now],
-    )?;
+    conn.prepare_cached(PRUNE_EXPIRED)?
+        .execute(params![account_pk, now])?;
     Ok(())
 }
 
@@ -92,8 +106,7 @@ pub fn set_enduring(conn: &Connection, id: i64) -> Result<(), Error> {
 
 /// Records a use of a token now.
 pub fn touch(conn: &Connection, id: i64, now: i64) -> Result<(), Error> {
-    conn.prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1")?
-        .execute(params![id, now])?;
+    conn.prepare_cached(TOUCH)?.execute(params![id, now])?;
     Ok(())
 }
 
@@ -104,22 +117,15 @@ pub fn prune_idle(
     kind: &str,
     before: i64,
 ) -> Result<(), Error> {
-    conn.execute(
-        "DELETE FROM tokens WHERE account_pk = ?1 AND kind = ?2 AND enduring = 0
-         AND last_used_at < ?3",
-        params![account_pk, kind, before],
-    )?;
+    conn.prepare_cached(PRUNE_IDLE)?
+        .execute(params![account_pk, kind, before])?;
     Ok(())
 }
 
 /// Keeps only the `keep` newest non-enduring tokens of `kind` of an account.
 pub fn keep_newest(conn: &Connection, account_pk: i64, kind: &str, keep: i64) -> Result<(), Error> {
-    conn.execute(
-        "DELETE FROM tokens WHERE id IN (
-             SELECT id FROM tokens WHERE account_pk = ?1 AND kind = ?2 AND enduring = 0
-             ORDER BY id DESC LIMIT -1 OFFSET ?3)",
-        params![account_pk, kind, keep.max(0)],
-    )?;
+    conn.prepare_cached(KEEP_NEWEST)?
+        .execute(params![account_pk, kind, keep.max(0)])?;
     Ok(())
 }
 
@@ -146,10 +152,7 @@ pub fn insert_pair(
 /// Revokes a token and, when the next row is its pair's `refresh_kind` row (same account),
 /// that one too. A token that is not the first of a pair is revoked alone.
 pub fn delete_pair(conn: &Connection, id: i64, refresh_kind: &str) -> Result<(), Error> {
-    conn.execute(
-        "DELETE FROM tokens WHERE id = ?1 + 1 AND kind = ?2
-             AND account_pk = (SELECT account_pk FROM tokens WHERE id = ?1)",
-        params![id, refresh_kind],
-    )?;
+    conn.prepare_cached(DELETE_PAIR)?
+        .execute(params![id, refresh_kind])?;
     delete(conn, id)
 }

@@ -1,0 +1,161 @@
+//! Test only: the query plan of every hot statement, read from the store's own `const`s (the
+//! text each function prepares), fails on a `SCAN` of a table that grows with users; and every
+//! foreign key's column leads an index, so that deleting an account cascades by lookups.
+//!
+//! The planner runs on a new database without statistics (as in production, where `ANALYZE`
+//! never runs), so it plans for large tables.
+
+use super::{accounts, codes, contacts, devices, media, profiles, rooms, throttle, tokens, Store};
+use crate::domain::{ContactMail, ContactPhone};
+use rusqlite::Connection;
+
+/// Scanning these is fine: they hold a fixed handful of rows, whatever the number of users.
+/// (`CONSTANT ROW` is a SELECT without a table.)
+const SMALL: &[&str] = &["CONSTANT ROW", "counters", "settings"];
+
+/// Every statement a request runs on a hot path: (what, SQL text as prepared).
+fn hot() -> Vec<(&'static str, String)> {
+    let fixed: &[(&str, &str)] = &[
+        (
+            "token by digest (every authenticated request)",
+            tokens::FIND,
+        ),
+        ("token touch", tokens::TOUCH),
+        ("session: prune expired tokens", tokens::PRUNE_EXPIRED),
+        ("session: prune idle tokens", tokens::PRUNE_IDLE),
+        ("session: keep newest tokens", tokens::KEEP_NEWEST),
+        ("account by phone", accounts::BY_PHONE),
+        ("account by username", accounts::BY_USERNAME),
+        ("account by pk (HelpAged user info)", accounts::BY_PK),
+        ("account by uid", accounts::BY_UID),
+        ("INEWW profile (INEWW session)", profiles::GET),
+        ("contacts count by owner", contacts::COUNT),
+        ("contacts list by owner (op 1009)", contacts::LIST),
+        ("contact get", contacts::GET),
+        ("rooms: open count", rooms::COUNT_ACTIVE),
+        ("rooms: page", rooms::ACTIVE_PAGE),
+        ("rooms: one room", rooms::ROOM),
+        ("code: last created for a phone", codes::LAST_CREATED),
+        (
+            "code: latest unused by phone and purpose",
+            codes::LATEST_UNUSED,
+        ),
+        ("code: retire older", codes::RETIRE),
+        ("code by digest (sms validate)", codes::LIVE_DIGEST),
+        ("code: prune", codes::PRUNE_CODES),
+        ("outbox by phone", codes::OUTBOX_OF_PHONE),
+        ("outbox: prune", codes::PRUNE_OUTBOX),
+        ("device by token", devices::BY_TOKEN),
+        ("captcha: purge expired", media::PURGE_CAPTCHAS),
+        ("login throttle: account's failures", throttle::ACCOUNT),
+        (
+            "login throttle: prune quiet accounts",
+            throttle::PRUNE_ACCOUNTS,
+        ),
+        ("login throttle: prune past minutes", throttle::PRUNE_PEERS),
+        ("logout of a pair", tokens::DELETE_PAIR),
+        ("captcha: take", media::TAKE_CAPTCHA),
+    ];
+    let mut all: Vec<_> = fixed.iter().map(|&(n, s)| (n, s.to_string())).collect();
+    for (n, template) in [
+        ("contact items by owner (op 1009)", contacts::ITEMS_OF_OWNER),
+        ("contact items of one contact", contacts::ITEMS_OF_CONTACT),
+    ] {
+        all.push((n, contacts::sql::<ContactPhone>(template)));
+        all.push((n, contacts::sql::<ContactMail>(template)));
+    }
+    all
+}
+
+/// The plan lines of `sql` that scan a table outside [`SMALL`] (tables by name or alias).
+fn scans(conn: &Connection, sql: &str) -> Vec<String> {
+    let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    // Parameters stay unbound (NULL): the plan does not depend on them.
+    let mut rows = st.raw_query();
+    let mut found = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        let detail: String = r.get(3).unwrap();
+        let table = detail.strip_prefix("SCAN ");
+        if table.is_some_and(|t| !SMALL.iter().any(|s| t.starts_with(s))) {
+            found.push(detail);
+        }
+    }
+    found
+}
+
+fn store() -> (Store, tempfile::TempDir) {
+    super::testing::store()
+}
+
+#[test]
+fn no_hot_statement_scans_a_table_that_grows_with_users() {
+    let (store, _dir) = store();
+    let found: Vec<String> = store
+        .read(|c| {
+            let found = hot().into_iter().flat_map(|(what, sql)| {
+                scans(c, &sql)
+                    .into_iter()
+                    .map(move |line| format!("{what}: {line}"))
+            });
+            Ok(found.collect())
+        })
+        .unwrap();
+    assert!(found.is_empty(), "hot statements scan: {found:#?}");
+}
+
+#[test]
+fn the_plan_check_sees_a_scan_when_there_is_one() {
+    let (store, _dir) = store();
+    let old_outbox = "SELECT phone FROM outbox WHERE ?1 IS NULL OR phone = ?1 ORDER BY id";
+    let counted = "SELECT COUNT(*) FROM rooms r WHERE r.created_at > ?1";
+    let (a, b) = store
+        .read(|c| Ok((scans(c, old_outbox), scans(c, counted))))
+        .unwrap();
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert!(store
+        .read(|c| Ok(scans(c, rooms::COUNT_ACTIVE)))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn every_foreign_key_column_leads_an_index_so_deleting_an_account_cascades_by_lookups() {
+    let (store, _dir) = store();
+    let missing: Vec<String> = store
+        .read(|c| {
+            let one = |sql: &str, p: &str| -> Vec<(String, i64)> {
+                let mut st = c.prepare(sql).unwrap();
+                let rows = st.query_map([p], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+                rows.map(Result::unwrap).collect()
+            };
+            let tables = one(
+                "SELECT name, 0 FROM sqlite_schema WHERE type = 'table' AND ?1 = ?1",
+                "",
+            );
+            let mut missing = Vec::new();
+            for (table, _) in tables {
+                // (column, 1 when it is the INTEGER PRIMARY KEY, the rowid)
+                let keys = one(
+                    "SELECT f.\"from\", EXISTS (SELECT 1 FROM pragma_table_info(?1) t
+                         WHERE t.name = f.\"from\" AND t.pk = 1 AND t.type = 'INTEGER')
+                     FROM pragma_foreign_key_list(?1) f",
+                    &table,
+                );
+                let leading = one(
+                    "SELECT (SELECT COALESCE(name, '') FROM pragma_index_info(l.name)
+                             WHERE seqno = 0), 0
+                     FROM pragma_index_list(?1) l",
+                    &table,
+                );
+                for (column, rowid) in keys {
+                    if rowid == 0 && !leading.iter().any(|(l, _)| *l == column) {
+                        missing.push(format!("{table}.{column}"));
+                    }
+                }
+            }
+            Ok(missing)
+        })
+        .unwrap();
+    assert!(missing.is_empty(), "no index leads with {missing:?}");
+}

@@ -87,7 +87,8 @@ pub struct Config {
     /// (`login_type` + `snsid`) without verifying its `access_token` with the third party.
     /// Off by default: snslogin is then refused with 403 "third-party login is not configured".
     pub rooms_trust_sns_identities: bool,
-    /// Log filter (tracing `EnvFilter` syntax).
+    /// Log filter: a level (`info`), or `target=level` directives separated by commas
+    /// (`warn,switchboard=debug`), as `tracing_subscriber::filter::Targets` reads them.
     pub log: String,
 }
 

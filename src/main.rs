@@ -1,6 +1,8 @@
 //! The `switchboard` command: serve, read the outbox, set levels, print routes, replay fixtures.
 
 use clap::{Parser, Subcommand};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use switchboard::app::{self, App, StoreOutbox};
@@ -175,11 +177,13 @@ fn runtime(config: &Config) -> Result<tokio::runtime::Runtime, String> {
 
 fn serve(config: Config) -> Result<ExitCode, String> {
     tune_allocator();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&config.log)
-                .map_err(|e| format!("bad log filter: {e}"))?,
-        )
+    let filter: tracing_subscriber::filter::Targets = config
+        .log
+        .parse()
+        .map_err(|e| format!("bad log filter {:?}: {e}", config.log))?;
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer())
+        .with(filter)
         .init();
     let rt = runtime(&config)?;
     rt.block_on(async move {

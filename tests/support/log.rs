@@ -1,6 +1,7 @@
 //! Capturing what the server logs: a thread-local subscriber whose lines the test reads back.
 
 use std::io::Write;
+use tracing_subscriber::layer::SubscriberExt as _;
 use std::sync::{Arc, Mutex};
 
 /// Captures the lines logged on this thread until the guard drops. A `#[tokio::test]` runs
@@ -9,11 +10,12 @@ use std::sync::{Arc, Mutex};
 pub fn captured() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
     let buf = Arc::new(Mutex::new(Vec::new()));
     let sink = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("switchboard=info")
+    let only_ours = tracing_subscriber::filter::Targets::new()
+        .with_target("switchboard", tracing::Level::INFO);
+    let lines = tracing_subscriber::fmt::layer()
         .with_ansi(false)
-        .with_writer(move || Sink(sink.clone()))
-        .finish();
+        .with_writer(move || Sink(sink.clone()));
+    let subscriber = tracing_subscriber::registry().with(lines).with(only_ours);
     (buf, tracing::subscriber::set_default(subscriber))
 }
 

@@ -67,6 +67,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("baseline-server") => baseline::serve(args.get(1).map(String::as_str)),
+        Some("seed") => seeding::command(&args[1..]),
         Some(other) => Err(format!("unknown argument {other:?}").into()),
         None => run(),
     };
@@ -281,3 +282,5 @@ mod client;
 mod baseline;
 
 mod report;
+
+mod seeding;

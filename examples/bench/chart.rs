@@ -49,11 +49,15 @@ pub fn draw(path: &Path, r: &Report) -> Res<()> {
         &panels[1],
         "Answer size: op 1009 (64 connections)",
         "contacts in the book",
-        "µs per request (1 / rate)",
+        "µs per contact (1 / rate / contacts)",
         &books,
         vec![Series {
             name: "op 1009",
-            values: r.answers.iter().map(|a| 1e6 / a.run.rate).collect(),
+            values: r
+                .answers
+                .iter()
+                .map(|a| 1e6 / a.run.rate / a.contacts as f64)
+                .collect(),
             color: SWITCHBOARD,
         }],
     )?;
@@ -98,7 +102,8 @@ fn panel(
     labels: &[String],
     series: Vec<Series>,
 ) -> Res<()> {
-    let n = labels.len() as i32;
+    // Segments 0..=last: one per label.
+    let last = (labels.len() as i32 - 1).max(0);
     let top = series
         .iter()
         .flat_map(|s| s.values.iter().copied())
@@ -109,7 +114,7 @@ fn panel(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..top * 1.15)
+        .build_cartesian_2d((0..last).into_segmented(), 0.0..top * 1.15)
         .map_err(text)?;
     let label = |x: &SegmentValue<i32>| match x {
         SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),

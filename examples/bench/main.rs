@@ -35,7 +35,7 @@
 //!    of 10, 100 and 1 000 contacts (answer size) and op 1009 over 1, 16, 64 and 256
 //!    connections (`scaling.rs`; wrk when installed, else the own client, for all scaling
 //!    tables);
-//! 7. on a fresh start, 32 connections send HelpAged logins back to back while a probe
+//! 7. on a fresh start, 32 connections (`BENCH_LOGINS`) send HelpAged logins back to back while a probe
 //!    connection cycles `GET /healthz`, an unknown op and op 1009, timing each; the server's
 //!    VmHWM after that phase;
 //! 8. for each size in `BENCH_SIZES` (default `0,10000,1000000`) seeds that many filler
@@ -45,8 +45,8 @@
 //! 9. writes the Markdown section (`readme.rs`) and the chart (`chart.rs`) to `target/bench/`,
 //!    README's section between the bench markers and `docs/bench.svg`.
 //!
-//! `BENCH_ONLY=ad` runs only the main scenarios with those letters and skips steps 6–9's
-//! scaling phases and the README (for profiling one of them).
+//! `BENCH_ONLY=ad` runs only the main scenarios with those letters and the login phase, and
+//! skips the scaling phases of steps 6 and 8, the chart and README (for profiling).
 //!
 //! The machine may be shared and noisy, so throughput is reported as a ratio of medians to the
 //! baseline of the same run. `BENCH_SECS` (default 3) and `BENCH_REPS` (default 3) shorten or
@@ -103,6 +103,9 @@ struct Settings {
     only: Option<String>,
     /// Filler accounts of the database-size phase (`BENCH_SIZES=0,10000,1000000`).
     sizes: Vec<u64>,
+    /// Connections of the login phase (`BENCH_LOGINS`, default 32; the abuse-limits flood
+    /// was 200).
+    logins: usize,
 }
 
 impl Settings {
@@ -112,6 +115,7 @@ impl Settings {
             reps: env_or("BENCH_REPS", 3)?,
             only: std::env::var("BENCH_ONLY").ok(),
             sizes: sizes()?,
+            logins: env_or("BENCH_LOGINS", 32)?,
         };
         if s.secs <= 0.0 || s.reps == 0 {
             return Err("BENCH_SECS and BENCH_REPS must be positive".into());
@@ -121,10 +125,16 @@ impl Settings {
 
     /// The command line that reproduces this run.
     fn command(&self) -> String {
-        let set: Vec<String> = ["BENCH_SECS", "BENCH_REPS", "BENCH_ONLY", "BENCH_SIZES"]
-            .iter()
-            .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v} ")))
-            .collect();
+        let set: Vec<String> = [
+            "BENCH_SECS",
+            "BENCH_REPS",
+            "BENCH_ONLY",
+            "BENCH_SIZES",
+            "BENCH_LOGINS",
+        ]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v} ")))
+        .collect();
         format!("{}cargo run --release --example bench", set.concat())
     }
 }
@@ -175,8 +185,8 @@ fn run() -> Res<()> {
     let prepared = prepare(&rt, &sb, &mut report)?;
     startups(&sb, &mut report)?;
     throughput(&ctx, &sb, &prepared, &mut report)?;
+    report.logins = Some(scaling::under_logins(&ctx, &sb, &prepared)?);
     if full {
-        report.logins = Some(scaling::under_logins(&ctx, &sb, &prepared)?);
         let sizes = &settings.sizes;
         report.sizes = scaling::database_sizes(&ctx, &exe, dir.path(), sizes)?;
         report.cold_starts();

@@ -92,7 +92,7 @@ pub fn section(r: &Report, s: &Settings, c: &Conditions) -> String {
     );
     part(
         "Under login load: a fresh server, HelpAged logins back to back",
-        tables::logins(r),
+        tables::logins(r, s.logins),
     );
     out
 }

@@ -133,16 +133,14 @@ pub fn connections(ctx: &Ctx, p: &Prepared, t: &Targets) -> Res<Vec<(usize, Pair
     Ok(rows)
 }
 
-/// Concurrent login connections in the login phase.
-pub const LOGINS: usize = 32;
-
-/// On a fresh start, `LOGINS` connections log in through HelpAged back to back while a probe
+/// On a fresh start, `BENCH_LOGINS` connections log in through HelpAged back to back while a probe
 /// times `/healthz`, an unknown op and op 1009; answers what the probe saw and the server's
 /// peak RSS (VmHWM, KiB) at the end.
 pub fn under_logins(ctx: &Ctx, sb: &proc::Switchboard, p: &Prepared) -> Res<(LoginLoad, u64)> {
     let server = sb.start()?;
     let secs = ctx.settings.secs;
-    let probe = client::login_probe(server.addr, LOGINS, secs, &p.probe_jwt);
+    let logins = ctx.settings.logins;
+    let probe = client::login_probe(server.addr, logins, secs, &p.probe_jwt);
     let load = ctx.rt.block_on(probe)?;
     let hwm = proc::memory(server.id())?.hwm;
     server.stop()?;

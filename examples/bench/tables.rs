@@ -3,7 +3,6 @@
 
 use crate::drive::{Median, Pair};
 use crate::report::{met, mib, table, Report, NONE};
-use crate::scaling::LOGINS;
 use crate::KIB_PER_MIB;
 
 /// `1 000 000`.
@@ -173,7 +172,7 @@ pub fn connections(r: &Report) -> String {
 }
 
 /// Under login load: the probe's p99s and the peak RSS.
-pub fn logins(r: &Report) -> String {
+pub fn logins(r: &Report, connections: usize) -> String {
     let Some((l, hwm)) = &r.logins else {
         return String::new();
     };
@@ -186,7 +185,7 @@ pub fn logins(r: &Report) -> String {
     let p99 = |v: f64| met(Some(v <= 10.0)).to_string();
     let rows = vec![
         vec![
-            format!("successful HelpAged logins/s from {LOGINS} connections ({cost})"),
+            format!("successful HelpAged logins/s from {connections} connections ({cost})"),
             format!("{:.1}", l.logins_per_s),
             NONE.into(),
             NONE.into(),

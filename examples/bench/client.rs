@@ -1,13 +1,15 @@
-//! The load client: keep-alive HTTP/1.1 connections sending one scenario's request back to
-//! back, the preparation requests, and the login-under-load probe.
+//! The bench's own load client: keep-alive HTTP/1.1 connections sending one scenario's request
+//! back to back (timing each), one-off requests for the preparation, and the login-under-load
+//! probe.
 
-use crate::scenario::{self, Prepared, Scenario};
-use crate::{median, Res, Settings, CONNECTIONS, PASSWORD, PHONE, WARMUP};
+use crate::scenario::Scenario;
+use crate::{Res, PASSWORD, WARMUP};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper::{header, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
+use rand::Rng;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,11 +17,8 @@ use std::time::{Duration, Instant};
 
 type Sender = SendRequest<Full<Bytes>>;
 
-/// The phone of the account whose logins the login probe measures.
-pub const LOGIN_PHONE: &str = "13000000002";
-
 /// Opens one keep-alive HTTP/1.1 connection.
-async fn connect(addr: SocketAddr) -> Res<Sender> {
+pub async fn connect(addr: SocketAddr) -> Res<Sender> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
     let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
@@ -31,15 +30,17 @@ async fn connect(addr: SocketAddr) -> Res<Sender> {
 
 /// One request as the load sends it.
 #[derive(Clone)]
-struct Shape {
+pub struct Shape {
     method: Method,
     path: Arc<str>,
     headers: Arc<[(&'static str, String)]>,
+    /// `Authorization` values, one picked at random per request.
+    auths: Arc<[String]>,
     body: Bytes,
 }
 
 impl Shape {
-    fn of(sc: &Scenario) -> Res<Shape> {
+    pub fn of(sc: &Scenario) -> Res<Shape> {
         let body = match &sc.body {
             Some(b) => Bytes::from(serde_json::to_vec(b)?),
             None => Bytes::new(),
@@ -48,20 +49,22 @@ impl Shape {
             method: sc.method.clone(),
             path: sc.path.as_str().into(),
             headers: sc.headers.clone().into(),
+            auths: sc.auths.clone().into(),
             body,
         })
     }
 
-    fn post(path: &str, headers: Vec<(&'static str, String)>, body: &Value) -> Res<Shape> {
+    pub fn post(path: &str, headers: Vec<(&'static str, String)>, body: &Value) -> Res<Shape> {
         Ok(Shape {
             method: Method::POST,
             path: path.into(),
             headers: headers.into(),
+            auths: Arc::new([]),
             body: Bytes::from(serde_json::to_vec(body)?),
         })
     }
 
-    fn request(&self) -> Res<Request<Full<Bytes>>> {
+    pub fn request(&self) -> Res<Request<Full<Bytes>>> {
         let mut b = Request::builder()
             .method(self.method.clone())
             .uri(&*self.path)
@@ -72,12 +75,16 @@ impl Shape {
         for (k, v) in self.headers.iter() {
             b = b.header(*k, v);
         }
+        if !self.auths.is_empty() {
+            let i = rand::thread_rng().gen_range(0..self.auths.len());
+            b = b.header(header::AUTHORIZATION, &self.auths[i]);
+        }
         Ok(b.body(Full::new(self.body.clone()))?)
     }
 }
 
 /// Sends one request on `sender` and reads the whole answer.
-async fn send(sender: &mut Sender, req: Request<Full<Bytes>>) -> Res<(StatusCode, Bytes)> {
+pub async fn send(sender: &mut Sender, req: Request<Full<Bytes>>) -> Res<(StatusCode, Bytes)> {
     sender.ready().await?;
     let resp = sender.send_request(req).await?;
     let status = resp.status();
@@ -85,7 +92,7 @@ async fn send(sender: &mut Sender, req: Request<Full<Bytes>>) -> Res<(StatusCode
 }
 
 /// One request on a new connection; the answer must be a 200 JSON body.
-async fn call(addr: SocketAddr, shape: &Shape) -> Res<Value> {
+pub async fn call(addr: SocketAddr, shape: &Shape) -> Res<Value> {
     let mut sender = connect(addr).await?;
     let (status, bytes) = send(&mut sender, shape.request()?).await?;
     if status != StatusCode::OK {
@@ -99,126 +106,19 @@ async fn call(addr: SocketAddr, shape: &Shape) -> Res<Value> {
     Ok(serde_json::from_slice(&bytes)?)
 }
 
-async fn opcode(addr: SocketAddr, jwt: Option<&str>, body: Value) -> Res<Value> {
+pub async fn opcode(addr: SocketAddr, jwt: Option<&str>, body: Value) -> Res<Value> {
     let headers = jwt.map_or(vec![], |t| vec![("authorization", format!("JWT {t}"))]);
     call(addr, &Shape::post("/", headers, &body)?).await
 }
 
-/// Registers, logs in through three dialects and adds 10 contacts; also registers the
-/// account the login probe uses.
-pub async fn prepare(addr: SocketAddr) -> Res<Prepared> {
-    for phone in [PHONE, LOGIN_PHONE] {
-        let register = json!({"op": 1001, "phone": phone, "password": PASSWORD, "name": "bench"});
-        scenario::succeeded(&opcode(addr, None, register).await?)?;
-    }
-    let answer = opcode(
-        addr,
-        None,
-        json!({"op": 1003, "phone": PHONE, "password": PASSWORD}),
-    )
-    .await?;
-    scenario::succeeded(&answer)?;
-    let jwt = text(&answer["token"]["access_token"], &answer)?;
-    let users: Vec<Value> = (0..10)
-        .map(|i| scenario::contact(&format!("contact{i}"), 2))
-        .collect();
-    let add = json!({"op": 1005, "users": users});
-    scenario::succeeded(&opcode(addr, Some(&jwt), add.clone()).await?)?;
-    // The login probe reads a book of its own, which scenario c does not grow.
-    let probe = json!({"op": 1003, "phone": LOGIN_PHONE, "password": PASSWORD});
-    let probe = opcode(addr, None, probe).await?;
-    scenario::succeeded(&probe)?;
-    let probe_jwt = text(&probe["token"]["access_token"], &probe)?;
-    scenario::succeeded(&opcode(addr, Some(&probe_jwt), add).await?)?;
-    let typed = call(
-        addr,
-        &Shape::post("/api/user/login", vec![], &typed_login(PHONE))?,
-    )
-    .await?;
-    let ineww_login = json!({"account": PHONE, "password": PASSWORD});
-    let ineww = call(addr, &Shape::post("/ineww/session", vec![], &ineww_login)?).await?;
-    prepare_rooms(addr).await?;
-    Ok(Prepared {
-        jwt,
-        probe_jwt,
-        typed: text(&typed["data"]["token"], &typed)?,
-        ineww: (
-            text(&ineww["data"]["user"]["uid"], &ineww)?,
-            text(&ineww["data"]["token"]["access_token"], &ineww)?,
-        ),
-    })
-}
-
-/// A rooms user who opens `scenario::ROOMS` active rooms.
-async fn prepare_rooms(addr: SocketAddr) -> Res<()> {
-    let user = json!({"username": "benchroom", "password": PASSWORD, "nickname": "bench"});
-    let answer = call(addr, &Shape::post("/users/", vec![], &user)?).await?;
-    let token = text(&answer["token"], &answer)?;
-    for i in 0..scenario::ROOMS {
-        let room = json!({"room_alias": format!("bench{i}"), "active": true, "token": token});
-        let shape = Shape::post("/rooms/", vec![], &room)?;
-        let mut sender = connect(addr).await?;
-        let (status, bytes) = send(&mut sender, shape.request()?).await?;
-        if status != StatusCode::CREATED {
-            let text = String::from_utf8_lossy(&bytes);
-            return Err(format!("creating room {i} answered HTTP {status}: {text}").into());
-        }
-    }
-    Ok(())
-}
-
-fn typed_login(phone: &str) -> Value {
+pub fn typed_login(phone: &str) -> Value {
     json!({"id": 1, "type": "login", "subtype": "pass", "data": {"phone": phone, "pass": PASSWORD}})
 }
 
-fn text(v: &Value, whole: &Value) -> Res<String> {
+pub fn text(v: &Value, whole: &Value) -> Res<String> {
     v.as_str()
         .map(str::to_string)
         .ok_or_else(|| format!("expected a string in {whole}").into())
-}
-
-/// The two servers under test.
-pub struct Targets {
-    pub switchboard: SocketAddr,
-    pub baseline: SocketAddr,
-}
-
-/// Median requests/s of each server, and answers that did not count.
-pub struct Rates {
-    pub switchboard: f64,
-    pub baseline: f64,
-    pub failed: u64,
-}
-
-/// Checks both servers' answer to the scenario once, then runs the interleaved reps.
-pub async fn compare(sc: &Scenario, t: &Targets, settings: &Settings) -> Res<Rates> {
-    let shape = Shape::of(sc)?;
-    (sc.check)(&call(t.switchboard, &shape).await?).map_err(|e| format!("{}: {e}", sc.label))?;
-    let echoed = sc.body.clone().unwrap_or_else(|| json!({}));
-    if call(t.baseline, &shape).await? != echoed {
-        return Err("the baseline did not echo the request".into());
-    }
-    let (mut sb, mut base, mut failed) = (Vec::new(), Vec::new(), 0);
-    for rep in 1..=settings.reps {
-        let b = load(&shape, None, t.baseline, settings.secs).await?;
-        let s = load(&shape, sc.success, t.switchboard, settings.secs).await?;
-        eprintln!(
-            "bench: {} rep {rep}/{}: baseline {:.0} req/s, switchboard {:.0} req/s ({:.2}×)",
-            sc.label,
-            settings.reps,
-            b.rate,
-            s.rate,
-            s.rate / b.rate
-        );
-        failed += b.failed + s.failed;
-        base.push(b.rate);
-        sb.push(s.rate);
-    }
-    Ok(Rates {
-        switchboard: median(&mut sb),
-        baseline: median(&mut base),
-        failed,
-    })
 }
 
 /// What one load run counted.
@@ -226,24 +126,22 @@ pub async fn compare(sc: &Scenario, t: &Targets, settings: &Settings) -> Res<Rat
 struct Tally {
     ok: u64,
     failed: u64,
+    /// Latency of each counted answer, ms.
+    millis: Vec<f64>,
 }
 
-/// One load run's rate.
-struct Run {
-    rate: f64,
-    failed: u64,
-}
-
-/// `CONNECTIONS` connections sending `shape` back to back to `addr`.
-async fn load(
+/// `connections` connections sending `shape` back to back to `addr` for a warm-up and then
+/// `secs` measured seconds; only answers that are 200 and contain `success` (when given) count.
+pub async fn load(
     shape: &Shape,
     success: Option<&'static [u8]>,
     addr: SocketAddr,
+    connections: usize,
     secs: f64,
-) -> Res<Run> {
+) -> Res<crate::drive::Run> {
     let from = Instant::now() + WARMUP;
     let until = from + Duration::from_secs_f64(secs);
-    let tasks: Vec<_> = (0..CONNECTIONS)
+    let tasks: Vec<_> = (0..connections)
         .map(|_| {
             let job = Job {
                 addr,
@@ -258,10 +156,12 @@ async fn load(
         let t = task.await??;
         total.ok += t.ok;
         total.failed += t.failed;
+        total.millis.extend(t.millis);
     }
-    Ok(Run {
+    Ok(crate::drive::Run {
         rate: total.ok as f64 / secs,
         failed: total.failed,
+        p99_ms: p99(&mut total.millis),
     })
 }
 
@@ -278,6 +178,7 @@ impl Job {
         let mut sender = connect(self.addr).await?;
         let mut tally = Tally::default();
         while Instant::now() < until {
+            let start = Instant::now();
             let (status, answer) = send(&mut sender, self.shape.request()?).await?;
             let now = Instant::now();
             if now < from || now > until {
@@ -285,6 +186,7 @@ impl Job {
             }
             if status == StatusCode::OK && self.counts(&answer) {
                 tally.ok += 1;
+                tally.millis.push((now - start).as_secs_f64() * 1000.0);
             } else {
                 tally.failed += 1;
             }
@@ -316,7 +218,8 @@ pub struct LoginLoad {
 /// queue a login is refused at once) while one probe connection cycles `GET /healthz`, an
 /// unknown op and op 1009 with `jwt` (a read through the store), timing each.
 pub async fn login_probe(addr: SocketAddr, logins: usize, secs: f64, jwt: &str) -> Res<LoginLoad> {
-    let login = Shape::post("/api/user/login", vec![], &typed_login(LOGIN_PHONE))?;
+    let phone = crate::prepare::LOGIN_PHONE;
+    let login = Shape::post("/api/user/login", vec![], &typed_login(phone))?;
     let from = Instant::now() + WARMUP;
     let until = from + Duration::from_secs_f64(secs);
     let tasks: Vec<_> = (0..logins)
@@ -333,6 +236,7 @@ pub async fn login_probe(addr: SocketAddr, logins: usize, secs: f64, jwt: &str) 
         method: Method::GET,
         path: "/healthz".into(),
         headers: Arc::new([]),
+        auths: Arc::new([]),
         body: Bytes::new(),
     };
     let cheap = Shape::post("/", vec![], &json!({"op": 9999}))?;
@@ -363,9 +267,16 @@ pub async fn login_probe(addr: SocketAddr, logins: usize, secs: f64, jwt: &str) 
     })
 }
 
-fn p99(v: &mut [f64]) -> f64 {
+/// The 99th percentile of `v` (which it sorts); 0 when empty.
+pub fn p99(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get((v.len() * 99).div_ceil(100).saturating_sub(1))
         .copied()
         .unwrap_or(0.0)
+}
+
+/// The body of one answer to `shape` on a new connection, whatever its status.
+pub async fn answer(addr: SocketAddr, shape: &Shape) -> Res<Bytes> {
+    let mut sender = connect(addr).await?;
+    Ok(send(&mut sender, shape.request()?).await?.1)
 }

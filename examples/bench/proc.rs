@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// How long a server may take to start or to stop.
+/// How long a server may take to stop.
 const PATIENCE: Duration = Duration::from_secs(20);
+
+/// How long a server may take to start: long, because a start on a database of 10⁶ seeded
+/// accounts is measured too (and today checks every foreign key).
+const START_PATIENCE: Duration = Duration::from_secs(600);
 
 /// A running child server; dropping it kills it.
 pub struct Server {
@@ -66,6 +70,11 @@ impl Switchboard {
         })
     }
 
+    /// The database file.
+    pub fn db(&self) -> &Path {
+        &self.db
+    }
+
     /// Spawns `switchboard serve` and waits for `GET /healthz` to answer 200.
     pub fn start(&self) -> Res<Server> {
         let addr = free_addr()?;
@@ -120,8 +129,8 @@ fn ready(
         if let Some(status) = server.child.try_wait()? {
             return Err(format!("server exited during start-up ({status})").into());
         }
-        if began.elapsed() > PATIENCE {
-            return Err(format!("server not ready on {addr} after {PATIENCE:?}").into());
+        if began.elapsed() > START_PATIENCE {
+            return Err(format!("server not ready on {addr} after {START_PATIENCE:?}").into());
         }
         std::thread::sleep(Duration::from_millis(1));
     }

@@ -1,11 +1,12 @@
-//! The Markdown table.
+//! What a run gathered, and its first table (sizes, memory, start-up), as Markdown.
 
-use crate::client::Rates;
+use crate::client::LoginLoad;
+use crate::drive::{Pair, Rates};
 use crate::proc::Memory;
-use crate::scenario::Scenario;
-use crate::{Settings, CONNECTIONS, KIB_PER_MIB, STARTS, WARMUP};
+use crate::scaling::{AnswerRow, SizeRow};
+use crate::{CONNECTIONS, KIB_PER_MIB, STARTS};
 
-/// One line of the table.
+/// One line of the footprint table.
 struct Row {
     measure: String,
     switchboard: String,
@@ -15,17 +16,40 @@ struct Row {
     met: Option<bool>,
 }
 
-/// The rows gathered during the run.
+/// Everything a run measured.
 #[derive(Default)]
-pub struct Table {
+pub struct Report {
+    /// Sizes, memory, start-up.
     rows: Vec<Row>,
-    notes: Vec<String>,
+    /// The main scenarios: label, target ratio, rates.
+    pub throughput: Vec<(String, Option<f64>, Rates)>,
+    pub sizes: Vec<SizeRow>,
+    pub answers: Vec<AnswerRow>,
+    pub connections: Vec<(usize, Pair)>,
+    /// The login phase and the server's peak RSS in it (KiB).
+    pub logins: Option<(LoginLoad, u64)>,
 }
 
-const NONE: &str = "–";
+pub const NONE: &str = "–";
 
-fn mib(kib: f64) -> String {
+pub fn mib(kib: f64) -> String {
     format!("{:.1} MiB", kib / KIB_PER_MIB)
+}
+
+/// `yes`, `MISSED` or `–`.
+pub fn met(m: Option<bool>) -> &'static str {
+    m.map_or(NONE, |m| if m { "yes" } else { "MISSED" })
+}
+
+/// A Markdown table.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut s = format!("| {} |\n|", header.join(" | "));
+    s += &"---|".repeat(header.len());
+    s += "\n";
+    for r in rows {
+        s += &format!("| {} |\n", r.join(" | "));
+    }
+    s
 }
 
 /// VmRSS with its anonymous and file-backed parts.
@@ -34,7 +58,7 @@ fn rss(m: &Memory) -> String {
     format!("{rss} (anon {anon}, file {file})")
 }
 
-impl Table {
+impl Report {
     fn push(&mut self, measure: &str, sb: String, target: &str, met: Option<bool>) {
         self.rows.push(Row {
             measure: measure.into(),
@@ -68,23 +92,6 @@ impl Table {
         self.push(&label, rss(m), "", None);
     }
 
-    pub fn scenario(&mut self, sc: &Scenario, r: &Rates) {
-        let ratio = r.switchboard / r.baseline;
-        self.rows.push(Row {
-            measure: format!("{}: requests/s (median)", sc.label),
-            switchboard: format!("{:.0}", r.switchboard),
-            baseline: format!("{:.0}", r.baseline),
-            ratio: format!("{ratio:.3}×"),
-            target: sc.target.map_or(NONE.into(), |t| format!("≥ {t:.2}×")),
-            met: sc.target.map(|t| ratio >= t),
-        });
-        if r.failed > 0 {
-            let n = r.failed;
-            self.notes
-                .push(format!("{}: {n} failed answers were not counted", sc.label));
-        }
-    }
-
     pub fn peak_after_load(&mut self, sb: u64, base: u64) {
         self.rows.push(Row {
             measure: format!("peak RSS after the {CONNECTIONS}-connection load (VmHWM)"),
@@ -96,63 +103,51 @@ impl Table {
         });
     }
 
-    pub fn logins(&mut self, l: &crate::client::LoginLoad, n: usize) {
-        let d = switchboard::config::Config::default();
-        let cost = format!(
-            "argon2id m={} KiB, t={}, p={}, {} at once",
-            d.argon2_m_cost_kib, d.argon2_t_cost, d.argon2_p_cost, d.hashing_concurrency
-        );
-        let label = format!("HelpAged login pass from {n} connections: logins/s ({cost})");
-        self.push(&label, format!("{:.1}", l.logins_per_s), "", None);
-        let label = format!("…meanwhile GET /healthz p99 ({} probes in all)", l.samples);
-        let met = l.p99_healthz_ms <= 10.0;
-        self.push(
-            &label,
-            format!("{:.2} ms", l.p99_healthz_ms),
-            "≤ 10 ms",
-            Some(met),
-        );
-        let label = "…meanwhile a cheap request (unknown op) p99";
-        let met = l.p99_cheap_ms <= 10.0;
-        self.push(
-            label,
-            format!("{:.2} ms", l.p99_cheap_ms),
-            "≤ 10 ms",
-            Some(met),
-        );
-        let label = "…meanwhile op 1009 (a read through the store) p99";
-        let met = l.p99_read_ms <= 10.0;
-        self.push(
-            label,
-            format!("{:.2} ms", l.p99_read_ms),
-            "≤ 10 ms",
-            Some(met),
-        );
+    /// Cold start rows from the database-size phase (a target from 10⁶ accounts on).
+    pub fn cold_starts(&mut self) {
+        let rows: Vec<(u64, f64)> = self
+            .sizes
+            .iter()
+            .filter(|r| r.fillers > 0)
+            .map(|r| (r.fillers, r.cold_start_ms))
+            .collect();
+        for (fillers, ms) in rows {
+            let label = format!(
+                "cold start, spawn → first /healthz 200, database of {} filler accounts",
+                crate::tables::count(fillers)
+            );
+            let (target, ok) = match fillers >= 1_000_000 {
+                true => ("≤ 50 ms", Some(ms <= 50.0)),
+                false => ("", None),
+            };
+            self.push(&label, format!("{ms:.1} ms"), target, ok);
+        }
     }
 
-    pub fn print(&self, s: &Settings, load_before: &str, load_after: &str) {
-        println!("\n## Switchboard benchmark\n");
-        println!("command: `{}`\n", s.command());
-        println!(
-            "{} s measured per repetition after {} s warm-up, repetitions: {}, interleaved \
-             with the baseline, {CONNECTIONS} keep-alive connections; {} CPUs, \
-             1-min load average {load_before} before and {load_after} after.\n",
-            s.secs,
-            WARMUP.as_secs_f64(),
-            s.reps,
-            std::thread::available_parallelism().map_or(0, |n| n.get()),
-        );
-        println!("| measure | switchboard | baseline | ratio | target | met? |");
-        println!("|---|---|---|---|---|---|");
-        for r in &self.rows {
-            let met = r.met.map_or(NONE, |m| if m { "yes" } else { "MISSED" });
-            println!(
-                "| {} | {} | {} | {} | {} | {met} |",
-                r.measure, r.switchboard, r.baseline, r.ratio, r.target
-            );
-        }
-        for n in &self.notes {
-            println!("\nnote: {n}");
-        }
+    /// The footprint table.
+    pub fn footprint(&self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.measure.clone(),
+                    r.switchboard.clone(),
+                    r.baseline.clone(),
+                    r.ratio.clone(),
+                    r.target.clone(),
+                    met(r.met).into(),
+                ]
+            })
+            .collect();
+        let header = [
+            "measure",
+            "switchboard",
+            "baseline",
+            "ratio",
+            "target",
+            "met?",
+        ];
+        table(&header, &rows)
     }
 }

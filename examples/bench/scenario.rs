@@ -13,6 +13,9 @@ pub struct Scenario {
     pub path: String,
     /// Extra headers (credentials).
     pub headers: Vec<(&'static str, String)>,
+    /// `Authorization` values, one picked at random for each request (none when empty): the
+    /// load spreads over that many accounts.
+    pub auths: Vec<String>,
     /// The JSON body, if any (the baseline echoes it, or `{}` for none).
     pub body: Option<Value>,
     /// Checks one Switchboard answer before the load.
@@ -25,8 +28,12 @@ pub struct Scenario {
 
 /// Credentials the preparation obtained.
 pub struct Prepared {
-    /// PhoneBooks JWT.
+    /// PhoneBooks JWT of the account whose book scenario c grows.
     pub jwt: String,
+    /// PhoneBooks JWTs of the `SPREAD` accounts scenario a spreads over (10 contacts each).
+    pub jwts: Vec<String>,
+    /// PhoneBooks JWTs of the answer-size accounts, with the size of their books.
+    pub books: Vec<(usize, String)>,
     /// PhoneBooks JWT of the login probe's account, whose book keeps its 10 contacts.
     pub probe_jwt: String,
     /// HelpAged token.
@@ -34,6 +41,12 @@ pub struct Prepared {
     /// INEWW uid (32 hex) and access token.
     pub ineww: (String, String),
 }
+
+/// Accounts scenario a spreads over.
+pub const SPREAD: usize = 100;
+
+/// Contacts in each book the answer-size table lists.
+pub const BOOK_SIZES: [usize; 3] = [10, 100, 1000];
 
 /// Rooms created for the rooms listing scenario.
 pub const ROOMS: usize = 100;
@@ -46,6 +59,7 @@ fn post(label: &'static str, body: Value, p: &Prepared) -> Scenario {
         method: hyper::Method::POST,
         path: "/".into(),
         headers: vec![("authorization", format!("JWT {}", p.jwt))],
+        auths: vec![],
         body: Some(body),
         check: succeeded,
         success: Some(RET_OK),
@@ -57,30 +71,29 @@ fn post(label: &'static str, body: Value, p: &Prepared) -> Scenario {
 pub fn all(p: &Prepared) -> Vec<Scenario> {
     vec![
         Scenario {
-            check: ten_contacts,
-            target: Some(0.30),
-            ..post("a. op 1009, list 10 contacts", json!({"op": 1009}), p)
+            target: Some(0.50),
+            ..list(
+                "a. op 1009, list 10 contacts, a random one of 100 accounts",
+                &p.jwts,
+            )
         },
         Scenario {
             check: no_method,
             success: None,
-            target: Some(0.9),
+            target: Some(0.95),
             ..post("b. unknown op 9999", json!({"op": 9999}), p)
         },
-        post(
-            "c. op 1005, add 1 contact",
-            json!({"op": 1005, "users": [contact("bench", 1)]}),
-            p,
-        ),
+        Scenario {
+            target: Some(0.15),
+            ..post(
+                "c. op 1005, add 1 contact",
+                json!({"op": 1005, "users": [contact("bench", 1)]}),
+                p,
+            )
+        },
         Scenario {
             label: "d. HelpAged GET /api/user/info?token=",
-            method: hyper::Method::GET,
-            path: format!("/api/user/info?token={}", p.typed),
-            headers: vec![],
-            body: None,
-            check: typed_profile,
-            success: Some(b"\"status\":0"),
-            target: Some(0.40),
+            ..info(&p.typed)
         },
         Scenario {
             label: "e. INEWW GET /ineww/session (USER-ID + ACCESS-TOKEN)",
@@ -91,9 +104,10 @@ pub fn all(p: &Prepared) -> Vec<Scenario> {
                 ("access-token", p.ineww.1.clone()),
             ],
             body: None,
+            auths: vec![],
             check: ineww_session,
             success: Some(b"\"200001\""),
-            target: Some(0.40),
+            target: Some(0.50),
         },
         Scenario {
             label: "f. rooms GET /rooms/?page=1 (100 active rooms)",
@@ -101,11 +115,52 @@ pub fn all(p: &Prepared) -> Vec<Scenario> {
             path: "/rooms/?page=1".into(),
             headers: vec![],
             body: None,
+            auths: vec![],
             check: rooms_page,
             success: Some(b"\"status\":\"SUCCESS\""),
-            target: Some(0.40),
+            target: Some(0.50),
         },
     ]
+}
+
+/// Op 1009 for a random one of the accounts `jwts` name, each with 10 contacts.
+pub fn list(label: &'static str, jwts: &[String]) -> Scenario {
+    Scenario {
+        label,
+        method: hyper::Method::POST,
+        path: "/".into(),
+        headers: vec![],
+        auths: jwts.iter().map(|t| format!("JWT {t}")).collect(),
+        body: Some(json!({"op": 1009})),
+        check: ten_contacts,
+        success: Some(RET_OK),
+        target: None,
+    }
+}
+
+/// HelpAged `GET /api/user/info` with this token.
+pub fn info(token: &str) -> Scenario {
+    Scenario {
+        label: "HelpAged GET /api/user/info?token=",
+        method: hyper::Method::GET,
+        path: format!("/api/user/info?token={token}"),
+        headers: vec![],
+        auths: vec![],
+        body: None,
+        check: typed_profile,
+        success: Some(b"\"status\":0"),
+        target: Some(0.50),
+    }
+}
+
+/// Op 1009 for the one account `jwt` names, whose book has any size.
+pub fn book(jwt: &str) -> Scenario {
+    Scenario {
+        label: "op 1009",
+        auths: vec![format!("JWT {jwt}")],
+        check: succeeded,
+        ..list("op 1009", &[])
+    }
 }
 
 fn rooms_page(v: &Value) -> Res<()> {

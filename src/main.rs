@@ -1,8 +1,6 @@
 //! The `switchboard` command: serve, read the outbox, set levels, print routes, replay fixtures.
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::util::SubscriberInitExt as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use switchboard::app::{self, App, StoreOutbox};
@@ -10,6 +8,8 @@ use switchboard::config::Config;
 use switchboard::ctx::SkippingClock;
 use switchboard::store::{accounts, codes, throttle, Store};
 use switchboard::{fixtures, server};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 #[derive(Parser)]
 #[command(
@@ -176,7 +176,7 @@ fn runtime(config: &Config) -> Result<tokio::runtime::Runtime, String> {
 }
 
 fn serve(config: Config) -> Result<ExitCode, String> {
-    tune_allocator();
+    server::memory::tune();
     let filter: tracing_subscriber::filter::Targets = config
         .log
         .parse()
@@ -203,28 +203,6 @@ fn serve(config: Config) -> Result<ExitCode, String> {
         Ok(ExitCode::SUCCESS)
     })
 }
-
-/// Keeps an idle server small on glibc. After the first large free, glibc raises its mmap
-/// threshold, so each argon2id hash's multi-MiB working buffer then comes from the heap and
-/// stays there (an idle server held ~7 MiB more after one login). A fixed threshold returns
-/// such buffers to the system after every hash; two arenas suffice for a few blocking threads.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn tune_allocator() {
-    const M_MMAP_THRESHOLD: i32 = -3;
-    const M_ARENA_MAX: i32 = -8;
-    extern "C" {
-        fn mallopt(param: i32, value: i32) -> i32;
-    }
-    // SAFETY: mallopt only adjusts allocator tunables; it is called once at start-up, before
-    // any other thread exists.
-    unsafe {
-        mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-        mallopt(M_ARENA_MAX, 2);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn tune_allocator() {}
 
 /// Resolves on SIGINT or SIGTERM.
 async fn shutdown_signal() {

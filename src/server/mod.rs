@@ -15,6 +15,7 @@
 mod answers;
 mod apply;
 mod body;
+pub mod memory;
 mod pace;
 pub mod peer;
 mod running;
@@ -70,7 +71,7 @@ pub async fn run(
             config.hashing_concurrency.max(1) + config.hash_queue,
         )),
     });
-    let watch = edge.answers.enabled().then(|| watch_outside_writes(&app));
+    let housekeeping = housekeeping(&app, edge.answers.enabled());
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -102,9 +103,7 @@ pub async fn run(
         });
     }
     drop(listener);
-    if let Some(watch) = watch {
-        watch.abort();
-    }
+    housekeeping.abort();
     tracing::info!("shutting down: finishing in-flight requests");
     let grace = Duration::from_millis(config.shutdown_grace_ms);
     if tokio::time::timeout(grace, graceful.shutdown())
@@ -118,18 +117,35 @@ pub async fn run(
     Ok(())
 }
 
-/// Asks the store every [`answers::WATCH_EVERY`] whether another process has committed (the
-/// command line against the live file), so that cached answers do not outlive such a write.
-fn watch_outside_writes(app: &App) -> tokio::task::JoinHandle<()> {
+/// Housekeeping every [`answers::WATCH_EVERY`]: asks the store whether another process has
+/// committed (the command line against the live file), so that cached answers do not outlive
+/// such a write, when the answer cache is on; and returns freed memory to the system once the
+/// server has gone a whole tick without a request after serving some ([`memory::trim`]).
+fn housekeeping(app: &App, watch_outside: bool) -> tokio::task::JoinHandle<()> {
     let store = app.ctx.store.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(answers::WATCH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let (mut seen, mut trimmed) = (0, 0);
         loop {
             tick.tick().await;
+            let served = REQUEST_IDS.load(Ordering::Relaxed);
+            let trim = served == seen && served != trimmed;
+            (seen, trimmed) = (served, if trim { served } else { trimmed });
+            if !watch_outside && !trim {
+                continue;
+            }
             let store = store.clone();
-            let noticed = tokio::task::spawn_blocking(move || store.notice_outside_writes());
-            if let Ok(Err(e)) = noticed.await {
+            let work = tokio::task::spawn_blocking(move || {
+                if trim {
+                    memory::trim();
+                }
+                match watch_outside {
+                    true => store.notice_outside_writes(),
+                    false => Ok(()),
+                }
+            });
+            if let Ok(Err(e)) = work.await {
                 tracing::warn!(error = %e, "could not check for outside writes");
             }
         }

@@ -1,8 +1,8 @@
 //! Capturing what the server logs: a thread-local subscriber whose lines the test reads back.
 
 use std::io::Write;
-use tracing_subscriber::layer::SubscriberExt as _;
 use std::sync::{Arc, Mutex};
+use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Captures the lines logged on this thread until the guard drops. A `#[tokio::test]` runs
 /// the server's tasks on the test's own thread, so the capture holds this test's lines only,
@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 pub fn captured() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
     let buf = Arc::new(Mutex::new(Vec::new()));
     let sink = buf.clone();
-    let only_ours = tracing_subscriber::filter::Targets::new()
-        .with_target("switchboard", tracing::Level::INFO);
+    let only_ours =
+        tracing_subscriber::filter::Targets::new().with_target("switchboard", tracing::Level::INFO);
     let lines = tracing_subscriber::fmt::layer()
         .with_ansi(false)
         .with_writer(move || Sink(sink.clone()));

@@ -30,6 +30,13 @@ pub struct Source<'a> {
     pub body: &'a [u8],
 }
 
+impl<'a> Source<'a> {
+    /// The request of `parts` with `body`.
+    pub fn of(parts: &'a http::request::Parts, body: &'a [u8]) -> Self {
+        Source { parts, body }
+    }
+}
+
 /// Runs a decoded request and encodes its real outcome.
 pub async fn execute(edge: &Edge, step: Step, client: IpAddr, source: Source<'_>) -> Reply {
     let (request, encoder) = match step {

@@ -296,7 +296,7 @@ async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread, client: I
                     return Reply::json(404, &serde_json::json!({"error": "not found"}))
                 }
             };
-            execute(edge, step, client, Source { parts, body: bytes }).await
+            execute(edge, step, client, Source::of(parts, bytes)).await
         }
         RestMatch::WrongMethod if ineww::owns(path) => ineww::reject(Error::MethodNotAllowed),
         RestMatch::NotFound if ineww::owns(path) => ineww::reject(Error::UnknownCommand),
@@ -329,16 +329,7 @@ async fn typed_post(
     let json = serde_json::from_slice::<Value>(&bytes).ok();
     let step = typed::handle(&app.registry, &wire(parts), json.as_ref(), opts);
     drop(json);
-    execute(
-        edge,
-        step,
-        client,
-        Source {
-            parts,
-            body: &bytes,
-        },
-    )
-    .await
+    execute(edge, step, client, Source::of(parts, &bytes)).await
 }
 
 fn typed_options(app: &App) -> typed::Options {
@@ -384,14 +375,5 @@ async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread, client: Ip
         opcode::handle(&app.registry, &wire(parts), &json)
     };
     drop(json);
-    execute(
-        edge,
-        step,
-        client,
-        Source {
-            parts,
-            body: &bytes,
-        },
-    )
-    .await
+    execute(edge, step, client, Source::of(parts, &bytes)).await
 }

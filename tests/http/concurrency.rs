@@ -226,3 +226,74 @@ async fn send(conn: &mut Conn, auth: &str, body: &serde_json::Value) -> serde_js
     let r = conn.request("POST", "/phonebooks", &headers, body.as_bytes());
     r.await.expect("an answer").json()
 }
+
+/// Logins cannot starve the store: on a runtime whose blocking pool is capped as `serve` caps
+/// it (6 threads here), eight logins at the default (slow) argon2id cost — more than the two
+/// hashing threads and the two waiting places of the password lane — race a book read (op
+/// 1009) and a write (op 1005, which needs a blocking thread). Both are answered before the
+/// third successful login: the password lane (before a blocking thread is taken) and the
+/// hashers' bounded queue (after) refuse what they cannot hold, so a thread stays free. With
+/// both removed the write queues behind every login waiting for a hasher, and this fails.
+#[test]
+fn a_read_and_a_write_are_answered_while_more_logins_than_hashers_hash() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(6)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let app = Server::with(|c| {
+            (c.argon2_m_cost_kib, c.argon2_t_cost) = (
+                Config::default().argon2_m_cost_kib,
+                Config::default().argon2_t_cost,
+            );
+            (c.hashing_concurrency, c.hash_queue, c.blocking_threads) = (2, 2, 6);
+        })
+        .await;
+        let (_, token) = app.pb().account(PHONE).await;
+        let auth = format!("JWT {token}");
+        let tickets = Arc::new(AtomicUsize::new(0));
+        let (done, mut answered) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..8 {
+            let (addr, tickets, done) = (app.addr, tickets.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut conn = Conn::open(addr).await.expect("connect");
+                let login = json!({"op": 1003, "phone": PHONE, "password": PASSWORD});
+                let r = conn.post(&login).await.expect("an answer").json();
+                if r["ret"] == 0 {
+                    let _ = done.send(tickets.fetch_add(1, Ordering::SeqCst));
+                }
+            });
+        }
+        drop(done);
+
+        // Once one login is answered, the next ones are hashing.
+        let first = answered.recv().await.expect("a login succeeds");
+        let mut conn = Conn::open(app.addr).await.expect("connect");
+        let add = json!({"op": 1005, "users": [{"name": "during"}]});
+        assert_eq!(send(&mut conn, &auth, &add).await["ret"], 0);
+        let write_ticket = tickets.fetch_add(1, Ordering::SeqCst);
+        let book = send(&mut conn, &auth, &json!({"op": 1009})).await;
+        assert_eq!(book["users"][0]["name"], "during");
+        let read_ticket = tickets.fetch_add(1, Ordering::SeqCst);
+
+        let mut logins = vec![first];
+        while let Some(t) = answered.recv().await {
+            logins.push(t);
+        }
+        logins.sort_unstable();
+        assert!(
+            logins.len() >= 3,
+            "the lane let at least three logins hash: {logins:?}"
+        );
+        assert!(
+            write_ticket < logins[2],
+            "the write waited for the hashers: {logins:?}"
+        );
+        assert!(
+            read_ticket < logins[2],
+            "the read waited for the hashers: {logins:?}"
+        );
+    });
+}

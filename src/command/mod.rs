@@ -47,7 +47,7 @@ macro_rules! domain_commands {
             }
 
             /// Whether it only reads, in time bounded by what it answers (see
-            /// [`Command::short_read`]).
+            /// `Command::short_read`).
             pub fn short_read(&self) -> bool {
                 match self {
                     $($domain::$variant(_) => flag!(short_read; $($flag)*),)+

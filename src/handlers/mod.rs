@@ -23,13 +23,6 @@ use crate::domain::{Auth, Requester};
 use crate::error::{Error, Result};
 use std::net::IpAddr;
 
-/// Authenticates the request when its route needs a token, checks any account it claims to
-/// act for, and applies its command. `peer` is the client address (behind trusted proxies,
-/// the one they forwarded), which the login throttle counts failures against.
-pub fn execute(ctx: &Ctx, req: Request, peer: Option<IpAddr>) -> Result<Outcome> {
-    answer(ctx, req, peer).map(|a| a.outcome)
-}
-
 /// What a command answered, and until when the same request would answer the same.
 #[derive(Debug)]
 pub struct Answer {
@@ -41,8 +34,11 @@ pub struct Answer {
     pub valid_until: i64,
 }
 
-/// [`execute`], also saying until when the answer holds (what an answer cache needs).
-pub fn answer(ctx: &Ctx, req: Request, peer: Option<IpAddr>) -> Result<Answer> {
+/// Authenticates the request when its route needs a token, checks any account it claims to
+/// act for, and applies its command. `peer` is the client address (behind trusted proxies,
+/// the one they forwarded), which the login throttle counts failures against. Answers the
+/// outcome and until when it holds (what the answer cache needs).
+pub fn execute(ctx: &Ctx, req: Request, peer: Option<IpAddr>) -> Result<Answer> {
     let auth = if req.auth {
         Some(shared::session::authenticate(ctx, req.credential.as_ref())?)
     } else {

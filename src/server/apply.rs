@@ -44,45 +44,33 @@ pub async fn execute(edge: &Edge, step: Step, client: IpAddr, source: Source<'_>
         Step::Execute { request, encoder } => (request, encoder),
     };
     let name = request.command.name();
-    if request.command.short_read() {
-        let ctx = &edge.app.ctx;
-        let cache = edge.answers.enabled().then(|| {
-            let key = answers::key(source.parts, source.body);
-            (key, ctx.store.generation())
-        });
-        if let Some((key, generation)) = &cache {
-            if let Some(reply) = edge.answers.get(key, *generation, ctx.now_secs()) {
-                return reply;
-            }
+    let ctx = &edge.app.ctx;
+    // Where a short read's answer is kept: its request's identity and the generation read
+    // before it ran.
+    let cache = (request.command.short_read() && edge.answers.enabled()).then(|| {
+        (
+            answers::key(source.parts, source.body),
+            ctx.store.generation(),
+        )
+    });
+    if let Some((key, generation)) = &cache {
+        if let Some(reply) = edge.answers.get(key, *generation, ctx.now_secs()) {
+            return reply;
         }
+    }
+    if request.command.short_read() {
         let attempt = (*request).clone();
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            store::without_waiting(|| handlers::answer(ctx, attempt, Some(client)))
+            store::without_waiting(|| handlers::execute(ctx, attempt, Some(client)))
         }));
-        let answered = match ran {
-            Ok(Err(Error::Store(StoreError::WouldBlock))) => None,
-            Ok(result) => Some(result),
-            Err(_) => Some(Err(Error::Store(StoreError::Other(format!(
-                "handler {name} panicked"
-            ))))),
-        };
-        let answered = match answered {
-            Some(result) => result,
-            None => on_the_pool(edge, request, client, name).await,
-        };
-        return match answered {
-            Ok(Answer {
-                outcome,
-                valid_until,
-            }) => {
-                let reply = encoder(Ok(outcome));
-                if let (Some((key, generation)), None) = (cache, &reply.detail) {
-                    edge.answers.put(key, &reply, generation, valid_until);
-                }
-                reply
+        match ran {
+            Ok(Err(Error::Store(StoreError::WouldBlock))) => {}
+            Ok(answered) => return respond(edge, name, answered, encoder, cache),
+            Err(_) => {
+                let panicked = StoreError::Other(format!("handler {name} panicked"));
+                return respond(edge, name, Err(Error::Store(panicked)), encoder, cache);
             }
-            Err(e) => finish(name, Err(e), encoder),
-        };
+        }
     }
     // A command that hashes waits for nothing: with the lane full it is refused at once,
     // before it takes a blocking thread.
@@ -93,39 +81,41 @@ pub async fn execute(edge: &Edge, step: Step, client: IpAddr, source: Source<'_>
             Err(_) => return encoder(Err(Error::Unavailable)).because(LANE_FULL),
         },
     };
-    let ctx = edge.app.ctx.clone();
+    let ctx = ctx.clone();
     let job = tokio::task::spawn_blocking(move || {
         let _lane = lane;
         handlers::execute(&ctx, *request, Some(client))
     });
-    let result = match job.await {
-        Ok(r) => r,
-        Err(join) => Err(failed(name, join)),
-    };
-    finish(name, result, encoder)
+    let answered = job.await.unwrap_or_else(|join| {
+        let failed = StoreError::Other(format!("handler {name} failed: {join}"));
+        Err(Error::Store(failed))
+    });
+    respond(edge, name, answered, encoder, cache)
 }
 
-/// Runs a short read that would have waited on the blocking pool.
-async fn on_the_pool(
+/// Encodes a command's answer, keeps a successful short read's reply in the answer cache, and
+/// notes a failure at debug level.
+fn respond(
     edge: &Edge,
-    request: Box<crate::command::Request>,
-    client: IpAddr,
     name: &str,
-) -> Result<Answer, Error> {
-    let ctx = edge.app.ctx.clone();
-    let job = tokio::task::spawn_blocking(move || handlers::answer(&ctx, *request, Some(client)));
-    job.await.unwrap_or_else(|join| Err(failed(name, join)))
-}
-
-/// A handler that panicked or could not be run.
-fn failed(name: &str, join: tokio::task::JoinError) -> Error {
-    Error::Store(StoreError::Other(format!("handler {name} failed: {join}")))
-}
-
-/// Encodes a command's result, noting a failure at debug level.
-fn finish(name: &str, result: Result<crate::command::Outcome, Error>, encoder: Encoder) -> Reply {
-    if let Err(e) = &result {
-        tracing::debug!(command = name, error = %e, "command failed");
+    answered: Result<Answer, Error>,
+    encoder: Encoder,
+    cache: Option<(Box<[u8]>, u64)>,
+) -> Reply {
+    match answered {
+        Ok(Answer {
+            outcome,
+            valid_until,
+        }) => {
+            let reply = encoder(Ok(outcome));
+            if let (Some((key, generation)), None) = (cache, &reply.detail) {
+                edge.answers.put(key, &reply, generation, valid_until);
+            }
+            reply
+        }
+        Err(e) => {
+            tracing::debug!(command = name, error = %e, "command failed");
+            encoder(Err(e))
+        }
     }
-    encoder(result)
 }

@@ -6,7 +6,7 @@
 //! [`BATCH`] accounts. Every filler account has the password `123456` under one fixed,
 //! precomputed argon2id hash ([`FILLER_HASH`]), so seeding hashes nothing; its phone is `14`
 //! followed by 9 digits (numbered on from the filler accounts already there, so seeding twice
-//! adds), and every uid is a v4 UUID (sequence-prefixed: see [`Uids`]). Each contact has one phone and one mail. Not used by the
+//! adds), and every uid is a v4 UUID (sequence-prefixed: see `Uids`). Each contact has one phone and one mail. Not used by the
 //! server.
 
 use super::Store;

@@ -18,7 +18,7 @@ domain_commands! {
         /// The caller's profile.
         Profile(Profile) => "profile", short_read;
         /// Update the caller's profile.
-        UpdateProfile(UpdateProfile) => "update_profile";
+        UpdateProfile(UpdateProfile) => "update_profile", short_write;
         /// Create an account and open a session on it.
         SignUp(SignUp) => "sign_up", hashes_password;
         /// Change the caller's own password.

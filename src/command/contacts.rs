@@ -7,13 +7,13 @@ domain_commands! {
     /// Contact commands, one per input below.
     pub enum ContactsCommand in Command::Contacts {
         /// Add contacts.
-        AddContacts(AddContacts) => "add_contacts";
+        AddContacts(AddContacts) => "add_contacts", short_write;
         /// Edit a contact.
-        UpdateContact(UpdateContact) => "update_contact";
+        UpdateContact(UpdateContact) => "update_contact", short_write;
         /// Add or delete one phone or mail of a contact.
-        EditContactItem(EditContactItem) => "edit_contact_item";
+        EditContactItem(EditContactItem) => "edit_contact_item", short_write;
         /// Delete contacts.
-        DeleteContacts(DeleteContacts) => "delete_contacts";
+        DeleteContacts(DeleteContacts) => "delete_contacts", short_write;
         /// List the caller's contacts.
         ListContacts(ListContacts) => "list_contacts", short_read;
         /// Fetch contacts by uid.

@@ -8,9 +8,9 @@ domain_commands! {
     /// Device and notice commands, one per input below.
     pub enum DevicesCommand in Command::Devices {
         /// Register a device.
-        AddDevice(AddDevice) => "add_device";
+        AddDevice(AddDevice) => "add_device", short_write;
         /// Bind a device.
-        BindDevice(BindDevice) => "bind_device";
+        BindDevice(BindDevice) => "bind_device", short_write;
         /// List bound devices.
         ListDevices(ListDevices) => "list_devices", short_read;
         /// One bound device.
@@ -22,7 +22,7 @@ domain_commands! {
         /// One notice.
         NoticeInfo(NoticeInfo) => "notice_info";
         /// Mark a notice read.
-        SignNotice(SignNotice) => "sign_notice";
+        SignNotice(SignNotice) => "sign_notice", short_write;
     }
 }
 

@@ -10,18 +10,17 @@
 //! README's "Adding an op code" lists the places in order.
 
 /// Declares one domain's command enum from a table of `Variant(Input) => "name"` rows, each
-/// with its flags: `hashes_password` (it computes an argon2id hash, so it waits for the
-/// password lane) and `short_read` (it only reads, bounded by what it answers, so the server
-/// may run it on the connection's own thread). It writes the enum, its names for logs, the
-/// flags, and the conversions `Input → Command` (what decoders build with) and
-/// `Command → Input` (what tests take apart).
+/// with the [`Lane`] it runs in when not the default `blocking`: `hashes_password`,
+/// `short_read` or `short_write`. It writes the enum, its names for logs, the lanes, and the
+/// conversions `Input → Command` (what decoders build with) and `Command → Input` (what tests
+/// take apart).
 macro_rules! domain_commands {
     (
         $(#[$meta:meta])*
         pub enum $domain:ident in Command::$outer:ident {
             $(
                 $(#[$doc:meta])*
-                $variant:ident($input:ty) => $name:literal $(, $flag:ident)*;
+                $variant:ident($input:ty) => $name:literal $(, $lane:ident)?;
             )+
         }
     ) => {
@@ -39,18 +38,10 @@ macro_rules! domain_commands {
                 }
             }
 
-            /// Whether applying it computes an argon2id hash (checks or sets a password).
-            pub fn hashes_password(&self) -> bool {
+            /// Where the server runs it (see [`crate::command::Lane`]).
+            pub fn lane(&self) -> crate::command::Lane {
                 match self {
-                    $($domain::$variant(_) => flag!(hashes_password; $($flag)*),)+
-                }
-            }
-
-            /// Whether it only reads, in time bounded by what it answers (see
-            /// `Command::short_read`).
-            pub fn short_read(&self) -> bool {
-                match self {
-                    $($domain::$variant(_) => flag!(short_read; $($flag)*),)+
+                    $($domain::$variant(_) => lane!($($lane)?),)+
                 }
             }
         }
@@ -82,23 +73,20 @@ macro_rules! domain_commands {
     };
 }
 
-/// Whether a `domain_commands!` row lists a flag: `flag!(short_read; hashes_password
-/// short_read)` → `true`. A flag the table does not know is a compile error.
-macro_rules! flag {
-    ($want:ident;) => {
-        false
+/// A `domain_commands!` row's lane: `lane!(short_read)` → `Lane::ShortRead`, no flag →
+/// `Lane::Blocking`. A flag the table does not know is a compile error.
+macro_rules! lane {
+    () => {
+        crate::command::Lane::Blocking
     };
-    (hashes_password; hashes_password $($rest:ident)*) => {
-        true
+    (hashes_password) => {
+        crate::command::Lane::HashesPassword
     };
-    (short_read; short_read $($rest:ident)*) => {
-        true
+    (short_read) => {
+        crate::command::Lane::ShortRead
     };
-    ($want:ident; hashes_password $($rest:ident)*) => {
-        flag!($want; $($rest)*)
-    };
-    ($want:ident; short_read $($rest:ident)*) => {
-        flag!($want; $($rest)*)
+    (short_write) => {
+        crate::command::Lane::ShortWrite
     };
 }
 
@@ -161,41 +149,39 @@ impl Command {
         }
     }
 
-    /// Whether the command only reads, in time bounded by what it answers: no write, no
-    /// password hash, no wait. The server runs such a command on the connection's own thread
-    /// when a pooled connection is free (and hands it to the blocking pool when it is not, or
-    /// when authenticating it turns out to need a write); see `server::execute`.
-    pub fn short_read(&self) -> bool {
+    /// Where the server runs the command (see [`Lane`]).
+    pub fn lane(&self) -> Lane {
         match self {
-            Command::Accounts(c) => c.short_read(),
-            Command::Codes(c) => c.short_read(),
-            Command::Sessions(c) => c.short_read(),
-            Command::Contacts(c) => c.short_read(),
-            Command::Devices(c) => c.short_read(),
-            Command::Media(c) => c.short_read(),
-            Command::Profiles(c) => c.short_read(),
-            Command::V4Profiles(c) => c.short_read(),
-            Command::Admin(_) => false,
-            Command::Rooms(c) => c.short_read(),
+            Command::Accounts(c) => c.lane(),
+            Command::Codes(c) => c.lane(),
+            Command::Sessions(c) => c.lane(),
+            Command::Contacts(c) => c.lane(),
+            Command::Devices(c) => c.lane(),
+            Command::Media(c) => c.lane(),
+            Command::Profiles(c) => c.lane(),
+            Command::V4Profiles(c) => c.lane(),
+            Command::Admin(_) => Lane::Blocking,
+            Command::Rooms(c) => c.lane(),
         }
     }
+}
 
-    /// Whether applying the command computes an argon2id hash (checks or sets a password):
-    /// such commands run only while a slot of the bounded password lane is free.
-    pub fn hashes_password(&self) -> bool {
-        match self {
-            Command::Accounts(c) => c.hashes_password(),
-            Command::Codes(c) => c.hashes_password(),
-            Command::Sessions(c) => c.hashes_password(),
-            Command::Contacts(c) => c.hashes_password(),
-            Command::Devices(c) => c.hashes_password(),
-            Command::Media(c) => c.hashes_password(),
-            Command::Profiles(c) => c.hashes_password(),
-            Command::V4Profiles(c) => c.hashes_password(),
-            Command::Admin(_) => false,
-            Command::Rooms(c) => c.hashes_password(),
-        }
-    }
+/// Where a command runs, by what applying it costs. The server picks the thread from it;
+/// the handlers never look at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Anything else (images, codes, deletes that cascade…): a blocking-pool thread.
+    Blocking,
+    /// It computes an argon2id hash (checks or sets a password): a blocking thread, and only
+    /// while a slot of the bounded password lane is free.
+    HashesPassword,
+    /// It only reads, in time bounded by what it answers: no write, no hash, no wait. Run on
+    /// the connection's own thread when a pooled connection is free (else on the blocking
+    /// pool, as when authenticating it turns out to need a write).
+    ShortRead,
+    /// A few rows written by key and nothing slow (no hash, no image, no code sent): run by
+    /// the writer's own thread, inside the batch it commits.
+    ShortWrite,
 }
 
 impl From<admin::AdminCommand> for Command {

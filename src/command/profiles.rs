@@ -11,7 +11,7 @@ domain_commands! {
         /// Show a member (own detail, public page, detail).
         ShowMember(ShowMember) => "show_member", short_read;
         /// Update the caller's member profile.
-        UpdateMember(UpdateMember) => "update_member";
+        UpdateMember(UpdateMember) => "update_member", short_write;
     }
 }
 

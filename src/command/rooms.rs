@@ -162,24 +162,20 @@ impl RoomsCommand {
         }
     }
 
-    /// Whether it only reads, bounded by what it answers (a page of rooms, one room).
-    pub fn short_read(&self) -> bool {
-        matches!(self, RoomsCommand::ListRooms(_) | RoomsCommand::ShowRoom(_))
-    }
-
-    /// Whether applying it computes a password hash (sign-up with a password, password change).
-    pub fn hashes_password(&self) -> bool {
+    /// Where the server runs it (see [`crate::command::Lane`]).
+    pub fn lane(&self) -> crate::command::Lane {
+        use crate::command::Lane;
         match self {
-            RoomsCommand::SignUp(c) => c.account.password.is_some(),
-            RoomsCommand::ChangePassword(_) => true,
-            RoomsCommand::SnsLogin(_)
-            | RoomsCommand::SetIcon(_)
-            | RoomsCommand::UpdateUser(_)
-            | RoomsCommand::ListRooms(_)
-            | RoomsCommand::ShowRoom(_)
+            RoomsCommand::SignUp(c) if c.account.password.is_some() => Lane::HashesPassword,
+            RoomsCommand::ChangePassword(_) => Lane::HashesPassword,
+            RoomsCommand::ListRooms(_) | RoomsCommand::ShowRoom(_) => Lane::ShortRead,
+            RoomsCommand::UpdateUser(_)
             | RoomsCommand::CreateRoom(_)
             | RoomsCommand::UpdateRoom(_)
-            | RoomsCommand::DeleteRoom(_) => false,
+            | RoomsCommand::DeleteRoom(_) => Lane::ShortWrite,
+            RoomsCommand::SignUp(_) | RoomsCommand::SnsLogin(_) | RoomsCommand::SetIcon(_) => {
+                Lane::Blocking
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ domain_commands! {
         /// Log in.
         Login(Login) => "login", hashes_password;
         /// Revoke the presented token.
-        Logout(Logout) => "logout";
+        Logout(Logout) => "logout", short_write;
         /// Token heartbeat.
         Doki(Doki) => "doki", short_read;
         /// Log in with a code sent to the phone.

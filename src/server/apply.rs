@@ -3,7 +3,7 @@
 //! request was answered at the store's current generation ([`super::answers`]), else run right
 //! here, on the thread that owns the connection, when an idle pooled connection is at hand and
 //! authenticating it needs no write. Everything else — and a short read that would wait —
-//! runs on the blocking pool.
+//! runs on the blocking pool. A short write goes to the write lane ([`super::write_lane`]).
 //!
 //! Why a short read may run on an async worker: the hand-off to the blocking pool and back
 //! costs two thread wake-ups per request. For a 10-contact op 1009 under `wrk` (64
@@ -16,6 +16,7 @@
 
 use super::pace::LANE_FULL;
 use super::{answers, Edge};
+use crate::command::Lane;
 use crate::dialect::{Encoder, Reply, Step};
 use crate::error::{Error, StoreError};
 use crate::handlers::{self, Answer};
@@ -47,7 +48,8 @@ pub async fn execute(edge: &Edge, step: Step, client: IpAddr, source: Source<'_>
     let ctx = &edge.app.ctx;
     // Where a short read's answer is kept: its request's identity and the generation read
     // before it ran.
-    let cache = (request.command.short_read() && edge.answers.enabled()).then(|| {
+    let lane = request.command.lane();
+    let cache = (lane == Lane::ShortRead && edge.answers.enabled()).then(|| {
         (
             answers::key(source.parts, source.body),
             ctx.store.generation(),
@@ -58,7 +60,11 @@ pub async fn execute(edge: &Edge, step: Step, client: IpAddr, source: Source<'_>
             return reply;
         }
     }
-    if request.command.short_read() {
+    if lane == Lane::ShortWrite {
+        let answered = edge.write_lane.run(*request, client).await;
+        return respond(edge, name, answered, encoder, cache);
+    }
+    if lane == Lane::ShortRead {
         let attempt = (*request).clone();
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             store::without_waiting(|| handlers::execute(ctx, attempt, Some(client)))
@@ -74,16 +80,16 @@ pub async fn execute(edge: &Edge, step: Step, client: IpAddr, source: Source<'_>
     }
     // A command that hashes waits for nothing: with the lane full it is refused at once,
     // before it takes a blocking thread.
-    let lane = match request.command.hashes_password() {
-        false => None,
-        true => match edge.password_lane.clone().try_acquire_owned() {
+    let slot = match lane {
+        Lane::HashesPassword => match edge.password_lane.clone().try_acquire_owned() {
             Ok(slot) => Some(slot),
             Err(_) => return encoder(Err(Error::Unavailable)).because(LANE_FULL),
         },
+        Lane::Blocking | Lane::ShortRead | Lane::ShortWrite => None,
     };
     let ctx = ctx.clone();
     let job = tokio::task::spawn_blocking(move || {
-        let _lane = lane;
+        let _slot = slot;
         handlers::execute(&ctx, *request, Some(client))
     });
     let answered = job.await.unwrap_or_else(|join| {

@@ -19,11 +19,13 @@ pub mod memory;
 mod pace;
 pub mod peer;
 mod running;
+mod write_lane;
 
 use answers::Answers;
 use apply::{execute, Source};
 use pace::{Pace, LANE_FULL};
 pub use running::Running;
+use write_lane::WriteLane;
 
 use crate::app::App;
 use crate::dialect::{ineww, opcode, rooms, typed, v4, Reply, Wire};
@@ -64,6 +66,7 @@ pub async fn run(
         .keep_alive(true)
         .half_close(true);
     let edge = Arc::new(Edge {
+        write_lane: WriteLane::start(app.ctx.clone())?,
         app: app.clone(),
         budget: Budget::new(config.body_memory),
         answers: Answers::new(config.answer_cache_bytes),
@@ -164,6 +167,8 @@ struct Edge {
     password_lane: Arc<Semaphore>,
     /// Answers of short reads, kept while the store does not change.
     answers: Answers,
+    /// The thread that runs short writes in the writer's batch.
+    write_lane: WriteLane,
 }
 
 impl Edge {

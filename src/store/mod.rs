@@ -62,6 +62,7 @@ macro_rules! columns {
 pub mod accounts;
 pub mod codes;
 pub mod contacts;
+mod deferred;
 pub mod devices;
 pub mod media;
 pub mod migrations;
@@ -79,6 +80,7 @@ pub mod v4_profiles;
 mod waiting;
 pub mod writer;
 
+pub use deferred::deferring;
 pub use migrations::{SCHEMA, SCHEMA_VERSION};
 pub use waiting::without_waiting;
 
@@ -171,6 +173,13 @@ const PRAGMAS: &str = "PRAGMA foreign_keys = ON;
      PRAGMA busy_timeout = 5000;
      PRAGMA cache_size = -512;";
 
+/// Set on the writer's connection only: the journal of each command's SAVEPOINT (the
+/// original of every page the command changes, kept so that a failing command can roll back
+/// alone) lives in memory, not in a temporary file. In a file it cost 18 `pwrite` calls per
+/// op 1005 (one contact): measured with `strace -c` under `wrk`, 213 108 writes for 11 901
+/// requests. It holds at most a batch's changed pages and is dropped at each COMMIT.
+const WRITER_PRAGMAS: &str = "PRAGMA temp_store = MEMORY;";
+
 /// Cheap-to-clone handle to the database.
 #[derive(Clone)]
 pub struct Store {
@@ -190,6 +199,7 @@ impl Store {
         conn.execute_batch("PRAGMA journal_mode = WAL;")?;
         migrations::migrate(&mut conn)?;
         conn.execute_batch(PRAGMAS)?;
+        conn.execute_batch(WRITER_PRAGMAS)?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(PRAGMAS));
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -229,6 +239,9 @@ impl Store {
 
     /// Runs `f` on a pooled connection (reads see one consistent snapshot per statement).
     pub fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
+        if deferred::active() {
+            return self.writer.read(f);
+        }
         let conn = self.connection()?;
         f(&conn)
     }
@@ -248,6 +261,10 @@ impl Store {
     /// same snapshot, so an answer assembled from several queries (a whole book: contacts,
     /// then their phones, then their mails) never mixes states around a concurrent write.
     pub fn snapshot<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
+        if deferred::active() {
+            // Inside the writer's transaction, which nobody else changes while `f` runs.
+            return self.writer.read(f);
+        }
         let conn = self.connection()?;
         // DEFERRED: the snapshot is taken at the first read and held until the end.
         let tx = conn.unchecked_transaction()?;
@@ -263,6 +280,17 @@ impl Store {
             return Err(Error::Store(StoreError::WouldBlock));
         }
         self.writer.write(f)
+    }
+
+    /// Commits the batch the write lane's deferred writes left open (see [`deferred`]).
+    pub fn commit_deferred(&self) {
+        self.writer.commit_open();
+    }
+
+    /// Waits for batch `batch` (as [`deferring`] answered it) to end: `Ok` once it is durably
+    /// committed, an error if its COMMIT failed.
+    pub fn settled(&self, batch: u64) -> Result<(), Error> {
+        self.writer.settled(batch)
     }
 
     /// Checkpoints the WAL into the main file; called at shutdown.

@@ -10,6 +10,7 @@
 //! behind it commits the batch and wakes the ones waiting; nobody is answered before the COMMIT
 //! that holds their change has returned, so an acknowledged write survives `kill -9`.
 
+use super::deferred;
 use crate::error::{Error, StoreError};
 use rusqlite::Connection;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -68,6 +69,9 @@ impl Writer {
     /// Runs `f` atomically and returns once its effect is durably committed (or rolled back
     /// when `f` fails).
     pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        if deferred::active() {
+            return self.write_deferred(f);
+        }
         self.queued.fetch_add(1, Ordering::SeqCst);
         let mut b = self.lock();
         let ran = self.run(&mut b, f);
@@ -97,6 +101,63 @@ impl Writer {
         Ok(value)
     }
 
+    /// Runs `f` inside a savepoint of the open batch and returns without committing (the
+    /// write lane's way, see [`deferred`]): the batch ends when the lane commits it, when a
+    /// writer from another thread finds nobody queued behind it, or at [`MAX_BATCH`].
+    fn write_deferred<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        // Counted while it runs, so that a writer ahead of it in the batch leaves the COMMIT
+        // to whoever comes last.
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let mut b = self.lock();
+        let ran = self.run(&mut b, f);
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        match ran {
+            Ok((result, epoch)) => {
+                deferred::joined(epoch);
+                if b.open && b.size >= MAX_BATCH {
+                    self.commit(&mut b);
+                }
+                result
+            }
+            Err(panic) => {
+                // Rolled back to its savepoint; the batch stays open for the lane to commit.
+                drop(b);
+                resume_unwind(panic);
+            }
+        }
+    }
+
+    /// Runs `f` on the writer's connection: it sees the open batch, commands not yet committed
+    /// included. The write lane's reads.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        let b = self.lock();
+        f(&b.conn)
+    }
+
+    /// Commits the open batch, if any, and wakes its waiters.
+    pub fn commit_open(&self) {
+        let mut b = self.lock();
+        if b.open {
+            self.commit(&mut b);
+        }
+    }
+
+    /// Whether batch `epoch` committed: `Ok` once its COMMIT succeeded, an error if it failed.
+    /// Waits while it is still open.
+    pub fn settled(&self, epoch: u64) -> Result<(), Error> {
+        let mut b = self.lock();
+        while b.done < epoch {
+            b = self.committed.wait(b).unwrap_or_else(|p| p.into_inner());
+        }
+        if b.failed.contains(&epoch) {
+            return Err(Error::Store(StoreError::Other("commit failed".into())));
+        }
+        Ok(())
+    }
+
     fn lock(&self) -> MutexGuard<'_, Batch> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -117,17 +178,24 @@ impl Writer {
             b.size = 0;
         }
         b.size += 1;
-        if let Err(e) = b.conn.execute_batch("SAVEPOINT cmd") {
+        if let Err(e) = b
+            .conn
+            .prepare_cached("SAVEPOINT cmd")
+            .and_then(|mut s| s.execute([]))
+        {
             return Ok((Err(e.into()), b.epoch));
         }
         let out = catch_unwind(AssertUnwindSafe(|| f(&b.conn)));
         let undo = !matches!(out, Ok(Ok(_)));
-        let end = if undo {
-            "ROLLBACK TO cmd; RELEASE cmd"
+        let ended = if undo {
+            b.conn.execute_batch("ROLLBACK TO cmd; RELEASE cmd")
         } else {
-            "RELEASE cmd"
+            // Cached: a batch of short writes runs it once per command.
+            b.conn
+                .prepare_cached("RELEASE cmd")
+                .and_then(|mut s| s.execute([]))
+                .map(|_| ())
         };
-        let ended = b.conn.execute_batch(end);
         match (out, ended) {
             (Err(panic), _) => Err(panic),
             (Ok(r), Ok(())) => Ok((r, b.epoch)),

@@ -198,16 +198,16 @@ async fn handle(
     pace.wait().await;
     let started = Instant::now();
     let id = REQUEST_IDS.fetch_add(1, Ordering::Relaxed);
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let forwarded: Vec<&str> = req
-        .headers()
+    let (parts, body) = req.into_parts();
+    let forwarded: Vec<&str> = parts
+        .headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
     let client = peer::client(&edge.app.ctx.config.trusted_proxies, remote, &forwarded);
-    let (resp, detail) = route(&edge, req, client).await;
+    let (resp, detail) = route(&edge, &parts, Unread::new(body), client).await;
+    let (method, path) = (&parts.method, parts.uri.path());
     if detail.as_deref() == Some(LANE_FULL) {
         pace.hold();
     }
@@ -227,11 +227,10 @@ async fn handle(
 /// Routes one request; answers the response and the detail of a refusal.
 async fn route(
     edge: &Edge,
-    req: Request<Incoming>,
+    parts: &http::request::Parts,
+    body: Unread,
     client: IpAddr,
 ) -> (Response<Full<Bytes>>, Option<String>) {
-    let (parts, body) = req.into_parts();
-    let body = Unread::new(body);
     let app = &edge.app;
     let path = parts.uri.path();
     let reply = match (&parts.method, path) {
@@ -242,12 +241,12 @@ async fn route(
             content_type: Some("text/html; charset=utf-8"),
             body: Bytes::from_static(b"<h1>Pong</h1>"),
         },
-        (_, "/" | "/phonebooks") => rpc(edge, &parts, body, client).await,
+        (_, "/" | "/phonebooks") => rpc(edge, parts, body, client).await,
         (&Method::OPTIONS, _) if rooms::owns(path) => rooms::preflight(),
         (&Method::POST, _) if app.registry.is_typed_path(path) => {
-            typed_post(edge, &parts, body, client).await
+            typed_post(edge, parts, body, client).await
         }
-        _ => rest(edge, &parts, body, client).await,
+        _ => rest(edge, parts, body, client).await,
     };
     let mut resp = Response::new(Full::new(reply.body));
     *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);

@@ -7,22 +7,19 @@ use crate::domain::{Contact, ContactMail, ContactPhone};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 
 /// Encodes an outcome or failure as the PhoneBooks envelope.
 pub fn encode(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
     match result.map(|outcome| success(kind, outcome)) {
         Ok(Ok(body)) => reply(200, body),
-        Ok(Err(detail)) => reply(
-            200,
-            to_ascii_json(&json!({"ret": -1, "msg": "internal error"})),
-        )
-        .because(detail),
+        Ok(Err(detail)) => reply(200, failed("internal error")).because(detail),
         Err(e) => {
             let (status, msg) = failure(kind, &e);
             if let Error::Store(inner) = &e {
                 tracing::error!(error = %inner, "store failure");
             }
-            reply(status, to_ascii_json(&json!({"ret": -1, "msg": msg}))).because(&e)
+            reply(status, failed(&msg)).because(&e)
         }
     }
 }
@@ -36,16 +33,27 @@ fn reply(status: u16, body: Vec<u8>) -> Reply {
     }
 }
 
+/// A failure's body, `{"ret":-1,"msg":…}`, serialised from a struct: no JSON tree to build
+/// and drop for the most common answer to bad input.
+fn failed(msg: &str) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Failed<'a> {
+        ret: i8,
+        msg: &'a str,
+    }
+    to_ascii_json(&Failed { ret: -1, msg })
+}
+
 /// The one table from domain errors to HTTP status and `msg` (the original's texts where
 /// ORIGINALS.md gives them).
-fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
+fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, Cow<'static, str>) {
     use CommandKind::*;
     let msg = match (kind, e) {
         (_, Error::MissingToken) => return (401, "missing Authorization header".into()),
-        (_, Error::TooLarge) => return (413, e.to_string()),
+        (_, Error::TooLarge) => return (413, e.to_string().into()),
         (_, Error::MethodNotAllowed) => return (405, "only POST is served here".into()),
         (_, Error::UnknownCommand) => "no method".into(),
-        (_, Error::UnknownField(f)) => format!("invalid {f}: unknown field"),
+        (_, Error::UnknownField(f)) => format!("invalid {f}: unknown field").into(),
         (Some(Register), Error::MissingField(f)) if f == "phone" => "phone empty".into(),
         (Some(Login), Error::MissingField(f)) if f == "phone" => "login phone empty".into(),
         (_, Error::PhoneTaken) => "user had registed".into(),
@@ -71,7 +79,7 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
             | Error::BadCode
             | Error::Throttled
             | Error::Unavailable,
-        ) => e.to_string(),
+        ) => e.to_string().into(),
     };
     (200, msg)
 }

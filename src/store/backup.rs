@@ -142,10 +142,12 @@ fn copy_pages(
     step_pages: i32,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<u64, BackupError> {
-    // Never created, never written: a missing file is an error, not a new database.
+    // Never created (a missing file is an error, not a new database) and only read. Not
+    // read-only: a read-only connection to a WAL database that nobody else has open would
+    // leave its `-wal` and `-shm` behind, where the last read-write one removes them.
     let source = Connection::open_with_flags(
         db,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     source.busy_timeout(Duration::from_secs(5))?;
     // The snapshot: taken at the first read, held until `snapshot` is dropped.

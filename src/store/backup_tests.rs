@@ -163,6 +163,11 @@ fn a_database_no_one_has_open_is_copied_too() {
     let out = dir.path().join("copy.db");
     copy_file(&db, &out, false, &mut |_, _| {}).unwrap();
 
+    assert_eq!(
+        names(dir.path()),
+        ["closed.db", "copy.db"],
+        "files left behind"
+    );
     let copy = Store::open(&out, 1).unwrap();
     assert_eq!(
         copy.read(|c| settings::get(c, "k")).unwrap(),

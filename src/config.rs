@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Everything the server can be told at start-up.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,6 +91,15 @@ pub struct Config {
     /// Log filter: a level (`info`), or `target=level` directives separated by commas
     /// (`warn,switchboard=debug`), as `tracing_subscriber::filter::Targets` reads them.
     pub log: String,
+    /// Directory of the server's scheduled backups (`switchboard-<UTC time>.db`); unset, the
+    /// server makes none. Created when missing.
+    pub backup_dir: Option<PathBuf>,
+    /// Time between two scheduled backups, as `"30m"`, `"6h"` or `"1day"`; at least a minute.
+    #[serde(with = "humantime_serde")]
+    pub backup_every: Duration,
+    /// Scheduled backups kept in `backup_dir`; after each new one the oldest beyond this many
+    /// are deleted (only files named as the server names them). At least 1.
+    pub backup_keep: usize,
 }
 
 impl Default for Config {
@@ -130,6 +140,9 @@ impl Default for Config {
             code_webhook_url: None,
             rooms_trust_sns_identities: false,
             log: "info".into(),
+            backup_dir: None,
+            backup_every: Duration::from_secs(24 * 60 * 60),
+            backup_keep: 7,
         }
     }
 }
@@ -170,6 +183,16 @@ impl Config {
                 self.body_memory, self.body_limit
             ));
         }
+        if self.backup_every < MIN_BACKUP_EVERY {
+            return Err(format!(
+                "backup_every ({}) must be at least {}",
+                humantime::format_duration(self.backup_every),
+                humantime::format_duration(MIN_BACKUP_EVERY),
+            ));
+        }
+        if self.backup_keep == 0 {
+            return Err("backup_keep must be at least 1".into());
+        }
         Ok(())
     }
 
@@ -187,6 +210,9 @@ impl Config {
     }
 }
 
+/// The shortest time between two scheduled backups.
+pub const MIN_BACKUP_EVERY: Duration = Duration::from_secs(60);
+
 /// Overlays `SWITCHBOARD_<KEY>` variables onto the table; values are TOML scalars or bare text.
 fn apply_env(
     table: &mut toml::Table,
@@ -198,8 +224,11 @@ fn apply_env(
             continue;
         };
         let key = key.to_ascii_lowercase();
-        let known_key =
-            known.contains_key(&key) || matches!(key.as_str(), "jwt_secret" | "code_webhook_url");
+        let known_key = known.contains_key(&key)
+            || matches!(
+                key.as_str(),
+                "jwt_secret" | "code_webhook_url" | "backup_dir"
+            );
         if !known_key {
             return Err(format!("unknown environment setting {name}"));
         }
@@ -256,6 +285,36 @@ mod tests {
     }
 
     #[test]
+    fn backup_settings_come_from_the_environment_as_durations_and_are_checked() {
+        let mut t = toml::Table::new();
+        let vars = vec![
+            (
+                "SWITCHBOARD_BACKUP_DIR".to_string(),
+                "/var/backups".to_string(),
+            ),
+            ("SWITCHBOARD_BACKUP_EVERY".to_string(), "30m".to_string()),
+            ("SWITCHBOARD_BACKUP_KEEP".to_string(), "3".to_string()),
+        ];
+        apply_env(&mut t, vars.into_iter()).unwrap();
+        let mut c: Config = toml::Value::Table(t).try_into().unwrap();
+        assert_eq!(c.backup_dir, Some(PathBuf::from("/var/backups")));
+        assert_eq!(c.backup_every, Duration::from_secs(30 * 60));
+        assert_eq!(c.backup_keep, 3);
+        assert!(c.check().is_ok());
+        c.backup_every = Duration::from_secs(59);
+        assert!(c.check().unwrap_err().contains("backup_every"));
+        c.backup_every = MIN_BACKUP_EVERY;
+        c.backup_keep = 0;
+        assert!(c.check().unwrap_err().contains("backup_keep"));
+    }
+
+    #[test]
+    fn a_backup_interval_that_is_not_a_duration_is_refused() {
+        let t: toml::Table = "backup_every = \"often\"".parse().unwrap();
+        assert!(toml::Value::Table(t).try_into::<Config>().is_err());
+    }
+
+    #[test]
     fn an_unknown_file_key_is_refused() {
         let t: toml::Table = "no_such_key = 1".parse().unwrap();
         assert!(toml::Value::Table(t).try_into::<Config>().is_err());
@@ -273,7 +332,7 @@ mod example_tests {
         let example: toml::Table = text.parse().unwrap();
         let defaults = toml::Table::try_from(Config::default()).unwrap();
         assert_eq!(example, defaults);
-        for optional in ["jwt_secret", "code_webhook_url"] {
+        for optional in ["jwt_secret", "code_webhook_url", "backup_dir"] {
             assert!(
                 text.contains(&format!("# {optional} = ")),
                 "{optional} undocumented"

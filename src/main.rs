@@ -1,11 +1,14 @@
-//! The `switchboard` command: serve, read the outbox, set levels, print routes, replay fixtures.
+//! The `switchboard` command: serve, back up, read the outbox, set levels, print routes, replay
+//! fixtures.
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use switchboard::app::{self, App, StoreOutbox};
 use switchboard::config::Config;
 use switchboard::ctx::SkippingClock;
+use switchboard::store::backup::{self, BackupError};
 use switchboard::store::{accounts, codes, throttle, Store};
 use switchboard::{fixtures, server};
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -35,6 +38,22 @@ enum Cmd {
         /// TOML configuration file (see config.example.toml).
         #[arg(long)]
         config: Option<PathBuf>,
+    },
+    /// Copy a database, live or not, to a file (SQLite's online backup): the copy holds the
+    /// database as it was when the backup began and appears only once complete and checked.
+    Backup {
+        /// Database file (default: the configuration's `db`, ./switchboard.db).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// TOML configuration file whose `db` is backed up when --db is not given.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The backup file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace --out when it exists (refused otherwise).
+        #[arg(long)]
+        force: bool,
     },
     /// Print queued verification codes as JSON lines.
     Outbox {
@@ -114,6 +133,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             serve(config)
         }
+        Cmd::Backup {
+            db,
+            config,
+            out,
+            force,
+        } => {
+            let db = match db {
+                Some(d) => d,
+                None => Config::load(config.as_deref())?.db,
+            };
+            back_up(&db, &out, force)
+        }
         Cmd::Outbox { db, phone } => {
             let store = Store::open(&db, 1).map_err(|e| e.to_string())?;
             let entries = store
@@ -165,6 +196,41 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Cmd::Replay { target, db, files } => replay(target, db, files),
     }
+}
+
+/// `switchboard backup`: the copy, a progress line on stderr when it is a terminal, then a
+/// one-line summary on stdout.
+fn back_up(db: &Path, out: &Path, force: bool) -> Result<ExitCode, String> {
+    let started = std::time::Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let mut shown = None;
+    let copied = backup::copy_file(db, out, force, &mut |done, total| {
+        let percent = done * 100 / total.max(1);
+        if terminal && done < total && shown != Some(percent) {
+            shown = Some(percent);
+            eprint!(
+                "\rbacking up {}: {done}/{total} pages ({percent}%)",
+                db.display()
+            );
+            let _ = std::io::stderr().flush();
+        }
+    });
+    if shown.is_some() {
+        eprint!("\r\x1b[2K");
+    }
+    let copied = copied.map_err(|e| match e {
+        BackupError::Exists(p) => format!("{} already exists (--force replaces it)", p.display()),
+        e => e.to_string(),
+    })?;
+    println!(
+        "backed up {} to {}: {} bytes, {} pages, {} ms",
+        db.display(),
+        out.display(),
+        copied.bytes,
+        copied.pages,
+        started.elapsed().as_millis()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn runtime(config: &Config) -> Result<tokio::runtime::Runtime, String> {

@@ -14,6 +14,7 @@
 
 mod answers;
 mod apply;
+mod backups;
 mod body;
 pub mod memory;
 mod pace;
@@ -75,6 +76,7 @@ pub async fn run(
         )),
     });
     let housekeeping = housekeeping(&app, edge.answers.enabled());
+    let backups = backups::Schedule::start(&config);
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -115,6 +117,7 @@ pub async fn run(
     {
         tracing::warn!("shutdown grace expired with connections still open");
     }
+    backups.stop().await;
     let store = app.ctx.store.clone();
     let _ = tokio::task::spawn_blocking(move || store.close()).await;
     Ok(())

@@ -16,6 +16,7 @@
 //! | snapshot: [`Store::snapshot`] | a read whose statements all see one state (one read transaction) |
 //! | write: [`Store::write`] | run a closure atomically: on `Ok` its writes are durably committed before it returns, on `Err` none remain; concurrent writes share one COMMIT ([`writer`], group commit) |
 //! | close: [`Store::close`] | flush at shutdown (here: checkpoint the WAL) |
+//! | backup: [`backup::copy_file`] | copy the live database, as of one moment, to a file that appears whole or not at all, while writes go on |
 //! | seed (measurements only): [`seed::seed`] | add filler accounts with contacts, one transaction per 10 000 (`bench seed`); not used by the server |
 //!
 //! Inside a closure a handler calls only these, each taking the `&Tx` it was handed:
@@ -60,6 +61,7 @@ macro_rules! columns {
 }
 
 pub mod accounts;
+pub mod backup;
 pub mod codes;
 pub mod contacts;
 mod deferred;

@@ -1,7 +1,8 @@
 //! The HTTP edge every dialect shares: framing, limits and timeouts, misbehaving connections,
-//! the request log, concurrency, the answer cache, and the real binary's durability.
+//! the request log, concurrency, the answer cache, the real binary's durability, and backups.
 
 mod answer_cache;
+mod backup;
 mod concurrency;
 mod connections;
 mod durability;

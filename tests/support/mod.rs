@@ -184,6 +184,11 @@ impl Server {
         Server::open(self.dir, self.settings).await
     }
 
+    /// Stops the server gracefully and waits for it (its scheduled backups included).
+    pub async fn stop(self) {
+        self.running.stop().await;
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> &str {
         &self.running.base_url

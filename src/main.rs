@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use switchboard::app::{self, App, StoreOutbox};
 use switchboard::config::Config;
 use switchboard::ctx::SkippingClock;
-use switchboard::store::{accounts, codes, throttle, Store};
+use switchboard::store::{accounts, outbox, throttle, Store};
 use switchboard::{fixtures, server};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -36,12 +36,13 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Print queued verification codes as JSON lines.
+    /// Print the outbox as JSON lines: each code or fall alert with its delivery state
+    /// (kept, queued, delivered, failed), attempts and last error.
     Outbox {
         /// Database file.
         #[arg(long)]
         db: PathBuf,
-        /// Only codes for this phone.
+        /// Only messages for this phone.
         #[arg(long)]
         phone: Option<String>,
     },
@@ -117,7 +118,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Cmd::Outbox { db, phone } => {
             let store = Store::open(&db, 1).map_err(|e| e.to_string())?;
             let entries = store
-                .read(|c| codes::outbox(c, phone.as_deref()))
+                .read(|c| outbox::list(c, phone.as_deref()))
                 .map_err(|e| e.to_string())?;
             for e in entries {
                 println!("{}", serde_json::to_string(&e).map_err(|e| e.to_string())?);

@@ -48,8 +48,9 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-/// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests
-/// finish (up to the configured grace) and checkpoints the store.
+/// Serves `listener` (and runs code delivery) until `shutdown` resolves, then stops accepting,
+/// lets in-flight requests finish (up to the configured grace), stops code delivery (the POSTs
+/// in flight finish) and checkpoints the store.
 pub async fn run(
     listener: TcpListener,
     app: Arc<App>,
@@ -72,6 +73,7 @@ pub async fn run(
         )),
     });
     let housekeeping = housekeeping(&app, edge.answers.enabled());
+    let delivery = app.delivery.start(app.ctx.store.clone());
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -111,6 +113,9 @@ pub async fn run(
         .is_err()
     {
         tracing::warn!("shutdown grace expired with connections still open");
+    }
+    if let Some(delivery) = delivery {
+        delivery.stop().await;
     }
     let store = app.ctx.store.clone();
     let _ = tokio::task::spawn_blocking(move || store.close()).await;

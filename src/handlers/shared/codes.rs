@@ -1,12 +1,12 @@
-//! Verification codes: issuing one (a minute apart per phone, handed to the sender) and
-//! redeeming one (single use, five wrong tries, three minutes), each in one transaction.
+//! Verification codes: issuing one (a minute apart per phone, its digest stored and the code
+//! put in the outbox in one transaction) and redeeming one (single use, five wrong tries,
+//! three minutes), each in one transaction.
 
 use crate::auth::token_digest;
 use crate::ctx::Ctx;
 use crate::domain::Phone;
 use crate::error::{Error, Result};
-use crate::sender::CodeMessage;
-use crate::store::{codes, Tx};
+use crate::store::{codes, outbox, Tx};
 
 /// How long a code stays valid, in seconds.
 pub const CODE_TTL_SECS: i64 = 180;
@@ -17,9 +17,10 @@ pub const THROTTLE_SECS: i64 = 60;
 /// Wrong tries after which a code is dead.
 pub const MAX_ATTEMPTS: i64 = 5;
 
-/// Stores a new code for `phone` and hands it to the sender; refuses a second code within a
-/// minute (any purpose, any dialect) without sending anything. `proof` turns the code into
-/// what the client will present (the code itself, or a salted hash of it).
+/// Stores a new code for `phone` and puts it in the outbox, in one transaction, then nudges
+/// the courier; refuses a second code within a minute (any purpose, any dialect) without
+/// sending anything. `proof` turns the code into what the client will present (the code
+/// itself, or a salted hash of it).
 pub fn issue(
     ctx: &Ctx,
     phone: &Phone,
@@ -43,15 +44,23 @@ pub fn issue(
             &token_digest(&presented),
             now,
             now + CODE_TTL_SECS,
-        )
+        )?;
+        send(ctx, tx, phone.as_str(), &code, purpose, now)
     })?;
-    ctx.sender.deliver(&CodeMessage {
-        phone: phone.as_str().to_string(),
-        code,
-        purpose: purpose.to_string(),
-        at: now,
-    });
+    ctx.courier.nudge();
     Ok(())
+}
+
+/// Puts a message (a code, a fall alert) for `phone` in the outbox inside the caller's
+/// transaction, queued for delivery when the courier delivers. The caller nudges the courier
+/// after its commit.
+pub fn send(ctx: &Ctx, tx: &Tx, phone: &str, code: &str, purpose: &str, now: i64) -> Result<()> {
+    let msg = outbox::Message {
+        phone,
+        code,
+        purpose,
+    };
+    outbox::push(tx, &msg, ctx.courier.delivers(), now)
 }
 
 /// Checks `code` against the newest code for the phone and purpose inside the caller's

@@ -1,9 +1,11 @@
 //! The HTTP edge every dialect shares: framing, limits and timeouts, misbehaving connections,
-//! the request log, concurrency, the answer cache, and the real binary's durability.
+//! the request log, concurrency, the answer cache, the real binary's durability, and code
+//! delivery through the webhook.
 
 mod answer_cache;
 mod concurrency;
 mod connections;
+mod delivery;
 mod durability;
 mod framing;
 mod limits;

@@ -104,3 +104,70 @@ pub fn usable_exists(conn: &Tx, now: i64, phone: &str, purpose: &str) -> Result<
     Ok(codes::latest_unused(conn, phone, purpose)?
         .is_some_and(|r| r.expires_at > now && r.attempts < MAX_ATTEMPTS))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ctx::Courier;
+    use crate::handlers::testing;
+    use crate::store::outbox::State;
+    use crate::store::Store;
+    use std::sync::{Arc, Mutex};
+
+    /// A courier that delivers, and notes at each nudge the outbox rows a reader then sees.
+    struct Watching {
+        store: Store,
+        seen_at_nudges: Mutex<Vec<usize>>,
+    }
+
+    impl Courier for Watching {
+        fn delivers(&self) -> bool {
+            true
+        }
+
+        fn nudge(&self) {
+            let rows = self.store.read(|c| outbox::list(c, None)).unwrap().len();
+            self.seen_at_nudges.lock().unwrap().push(rows);
+        }
+    }
+
+    fn phone() -> Phone {
+        Phone::parse("13000000001", "phone").unwrap()
+    }
+
+    #[test]
+    fn an_issued_code_is_queued_by_its_command_and_the_courier_nudged_once_it_is_committed() {
+        let (mut ctx, clock, _d) = testing::ctx();
+        let courier = Arc::new(Watching {
+            store: ctx.store.clone(),
+            seen_at_nudges: Mutex::new(Vec::new()),
+        });
+        ctx.courier = courier.clone();
+        issue(&ctx, &phone(), "reset", 6, str::to_string).unwrap();
+        let rows = ctx.store.read(|c| outbox::list(c, None)).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].state, rows[0].attempts), (State::Queued, 0));
+        assert_eq!(*courier.seen_at_nudges.lock().unwrap(), [1]);
+        // A refused command queues nothing and nudges nobody.
+        clock.advance(chrono::Duration::seconds(10));
+        assert!(issue(&ctx, &phone(), "reset", 6, str::to_string).is_err());
+        assert_eq!(ctx.store.read(|c| outbox::list(c, None)).unwrap().len(), 1);
+        assert_eq!(courier.seen_at_nudges.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_message_is_kept_without_delivery_and_goes_with_its_commands_transaction() {
+        let (ctx, _, _d) = testing::ctx();
+        ctx.store
+            .write(|tx| send(&ctx, tx, "13000000002", "event-1", "fall_alert", 5))
+            .unwrap();
+        let failed: Result<()> = ctx.store.write(|tx| {
+            send(&ctx, tx, "13000000003", "event-2", "fall_alert", 5)?;
+            Err(Error::Forbidden)
+        });
+        assert!(failed.is_err());
+        let rows = ctx.store.read(|c| outbox::list(c, None)).unwrap();
+        let seen: Vec<_> = rows.iter().map(|r| (r.phone.as_str(), r.state)).collect();
+        assert_eq!(seen, [("13000000002", State::Kept)]);
+    }
+}

@@ -78,17 +78,30 @@ CREATE INDEX IF NOT EXISTS codes_hash ON codes(code_hash);
 -- Codes are deleted a day after they expire, a few at each new code (version 8).
 CREATE INDEX IF NOT EXISTS codes_expires ON codes(expires_at);
 
--- What the default code sender "sent": read with `switchboard outbox`.
+-- Verification codes and fall alerts to deliver, written by the command that issued them, in
+-- its transaction (docs/code-delivery.md). `state`: 'kept' when no webhook is configured (this
+-- table is then the channel: `switchboard outbox`), else 'queued' until the webhook takes it
+-- ('delivered') or the last attempt fails ('failed'). Version 9 rebuilt the table with these
+-- columns and AUTOINCREMENT, so that an id (the webhook's delivery id) is never reused.
 CREATE TABLE IF NOT EXISTS outbox (
-    id         INTEGER PRIMARY KEY,
-    phone      TEXT    NOT NULL,
-    code       TEXT    NOT NULL,
-    purpose    TEXT    NOT NULL,
-    created_at INTEGER NOT NULL             -- unix seconds
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    phone              TEXT    NOT NULL,
+    code               TEXT    NOT NULL,
+    purpose            TEXT    NOT NULL,
+    created_at         INTEGER NOT NULL,          -- unix seconds
+    state              TEXT    NOT NULL DEFAULT 'kept'
+                       CHECK (state IN ('kept', 'queued', 'delivered', 'failed')),
+    attempts           INTEGER NOT NULL DEFAULT 0, -- POSTs started
+    last_error         TEXT,                       -- why the latest failed POST failed
+    next_attempt_at_ms INTEGER,                    -- unix ms; a queued row is due from then
+    delivered_at       INTEGER                     -- unix seconds
 );
 CREATE INDEX IF NOT EXISTS outbox_phone ON outbox(phone, id);
--- Rows are deleted 7 days after they were queued, a few at each new row (version 8).
+-- Rows are deleted 7 days after they were queued, a few at each new row (version 8), except
+-- rows still queued.
 CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created_at);
+-- The delivery loop's due rows, and the count of rows in each state (version 9).
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state, next_attempt_at_ms);
 
 -- Server settings kept with the data (the generated JWT secret).
 CREATE TABLE IF NOT EXISTS settings (

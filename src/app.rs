@@ -4,10 +4,10 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::passwords::Passwords;
 use crate::config::Config;
 use crate::ctx::{Clock, Ctx, RandomIds, SkippingClock, SystemClock};
+use crate::delivery::Delivery;
 use crate::dialect;
 use crate::registry::{Registry, REGISTRY_TOML};
-use crate::sender::{CodeSender, OutboxSender, WebhookSender};
-use crate::store::{codes, settings, Store};
+use crate::store::{outbox, settings, Store};
 use std::sync::Arc;
 
 /// Everything the server shares between connections.
@@ -16,10 +16,12 @@ pub struct App {
     pub ctx: Arc<Ctx>,
     /// The route registry.
     pub registry: Arc<Registry>,
+    /// The outbox's courier (also in the context); the server starts and stops its worker.
+    pub delivery: Arc<Delivery>,
 }
 
 impl App {
-    /// Opens the store, loads the registry and the JWT secret, and picks the code sender.
+    /// Opens the store, loads the registry and the JWT secret, and sets up code delivery.
     pub fn open(config: Config) -> Result<App, String> {
         App::open_with_clock(config, Arc::new(SystemClock))
     }
@@ -33,22 +35,20 @@ impl App {
             Some(s) => s.as_bytes().to_vec(),
             None => stored_secret(&store)?,
         };
-        let sender: Arc<dyn CodeSender> = match &config.code_webhook_url {
-            Some(url) => Arc::new(WebhookSender::new(store.clone(), url)?),
-            None => Arc::new(OutboxSender::new(store.clone())),
-        };
+        let delivery = Arc::new(Delivery::from_config(&config)?);
         let ctx = Ctx {
             jwt: JwtKeys::new(&secret, config.jwt_lifetime_secs),
             passwords: Passwords::new(&config)?,
             store,
             clock,
             ids: Arc::new(RandomIds::new()),
-            sender,
+            courier: delivery.clone(),
             config: Arc::new(config),
         };
         Ok(App {
             ctx: Arc::new(ctx),
             registry: Arc::new(registry),
+            delivery,
         })
     }
 }
@@ -80,7 +80,7 @@ pub struct StoreOutbox(pub Store);
 impl crate::fixtures::OutboxSource for StoreOutbox {
     fn latest_code(&self, phone: &str) -> Option<String> {
         self.0
-            .read(|c| codes::outbox(c, Some(phone)))
+            .read(|c| outbox::list(c, Some(phone)))
             .ok()
             .and_then(|v| v.last().map(|e| e.code.clone()))
     }

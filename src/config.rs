@@ -82,8 +82,24 @@ pub struct Config {
     /// Domains whose pages may embed portraits (subdomains included); the server's own host
     /// and requests without a `Referer` are always allowed.
     pub portrait_referers: Vec<String>,
-    /// When set, verification codes are also POSTed as JSON to this `http://` URL.
+    /// When set, verification codes (and fall alerts) are POSTed as signed JSON to this
+    /// `https://` (or `http://`) URL, with retries (docs/code-delivery.md); when unset they
+    /// are kept in the outbox table only.
     pub code_webhook_url: Option<String>,
+    /// The HMAC-SHA256 key of the webhook's `X-Switchboard-Signature`; required with the URL.
+    pub code_webhook_secret: Option<Secret>,
+    /// A PEM file of CA certificates trusted for the webhook's HTTPS, besides the public roots
+    /// (a receiver with a private or self-signed CA).
+    pub code_webhook_ca_file: Option<PathBuf>,
+    /// How long one delivery attempt may take, connecting included, in milliseconds.
+    pub code_webhook_timeout_ms: u64,
+    /// Delay before the second attempt, in milliseconds; each further one doubles it (with
+    /// jitter: between half and all of it).
+    pub code_webhook_retry_base_ms: u64,
+    /// Longest delay between two attempts, in milliseconds.
+    pub code_webhook_retry_max_ms: u64,
+    /// Attempts after which a message is `failed`.
+    pub code_webhook_max_attempts: u32,
     /// Development only: trust the identity a rooms client claims at `POST /snslogin/`
     /// (`login_type` + `snsid`) without verifying its `access_token` with the third party.
     /// Off by default: snslogin is then refused with 403 "third-party login is not configured".
@@ -138,6 +154,12 @@ impl Default for Config {
             image_limit: 4 * 1024 * 1024,
             portrait_referers: vec!["helpaged.cn".into(), "localhost".into()],
             code_webhook_url: None,
+            code_webhook_secret: None,
+            code_webhook_ca_file: None,
+            code_webhook_timeout_ms: 10_000,
+            code_webhook_retry_base_ms: 1_000,
+            code_webhook_retry_max_ms: 60_000,
+            code_webhook_max_attempts: 8,
             rooms_trust_sns_identities: false,
             log: "info".into(),
             backup_dir: None,
@@ -193,7 +215,38 @@ impl Config {
         if self.backup_keep == 0 {
             return Err("backup_keep must be at least 1".into());
         }
-        Ok(())
+        self.check_webhook()
+    }
+
+    /// Refuses a webhook that cannot work: a URL that is not http(s) with a host, no secret,
+    /// zero timeouts or attempts, a base delay above the longest.
+    pub fn check_webhook(&self) -> Result<(), String> {
+        let Some(url) = &self.code_webhook_url else {
+            return Ok(());
+        };
+        let uri: Option<http::Uri> = url.parse().ok();
+        let scheme = uri.as_ref().and_then(|u| u.host().and(u.scheme_str()));
+        let secret = self.code_webhook_secret.as_ref().map(Secret::expose);
+        let (base, max) = (
+            self.code_webhook_retry_base_ms,
+            self.code_webhook_retry_max_ms,
+        );
+        match () {
+            _ if !matches!(scheme, Some("https" | "http")) => {
+                Err("code_webhook_url must be an https:// (or http://) URL with a host".into())
+            }
+            _ if secret.is_none_or(str::is_empty) => Err("code_webhook_secret must be set with \
+                code_webhook_url: receivers check each message's X-Switchboard-Signature with it"
+                .into()),
+            _ if self.code_webhook_timeout_ms == 0 || self.code_webhook_max_attempts == 0 => {
+                Err("code_webhook_timeout_ms and code_webhook_max_attempts must be above 0".into())
+            }
+            _ if base == 0 || base > max => Err(format!(
+                "code_webhook_retry_base_ms ({base}) \
+                must be above 0 and at most code_webhook_retry_max_ms ({max})"
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Settings with cheap password hashing, for tests and in-process replays.
@@ -212,6 +265,39 @@ impl Config {
 
 /// The shortest time between two scheduled backups.
 pub const MIN_BACKUP_EVERY: Duration = Duration::from_secs(60);
+/// A secret setting (the code webhook's HMAC key): shown as `********` by `Debug` and
+/// `Serialize`, so that no printed or logged configuration holds it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    /// The secret itself, for the one place that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"********\"")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("********")
+    }
+}
+
+/// Settings without a default whose environment value is taken as text as it is (a secret of
+/// digits stays a string).
+const OPTIONAL_TEXT_KEYS: &[&str] = &[
+    "code_webhook_url",
+    "code_webhook_secret",
+    "code_webhook_ca_file",
+    "backup_dir",
+];
 
 /// Overlays `SWITCHBOARD_<KEY>` variables onto the table; values are TOML scalars or bare text.
 fn apply_env(
@@ -224,13 +310,14 @@ fn apply_env(
             continue;
         };
         let key = key.to_ascii_lowercase();
-        let known_key = known.contains_key(&key)
-            || matches!(
-                key.as_str(),
-                "jwt_secret" | "code_webhook_url" | "backup_dir"
-            );
+        let text = OPTIONAL_TEXT_KEYS.contains(&key.as_str());
+        let known_key = known.contains_key(&key) || text || key == "jwt_secret";
         if !known_key {
             return Err(format!("unknown environment setting {name}"));
+        }
+        if text {
+            table.insert(key, toml::Value::String(raw));
+            continue;
         }
         let value = format!("v = {raw}")
             .parse::<toml::Table>()
@@ -315,6 +402,20 @@ mod tests {
     }
 
     #[test]
+    fn a_webhook_secret_of_digits_from_the_environment_stays_text() {
+        let mut t = toml::Table::new();
+        let vars = vec![
+            ("SWITCHBOARD_CODE_WEBHOOK_SECRET".into(), "123456".into()),
+            ("SWITCHBOARD_CODE_WEBHOOK_URL".into(), "https://h/x".into()),
+            ("SWITCHBOARD_CODE_WEBHOOK_MAX_ATTEMPTS".into(), "3".into()),
+        ];
+        apply_env(&mut t, vars.into_iter()).unwrap();
+        let c: Config = toml::Value::Table(t).try_into().unwrap();
+        assert_eq!(c.code_webhook_secret.unwrap().expose(), "123456");
+        assert_eq!(c.code_webhook_max_attempts, 3);
+    }
+
+    #[test]
     fn an_unknown_file_key_is_refused() {
         let t: toml::Table = "no_such_key = 1".parse().unwrap();
         assert!(toml::Value::Table(t).try_into::<Config>().is_err());
@@ -332,7 +433,14 @@ mod example_tests {
         let example: toml::Table = text.parse().unwrap();
         let defaults = toml::Table::try_from(Config::default()).unwrap();
         assert_eq!(example, defaults);
-        for optional in ["jwt_secret", "code_webhook_url", "backup_dir"] {
+        let optional = [
+            "jwt_secret",
+            "code_webhook_url",
+            "code_webhook_secret",
+            "code_webhook_ca_file",
+            "backup_dir",
+        ];
+        for optional in optional {
             assert!(
                 text.contains(&format!("# {optional} = ")),
                 "{optional} undocumented"

@@ -1,10 +1,9 @@
 //! The context every handler gets: store, clock, id generator, token signer, password hasher,
-//! code sender and policy. Tests build it with a manual clock and sequential ids.
+//! the outbox's courier and policy. Tests build it with a manual clock and sequential ids.
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::passwords::Passwords;
 use crate::config::Config;
-use crate::sender::CodeSender;
 use crate::store::Store;
 use chrono::{DateTime, FixedOffset, Utc};
 use rand::Rng;
@@ -24,8 +23,8 @@ pub struct Ctx {
     pub jwt: JwtKeys,
     /// Hashes and checks passwords (argon2id).
     pub passwords: Passwords,
-    /// Delivers verification codes.
-    pub sender: Arc<dyn CodeSender>,
+    /// Whether outbox rows are delivered, and the nudge after a command committed some.
+    pub courier: Arc<dyn Courier>,
     /// The configuration the server started with.
     pub config: Arc<Config>,
 }
@@ -62,6 +61,27 @@ impl Ctx {
         FixedOffset::east_opt(self.config.utc_offset_minutes * 60)
             .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
     }
+}
+
+/// The delivery side of the outbox, as handlers see it: a handler writes its outbox rows in its
+/// own transaction (queued when [`Courier::delivers`]) and nudges the courier after the commit.
+/// What delivers them (the webhook, over HTTP) is none of the handler's business.
+pub trait Courier: Send + Sync {
+    /// Whether new rows are queued for delivery; `false`: the outbox table is the channel.
+    fn delivers(&self) -> bool;
+    /// A command has committed rows to deliver: look now rather than at the next due time.
+    fn nudge(&self);
+}
+
+/// No delivery: rows are kept in the outbox table (read with `switchboard outbox`).
+pub struct KeepInOutbox;
+
+impl Courier for KeepInOutbox {
+    fn delivers(&self) -> bool {
+        false
+    }
+
+    fn nudge(&self) {}
 }
 
 /// A source of the current time.

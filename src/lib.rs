@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Imports run one way: `server → dialect → command → handlers → store → domain` (`auth`,
-//! `media`, `sender`, `config`, `ctx`, `error` are leaves used from above). `command` is data
+//! `media`, `delivery`, `config`, `ctx`, `error` are leaves used from above). `command` is data
 //! only (the commands, `Request`, `Outcome`); `handlers::execute` hands each domain's command
 //! to that domain's handler file, whose one match applies it. A dialect never imports a handler or the store; a handler never knows
 //! which dialect asked — what differs between dialects is a value the command carries (a
@@ -28,10 +28,10 @@
 //! | [`store`] | SQLite: schema, migrations, group commit, one module per table group |
 //! | [`domain`] | validated values (`Phone`, `Password`), records (`Account`, `Member`, `Contact`), sessions and token policies |
 //! | [`error`] | the one domain error enum |
-//! | [`ctx`] | what handlers get: store, clock, ids, JWT keys, hasher, code sender |
+//! | [`ctx`] | what handlers get: store, clock, ids, JWT keys, hasher, the outbox's courier |
 //! | [`auth`] | argon2id passwords, HS256 JWTs, token digests |
 //! | [`media`] | captcha PNGs, placeholder portraits, image sniffing and base64 decoding |
-//! | [`sender`] | verification-code delivery (outbox table, webhook) |
+//! | [`delivery`] | the outbox's delivery: the code webhook's worker (ureq, HMAC signature, retries with backoff) |
 //! | [`config`] | TOML + `SWITCHBOARD_*` configuration |
 //! | [`app`] | assembly of the above from a config |
 //! | [`fixtures`] | the fixture runner behind `cargo test` and `switchboard replay` |
@@ -41,6 +41,7 @@ pub mod auth;
 pub mod command;
 pub mod config;
 pub mod ctx;
+pub mod delivery;
 pub mod dialect;
 pub mod domain;
 pub mod error;
@@ -48,6 +49,5 @@ pub mod fixtures;
 pub mod handlers;
 pub mod media;
 pub mod registry;
-pub mod sender;
 pub mod server;
 pub mod store;

@@ -9,7 +9,7 @@ use switchboard::app::{self, App, StoreOutbox};
 use switchboard::config::Config;
 use switchboard::ctx::SkippingClock;
 use switchboard::store::backup::{self, BackupError};
-use switchboard::store::{accounts, codes, throttle, Store};
+use switchboard::store::{accounts, outbox, throttle, Store};
 use switchboard::{fixtures, server};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -55,12 +55,13 @@ enum Cmd {
         #[arg(long)]
         force: bool,
     },
-    /// Print queued verification codes as JSON lines.
+    /// Print the outbox as JSON lines: each code or fall alert with its delivery state
+    /// (kept, queued, delivered, failed), attempts and last error.
     Outbox {
         /// Database file.
         #[arg(long)]
         db: PathBuf,
-        /// Only codes for this phone.
+        /// Only messages for this phone.
         #[arg(long)]
         phone: Option<String>,
     },
@@ -148,7 +149,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Cmd::Outbox { db, phone } => {
             let store = Store::open(&db, 1).map_err(|e| e.to_string())?;
             let entries = store
-                .read(|c| codes::outbox(c, phone.as_deref()))
+                .read(|c| outbox::list(c, phone.as_deref()))
                 .map_err(|e| e.to_string())?;
             for e in entries {
                 println!("{}", serde_json::to_string(&e).map_err(|e| e.to_string())?);

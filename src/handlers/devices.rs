@@ -12,9 +12,9 @@ use crate::ctx::Ctx;
 use crate::domain::Requester;
 use crate::domain::{Caller, DeviceCaller, Notice};
 use crate::error::{Error, Result};
+use crate::handlers::shared::codes;
 use crate::handlers::shared::images::decode_image;
 use crate::handlers::shared::session;
-use crate::sender::CodeMessage;
 use crate::store::devices::{self as store, NewNotice};
 
 impl DevicesCommand {
@@ -108,13 +108,14 @@ impl DeviceInfo {
 }
 
 impl UploadNotice {
-    /// Stores the notice, then sends a `fall_alert` through the code sender to each binder.
+    /// Stores the notice and puts a `fall_alert` in the outbox for each binder, in one
+    /// transaction.
     pub fn apply(self, ctx: &Ctx, device: &DeviceCaller) -> Result<Outcome> {
         let (image, kind) = decode_image(ctx, &self.base64)?;
         let event_id = ctx.ids.hex32();
         let pic_name = ctx.ids.hex32();
         let now = ctx.now_secs();
-        let phones = ctx.store.write(|tx| {
+        ctx.store.write(|tx| {
             let n = NewNotice {
                 event_id: &event_id,
                 pic_name: &pic_name,
@@ -123,16 +124,12 @@ impl UploadNotice {
                 image: &image,
             };
             store::insert_notice(tx, device.device_pk, &n, now)?;
-            store::bound_phones(tx, device.device_pk)
+            for phone in store::bound_phones(tx, device.device_pk)? {
+                codes::send(ctx, tx, &phone, &event_id, "fall_alert", now)?;
+            }
+            Ok(())
         })?;
-        for phone in phones {
-            ctx.sender.deliver(&CodeMessage {
-                phone,
-                code: event_id.clone(),
-                purpose: "fall_alert".into(),
-                at: now,
-            });
-        }
+        ctx.courier.nudge();
         Ok(Outcome::NoticeStored { pic_name })
     }
 }

@@ -51,8 +51,9 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-/// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests
-/// finish (up to the configured grace) and checkpoints the store.
+/// Serves `listener` (and runs code delivery) until `shutdown` resolves, then stops accepting,
+/// lets in-flight requests finish (up to the configured grace), stops code delivery (the POSTs
+/// in flight finish) and checkpoints the store.
 pub async fn run(
     listener: TcpListener,
     app: Arc<App>,
@@ -77,6 +78,7 @@ pub async fn run(
     });
     let housekeeping = housekeeping(&app, edge.answers.enabled());
     let backups = backups::Schedule::start(&config);
+    let delivery = app.delivery.start(app.ctx.store.clone());
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -118,6 +120,9 @@ pub async fn run(
         tracing::warn!("shutdown grace expired with connections still open");
     }
     backups.stop().await;
+    if let Some(delivery) = delivery {
+        delivery.stop().await;
+    }
     let store = app.ctx.store.clone();
     let _ = tokio::task::spawn_blocking(move || store.close()).await;
     Ok(())

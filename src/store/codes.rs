@@ -1,15 +1,16 @@
-//! Verification codes (stored as digests) and the outbox of codes "sent".
+//! Verification codes, stored as digests. (The outbox, where a code travels in clear, is
+//! [`super::outbox`]; its listing is re-exported here under its older names.)
 //!
-//! Neither table keeps rows for ever: each new code deletes up to [`PRUNE_BATCH`] codes that
-//! expired more than [`CODE_RETENTION_SECS`] ago, and each new outbox row up to as many rows
-//! queued more than [`OUTBOX_RETENTION_SECS`] ago, in the same transaction, each by an index
-//! range (`codes_expires`, `outbox_created`), never a scan. A backlog (a database from before
-//! version 8) drains by that many rows per new one.
+//! Codes are not kept for ever: each new code deletes up to [`PRUNE_BATCH`] codes that expired
+//! more than [`CODE_RETENTION_SECS`] ago, in the same transaction, by an index range
+//! (`codes_expires`), never a scan. A backlog (a database from before version 8) drains by
+//! that many rows per new one.
 
 use super::optional_row;
 use crate::error::Error;
 use rusqlite::{params, Connection};
-use serde::Serialize;
+
+pub use super::outbox::{list as outbox, OutboxEntry};
 
 /// The newest usable code for a phone and purpose.
 #[derive(Debug, Clone)]
@@ -28,11 +29,7 @@ pub struct CodeRow {
 /// see what was issued yesterday; no answer depends on an expired code's row.
 pub const CODE_RETENTION_SECS: i64 = 86_400;
 
-/// How long an outbox row is kept after it was queued, in seconds: 7 days, for `switchboard
-/// outbox` and the webhook's record. Every row is delivered when it is written.
-pub const OUTBOX_RETENTION_SECS: i64 = 7 * 86_400;
-
-/// Most rows one write deletes from either table.
+/// Most codes one new code deletes.
 pub const PRUNE_BATCH: i64 = 32;
 
 /// [`last_created`]'s statement.
@@ -55,18 +52,6 @@ pub(crate) const RETIRE: &str =
 /// [`insert`]'s pruning: a few codes expired before ?1 (index `codes_expires`).
 pub(crate) const PRUNE_CODES: &str = "DELETE FROM codes WHERE id IN
      (SELECT id FROM codes WHERE expires_at < ?1 LIMIT ?2)";
-
-/// [`push_outbox`]'s pruning: a few rows queued before ?1 (index `outbox_created`).
-pub(crate) const PRUNE_OUTBOX: &str = "DELETE FROM outbox WHERE id IN
-     (SELECT id FROM outbox WHERE created_at < ?1 LIMIT ?2)";
-
-/// [`outbox`]'s statement for one phone (index `outbox_phone`).
-pub(crate) const OUTBOX_OF_PHONE: &str =
-    "SELECT phone, code, purpose, created_at FROM outbox WHERE phone = ?1 ORDER BY id";
-
-/// [`outbox`]'s statement for every phone: the whole table, for the operator's command.
-pub(crate) const OUTBOX_ALL: &str =
-    "SELECT phone, code, purpose, created_at FROM outbox ORDER BY id";
 
 /// When the newest code for this phone (any purpose) was created.
 pub fn last_created(conn: &Connection, phone: &str) -> Result<Option<i64>, Error> {
@@ -126,61 +111,6 @@ pub fn mark_used(conn: &Connection, id: i64) -> Result<(), Error> {
     Ok(())
 }
 
-/// One message the outbox sender "sent", as `switchboard outbox` prints it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct OutboxEntry {
-    /// Destination phone.
-    pub phone: String,
-    /// The code in clear (the outbox is the delivery channel).
-    pub code: String,
-    /// What the code is for.
-    pub purpose: String,
-    /// When it was queued, RFC 3339 UTC.
-    pub created_at: String,
-}
-
-/// Appends a message to the outbox, deleting a few rows past their retention.
-pub fn push_outbox(
-    conn: &Connection,
-    phone: &str,
-    code: &str,
-    purpose: &str,
-    now: i64,
-) -> Result<(), Error> {
-    conn.prepare_cached(PRUNE_OUTBOX)?
-        .execute(params![now - OUTBOX_RETENTION_SECS, PRUNE_BATCH])?;
-    conn.execute(
-        "INSERT INTO outbox (phone, code, purpose, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![phone, code, purpose, now],
-    )?;
-    Ok(())
-}
-
-/// The outbox in queue order, optionally for one phone. Two statements, not one with
-/// `?1 IS NULL OR phone = ?1`, which no index serves.
-pub fn outbox(conn: &Connection, phone: Option<&str>) -> Result<Vec<OutboxEntry>, Error> {
-    let mut stmt = conn.prepare_cached(match phone {
-        Some(_) => OUTBOX_OF_PHONE,
-        None => OUTBOX_ALL,
-    })?;
-    let entry = |r: &rusqlite::Row<'_>| {
-        let secs: i64 = r.get(3)?;
-        Ok(OutboxEntry {
-            phone: r.get(0)?,
-            code: r.get(1)?,
-            purpose: r.get(2)?,
-            created_at: chrono::DateTime::from_timestamp(secs, 0)
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .unwrap_or_default(),
-        })
-    };
-    let rows = match phone {
-        Some(phone) => stmt.query_map([phone], entry)?,
-        None => stmt.query_map([], entry)?,
-    };
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,29 +162,5 @@ mod tests {
             1
         );
         assert!(store.read(|c| live_digest(c, &[4; 32], now)).unwrap());
-    }
-
-    #[test]
-    fn the_outbox_keeps_a_week_and_lists_one_phone_or_all() {
-        let (store, _pk, _d) = store_with_account();
-        let week = OUTBOX_RETENTION_SECS;
-        store
-            .write(|tx| {
-                push_outbox(tx, "13000000001", "111111", "register", 0)?;
-                push_outbox(tx, "13000000002", "222222", "register", 10)?;
-                push_outbox(tx, "13000000001", "333333", "reset", week)
-            })
-            .unwrap();
-        let codes = |phone| {
-            let all = store.read(|c| outbox(c, phone)).unwrap();
-            all.into_iter().map(|e| e.code).collect::<Vec<_>>()
-        };
-        assert_eq!(codes(None), ["111111", "222222", "333333"]);
-        assert_eq!(codes(Some("13000000001")), ["111111", "333333"]);
-        store
-            .write(|tx| push_outbox(tx, "13000000002", "444444", "reset", week + 5))
-            .unwrap();
-        assert_eq!(codes(None), ["222222", "333333", "444444"]);
-        assert_eq!(codes(Some("13000000002")), ["222222", "444444"]);
     }
 }

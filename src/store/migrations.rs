@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Schema version that `schema.sql` creates.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Upgrade steps: `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`. Only
 /// changes to existing tables belong here (ALTER …): new tables and indexes come from
@@ -32,6 +32,9 @@ const MIGRATIONS: &[&str] = &[
     // pruning) and the `counters` table
     // with its triggers — all from schema.sql; the count itself is [`RECOUNT`]'s.
     "",
+    // 8 → 9: the outbox keeps its delivery state (state, attempts, last_error, next attempt,
+    // delivered_at) and never reuses an id: a table rebuild; index `outbox_state` from schema.sql.
+    OUTBOX_DELIVERY_STATE,
 ];
 
 /// Counts kept by triggers (`counters`), recounted from their tables whenever the version
@@ -55,6 +58,30 @@ const DEVICES_DEVICE_ID: &str = "
         UNIQUE (owner_pk, name)
     );
     ALTER TABLE devices ADD COLUMN device_id TEXT;
+";
+
+/// Rebuilds the outbox with its delivery columns and `AUTOINCREMENT` (a delivery id is never
+/// reused, even after every row was pruned), as schema.sql defines it. Every row it held was
+/// already handed to the sender of its day, so each becomes `kept`: an upgrade sends nothing.
+/// (The indexes went with the old table; schema.sql, applied after the steps, makes them.)
+const OUTBOX_DELIVERY_STATE: &str = "
+    CREATE TABLE outbox_new (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        phone              TEXT    NOT NULL,
+        code               TEXT    NOT NULL,
+        purpose            TEXT    NOT NULL,
+        created_at         INTEGER NOT NULL,
+        state              TEXT    NOT NULL DEFAULT 'kept'
+                           CHECK (state IN ('kept', 'queued', 'delivered', 'failed')),
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        last_error         TEXT,
+        next_attempt_at_ms INTEGER,
+        delivered_at       INTEGER
+    );
+    INSERT INTO outbox_new (id, phone, code, purpose, created_at, state)
+        SELECT id, phone, code, purpose, created_at, 'kept' FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_new RENAME TO outbox;
 ";
 
 /// SQLite cannot drop a NOT NULL with ALTER, so the table is rebuilt: create the new table,
@@ -126,6 +153,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::outbox::{self, State};
     use crate::store::{accounts, devices, rooms, Store};
 
     /// A store opened (so migrated) over a database made by `schema_v3.sql` and then `sql`
@@ -179,6 +207,59 @@ mod tests {
             .write(|tx| rooms::insert_room(tx, 7, 1004, "d", true, 2).map(drop))
             .unwrap();
         assert_eq!(store.read(rooms::count_active).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_version_8_outbox_keeps_its_rows_as_kept_gets_its_delivery_columns_and_sends_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(include_str!("testdata/schema_v8.sql"))
+            .unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 8;
+             INSERT INTO outbox (id, phone, code, purpose, created_at) VALUES
+                 (4, '13000000001', '111111', 'register', 100),
+                 (9, '13000000002', '222222', 'reset', 200);",
+        )
+        .unwrap();
+        drop(old);
+        let store = Store::open(&path, 1).unwrap();
+        let one = |sql: &str| -> i64 {
+            store
+                .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+                .unwrap()
+        };
+        assert_eq!(one("PRAGMA user_version"), SCHEMA_VERSION);
+        let rows = store.read(|c| outbox::list(c, None)).unwrap();
+        let seen: Vec<_> = rows
+            .iter()
+            .map(|r| (r.id, r.code.as_str(), r.state))
+            .collect();
+        assert_eq!(
+            seen,
+            [(4, "111111", State::Kept), (9, "222222", State::Kept)]
+        );
+        assert!(rows
+            .iter()
+            .all(|r| r.attempts == 0 && r.last_error.is_none()));
+        assert_eq!(store.read(outbox::next_due).unwrap(), None);
+        let indexes = "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name IN
+            ('outbox_phone', 'outbox_created', 'outbox_state')";
+        assert_eq!(one(indexes), 3);
+        // AUTOINCREMENT: the delivery ids of deleted rows are never handed out again.
+        store
+            .write(|tx| {
+                tx.execute("DELETE FROM outbox", [])?;
+                let msg = outbox::Message {
+                    phone: "13000000003",
+                    code: "333333",
+                    purpose: "register",
+                };
+                outbox::push(tx, &msg, true, 300)
+            })
+            .unwrap();
+        assert_eq!(one("SELECT id FROM outbox WHERE state = 'queued'"), 10);
     }
 
     #[test]

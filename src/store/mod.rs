@@ -25,7 +25,8 @@
 //! |---|---|---|
 //! | [`accounts`] | accounts | insert, insert_named; by_phone, by_username, by_login_key, by_pk, by_pk_with_hash, by_uid, all, count; set_phone, set_username, set_password, set_level, update_profile; delete |
 //! | [`tokens`] | tokens | insert, insert_pair, find, count, count_of_kind, touch, set_enduring, delete, delete_pair, delete_all, prune_expired, prune_idle, keep_newest |
-//! | [`codes`] | codes, outbox | insert, latest_unused, last_created, live_digest, add_attempt, mark_used; push_outbox, outbox (insert and push_outbox also delete a few rows past their retention) |
+//! | [`codes`] | codes | insert, latest_unused, last_created, live_digest, add_attempt, mark_used (insert also deletes a few codes past their retention) |
+//! | [`outbox`] | outbox | push (also deletes a few rows past their retention, never a queued one), list; for the delivery worker: next_due, claim, mark_delivered, mark_attempt_failed; count, counts (by state) |
 //! | [`contacts`] | contacts, contact_phones, contact_mails | insert, insert_phone, insert_mail; owns, count, get, list, search; rename, update_phone, update_mail; delete, delete_phone, delete_mail |
 //! | [`devices`] | devices, device_bindings, notices, notice_reads | insert, by_token, remember_id, bind, bound, bound_device, bound_phones; insert_notice, notices, notice, mark_read |
 //! | [`media`] | image_captchas, portraits | put_captcha, take_captcha, put_portrait, portrait_by_phone |
@@ -68,6 +69,7 @@ mod deferred;
 pub mod devices;
 pub mod media;
 pub mod migrations;
+pub mod outbox;
 #[cfg(test)]
 mod plans;
 pub mod profiles;

@@ -5,7 +5,9 @@
 //! The planner runs on a new database without statistics (as in production, where `ANALYZE`
 //! never runs), so it plans for large tables.
 
-use super::{accounts, codes, contacts, devices, media, profiles, rooms, throttle, tokens, Store};
+use super::{
+    accounts, codes, contacts, devices, media, outbox, profiles, rooms, throttle, tokens, Store,
+};
 use crate::domain::{ContactMail, ContactPhone};
 use rusqlite::Connection;
 
@@ -43,8 +45,11 @@ fn hot() -> Vec<(&'static str, String)> {
         ("code: retire older", codes::RETIRE),
         ("code by digest (sms validate)", codes::LIVE_DIGEST),
         ("code: prune", codes::PRUNE_CODES),
-        ("outbox by phone", codes::OUTBOX_OF_PHONE),
-        ("outbox: prune", codes::PRUNE_OUTBOX),
+        ("outbox by phone", outbox::OF_PHONE),
+        ("outbox: prune", outbox::PRUNE),
+        ("outbox: next due (delivery loop)", outbox::NEXT_DUE),
+        ("outbox: claim due rows (delivery loop)", outbox::CLAIM),
+        ("outbox: count by state (metrics)", outbox::COUNT),
         ("device by token", devices::BY_TOKEN),
         ("captcha: purge expired", media::PURGE_CAPTCHAS),
         ("login throttle: account's failures", throttle::ACCOUNT),

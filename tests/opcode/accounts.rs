@@ -441,7 +441,21 @@ async fn a_queued_reset_code_is_printed_by_switchboard_outbox() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1, "{text}");
     let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
-    assert_eq!(keys(&v), ["phone", "code", "purpose", "created_at"]);
+    assert_eq!(
+        keys(&v),
+        [
+            "id",
+            "phone",
+            "code",
+            "purpose",
+            "created_at",
+            "state",
+            "attempts",
+            "last_error",
+            "delivered_at"
+        ]
+    );
+    assert_eq!(v["state"], "kept");
     assert_eq!(v["phone"], PHONE);
     assert_eq!(v["code"], code.as_str());
     assert_eq!(v["purpose"], "reset");

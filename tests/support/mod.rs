@@ -4,6 +4,7 @@
 //! on wire values ([`checks`]), bad-input tables ([`table`]), the real binary ([`binary`],
 //! only for `kill -9` and SIGTERM), and thin helpers per dialect on top of them: [`pb`],
 //! [`typed`], [`ineww`], [`rooms`], [`v4`], and [`sessions`] for one account in three of them.
+//! The code webhook's tests have a [`receiver`] to deliver to (plain or HTTPS, scripted).
 
 pub mod binary;
 pub mod checks;
@@ -11,6 +12,7 @@ pub mod client;
 pub mod ineww;
 pub mod log;
 pub mod pb;
+pub mod receiver;
 pub mod rooms;
 pub mod sessions;
 pub mod table;
@@ -187,6 +189,14 @@ impl Server {
     /// Stops the server gracefully and waits for it (its scheduled backups included).
     pub async fn stop(self) {
         self.running.stop().await;
+    }
+
+    /// Stops the server gracefully and starts it again on the same database, clock and ids,
+    /// with its configuration changed by `f` (on another port).
+    pub async fn restart_with(mut self, f: impl FnOnce(&mut Config)) -> Server {
+        self.running.stop().await;
+        f(&mut self.settings.config);
+        Server::open(self.dir, self.settings).await
     }
 
     /// `http://127.0.0.1:PORT`.

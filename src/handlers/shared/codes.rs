@@ -1,12 +1,12 @@
-//! Verification codes: issuing one (a minute apart per phone, handed to the sender) and
-//! redeeming one (single use, five wrong tries, three minutes), each in one transaction.
+//! Verification codes: issuing one (a minute apart per phone, its digest stored and the code
+//! put in the outbox in one transaction) and redeeming one (single use, five wrong tries,
+//! three minutes), each in one transaction.
 
 use crate::auth::token_digest;
 use crate::ctx::Ctx;
 use crate::domain::Phone;
 use crate::error::{Error, Result};
-use crate::sender::CodeMessage;
-use crate::store::{codes, Tx};
+use crate::store::{codes, outbox, Tx};
 
 /// How long a code stays valid, in seconds.
 pub const CODE_TTL_SECS: i64 = 180;
@@ -17,9 +17,10 @@ pub const THROTTLE_SECS: i64 = 60;
 /// Wrong tries after which a code is dead.
 pub const MAX_ATTEMPTS: i64 = 5;
 
-/// Stores a new code for `phone` and hands it to the sender; refuses a second code within a
-/// minute (any purpose, any dialect) without sending anything. `proof` turns the code into
-/// what the client will present (the code itself, or a salted hash of it).
+/// Stores a new code for `phone` and puts it in the outbox, in one transaction, then nudges
+/// the courier; refuses a second code within a minute (any purpose, any dialect) without
+/// sending anything. `proof` turns the code into what the client will present (the code
+/// itself, or a salted hash of it).
 pub fn issue(
     ctx: &Ctx,
     phone: &Phone,
@@ -43,15 +44,23 @@ pub fn issue(
             &token_digest(&presented),
             now,
             now + CODE_TTL_SECS,
-        )
+        )?;
+        send(ctx, tx, phone.as_str(), &code, purpose, now)
     })?;
-    ctx.sender.deliver(&CodeMessage {
-        phone: phone.as_str().to_string(),
-        code,
-        purpose: purpose.to_string(),
-        at: now,
-    });
+    ctx.courier.nudge();
     Ok(())
+}
+
+/// Puts a message (a code, a fall alert) for `phone` in the outbox inside the caller's
+/// transaction, queued for delivery when the courier delivers. The caller nudges the courier
+/// after its commit.
+pub fn send(ctx: &Ctx, tx: &Tx, phone: &str, code: &str, purpose: &str, now: i64) -> Result<()> {
+    let msg = outbox::Message {
+        phone,
+        code,
+        purpose,
+    };
+    outbox::push(tx, &msg, ctx.courier.delivers(), now)
 }
 
 /// Checks `code` against the newest code for the phone and purpose inside the caller's
@@ -94,4 +103,71 @@ pub fn redeem<T>(
 pub fn usable_exists(conn: &Tx, now: i64, phone: &str, purpose: &str) -> Result<bool> {
     Ok(codes::latest_unused(conn, phone, purpose)?
         .is_some_and(|r| r.expires_at > now && r.attempts < MAX_ATTEMPTS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ctx::Courier;
+    use crate::handlers::testing;
+    use crate::store::outbox::State;
+    use crate::store::Store;
+    use std::sync::{Arc, Mutex};
+
+    /// A courier that delivers, and notes at each nudge the outbox rows a reader then sees.
+    struct Watching {
+        store: Store,
+        seen_at_nudges: Mutex<Vec<usize>>,
+    }
+
+    impl Courier for Watching {
+        fn delivers(&self) -> bool {
+            true
+        }
+
+        fn nudge(&self) {
+            let rows = self.store.read(|c| outbox::list(c, None)).unwrap().len();
+            self.seen_at_nudges.lock().unwrap().push(rows);
+        }
+    }
+
+    fn phone() -> Phone {
+        Phone::parse("13000000001", "phone").unwrap()
+    }
+
+    #[test]
+    fn an_issued_code_is_queued_by_its_command_and_the_courier_nudged_once_it_is_committed() {
+        let (mut ctx, clock, _d) = testing::ctx();
+        let courier = Arc::new(Watching {
+            store: ctx.store.clone(),
+            seen_at_nudges: Mutex::new(Vec::new()),
+        });
+        ctx.courier = courier.clone();
+        issue(&ctx, &phone(), "reset", 6, str::to_string).unwrap();
+        let rows = ctx.store.read(|c| outbox::list(c, None)).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].state, rows[0].attempts), (State::Queued, 0));
+        assert_eq!(*courier.seen_at_nudges.lock().unwrap(), [1]);
+        // A refused command queues nothing and nudges nobody.
+        clock.advance(chrono::Duration::seconds(10));
+        assert!(issue(&ctx, &phone(), "reset", 6, str::to_string).is_err());
+        assert_eq!(ctx.store.read(|c| outbox::list(c, None)).unwrap().len(), 1);
+        assert_eq!(courier.seen_at_nudges.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_message_is_kept_without_delivery_and_goes_with_its_commands_transaction() {
+        let (ctx, _, _d) = testing::ctx();
+        ctx.store
+            .write(|tx| send(&ctx, tx, "13000000002", "event-1", "fall_alert", 5))
+            .unwrap();
+        let failed: Result<()> = ctx.store.write(|tx| {
+            send(&ctx, tx, "13000000003", "event-2", "fall_alert", 5)?;
+            Err(Error::Forbidden)
+        });
+        assert!(failed.is_err());
+        let rows = ctx.store.read(|c| outbox::list(c, None)).unwrap();
+        let seen: Vec<_> = rows.iter().map(|r| (r.phone.as_str(), r.state)).collect();
+        assert_eq!(seen, [("13000000002", State::Kept)]);
+    }
 }

@@ -1,11 +1,14 @@
-//! Running Switchboard as an operator does: the command line's `--version` and `config check`.
+//! Running Switchboard as an operator does: the command line's `--version` and `config check`,
+//! and the systemd unit in `deploy/` (SIGTERM's graceful stop is tested on the real binary in
+//! `http::durability`).
 
 mod config_check;
+mod service_unit;
 
 use std::process::{Command, Output};
 
 /// The real `switchboard` binary with `args`, in an environment without the test runner's own
-/// `SWITCHBOARD_*` variables , plus `env`.
+/// `SWITCHBOARD_*` variables (CI sets `SWITCHBOARD_REQUIRE_TOOLS`), plus `env`.
 fn switchboard(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
     for (name, _) in std::env::vars_os() {

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod masked;
+
 /// Everything the server can be told at start-up.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -23,7 +25,7 @@ pub struct Config {
     /// `body_limit`.
     pub body_memory: usize,
     /// Bytes the answer cache may hold (answers of short reads, kept while the store does not
-    /// change; README "How a request flows"). `0` turns it off — what a deployment of several
+    /// change; docs/architecture.md). `0` turns it off — what a deployment of several
     /// nodes on one database must do.
     pub answer_cache_bytes: usize,
     /// Most connections served at once; further ones wait in the accept queue.

@@ -1,5 +1,5 @@
 //! The `switchboard` command: serve, back up, read the outbox, set levels, print routes, replay
-//! fixtures.
+//! fixtures, check a configuration.
 
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal as _, Write as _};
@@ -72,6 +72,11 @@ enum Cmd {
     },
     /// Print the route table (Markdown) from the registry.
     Routes,
+    /// Check a configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCmd,
+    },
     /// Replay fixture files against a server; without --target, against an in-process server
     /// on a fresh temporary database.
     Replay {
@@ -109,6 +114,17 @@ enum UserCmd {
         /// The account's phone.
         #[arg(long)]
         phone: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Load the configuration as `serve` would (the file, then SWITCHBOARD_* variables), check
+    /// it, and print the effective settings as TOML with every secret masked.
+    Check {
+        /// TOML configuration file (without it: the defaults and the environment).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -196,6 +212,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Replay { target, db, files } => replay(target, db, files),
+        Cmd::Config {
+            command: ConfigCmd::Check { config },
+        } => config_check(config.as_deref()),
     }
 }
 
@@ -269,6 +288,26 @@ fn serve(config: Config) -> Result<ExitCode, String> {
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `config check`: everything `serve` checks before it opens the database (the file, the
+/// environment, the settings together, the log filter, the argon2 cost), then the effective
+/// settings with secrets masked.
+fn config_check(file: Option<&Path>) -> Result<ExitCode, String> {
+    let config = Config::load(file)?;
+    let _: tracing_subscriber::filter::Targets = config
+        .log
+        .parse()
+        .map_err(|e| format!("bad log filter {:?}: {e}", config.log))?;
+    switchboard::auth::passwords::Passwords::new(&config)?;
+    let source = file.map_or("no file".to_string(), |f| f.display().to_string());
+    println!(
+        "# switchboard {}: the settings `serve --config` would run with (defaults, then {source}, \
+         then SWITCHBOARD_* variables); secrets masked",
+        env!("CARGO_PKG_VERSION")
+    );
+    print!("{}", config.masked_toml()?);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Resolves on SIGINT or SIGTERM.

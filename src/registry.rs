@@ -307,7 +307,7 @@ impl Registry {
         &self.routes
     }
 
-    /// The route table as Markdown, as printed by `switchboard routes` and shown in README.
+    /// The route table as Markdown, as printed by `switchboard routes` and shown in docs/.
     pub fn markdown(&self) -> String {
         let mut out = String::from(
             "| dialect | wire key | command | token | required fields | what it does |\n\

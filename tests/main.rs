@@ -1,10 +1,12 @@
 //! The integration tests, one binary (`cargo test --test integration`): each dialect and the
-//! HTTP edge over a real in-process server, the fixture replay and the README checks.
+//! HTTP edge over a real in-process server, the fixture replay, the README and docs checks, and
+//! the operator's side (`config check`, the systemd unit).
 
 mod fixtures;
 mod http;
 mod ineww;
 mod opcode;
+mod ops;
 mod readme;
 mod rooms;
 mod support;

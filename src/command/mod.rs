@@ -7,7 +7,7 @@
 //! declares its input structs and, with `domain_commands!`, its own command enum from one
 //! table of rows — so a new command is a struct and a row in one file. [`CommandKind`] (the
 //! names `opcodes.toml` rows use) is generated from the registry file by `build.rs`.
-//! README's "Adding an op code" lists the places in order.
+//! docs/architecture.md, "Adding an op code", lists the places in order.
 
 /// Declares one domain's command enum from a table of `Variant(Input) => "name"` rows, each
 /// with the [`Lane`] it runs in when not the default `blocking`: `hashes_password`,

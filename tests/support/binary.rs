@@ -31,7 +31,15 @@ impl Binary {
             .append(true)
             .open(dir.join("server.log"))
             .expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        // The config file is all it is told: not the test runner's own SWITCHBOARD_* variables
+        // (CI sets SWITCHBOARD_REQUIRE_TOOLS), which the server would refuse as unknown.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("SWITCHBOARD_") {
+                command.env_remove(name);
+            }
+        }
+        let child = command
             .arg("serve")
             .arg("--addr")
             .arg(addr.to_string())

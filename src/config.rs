@@ -9,6 +9,16 @@ use std::time::Duration;
 
 pub mod masked;
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 /// Everything the server can be told at start-up.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -109,6 +119,13 @@ pub struct Config {
     /// Log filter: a level (`info`), or `target=level` directives separated by commas
     /// (`warn,switchboard=debug`), as `tracing_subscriber::filter::Targets` reads them.
     pub log: String,
+    /// How log lines are written: `text` (one human-readable line each) or `json` (one JSON
+    /// object per line).
+    pub log_format: LogFormat,
+    /// Whether `GET /metrics` (Prometheus text format) is served.
+    pub metrics: bool,
+    /// Serve `/metrics` on this address instead of the main one (e.g. `127.0.0.1:9090`).
+    pub metrics_addr: Option<String>,
     /// Directory of the server's scheduled backups (`switchboard-<UTC time>.db`); unset, the
     /// server makes none. Created when missing.
     pub backup_dir: Option<PathBuf>,
@@ -164,6 +181,9 @@ impl Default for Config {
             code_webhook_max_attempts: 8,
             rooms_trust_sns_identities: false,
             log: "info".into(),
+            log_format: LogFormat::Text,
+            metrics: true,
+            metrics_addr: None,
             backup_dir: None,
             backup_every: Duration::from_secs(24 * 60 * 60),
             backup_keep: 7,
@@ -299,6 +319,7 @@ const OPTIONAL_TEXT_KEYS: &[&str] = &[
     "code_webhook_secret",
     "code_webhook_ca_file",
     "backup_dir",
+    "metrics_addr",
 ];
 
 /// Overlays `SWITCHBOARD_<KEY>` variables onto the table; values are TOML scalars or bare text.
@@ -441,6 +462,7 @@ mod example_tests {
             "code_webhook_secret",
             "code_webhook_ca_file",
             "backup_dir",
+            "metrics_addr",
         ];
         for optional in optional {
             assert!(

@@ -6,7 +6,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use switchboard::app::{self, App, StoreOutbox};
-use switchboard::config::Config;
+use switchboard::config::{Config, LogFormat};
 use switchboard::ctx::SkippingClock;
 use switchboard::store::backup::{self, BackupError};
 use switchboard::store::{accounts, outbox, throttle, Store};
@@ -267,8 +267,13 @@ fn serve(config: Config) -> Result<ExitCode, String> {
         .log
         .parse()
         .map_err(|e| format!("bad log filter {:?}: {e}", config.log))?;
+    let (text, json) = match config.log_format {
+        LogFormat::Text => (Some(tracing_subscriber::fmt::layer()), None),
+        LogFormat::Json => (None, Some(tracing_subscriber::fmt::layer().json())),
+    };
     tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer())
+        .with(text)
+        .with(json)
         .with(filter)
         .init();
     let rt = runtime(&config)?;

@@ -60,17 +60,39 @@ pub struct Reply {
     /// dialect's documented text, the operator reads the detail (which field, which content
     /// type, why a token was refused). Never a password or a token.
     pub detail: Option<String>,
+    /// The dialect's own status code as the body carries it (`ret`, `status`, `code`), for the
+    /// request's log line.
+    pub code: Option<i64>,
+    /// The dialect that answered, for the request's log line and metrics (set by the server).
+    pub dialect: Option<&'static str>,
+    /// The command that ran, for the request's log line and metrics (set by the server).
+    pub command: Option<&'static str>,
 }
 
 impl Reply {
     /// A JSON answer with `status`.
     pub fn json(status: u16, value: &Value) -> Reply {
         Reply {
+            code: None,
+            dialect: None,
+            command: None,
             detail: None,
             status,
             content_type: Some("application/json"),
             body: Bytes::from(value.to_string()),
         }
+    }
+
+    /// The same answer, noting for the log and metrics the dialect that gave it.
+    pub fn from(mut self, dialect: crate::registry::Dialect) -> Reply {
+        self.dialect = Some(dialect.as_str());
+        self
+    }
+
+    /// The same answer, noting for the log the dialect's code its body carries.
+    pub fn coded(mut self, code: i64) -> Reply {
+        self.code = Some(code);
+        self
     }
 
     /// The same answer, noting for the log why the request was refused.

@@ -135,6 +135,9 @@ mod tests {
 
     fn reply(body: &'static str) -> Reply {
         Reply {
+            code: None,
+            dialect: None,
+            command: None,
             status: 200,
             content_type: Some("application/json"),
             body: Bytes::from_static(body.as_bytes()),

@@ -16,7 +16,7 @@
 
 use super::pace::LANE_FULL;
 use super::{answers, Edge};
-use crate::command::Lane;
+use crate::command::{Lane, Request};
 use crate::dialect::{Encoder, Reply, Step};
 use crate::error::{Error, StoreError};
 use crate::handlers::{self, Answer};
@@ -44,6 +44,17 @@ pub async fn execute(edge: &Edge, step: Step, client: IpAddr, source: Source<'_>
         Step::Reply(r) => return r,
         Step::Execute { request, encoder } => (request, encoder),
     };
+    run(edge, request, encoder, client, source).await
+}
+
+/// Runs a decoded request on its lane and encodes the outcome.
+async fn run(
+    edge: &Edge,
+    request: Box<Request>,
+    encoder: Encoder,
+    client: IpAddr,
+    source: Source<'_>,
+) -> Reply {
     let name = request.command.name();
     let ctx = &edge.app.ctx;
     // Where a short read's answer is kept: its request's identity and the generation read

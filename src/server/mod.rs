@@ -1,50 +1,43 @@
-//! The HTTP server: accept loop, connection cap, timeouts, body limit, routing and graceful
-//! shutdown, all here. Nothing below this module knows hyper.
-//!
-//! ```text
-//! POST / | /phonebooks   body {"op":…} → opcode; body {"type","subtype",…} → typed
-//! POST /api/…            the typed dialect's documented paths
-//! GET|… <registry path>  REST rows of opcodes.toml (typed GET routes, ineww, later rooms/v4)
-//! any  /ineww/…          unknown path → 404 `404000`, other method → 405 `405001` (ineww)
-//! any  /api/v4.0/…       unknown path → 404, other method → 405, in the v4 envelope
-//! any  /users/… /rooms/… /login … (rooms)  OPTIONS → 204 CORS preflight; unknown path → 404,
-//!                        other method → 405, in the rooms envelope; CORS headers on every answer
-//! GET  /healthz          → 200 {"status":"ok"}
-//! ```
+//! The HTTP server: accept loop, connection cap, timeouts, graceful shutdown, and each
+//! request's way through: routing ([`routes`]), running ([`apply`]), the answer with its
+//! request id, its log line ([`request_log`]) and its metrics ([`metrics`]). Nothing below
+//! this module knows hyper.
 
 mod answers;
 mod apply;
 mod backups;
 mod body;
 pub mod memory;
+mod metrics;
 mod pace;
 pub mod peer;
+mod process;
+mod request_log;
+mod routes;
 mod running;
 mod write_lane;
 
 use answers::Answers;
-use apply::{execute, Source};
+use metrics::Metrics;
 use pace::{Pace, LANE_FULL};
 pub use running::Running;
 use write_lane::WriteLane;
 
 use crate::app::App;
-use crate::dialect::{ineww, opcode, rooms, typed, v4, Reply, Wire};
+use crate::dialect::{rooms, Reply};
 use crate::error::Error;
-use crate::registry::{Dialect, RestMatch};
 use body::{Budget, Loaded, Unread};
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use serde_json::Value;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,8 +60,11 @@ pub async fn run(
         .header_read_timeout(Duration::from_millis(config.header_timeout_ms))
         .keep_alive(true)
         .half_close(true);
+    let metrics = Arc::new(Metrics::new(&app.ctx.store));
     let edge = Arc::new(Edge {
         write_lane: WriteLane::start(app.ctx.clone())?,
+        metrics_here: config.metrics && config.metrics_addr.is_none(),
+        metrics: metrics.clone(),
         app: app.clone(),
         budget: Budget::new(config.body_memory),
         answers: Answers::new(config.answer_cache_bytes),
@@ -79,6 +75,10 @@ pub async fn run(
     let housekeeping = housekeeping(&app, edge.answers.enabled());
     let backups = backups::Schedule::start(&config);
     let delivery = app.delivery.start(app.ctx.store.clone());
+    let metrics_listener = match (&config.metrics_addr, config.metrics) {
+        (Some(addr), true) => Some(metrics::serve(TcpListener::bind(addr).await?, metrics)),
+        _ => None,
+    };
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -99,18 +99,22 @@ pub async fn run(
         let _ = stream.set_nodelay(true);
         let edge = edge.clone();
         let pace = Pace::default();
+        let open = Open::counted(&edge.metrics.connections);
         let service = service_fn(move |req| {
             let (edge, pace) = (edge.clone(), pace.clone());
-            async move { Ok::<_, Infallible>(handle(edge, req, remote.ip(), pace).await) }
+            async move { Ok::<_, Infallible>(handle(edge, req, remote, pace).await) }
         });
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             let _ = conn.await;
-            drop(permit);
+            drop((open, permit));
         });
     }
     drop(listener);
     housekeeping.abort();
+    if let Some(task) = metrics_listener {
+        task.abort();
+    }
     tracing::info!("shutting down: finishing in-flight requests");
     let grace = Duration::from_millis(config.shutdown_grace_ms);
     if tokio::time::timeout(grace, graceful.shutdown())
@@ -140,7 +144,7 @@ fn housekeeping(app: &App, watch_outside: bool) -> tokio::task::JoinHandle<()> {
         let (mut seen, mut trimmed) = (0, 0);
         loop {
             tick.tick().await;
-            let served = REQUEST_IDS.load(Ordering::Relaxed);
+            let served = SERVED.load(Ordering::Relaxed);
             let trim = served == seen && served != trimmed;
             (seen, trimmed) = (served, if trim { served } else { trimmed });
             if !watch_outside && !trim {
@@ -177,6 +181,27 @@ struct Edge {
     answers: Answers,
     /// The thread that runs short writes in the writer's batch.
     write_lane: WriteLane,
+    /// Requests, latency, connections, the store and the process, for `/metrics`.
+    metrics: Arc<Metrics>,
+    /// Whether `GET /metrics` is served on this listener (on by default; off when metrics are
+    /// off or served on `metrics_addr`).
+    metrics_here: bool,
+}
+
+/// A connection being served, counted in the open-connections gauge until dropped.
+struct Open(prometheus_client::metrics::gauge::Gauge);
+
+impl Open {
+    fn counted(gauge: &prometheus_client::metrics::gauge::Gauge) -> Open {
+        gauge.inc();
+        Open(gauge.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 impl Edge {
@@ -192,200 +217,65 @@ impl Edge {
     }
 }
 
-/// Numbers requests for the log, from 1 at each start.
-static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
+/// Requests served since start: the housekeeping task trims memory after a tick without one.
+static SERVED: AtomicU64 = AtomicU64::new(0);
 
-/// Routes one request and writes its log line: one line per request at info level, with why
-/// it was refused (`detail`). The query is never logged: it may carry a token.
+/// One request's whole way: routing, the answer with its `X-Request-Id`, its log line and
+/// its metrics.
 async fn handle(
     edge: Arc<Edge>,
     req: Request<Incoming>,
-    remote: IpAddr,
+    peer: SocketAddr,
     pace: Pace,
 ) -> Response<Full<Bytes>> {
     pace.wait().await;
     let started = Instant::now();
-    let id = REQUEST_IDS.fetch_add(1, Ordering::Relaxed);
+    SERVED.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = req.into_parts();
+    let id = request_log::request_id(&parts.headers);
     let forwarded: Vec<&str> = parts
         .headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
-    let client = peer::client(&edge.app.ctx.config.trusted_proxies, remote, &forwarded);
-    let (resp, detail) = route(&edge, &parts, Unread::new(body), client).await;
-    let (method, path) = (&parts.method, parts.uri.path());
-    if detail.as_deref() == Some(LANE_FULL) {
+    let trusted = &edge.app.ctx.config.trusted_proxies;
+    let client = peer::client(trusted, peer.ip(), &forwarded);
+    let reply = routes::route(&edge, &parts, Unread::new(body), client).await;
+    if reply.detail.as_deref() == Some(LANE_FULL) {
         pace.hold();
     }
-    tracing::info!(
-        id,
-        %method,
-        path,
-        %client,
-        status = resp.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        detail = detail.as_deref(),
-        "request"
-    );
-    resp
+    let elapsed = started.elapsed();
+    edge.metrics.answered(&reply, elapsed.as_secs_f64());
+    request_log::write(&request_log::Line {
+        id: &id,
+        peer,
+        client,
+        parts: &parts,
+        reply: &reply,
+        micros: elapsed.as_micros() as u64,
+    });
+    response(reply, parts.uri.path(), id)
 }
 
-/// Routes one request; answers the response and the detail of a refusal.
-async fn route(
-    edge: &Edge,
-    parts: &http::request::Parts,
-    body: Unread,
-    client: IpAddr,
-) -> (Response<Full<Bytes>>, Option<String>) {
-    let app = &edge.app;
-    let path = parts.uri.path();
-    let reply = match (&parts.method, path) {
-        (&Method::GET, "/healthz") => Reply::json(200, &serde_json::json!({"status": "ok"})),
-        (&Method::GET, "/api/ping") => Reply {
-            detail: None,
-            status: 200,
-            content_type: Some("text/html; charset=utf-8"),
-            body: Bytes::from_static(b"<h1>Pong</h1>"),
-        },
-        (_, "/" | "/phonebooks") => rpc(edge, parts, body, client).await,
-        (&Method::OPTIONS, _) if rooms::owns(path) => rooms::preflight(),
-        (&Method::POST, _) if app.registry.is_typed_path(path) => {
-            typed_post(edge, parts, body, client).await
-        }
-        _ => rest(edge, parts, body, client).await,
-    };
+/// The HTTP answer of `reply`, carrying the request's id.
+fn response(reply: Reply, path: &str, id: HeaderValue) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
     let mut resp = Response::new(Full::new(reply.body));
-    *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
     if let Some(ct) = reply.content_type {
-        resp.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static(ct),
-        );
+        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(ct));
     }
-    if reply.status == 413 {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
         // What the client still sends is discarded, then the connection closes.
-        resp.headers_mut().insert(
-            http::header::CONNECTION,
-            http::HeaderValue::from_static("close"),
-        );
+        headers.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
     }
     if rooms::owns(path) {
         for (name, value) in rooms::CORS {
-            resp.headers_mut()
-                .insert(*name, http::HeaderValue::from_static(value));
+            headers.insert(*name, HeaderValue::from_static(value));
         }
     }
-    (resp, reply.detail)
-}
-
-/// A REST row of the registry, a 405 for a known path with another method, or a 404.
-async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread, client: IpAddr) -> Reply {
-    let app = &edge.app;
-    let path = parts.uri.path();
-    let opts = typed_options(app);
-    match app.registry.rest(parts.method.as_str(), path) {
-        RestMatch::Found(route, params) => {
-            let wire = wire(parts);
-            // The typed dialect's GET rows read no body.
-            let loaded = match route.dialect {
-                Dialect::Typed => None,
-                _ => match edge.body(parts, body).await {
-                    Ok(bytes) => Some(bytes),
-                    Err(e) if route.dialect == Dialect::Ineww => return ineww::reject(e),
-                    Err(e) if route.dialect == Dialect::V4 => return v4::reject(Some(route), e),
-                    Err(e) => return rooms::reject(e),
-                },
-            };
-            let bytes = loaded.as_deref().unwrap_or_default();
-            let step = match route.dialect {
-                Dialect::Typed => typed::handle_get(route, &wire, &params, opts),
-                Dialect::Ineww => ineww::handle(route, &wire, &params, bytes),
-                Dialect::V4 => v4::handle(route, &wire, &params, bytes),
-                Dialect::Rooms => rooms::handle(route, &wire, &params, bytes),
-                Dialect::Opcode => {
-                    return Reply::json(404, &serde_json::json!({"error": "not found"}))
-                }
-            };
-            execute(edge, step, client, Source::of(parts, bytes)).await
-        }
-        RestMatch::WrongMethod if ineww::owns(path) => ineww::reject(Error::MethodNotAllowed),
-        RestMatch::NotFound if ineww::owns(path) => ineww::reject(Error::UnknownCommand),
-        // Before the typed arms: `/api/v4.0/…` is never the typed dialect's.
-        RestMatch::WrongMethod if v4::owns(path) => v4::reject(None, Error::MethodNotAllowed),
-        RestMatch::NotFound if v4::owns(path) => v4::reject(None, Error::UnknownCommand),
-        RestMatch::WrongMethod if rooms::owns(path) => rooms::reject(Error::MethodNotAllowed),
-        RestMatch::NotFound if rooms::owns(path) => rooms::reject(Error::UnknownCommand),
-        RestMatch::WrongMethod => typed::reject(Error::MethodNotAllowed, opts),
-        RestMatch::NotFound if app.registry.is_typed_path(path) => {
-            typed::reject(Error::MethodNotAllowed, opts)
-        }
-        RestMatch::NotFound => Reply::json(404, &serde_json::json!({"error": "not found"})),
-    }
-}
-
-/// A POST to one of the typed dialect's documented paths.
-async fn typed_post(
-    edge: &Edge,
-    parts: &http::request::Parts,
-    body: Unread,
-    client: IpAddr,
-) -> Reply {
-    let app = &edge.app;
-    let opts = typed_options(app);
-    let bytes = match edge.body(parts, body).await {
-        Ok(b) => b,
-        Err(e) => return typed::reject(e, opts),
-    };
-    let json = serde_json::from_slice::<Value>(&bytes).ok();
-    let step = typed::handle(&app.registry, &wire(parts), json.as_ref(), opts);
-    drop(json);
-    execute(edge, step, client, Source::of(parts, &bytes)).await
-}
-
-fn typed_options(app: &App) -> typed::Options {
-    typed::Options::new(app.ctx.config.typed_json)
-}
-
-fn wire(parts: &http::request::Parts) -> Wire<'_> {
-    Wire {
-        method: &parts.method,
-        path: parts.uri.path(),
-        query: parts.uri.query(),
-        headers: &parts.headers,
-    }
-}
-
-/// The single RPC endpoint: a body with `op` is the opcode dialect, one with `type` and
-/// `subtype` the typed dialect.
-async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread, client: IpAddr) -> Reply {
-    let app = &edge.app;
-    if parts.method != Method::POST {
-        return opcode::encode(None, Err(Error::MethodNotAllowed));
-    }
-    let bytes = match edge.body(parts, body).await {
-        Ok(b) => b,
-        Err(e) => return opcode::encode(None, Err(e)),
-    };
-    let json: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            let why = if bytes.is_empty() {
-                "the body is empty".to_string()
-            } else {
-                format!("the body is not valid JSON ({e})")
-            };
-            return opcode::encode(None, Err(Error::BadFrame(why)));
-        }
-    };
-    let is_typed =
-        json.get("op").is_none() && json.get("type").is_some() && json.get("subtype").is_some();
-    let step = if is_typed {
-        typed::handle(&app.registry, &wire(parts), Some(&json), typed_options(app))
-    } else {
-        opcode::handle(&app.registry, &wire(parts), &json)
-    };
-    drop(json);
-    execute(edge, step, client, Source::of(parts, &bytes)).await
+    headers.insert(request_log::REQUEST_ID, id);
+    resp
 }

@@ -286,6 +286,11 @@ impl Store {
         self.writer.write(f)
     }
 
+    /// The writer's batch sizes and COMMIT latency, for `/metrics`.
+    pub fn write_metrics(&self) -> writer::WriteMetrics {
+        self.writer.metrics()
+    }
+
     /// Commits the batch the write lane's deferred writes left open (see [`deferred`]).
     pub fn commit_deferred(&self) {
         self.writer.commit_open();

@@ -12,10 +12,12 @@
 
 use super::deferred;
 use crate::error::{Error, StoreError};
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use rusqlite::Connection;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Instant;
 
 /// Most commands that share one COMMIT.
 const MAX_BATCH: usize = 64;
@@ -30,6 +32,26 @@ pub struct Writer {
     queued: AtomicUsize,
     /// Counts the COMMITs that may have changed the database (see [`Writer::generation`]).
     generation: AtomicU64,
+    /// Batch sizes and COMMIT latency, for `/metrics`.
+    metrics: WriteMetrics,
+}
+
+/// What the writer measures of its batches, as Prometheus histograms (clones share them).
+#[derive(Clone, Debug)]
+pub struct WriteMetrics {
+    /// Commands per COMMIT.
+    pub batch_size: Histogram,
+    /// How long each COMMIT took (its fsync included), in seconds.
+    pub commit_seconds: Histogram,
+}
+
+impl WriteMetrics {
+    fn new() -> WriteMetrics {
+        WriteMetrics {
+            batch_size: Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
+            commit_seconds: Histogram::new(exponential_buckets(0.000_1, 2.5, 10)),
+        }
+    }
 }
 
 /// The open batch.
@@ -63,6 +85,7 @@ impl Writer {
             committed: Condvar::new(),
             queued: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
+            metrics: WriteMetrics::new(),
         }
     }
 
@@ -205,7 +228,13 @@ impl Writer {
 
     /// Commits the open batch and wakes its waiters.
     fn commit(&self, b: &mut Batch) {
-        if let Err(e) = b.conn.execute_batch("COMMIT") {
+        let started = Instant::now();
+        let committed = b.conn.execute_batch("COMMIT");
+        self.metrics
+            .commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        self.metrics.batch_size.observe(b.size as f64);
+        if let Err(e) = committed {
             tracing::error!(error = %e, batch = b.epoch, "group commit failed");
             let _ = b.conn.execute_batch("ROLLBACK");
             b.failed.push(b.epoch);
@@ -230,6 +259,11 @@ impl Writer {
     /// Moves the generation on: the database may have changed.
     pub fn changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The writer's histograms.
+    pub fn metrics(&self) -> WriteMetrics {
+        self.metrics.clone()
     }
 
     /// Checkpoints the WAL into the main file.

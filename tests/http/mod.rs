@@ -9,5 +9,7 @@ mod connections;
 mod delivery;
 mod durability;
 mod framing;
+mod json_log;
 mod limits;
+mod metrics;
 mod request_log;

@@ -53,5 +53,77 @@ async fn no_line_carries_a_password_or_a_token() {
 
     assert!(lines_with(&log, &password).is_empty());
     assert!(lines_with(&log, &token).is_empty());
-    assert!(!lines_with(&log, "path=\"/api/user/info\"").is_empty());
+    assert!(!lines_with(&log, "path=\"/api/user/info?token=***\"").is_empty());
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_and_a_clients_own_is_kept_and_logged() {
+    let (log, _capture) = captured();
+    let app = Server::start().await;
+    let theirs = format!("trace-{}", uuid::Uuid::new_v4().simple());
+    let r = app
+        .send("POST", "/", &[("X-Request-Id", &theirs)], br#"{"op":9999}"#)
+        .await;
+    assert_eq!(r.header("x-request-id"), Some(theirs.as_str()));
+    let lines = lines_with(&log, &theirs);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = &lines[0];
+    for field in [
+        "dialect=\"opcode\"",
+        "command=\"-\"",
+        "status=200",
+        "code=-1",
+        "method=POST",
+        "path=\"/\"",
+        "detail=\"unknown command\"",
+    ] {
+        assert!(line.contains(field), "{field} missing: {line}");
+    }
+    assert!(line.contains(&format!("bytes={}", r.body.len())), "{line}");
+    assert!(line.contains("peer=127.0.0.1:"), "{line}");
+    assert!(line.contains("micros="), "{line}");
+
+    // Without one (or with one that is not a printable token), the server makes one.
+    let a = app.get("/healthz").await;
+    let b = app
+        .send("GET", "/healthz", &[("X-Request-Id", "two words")], b"")
+        .await;
+    let (a, b) = (
+        a.header("x-request-id").unwrap(),
+        b.header("x-request-id").unwrap(),
+    );
+    assert_ne!(a, b);
+    assert_ne!(b, "two words");
+    assert_eq!(lines_with(&log, &format!("request_id=\"{a}\"")).len(), 1);
+}
+
+#[tokio::test]
+async fn a_commands_line_names_its_dialect_command_and_code() {
+    let (log, _capture) = captured();
+    let app = Server::start().await;
+    let id = format!("reg-{}", uuid::Uuid::new_v4().simple());
+    let body = json!({"op": 1001, "phone": "13000000078", "password": "123456"});
+    let r = app
+        .send(
+            "POST",
+            "/",
+            &[("X-Request-Id", &id)],
+            body.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(r.json()["ret"], 0);
+    let line = &lines_with(&log, &id)[0];
+    assert!(line.contains("command=\"register\""), "{line}");
+    assert!(line.contains("code=0"), "{line}");
+    assert!(!line.contains("detail="), "a success has no detail: {line}");
+
+    let id = format!("ineww-{}", uuid::Uuid::new_v4().simple());
+    let r = app
+        .send("GET", "/ineww/session", &[("X-Request-Id", &id)], b"")
+        .await;
+    assert_eq!(r.status, 401);
+    let line = &lines_with(&log, &id)[0];
+    assert!(line.contains("dialect=\"ineww\""), "{line}");
+    assert!(line.contains("command=\"profile\""), "{line}");
+    assert!(line.contains("code=401001"), "{line}");
 }

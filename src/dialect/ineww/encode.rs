@@ -78,6 +78,9 @@ fn envelope(code: &str, data: &Value) -> Reply {
     let status = http_status(code);
     if status == 204 {
         return Reply {
+            code: code.parse().ok(),
+            dialect: None,
+            command: None,
             detail: None,
             status,
             content_type: None,
@@ -90,6 +93,9 @@ fn envelope(code: &str, data: &Value) -> Reply {
     // Serialising a Value into a Vec cannot fail.
     let _ = serde::Serialize::serialize(&json!({"code": code, "data": data}), &mut ser);
     Reply {
+        code: code.parse().ok(),
+        dialect: None,
+        command: None,
         detail: None,
         status,
         content_type: Some(CONTENT_TYPE),

@@ -11,21 +11,33 @@ use std::borrow::Cow;
 
 /// Encodes an outcome or failure as the PhoneBooks envelope.
 pub fn encode(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
+    let mut reply = answer(kind, result);
+    reply.command = kind.map(CommandKind::as_str);
+    reply
+}
+
+/// The envelope of an outcome or failure.
+fn answer(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
     match result.map(|outcome| success(kind, outcome)) {
-        Ok(Ok(body)) => reply(200, body),
-        Ok(Err(detail)) => reply(200, failed("internal error")).because(detail),
+        Ok(Ok(body)) => reply(200, body).coded(0),
+        Ok(Err(detail)) => reply(200, failed("internal error"))
+            .coded(-1)
+            .because(detail),
         Err(e) => {
             let (status, msg) = failure(kind, &e);
             if let Error::Store(inner) = &e {
                 tracing::error!(error = %inner, "store failure");
             }
-            reply(status, failed(&msg)).because(&e)
+            reply(status, failed(&msg)).coded(-1).because(&e)
         }
     }
 }
 
 fn reply(status: u16, body: Vec<u8>) -> Reply {
     Reply {
+        code: None,
+        dialect: None,
+        command: None,
         detail: None,
         status,
         content_type: Some("application/json"),

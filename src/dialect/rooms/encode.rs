@@ -34,7 +34,7 @@ fn fail(status: u16, msg: &str) -> Reply {
     m.insert("status".into(), json!("FAIL"));
     m.insert("code".into(), json!(status.to_string()));
     m.insert("msg".into(), json!(msg));
-    Reply::json(status, &Value::Object(m))
+    Reply::json(status, &Value::Object(m)).coded(status.into())
 }
 
 /// A user answer: register, logins, password change, icon and profile updates. Answers that
@@ -55,7 +55,7 @@ fn user_answer(
     };
     let mut m = user_fields(&user, token.unwrap_or(""), with_password);
     tail(&mut m, status, msg);
-    Reply::json(status, &Value::Object(m))
+    Reply::json(status, &Value::Object(m)).coded(status.into())
 }
 
 fn success(kind: Option<CommandKind>, presented: Option<&str>, outcome: Outcome) -> Reply {
@@ -78,8 +78,13 @@ fn success(kind: Option<CommandKind>, presented: Option<&str>, outcome: Outcome)
             let mut m = head(status, msg);
             m.extend(room_fields(&room));
             Reply::json(status, &Value::Object(m))
+                .coded(status.into())
+                .coded(status.into())
         }
         Outcome::Rooms(page) => Reply {
+            code: None,
+            dialect: None,
+            command: None,
             detail: None,
             status: 200,
             content_type: Some("application/json"),
@@ -88,6 +93,9 @@ fn success(kind: Option<CommandKind>, presented: Option<&str>, outcome: Outcome)
                 .into(),
         },
         Outcome::Done if kind == Some(DeleteRoom) => Reply {
+            code: None,
+            dialect: None,
+            command: None,
             detail: None,
             status: 204,
             content_type: None,
@@ -109,7 +117,7 @@ fn success(kind: Option<CommandKind>, presented: Option<&str>, outcome: Outcome)
 fn done(msg: &str) -> Reply {
     let mut m = Map::new();
     tail(&mut m, 200, msg);
-    Reply::json(200, &Value::Object(m))
+    Reply::json(200, &Value::Object(m)).coded(200)
 }
 
 /// `status`, `code`, `msg` first (the room answers' order).

@@ -81,6 +81,9 @@ pub fn owns(path: &str) -> bool {
 /// The answer to an `OPTIONS` preflight: 204, no body (the server adds [`CORS`]).
 pub fn preflight() -> Reply {
     Reply {
+        code: None,
+        dialect: None,
+        command: None,
         detail: None,
         status: 204,
         content_type: None,

@@ -23,6 +23,13 @@ pub struct Echo {
 
 /// Encodes an outcome or failure as the HelpAged envelope (or raw image bytes).
 pub fn encode(echo: Echo, result: Result<Outcome, Error>) -> Reply {
+    let mut reply = answer(echo, result);
+    reply.command = echo.kind.map(CommandKind::as_str);
+    reply
+}
+
+/// The envelope of an outcome or failure.
+fn answer(echo: Echo, result: Result<Outcome, Error>) -> Reply {
     let outcome = match result {
         Ok(outcome) => outcome,
         Err(e) => {
@@ -40,6 +47,9 @@ pub fn encode(echo: Echo, result: Result<Outcome, Error>) -> Reply {
             content_type,
         } => {
             return Reply {
+                code: None,
+                dialect: None,
+                command: None,
                 detail: None,
                 status: 200,
                 content_type: Some(content_type),
@@ -91,6 +101,9 @@ pub fn encode(echo: Echo, result: Result<Outcome, Error>) -> Reply {
 fn envelope(echo: Echo, http: u16, id: i64, status: i64, message: &str, data: Value) -> Reply {
     let body = json!({"id": id, "status": status, "message": message, "data": data});
     Reply {
+        code: Some(status),
+        dialect: None,
+        command: None,
         detail: None,
         status: http,
         content_type: Some(echo.opts.content_type),

@@ -80,6 +80,9 @@ pub fn encode(ep: Option<Endpoint>, result: Result<Outcome, Error>) -> Reply {
         json!({"code": code, "data": data, "msg": msg})
     };
     Reply {
+        code: Some(code),
+        dialect: None,
+        command: None,
         detail,
         status: http_status(code),
         content_type: Some("application/json"),

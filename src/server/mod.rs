@@ -15,12 +15,14 @@ mod process;
 mod request_log;
 mod routes;
 mod running;
+mod watchdog;
 mod write_lane;
 
 use answers::Answers;
 use metrics::Metrics;
 use pace::{Pace, LANE_FULL};
 pub use running::Running;
+use watchdog::Watchdog;
 use write_lane::WriteLane;
 
 use crate::app::App;
@@ -33,7 +35,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::convert::Infallible;
 use std::future::Future;
@@ -56,10 +58,9 @@ pub async fn run(
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_millis(config.header_timeout_ms))
-        .keep_alive(true)
-        .half_close(true);
+    // No timer for hyper: the header timeout is the watchdog's (see `watchdog`).
+    http.keep_alive(true).half_close(true);
+    let watchdog = Watchdog::start(Duration::from_millis(config.header_timeout_ms));
     let metrics = Arc::new(Metrics::new(&app.ctx.store));
     let edge = Arc::new(Edge {
         write_lane: WriteLane::start(app.ctx.clone())?,
@@ -100,9 +101,15 @@ pub async fn run(
         let edge = edge.clone();
         let pace = Pace::default();
         let open = Open::counted(&edge.metrics.connections);
+        let (stream, watch) = watchdog.watch(stream);
         let service = service_fn(move |req| {
-            let (edge, pace) = (edge.clone(), pace.clone());
-            async move { Ok::<_, Infallible>(handle(edge, req, remote, pace).await) }
+            let (edge, pace, watch) = (edge.clone(), pace.clone(), watch.clone());
+            async move {
+                watch.busy();
+                let resp = handle(edge, req, remote, pace).await;
+                watch.waiting();
+                Ok::<_, Infallible>(resp)
+            }
         });
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
@@ -276,6 +283,6 @@ fn response(reply: Reply, path: &str, id: HeaderValue) -> Response<Full<Bytes>> 
             headers.insert(*name, HeaderValue::from_static(value));
         }
     }
-    headers.insert(request_log::REQUEST_ID, id);
+    headers.insert(request_log::REQUEST_ID.clone(), id);
     resp
 }

@@ -9,6 +9,7 @@
 pub mod binary;
 pub mod checks;
 pub mod client;
+pub mod front;
 pub mod ineww;
 pub mod log;
 pub mod pb;

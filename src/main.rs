@@ -10,7 +10,7 @@ use switchboard::config::Config;
 use switchboard::ctx::SkippingClock;
 use switchboard::store::backup::{self, BackupError};
 use switchboard::store::{accounts, outbox, throttle, Store};
-use switchboard::{fixtures, server};
+use switchboard::{fixtures, proxy, server};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
@@ -90,6 +90,9 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Forward to a legacy server and write its traffic as fixtures, one file per client
+    /// session (docs/migration.md).
+    Record(proxy::cli::RecordArgs),
 }
 
 #[derive(Subcommand)]
@@ -212,6 +215,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Replay { target, db, files } => replay(target, db, files),
+        Cmd::Record(args) => proxy::cli::record(args),
         Cmd::Config {
             command: ConfigCmd::Check { config },
         } => config_check(config.as_deref()),

@@ -17,12 +17,13 @@
 //! registry and decoders ([`classify`]), off the forwarding path.
 
 pub mod classify;
-// pub mod cli;
+pub mod cli;
 pub mod forward;
-// pub mod record;
+pub mod record;
 // pub mod shadow;
 mod tee;
 pub mod upstream;
+pub mod volatile;
 
 pub use forward::{Exchange, Forwarder, Observer, Settings};
 pub use upstream::Upstream;

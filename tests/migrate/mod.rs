@@ -3,3 +3,4 @@
 //! ([`crate::support::front`]), and real clients' requests of every dialect go through them.
 
 mod forward;
+mod record;

@@ -102,3 +102,8 @@ pub async fn forwarder(upstream: &str, settings: Settings, kept: Arc<Kept>) -> F
 pub fn dead_url() -> String {
     format!("http://127.0.0.1:{}", super::binary::free_port())
 }
+
+/// Points `server`'s request helpers at `front`: what they send goes through the proxy.
+pub fn aim(server: &mut super::Server, front: SocketAddr) {
+    server.addr = front;
+}

@@ -17,6 +17,7 @@ pub mod receiver;
 pub mod rooms;
 pub mod sessions;
 pub mod table;
+pub mod traffic;
 pub mod typed;
 pub mod v4;
 

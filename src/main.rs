@@ -93,6 +93,13 @@ enum Cmd {
     /// Forward to a legacy server and write its traffic as fixtures, one file per client
     /// session (docs/migration.md).
     Record(proxy::cli::RecordArgs),
+    /// Answer from a primary server, mirror to a shadow and compare (docs/migration.md).
+    Shadow(proxy::cli::ShadowArgs),
+    /// Print match rates per command and the top differences of a `shadow --out` file.
+    ShadowReport {
+        /// The JSON-lines file `shadow --out` wrote.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -216,6 +223,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Cmd::Replay { target, db, files } => replay(target, db, files),
         Cmd::Record(args) => proxy::cli::record(args),
+        Cmd::Shadow(args) => proxy::cli::shadow(args),
+        Cmd::ShadowReport { file } => proxy::cli::shadow_report(&file),
         Cmd::Config {
             command: ConfigCmd::Check { config },
         } => config_check(config.as_deref()),

@@ -1,6 +1,7 @@
 //! The command line of `switchboard record`, `shadow` and `shadow-report`: their arguments
 //! (flattened into `main.rs`'s commands) and what each runs.
 
+use super::shadow::{self, Counters, Rules};
 use super::{record, Settings, Upstream};
 use std::future::Future;
 use std::path::PathBuf;
@@ -77,6 +78,95 @@ pub fn record(args: RecordArgs) -> Result<ExitCode, String> {
         println!("{report}");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `switchboard shadow`.
+#[derive(Debug, clap::Args)]
+pub struct ShadowArgs {
+    #[command(flatten)]
+    pub proxy: ProxyArgs,
+    /// The server that answers the clients, http://host:port.
+    #[arg(long)]
+    pub primary: String,
+    /// The server each request is mirrored to and compared with, http://host:port.
+    #[arg(long)]
+    pub shadow: String,
+    /// Append the differences to this JSON-lines file (read by `shadow-report`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Mirror writes too (logins, codes, every change), not only reads: for a test deployment
+    /// of the shadow, never one holding real data.
+    #[arg(long)]
+    pub mirror_writes: bool,
+    /// The rules file of deliberate differences (default: the built-in
+    /// deploy/shadow-rules.toml).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// The shadow's own connect timeout, in milliseconds.
+    #[arg(long, default_value_t = 1_000)]
+    pub shadow_connect_timeout_ms: u64,
+    /// The shadow's own answer timeout, in milliseconds.
+    #[arg(long, default_value_t = 5_000)]
+    pub shadow_timeout_ms: u64,
+    /// Exchanges waiting to be mirrored at most; more are dropped and counted.
+    #[arg(long, default_value_t = 1_000)]
+    pub queue: usize,
+    /// Seconds between summary lines in the log (and the diff file).
+    #[arg(long, default_value_t = 60)]
+    pub summary_secs: u64,
+}
+
+/// Runs `switchboard shadow` until SIGINT or SIGTERM.
+pub fn shadow(args: ShadowArgs) -> Result<ExitCode, String> {
+    let primary = Upstream::parse(&args.primary)?;
+    let rules = match &args.rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Rules::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Rules::builtin(),
+    };
+    let settings = args.proxy.settings();
+    let options = shadow::Options {
+        shadow: Upstream::parse(&args.shadow)?,
+        shadow_settings: Settings {
+            connect_timeout: Duration::from_millis(args.shadow_connect_timeout_ms),
+            timeout: Duration::from_millis(args.shadow_timeout_ms),
+            ..settings.clone()
+        },
+        out: args.out,
+        mirror_writes: args.mirror_writes,
+        rules,
+        queue: args.queue,
+        summary_every: Duration::from_secs(args.summary_secs.max(1)),
+    };
+    let listen = args.proxy.listen.clone();
+    run(&args.proxy.log, async move {
+        let listener = bind(&listen).await?;
+        tracing::info!(listen = %listen, %primary, shadow = %options.shadow,
+            rules = options.rules.rules.len(), mirror_writes = options.mirror_writes, "shadowing");
+        let counters = std::sync::Arc::new(Counters::default());
+        shadow::run(
+            listener,
+            primary,
+            settings,
+            options,
+            counters.clone(),
+            signal(),
+        )
+        .await?;
+        println!("{}", counters.summary());
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `switchboard shadow-report FILE`: prints the report of a diff file.
+pub fn shadow_report(file: &std::path::Path) -> Result<ExitCode, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    print!("{}", shadow::report::report(&text)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Sets up logging and a runtime, and runs `main` on it.

@@ -288,7 +288,7 @@ struct Meta {
 /// The request's headers for the upstream: hop-by-hop ones left out, the client's address
 /// appended to `X-Forwarded-For` (so that a Switchboard behind the proxy throttles each
 /// client, not the proxy).
-fn forwarded_headers(headers: &HeaderMap, client: IpAddr) -> HeaderMap {
+pub(crate) fn forwarded_headers(headers: &HeaderMap, client: IpAddr) -> HeaderMap {
     let mut out = headers.clone();
     strip_hop_by_hop(&mut out);
     out.remove(http::header::EXPECT);

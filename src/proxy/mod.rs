@@ -18,9 +18,10 @@
 
 pub mod classify;
 pub mod cli;
+pub mod codes;
 pub mod forward;
 pub mod record;
-// pub mod shadow;
+pub mod shadow;
 mod tee;
 pub mod upstream;
 pub mod volatile;

@@ -4,3 +4,4 @@
 
 mod forward;
 mod record;
+mod shadow;

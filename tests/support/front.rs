@@ -107,3 +107,104 @@ pub fn dead_url() -> String {
 pub fn aim(server: &mut super::Server, front: SocketAddr) {
     server.addr = front;
 }
+
+/// A stand-in server in front of `upstream` that answers as it does, except that in the
+/// answers to `GET path` (query aside) `from` becomes `to`: a server that differs from
+/// another in one command.
+pub async fn altering(
+    upstream: SocketAddr,
+    path: &'static str,
+    from: &'static str,
+    to: &'static str,
+) -> Front<()> {
+    use http_body_util::{BodyExt, Full};
+    Front::start(move |listener, shutdown| async move {
+        let serve = async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| async move {
+                        let (parts, body) = req.into_parts();
+                        let body = body
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
+                        let target = parts
+                            .uri
+                            .path_and_query()
+                            .map_or("/", |p| p.as_str())
+                            .to_string();
+                        let headers: Vec<(String, String)> = parts
+                            .headers
+                            .iter()
+                            .filter(|(k, _)| {
+                                !["host", "connection", "content-length"].contains(&k.as_str())
+                            })
+                            .filter_map(|(k, v)| {
+                                Some((k.to_string(), v.to_str().ok()?.to_string()))
+                            })
+                            .collect();
+                        let mut all: Vec<(&str, &str)> = vec![("Connection", "close")];
+                        all.extend(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                        let mut conn = client::Conn::open(upstream).await.expect("upstream");
+                        let resp = conn
+                            .exchange(&client::request(
+                                parts.method.as_str(),
+                                &target,
+                                &all,
+                                &body,
+                            ))
+                            .await
+                            .expect("upstream answer");
+                        let mut out = resp.body.clone();
+                        if parts.method == hyper::Method::GET && parts.uri.path() == path {
+                            out = String::from_utf8_lossy(&out).replace(from, to).into_bytes();
+                        }
+                        let mut answer = hyper::Response::new(Full::new(bytes::Bytes::from(out)));
+                        *answer.status_mut() = hyper::StatusCode::from_u16(resp.status).unwrap();
+                        for (k, v) in &resp.headers {
+                            if !["content-length", "connection", "transfer-encoding"]
+                                .contains(&k.to_ascii_lowercase().as_str())
+                            {
+                                answer.headers_mut().append(
+                                    hyper::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                                    v.parse().unwrap(),
+                                );
+                            }
+                        }
+                        Ok::<_, std::convert::Infallible>(answer)
+                    },
+                );
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+                );
+            }
+        };
+        tokio::select! {
+            _ = serve => {},
+            _ = shutdown => {},
+        }
+    })
+    .await
+}
+
+/// A server that accepts connections and never answers (a hung legacy or shadow side).
+pub async fn silent() -> Front<()> {
+    Front::start(|listener, shutdown| async move {
+        let hold = async move {
+            let mut open = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                open.push(s);
+            }
+        };
+        tokio::select! {
+            _ = hold => {},
+            _ = shutdown => {},
+        }
+    })
+    .await
+}

@@ -9,11 +9,11 @@
 //! in before recording began) cannot replay: its session's file is written with the suffix
 //! `.incomplete`, which `switchboard replay DIR` leaves alone.
 
-use super::codes::{self, Proof};
 use super::redact::Redactor;
 use super::request::{Place, Req};
 use super::Report;
 use crate::dialect::Wire;
+use crate::proxy::codes::{self, Proof};
 use crate::proxy::volatile::is_id_key;
 use crate::proxy::{classify, Exchange};
 use crate::registry::{Dialect, Registry};

@@ -14,7 +14,7 @@
 
 mod answer;
 mod book;
-mod codes;
+
 mod redact;
 mod request;
 

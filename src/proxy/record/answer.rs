@@ -7,6 +7,12 @@ use crate::proxy::volatile;
 use crate::proxy::Exchange;
 use serde_json::{json, Map, Value};
 
+/// Sessions of more steps than this are rewritten at most every [`LONG_EVERY`].
+const LONG_SESSION: usize = 500;
+
+/// How often a long session's file is rewritten.
+const LONG_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Answers longer than this that are not JSON are not checked byte for byte.
 const TEXT_CHECKED: usize = 64 * 1024;
 
@@ -97,10 +103,20 @@ impl Book {
         }
     }
 
-    /// Writes every session changed since the last flush (whole, through a temporary file).
-    pub fn flush(&mut self) {
+    /// Writes every session changed since the last flush (whole, through a temporary file);
+    /// one of more than [`LONG_SESSION`] steps at most every [`LONG_EVERY`] unless `all`, so
+    /// that rewriting long files never costs more than the traffic they hold.
+    pub fn flush(&mut self, all: bool) {
         let out = self.out.clone();
-        for s in self.sessions.iter_mut().filter(|s| s.dirty && !s.gone) {
+        let due = |s: &super::book::Session| {
+            all || s.steps.len() <= LONG_SESSION
+                || s.written.is_none_or(|w| w.elapsed() >= LONG_EVERY)
+        };
+        for s in self
+            .sessions
+            .iter_mut()
+            .filter(|s| s.dirty && !s.gone && due(s))
+        {
             let suffix = if s.incomplete {
                 ".json.incomplete"
             } else {
@@ -127,6 +143,7 @@ impl Book {
                 Ok(()) => {
                     s.file = Some(path);
                     s.dirty = false;
+                    s.written = Some(std::time::Instant::now());
                 }
                 Err(e) => {
                     tracing::warn!(file = %path.display(), error = %e, "cannot write a recorded session")

@@ -64,6 +64,8 @@ pub(super) struct Session {
     pub(super) dirty: bool,
     /// Where it was last written.
     pub(super) file: Option<PathBuf>,
+    /// When it was last written.
+    pub(super) written: Option<std::time::Instant>,
     /// Merged into another session.
     pub(super) gone: bool,
 }

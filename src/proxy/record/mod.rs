@@ -10,7 +10,7 @@
 //! queue, and one that finds it full is dropped and counted (a warning at the first drop
 //! and at each doubling). The writer thread decodes each exchange with the server's own
 //! decoders, adds it to its session ([`book`]) and rewrites the changed sessions' files once
-//! a second and at exit.
+//! a second (a session of over 500 steps every 30 s) and at exit.
 
 mod answer;
 mod book;
@@ -138,10 +138,10 @@ fn write(rx: Receiver<Exchange>, mut book: Book) -> Report {
             Err(RecvTimeoutError::Disconnected) => break,
         }
         if flushed.elapsed() >= FLUSH_EVERY {
-            book.flush();
+            book.flush(false);
             flushed = Instant::now();
         }
     }
-    book.flush();
+    book.flush(true);
     book.report()
 }

@@ -86,6 +86,11 @@ pub enum Error {
     /// The server is shutting down or overloaded.
     #[error("service unavailable")]
     Unavailable,
+    /// The upstream server a proxy forwards to (`switchboard record`, `switchboard shadow`)
+    /// refused, dropped or did not answer in time; every dialect answers HTTP 502 in its
+    /// server-failure envelope. The detail is logged, never sent.
+    #[error("upstream unavailable: {0}")]
+    Upstream(String),
     /// The store failed; the detail is logged, never sent.
     #[error("store failure")]
     Store(#[source] StoreError),

@@ -35,6 +35,7 @@
 //! | [`config`] | TOML + `SWITCHBOARD_*` configuration |
 //! | [`app`] | assembly of the above from a config |
 //! | [`fixtures`] | the fixture runner behind `cargo test` and `switchboard replay` |
+//! | [`proxy`] | `switchboard record` and `shadow`: reverse proxies in front of a legacy backend that tell dialects apart with [`registry`] and [`dialect`], write fixtures, compare answers |
 
 pub mod app;
 pub mod auth;
@@ -48,6 +49,7 @@ pub mod error;
 pub mod fixtures;
 pub mod handlers;
 pub mod media;
+pub mod proxy;
 pub mod registry;
 pub mod server;
 pub mod store;

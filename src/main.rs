@@ -10,7 +10,7 @@ use switchboard::config::{Config, LogFormat};
 use switchboard::ctx::SkippingClock;
 use switchboard::store::backup::{self, BackupError};
 use switchboard::store::{accounts, outbox, throttle, Store};
-use switchboard::{fixtures, server};
+use switchboard::{fixtures, proxy, server};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
@@ -89,6 +89,16 @@ enum Cmd {
         /// Fixture files or directories.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Forward to a legacy server and write its traffic as fixtures, one file per client
+    /// session (docs/migration.md).
+    Record(proxy::cli::RecordArgs),
+    /// Answer from a primary server, mirror to a shadow and compare (docs/migration.md).
+    Shadow(proxy::cli::ShadowArgs),
+    /// Print match rates per command and the top differences of a `shadow --out` file.
+    ShadowReport {
+        /// The JSON-lines file `shadow --out` wrote.
+        file: PathBuf,
     },
 }
 
@@ -212,6 +222,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Replay { target, db, files } => replay(target, db, files),
+        Cmd::Record(args) => proxy::cli::record(args),
+        Cmd::Shadow(args) => proxy::cli::shadow(args),
+        Cmd::ShadowReport { file } => proxy::cli::shadow_report(&file),
         Cmd::Config {
             command: ConfigCmd::Check { config },
         } => config_check(config.as_deref()),

@@ -5,6 +5,7 @@
 mod fixtures;
 mod http;
 mod ineww;
+mod migrate;
 mod opcode;
 mod ops;
 mod readme;

@@ -47,6 +47,7 @@
 //!
 //! `BENCH_ONLY=ad` runs only the main scenarios with those letters and the login phase, and
 //! skips the scaling phases of steps 6 and 8, the chart and README (for profiling).
+//! `BENCH_ONLY=proxy` runs only the proxies' overhead phase ([`proxy`]) after preparation.
 //!
 //! The machine may be shared and noisy, so throughput is reported as a ratio of medians to the
 //! baseline of the same run. `BENCH_SECS` (default 3) and `BENCH_REPS` (default 3) shorten or
@@ -183,6 +184,9 @@ fn run() -> Res<()> {
         wrk,
     };
     let prepared = prepare(&rt, &sb, &mut report)?;
+    if settings.only.as_deref() == Some("proxy") {
+        return proxy::phase(&rt, &sb, &exe, dir.path(), &prepared, settings.secs);
+    }
     startups(&sb, &mut report)?;
     throughput(&ctx, &sb, &prepared, &mut report)?;
     report.logins = Some(scaling::under_logins(&ctx, &sb, &prepared)?);
@@ -336,6 +340,7 @@ mod client;
 mod drive;
 mod prepare;
 mod proc;
+mod proxy;
 mod readme;
 mod report;
 mod scaling;

@@ -110,3 +110,39 @@ fn a_number_where_a_string_belongs_is_a_type_error() {
     let f = Fields::of(&v, "").unwrap();
     assert!(matches!(f.str("phone"), Err(Error::WrongType { .. })));
 }
+
+#[test]
+fn a_dead_upstream_is_http_502_in_each_dialects_server_failure_envelope() {
+    let dead = || Error::Upstream("connection refused".into());
+    let body = |r: &Reply| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap();
+    let r = opcode::encode(None, Err(dead()));
+    assert_eq!((r.status, body(&r)["ret"].clone()), (502, json!(-1)));
+    let echo = typed::Echo {
+        id: 7,
+        kind: Some(crate::command::CommandKind::Login),
+        opts: typed::Options::new(false),
+    };
+    let r = typed::encode(echo, Err(dead()));
+    assert_eq!(r.status, 502);
+    assert_eq!(
+        body(&r),
+        json!({"id": 7, "status": -200, "message": "Failure to operate database", "data": {}})
+    );
+    let r = ineww::reject(dead());
+    assert_eq!(
+        (r.status, body(&r)),
+        (502, json!({"code": "502001", "data": {}}))
+    );
+    let r = rooms::reject(dead());
+    let v = body(&r);
+    assert_eq!(
+        (r.status, &v["status"], &v["code"]),
+        (502, &json!("FAIL"), &json!("502"))
+    );
+    let r = v4::reject(None, dead());
+    assert_eq!((r.status, body(&r)["code"].clone()), (502, json!(502)));
+    assert!(
+        r.detail.unwrap().contains("connection refused"),
+        "the detail is logged"
+    );
+}

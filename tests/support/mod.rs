@@ -9,6 +9,7 @@
 pub mod binary;
 pub mod checks;
 pub mod client;
+pub mod front;
 pub mod ineww;
 pub mod log;
 pub mod pb;
@@ -16,6 +17,7 @@ pub mod receiver;
 pub mod rooms;
 pub mod sessions;
 pub mod table;
+pub mod traffic;
 pub mod typed;
 pub mod v4;
 

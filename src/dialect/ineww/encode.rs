@@ -206,6 +206,7 @@ fn failure(e: &Error) -> (&'static str, Value) {
         Error::TooLarge => "413001",
         Error::Throttled | Error::LoginThrottled(_) => "429001",
         Error::Store(_) => "500001",
+        Error::Upstream(_) => "502001",
         Error::Unavailable => "503001",
     };
     (code, json!({}))

@@ -64,6 +64,7 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, Cow<'static, str>) {
         (_, Error::MissingToken) => return (401, "missing Authorization header".into()),
         (_, Error::TooLarge) => return (413, e.to_string().into()),
         (_, Error::MethodNotAllowed) => return (405, "only POST is served here".into()),
+        (_, Error::Upstream(_)) => return (502, "server unavailable, try again later".into()),
         (_, Error::UnknownCommand) => "no method".into(),
         (_, Error::UnknownField(f)) => format!("invalid {f}: unknown field").into(),
         (Some(Register), Error::MissingField(f)) if f == "phone" => "phone empty".into(),

@@ -259,6 +259,7 @@ pub(super) fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, String) {
         (_, Error::TooLarge) => (413, e.to_string()),
         (_, Error::Store(_)) => (500, "internal error, nothing was changed".into()),
         (_, Error::Unavailable) => (503, e.to_string()),
+        (_, Error::Upstream(_)) => (502, "server unavailable, try again later".into()),
         (_, Error::LoginThrottled(_)) => (429, "too many failed attempts: try again later".into()),
         (_, Error::BadFrame(_)) => (400, "invalid request body".into()),
         (

@@ -180,6 +180,9 @@ fn failure(kind: Option<CommandKind>, e: &Error) -> (u16, i64, &'static str, boo
     let (status, message, hide_id): (i64, &'static str, bool) = match (kind, e) {
         (_, Error::TooLarge) => return (413, -204, "Arg's value error", true),
         (_, Error::MethodNotAllowed) => return (405, -1, "Error JSON key", true),
+        // The document has one text for the server's own failures; a proxy's dead upstream
+        // is one, on HTTP 502.
+        (_, Error::Upstream(_)) => return (502, -200, STORE_FAILED, false),
         (_, Error::BadFrame(_)) => (-1, "Error JSON key", false),
         (_, Error::UnknownCommand) => (-2, "Error JSON value", false),
         (_, Error::MissingField(_) | Error::UnknownField(_)) => (-3, "Error data key", false),

@@ -94,7 +94,7 @@ pub fn encode(ep: Option<Endpoint>, result: Result<Outcome, Error>) -> Reply {
 /// failures travel with their own status.
 pub(super) fn http_status(code: i64) -> u16 {
     match code {
-        404 | 405 | 413 | 500 | 503 => code as u16,
+        404 | 405 | 413 | 500 | 502 | 503 => code as u16,
         _ => 200,
     }
 }
@@ -213,6 +213,7 @@ fn failure(ep: Option<Endpoint>, e: &Error) -> (i64, String) {
         Error::TooLarge => (413, "请求体过大".to_string()),
         Error::Unavailable => (503, "服务暂时不可用, 请稍后再试".to_string()),
         Error::Store(_) => (500, "服务器内部错误, 未做任何修改".to_string()),
+        Error::Upstream(_) => (502, "服务暂时不可用, 请稍后再试".to_string()),
         // No v4 endpoint needs a token or a permission; should one ever fail so, say why.
         Error::MissingToken
         | Error::BadToken(_)

@@ -121,11 +121,9 @@ pub struct Line<'a> {
     pub micros: u64,
 }
 
-/// Writes the request's line at `info` (nothing is formatted when that level is off).
+/// Writes the request's line at `info` (tracing evaluates the fields — the redacted path
+/// included — only when that level is on).
 pub fn write(line: &Line<'_>) {
-    if !tracing::enabled!(tracing::Level::INFO) {
-        return;
-    }
     let reply = line.reply;
     tracing::info!(
         request_id = line.id.to_str().unwrap_or("-"),

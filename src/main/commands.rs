@@ -1,0 +1,130 @@
+//! The command line's one-shot commands that need more than a line in `run`: a backup with
+//! its progress, a configuration check, and replaying fixtures.
+
+use super::runtime;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use switchboard::app::{App, StoreOutbox};
+use switchboard::config::Config;
+use switchboard::ctx::SkippingClock;
+use switchboard::store::backup::{self, BackupError};
+use switchboard::store::Store;
+use switchboard::{fixtures, server};
+
+/// `switchboard backup`: copies `db` to `out`, with progress on a terminal.
+pub fn back_up(db: &Path, out: &Path, force: bool) -> Result<ExitCode, String> {
+    let started = std::time::Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let mut shown = None;
+    let copied = backup::copy_file(db, out, force, &mut |done, total| {
+        let percent = done * 100 / total.max(1);
+        if terminal && done < total && shown != Some(percent) {
+            shown = Some(percent);
+            eprint!(
+                "\rbacking up {}: {done}/{total} pages ({percent}%)",
+                db.display()
+            );
+            let _ = std::io::stderr().flush();
+        }
+    });
+    if shown.is_some() {
+        eprint!("\r\x1b[2K");
+    }
+    let copied = copied.map_err(|e| match e {
+        BackupError::Exists(p) => format!("{} already exists (--force replaces it)", p.display()),
+        e => e.to_string(),
+    })?;
+    println!(
+        "backed up {} to {}: {} bytes, {} pages, {} ms",
+        db.display(),
+        out.display(),
+        copied.bytes,
+        copied.pages,
+        started.elapsed().as_millis()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `switchboard config check`: loads a configuration as `serve` would and prints it masked.
+pub fn config_check(file: Option<&Path>) -> Result<ExitCode, String> {
+    let config = Config::load(file)?;
+    let _: tracing_subscriber::filter::Targets = config
+        .log
+        .parse()
+        .map_err(|e| format!("bad log filter {:?}: {e}", config.log))?;
+    switchboard::auth::passwords::Passwords::new(&config)?;
+    let source = file.map_or("no file".to_string(), |f| f.display().to_string());
+    println!(
+        "# switchboard {}: the settings `serve --config` would run with (defaults, then {source}, \
+         then SWITCHBOARD_* variables); secrets masked",
+        env!("CARGO_PKG_VERSION")
+    );
+    print!("{}", config.masked_toml()?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `switchboard replay`: runs fixture files against a target or an in-process server.
+pub fn replay(
+    target: Option<String>,
+    db: Option<PathBuf>,
+    paths: Vec<PathBuf>,
+) -> Result<ExitCode, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            files.extend(fixtures::discover(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    let config = Config::default();
+    let rt = runtime(&config)?;
+    let (passed, failed) = rt.block_on(async move {
+        match target {
+            Some(base_url) => {
+                let outbox = match db {
+                    Some(db) => Some(std::sync::Arc::new(StoreOutbox(
+                        Store::open(&db, 1).map_err(|e| e.to_string())?,
+                    ))
+                        as std::sync::Arc<dyn fixtures::OutboxSource>),
+                    None => None,
+                };
+                let t = fixtures::Target {
+                    base_url,
+                    outbox,
+                    clock: None,
+                };
+                Ok::<_, String>(fixtures::replay_files(&files, &t).await)
+            }
+            None => {
+                let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+                let config = Config::for_tests(dir.path().join("replay.db"));
+                let clock = std::sync::Arc::new(SkippingClock::default());
+                let time = clock.clone();
+                let app = tokio::task::spawn_blocking(move || App::open_with_clock(config, time))
+                    .await
+                    .map_err(|e| e.to_string())??;
+                let running = server::Running::start(app)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let t = fixtures::Target {
+                    base_url: running.base_url.clone(),
+                    outbox: Some(std::sync::Arc::new(StoreOutbox(
+                        running.app.ctx.store.clone(),
+                    ))),
+                    clock: Some(clock),
+                };
+                let counts = fixtures::replay_files(&files, &t).await;
+                running.stop().await;
+                Ok(counts)
+            }
+        }
+    })?;
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -10,9 +10,10 @@
 //! for op 1005 (one contact, `synchronous = FULL`) under `wrk`, 146 µs of server CPU per
 //! write, most of it in the kernel switching threads. The lane takes commands from a queue
 //! while they keep coming and wakes nobody but the tasks it answers. Nobody is answered
-//! before the COMMIT holding their change has returned, so acknowledged writes still survive
-//! `kill -9`, and a read that starts after an answer sees the write (the COMMIT moves the
-//! store's generation first).
+//! before the COMMIT holding their change has returned and been flushed to disk (by the
+//! store's syncer, while the lane goes on with the next batch), so acknowledged writes survive
+//! `kill -9` and power loss, and a read that starts after an answer sees the write (the COMMIT
+//! moves the store's generation first).
 //!
 //! Reads a command makes on the lane go to the writer's connection: it sees the batch it is
 //! part of. A command that panics is rolled back to its savepoint and answered as a store
@@ -28,8 +29,9 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
-/// Most commands answered per COMMIT (the writer also ends a batch at its own limit).
-const MAX_BATCH: usize = 64;
+/// Most commands per COMMIT (the writer also ends a batch at its own limit). 32 rather than
+/// 64: one batch is flushed to disk while the next is written (see `store::syncer`).
+const MAX_BATCH: usize = 32;
 
 /// A command waiting for the lane.
 struct Job {
@@ -93,13 +95,33 @@ fn serve(ctx: &Ctx, queue: &mpsc::Receiver<Job>) {
             }
         }
         ctx.store.commit_deferred();
-        for done in ran.drain(..) {
-            let answered = match (done.answered, done.batch) {
-                (Ok(answer), Some(batch)) => ctx.store.settled(batch).map(|()| answer),
-                (answered, _) => answered,
-            };
-            // The client may have gone; its write stands either way.
-            let _ = done.answer.send(answered);
+        let last = ran.iter().filter_map(|r| r.batch).max();
+        let answers: Vec<_> = ran
+            .drain(..)
+            .map(|done| {
+                let answered = match (done.answered, done.batch) {
+                    (Ok(answer), Some(batch)) => ctx.store.committed(batch).map(|()| answer),
+                    (answered, _) => answered,
+                };
+                (done.answer, answered)
+            })
+            .collect();
+        // Answered once the batch is on disk; meanwhile the lane takes the next commands.
+        let answer_all = move |flushed: Result<(), String>| {
+            for (answer, answered) in answers {
+                let answered = match &flushed {
+                    Ok(()) => answered,
+                    Err(why) => Err(Error::Store(StoreError::Other(format!(
+                        "the commit could not be flushed: {why}"
+                    )))),
+                };
+                // The client may have gone; its write stands either way.
+                let _ = answer.send(answered);
+            }
+        };
+        match last {
+            Some(batch) => ctx.store.when_durable(batch, answer_all),
+            None => answer_all(Ok(())),
         }
     }
 }

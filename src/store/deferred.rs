@@ -80,7 +80,7 @@ mod tests {
         });
         assert_eq!(elsewhere, None);
         s.commit_deferred();
-        s.settled(batch).unwrap();
+        s.committed(batch).unwrap();
         assert_eq!(
             s.read(|c| settings::get(c, "k")).unwrap(),
             Some(b"v".to_vec())
@@ -99,7 +99,7 @@ mod tests {
         });
         assert!(failed.is_err());
         s.commit_deferred();
-        s.settled(first.unwrap()).unwrap();
+        s.committed(first.unwrap()).unwrap();
         assert_eq!(
             s.read(|c| settings::get(c, "a")).unwrap(),
             Some(b"1".to_vec())
@@ -115,7 +115,7 @@ mod tests {
         std::thread::scope(|t| {
             t.spawn(|| s.write(|tx| settings::put(tx, "b", b"2")).unwrap());
         });
-        s.settled(batch.unwrap()).unwrap();
+        s.committed(batch.unwrap()).unwrap();
         let other = s.pool.get().unwrap();
         assert_eq!(settings::get(&other, "a").unwrap(), Some(b"1".to_vec()));
     }

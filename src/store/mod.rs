@@ -76,6 +76,7 @@ pub mod profiles;
 pub mod rooms;
 pub mod seed;
 pub mod settings;
+mod syncer;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod throttle;
@@ -296,10 +297,17 @@ impl Store {
         self.writer.commit_open();
     }
 
-    /// Waits for batch `batch` (as [`deferring`] answered it) to end: `Ok` once it is durably
-    /// committed, an error if its COMMIT failed.
-    pub fn settled(&self, batch: u64) -> Result<(), Error> {
-        self.writer.settled(batch)
+    /// Whether batch `batch` (as [`deferring`] answered it) committed, once it has ended: an
+    /// error if its COMMIT failed. It may not be on disk yet: answer its commands from
+    /// [`Store::when_durable`].
+    pub fn committed(&self, batch: u64) -> Result<(), Error> {
+        self.writer.committed(batch)
+    }
+
+    /// Runs `then` once batch `batch`, committed, is on disk (`Err` with why if the flush
+    /// failed): every acknowledged write is durable, as with `synchronous = FULL`.
+    pub fn when_durable(&self, batch: u64, then: impl FnOnce(Result<(), String>) + Send + 'static) {
+        self.writer.when_durable(batch, Box::new(then))
     }
 
     /// Checkpoints the WAL into the main file; called at shutdown.

@@ -1,5 +1,6 @@
 //! Group commit: one writer connection shared by every write, so that many commands share one
-//! durable COMMIT (one fsync with `synchronous = FULL`) without losing their atomicity.
+//! durable COMMIT (one flush of the WAL, by the [syncer](super::syncer)) without losing their
+//! atomicity.
 //!
 //! ```text
 //! writer A: lock ─ SAVEPOINT ─ f ─ RELEASE ─ (B queued? wait) ·········· ─ ack
@@ -8,15 +9,18 @@
 //! Each command runs inside its own SAVEPOINT: a failing command rolls back to it and leaves
 //! nothing behind, while the others in the batch go on. The writer that finds nobody queued
 //! behind it commits the batch and wakes the ones waiting; nobody is answered before the COMMIT
-//! that holds their change has returned, so an acknowledged write survives `kill -9`.
+//! that holds their change has returned and is on disk, so an acknowledged write survives
+//! `kill -9` and power loss.
 
 use super::deferred;
+use super::syncer::{AfterDurable, Durability, Syncer};
 use crate::error::{Error, StoreError};
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use rusqlite::Connection;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
 /// Most commands that share one COMMIT.
@@ -34,6 +38,11 @@ pub struct Writer {
     generation: AtomicU64,
     /// Batch sizes and COMMIT latency, for `/metrics`.
     metrics: WriteMetrics,
+    /// Which batches are on disk.
+    durability: Arc<Durability>,
+    /// Flushes the WAL after each COMMIT, off this path ([`super::syncer`]); `None` when the
+    /// database is not in WAL mode (then each COMMIT syncs with `synchronous = FULL`).
+    syncer: Option<Syncer>,
 }
 
 /// What the writer measures of its batches, as Prometheus histograms (clones share them).
@@ -71,9 +80,25 @@ struct Batch {
 }
 
 impl Writer {
-    /// A writer over `conn` (already configured with pragmas).
+    /// A writer over `conn` (already configured with pragmas). In WAL mode its COMMITs stop
+    /// waiting for the disk (`synchronous = NORMAL`) and a syncer thread flushes the WAL
+    /// before anyone is answered.
     pub fn new(conn: Connection) -> Writer {
+        let durability = Arc::new(Durability::default());
+        let syncer = wal_path(&conn).and_then(|wal| {
+            conn.execute_batch("PRAGMA synchronous = NORMAL").ok()?;
+            match Syncer::start(wal, durability.clone()) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no syncer thread: every COMMIT syncs itself");
+                    let _ = conn.execute_batch("PRAGMA synchronous = FULL");
+                    None
+                }
+            }
+        });
         Writer {
+            durability,
+            syncer,
             state: Mutex::new(Batch {
                 conn,
                 open: false,
@@ -121,7 +146,26 @@ impl Writer {
         if b.failed.contains(&epoch) {
             return Err(Error::Store(StoreError::Other("commit failed".into())));
         }
+        drop(b);
+        self.durable(epoch)?;
         Ok(value)
+    }
+
+    /// Waits until batch `epoch` (committed) is on disk.
+    fn durable(&self, epoch: u64) -> Result<(), Error> {
+        match &self.syncer {
+            None => Ok(()),
+            Some(_) => self.durability.wait(epoch).map_err(flush_failed),
+        }
+    }
+
+    /// Runs `then` once batch `epoch`, already committed, is on disk (at once without a
+    /// syncer): how the write lane answers without waiting for the disk itself.
+    pub fn when_durable(&self, epoch: u64, then: AfterDurable) {
+        match &self.syncer {
+            None => then(Ok(())),
+            Some(s) => s.after(epoch, then),
+        }
     }
 
     /// Runs `f` inside a savepoint of the open batch and returns without committing (the
@@ -169,8 +213,8 @@ impl Writer {
     }
 
     /// Whether batch `epoch` committed: `Ok` once its COMMIT succeeded, an error if it failed.
-    /// Waits while it is still open.
-    pub fn settled(&self, epoch: u64) -> Result<(), Error> {
+    /// Waits while it is still open (not for the disk).
+    fn settled(&self, epoch: u64) -> Result<(), Error> {
         let mut b = self.lock();
         while b.done < epoch {
             b = self.committed.wait(b).unwrap_or_else(|p| p.into_inner());
@@ -179,6 +223,12 @@ impl Writer {
             return Err(Error::Store(StoreError::Other("commit failed".into())));
         }
         Ok(())
+    }
+
+    /// Whether batch `epoch` committed, once it has ended; `Err` if its COMMIT failed. Does
+    /// not wait for the disk (see [`Writer::when_durable`]).
+    pub fn committed(&self, epoch: u64) -> Result<(), Error> {
+        self.settled(epoch)
     }
 
     fn lock(&self) -> MutexGuard<'_, Batch> {
@@ -244,6 +294,9 @@ impl Writer {
         }
         b.open = false;
         b.done = b.epoch;
+        if let Some(syncer) = &self.syncer {
+            syncer.committed(b.epoch);
+        }
         // After the COMMIT, before anyone in the batch is answered: a read that starts after
         // an acknowledgement sees the new generation.
         self.changed();
@@ -275,76 +328,21 @@ impl Writer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    fn writer() -> (Arc<Writer>, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = Connection::open(dir.path().join("db")).unwrap();
-        conn.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER UNIQUE);")
-            .unwrap();
-        (Arc::new(Writer::new(conn)), dir)
-    }
-
-    fn count(w: &Writer) -> i64 {
-        w.write(|c| Ok(c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?))
-            .unwrap()
-    }
-
-    #[test]
-    fn a_failing_command_leaves_nothing_while_its_batch_neighbours_commit() {
-        let (w, _d) = writer();
-        let threads: Vec<_> = (0..32)
-            .map(|i| {
-                let w = w.clone();
-                std::thread::spawn(move || {
-                    w.write(|c| {
-                        c.execute("INSERT INTO t VALUES (?1)", [i])?;
-                        if i % 2 == 1 {
-                            return Err(Error::Forbidden);
-                        }
-                        Ok(())
-                    })
-                })
-            })
-            .collect();
-        let oks = threads
-            .into_iter()
-            .map(|t| t.join().unwrap().is_ok())
-            .filter(|ok| *ok)
-            .count();
-        assert_eq!(oks, 16);
-        assert_eq!(count(&w), 16);
-    }
-
-    #[test]
-    fn a_panicking_command_is_rolled_back_and_the_writer_keeps_working() {
-        let (w, _d) = writer();
-        let w2 = w.clone();
-        let r = std::thread::spawn(move || {
-            w2.write(|c| -> Result<(), Error> {
-                c.execute("INSERT INTO t VALUES (1)", [])?;
-                panic!("boom");
-            })
-        })
-        .join();
-        assert!(r.is_err());
-        w.write(|c| Ok(c.execute("INSERT INTO t VALUES (2)", [])?))
-            .unwrap();
-        assert_eq!(count(&w), 1);
-    }
-
-    #[test]
-    fn a_write_is_visible_to_a_fresh_connection_once_acknowledged() {
-        let (w, d) = writer();
-        w.write(|c| Ok(c.execute("INSERT INTO t VALUES (7)", [])?))
-            .unwrap();
-        let other = Connection::open(d.path().join("db")).unwrap();
-        let n: i64 = other
-            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, 1);
-    }
+/// The WAL file of `conn`'s database, when it is in WAL mode.
+fn wal_path(conn: &Connection) -> Option<PathBuf> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .ok()?;
+    let db = conn.path().filter(|p| !p.is_empty())?;
+    (mode.eq_ignore_ascii_case("wal")).then(|| PathBuf::from(format!("{db}-wal")))
 }
+
+fn flush_failed(why: String) -> Error {
+    Error::Store(StoreError::Other(format!(
+        "the commit could not be flushed: {why}"
+    )))
+}
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod tests;

@@ -15,26 +15,39 @@
 //! answering "failed" for a command that then commits would make clients retry it twice.
 
 use super::pace::LANE_FULL;
-use super::{answers, Edge};
+use super::Edge;
 use crate::command::{Lane, Request};
 use crate::dialect::{Encoder, Reply, Step};
 use crate::error::{Error, StoreError};
 use crate::handlers::{self, Answer};
+use crate::registry::Dialect;
 use crate::store;
 use std::net::IpAddr;
 
-/// The request a step came from, which the answer cache keys on.
+/// The request a step came from, which the answer cache keys on, and what a cached answer
+/// must say of itself when it is served again without decoding (see [`Answers::early`]).
+///
+/// [`Answers::early`]: super::answers::Answers::early
 pub struct Source<'a> {
     /// Method, target and headers.
     pub parts: &'a http::request::Parts,
     /// The body as read (empty when the route reads none).
     pub body: &'a [u8],
+    /// The dialect the route belongs to.
+    pub dialect: Dialect,
+    /// The registry command of a REST route (the RPC dialects' encoders name theirs).
+    pub command: Option<&'static str>,
 }
 
 impl<'a> Source<'a> {
-    /// The request of `parts` with `body`.
-    pub fn of(parts: &'a http::request::Parts, body: &'a [u8]) -> Self {
-        Source { parts, body }
+    /// The request of `parts` with `body`, routed to `dialect`.
+    pub fn of(parts: &'a http::request::Parts, body: &'a [u8], dialect: Dialect) -> Self {
+        Source {
+            parts,
+            body,
+            dialect,
+            command: None,
+        }
     }
 }
 
@@ -57,20 +70,11 @@ async fn run(
 ) -> Reply {
     let name = request.command.name();
     let ctx = &edge.app.ctx;
-    // Where a short read's answer is kept: its request's identity and the generation read
-    // before it ran.
+    // A short read's answer is kept for its request, with the generation read before it ran
+    // (the routes looked it up before decoding: `Answers::early`).
     let lane = request.command.lane();
-    let cache = (lane == Lane::ShortRead && edge.answers.enabled()).then(|| {
-        (
-            answers::key(source.parts, source.body),
-            ctx.store.generation(),
-        )
-    });
-    if let Some((key, generation)) = &cache {
-        if let Some(reply) = edge.answers.get(key, *generation, ctx.now_secs()) {
-            return reply;
-        }
-    }
+    let cache = (lane == Lane::ShortRead && edge.answers.enabled())
+        .then(|| (source, ctx.store.generation()));
     if lane == Lane::ShortWrite {
         let answered = edge.write_lane.run(*request, client).await;
         return respond(edge, name, answered, encoder, cache);
@@ -117,16 +121,19 @@ fn respond(
     name: &str,
     answered: Result<Answer, Error>,
     encoder: Encoder,
-    cache: Option<(Box<[u8]>, u64)>,
+    cache: Option<(Source<'_>, u64)>,
 ) -> Reply {
     match answered {
         Ok(Answer {
             outcome,
             valid_until,
         }) => {
-            let reply = encoder(Ok(outcome));
-            if let (Some((key, generation)), None) = (cache, &reply.detail) {
-                edge.answers.put(key, &reply, generation, valid_until);
+            let mut reply = encoder(Ok(outcome));
+            if let (Some((source, generation)), None) = (cache, &reply.detail) {
+                reply.dialect = Some(source.dialect.as_str());
+                reply.command = reply.command.or(source.command);
+                let request = (source.parts, source.body);
+                edge.answers.put(request, &reply, generation, valid_until);
             }
             reply
         }

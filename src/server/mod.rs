@@ -212,6 +212,14 @@ impl Drop for Open {
 }
 
 impl Edge {
+    /// The answer cache's reply to this very request, before it is decoded.
+    fn answered_before(&self, parts: &http::request::Parts, body: &[u8]) -> Option<Reply> {
+        let ctx = &self.app.ctx;
+        let generation = ctx.store.generation();
+        self.answers
+            .early(parts, body, generation, || ctx.now_secs())
+    }
+
     /// Reads a request's body within the configured limits and the shared budget.
     async fn body(&self, parts: &http::request::Parts, body: Unread) -> Result<Loaded, Error> {
         let config = &self.app.ctx.config;

@@ -82,6 +82,9 @@ async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread, client: I
                 },
             };
             let bytes = loaded.as_deref().unwrap_or_default();
+            if let Some(hit) = edge.answered_before(parts, bytes) {
+                return hit;
+            }
             let step = match route.dialect {
                 Dialect::Typed => typed::handle_get(route, &wire, &params, opts),
                 Dialect::Ineww => ineww::handle(route, &wire, &params, bytes),
@@ -91,7 +94,8 @@ async fn rest(edge: &Edge, parts: &http::request::Parts, body: Unread, client: I
                     return Reply::json(404, &serde_json::json!({"error": "not found"}))
                 }
             };
-            let source = Source::of(parts, bytes);
+            let mut source = Source::of(parts, bytes, route.dialect);
+            source.command = Some(route.command.as_str());
             let mut reply = execute(edge, step, client, source).await;
             reply.command = Some(route.command.as_str());
             (reply, route.dialect)
@@ -137,10 +141,14 @@ async fn typed_post(
         Ok(b) => b,
         Err(e) => return typed::reject(e, opts).from(Dialect::Typed),
     };
+    if let Some(hit) = edge.answered_before(parts, &bytes) {
+        return hit;
+    }
     let json = serde_json::from_slice::<Value>(&bytes).ok();
     let step = typed::handle(&app.registry, &wire(parts), json.as_ref(), opts);
     drop(json);
-    let reply = execute(edge, step, client, Source::of(parts, &bytes)).await;
+    let source = Source::of(parts, &bytes, Dialect::Typed);
+    let reply = execute(edge, step, client, source).await;
     reply.from(Dialect::Typed)
 }
 
@@ -169,6 +177,9 @@ async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread, client: Ip
         Ok(b) => b,
         Err(e) => return refuse(e),
     };
+    if let Some(hit) = edge.answered_before(parts, &bytes) {
+        return hit;
+    }
     let json: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) => {
@@ -191,6 +202,6 @@ async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread, client: Ip
         (step, Dialect::Opcode)
     };
     drop(json);
-    let reply = execute(edge, step, client, Source::of(parts, &bytes)).await;
+    let reply = execute(edge, step, client, Source::of(parts, &bytes, dialect)).await;
     reply.from(dialect)
 }

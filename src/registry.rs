@@ -131,6 +131,10 @@ pub struct Registry {
     typed_paths: HashMap<String, Vec<usize>>,
     /// The REST rows' path patterns, split once at load: (route index, pattern).
     patterns: Vec<(usize, Pattern)>,
+    /// `patterns` by segment count, with each one's path group (the first pattern of the same
+    /// shape): a request is compared with the patterns of its length only, and its rows are
+    /// found by group number rather than by comparing segments again.
+    by_len: Vec<Vec<(usize, usize)>>,
 }
 
 impl Registry {
@@ -241,12 +245,25 @@ impl Registry {
                 WireKey::Rest(_, p) => Some((i, Pattern::compile(p, r.dialect.slash()))),
                 _ => None,
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut by_len: Vec<Vec<(usize, usize)>> = Vec::new();
+        for (i, (_, p)) in patterns.iter().enumerate() {
+            let group = patterns
+                .iter()
+                .position(|(_, q)| q.same_path(p))
+                .unwrap_or(i);
+            let len = p.len();
+            if by_len.len() <= len {
+                by_len.resize(len + 1, Vec::new());
+            }
+            by_len[len].push((i, group));
+        }
         Ok(Registry {
             routes,
             index,
             typed_paths,
             patterns,
+            by_len,
         })
     }
 
@@ -283,18 +300,24 @@ impl Registry {
     /// answers, is its dialect's rule ([`Slash`], [`MethodRule`]).
     pub fn rest(&self, method: &str, path: &str) -> RestMatch<'_> {
         let (got, trailing) = rest::split(path);
-        let mut best: Option<&Pattern> = None;
-        for (_, p) in &self.patterns {
-            if p.matches(&got, trailing) && best.is_none_or(|b| p.params < b.params) {
-                best = Some(p);
-            }
-        }
-        let Some(best) = best else {
+        let Some(same_length) = self.by_len.get(got.len()) else {
             return RestMatch::NotFound;
         };
-        self.patterns
+        let mut best: Option<(&Pattern, usize)> = None;
+        for &(i, group) in same_length {
+            let p = &self.patterns[i].1;
+            if p.matches(&got, trailing) && best.is_none_or(|(b, _)| p.params < b.params) {
+                best = Some((p, group));
+            }
+        }
+        let Some((_, best_group)) = best else {
+            return RestMatch::NotFound;
+        };
+        same_length
             .iter()
-            .filter(|(_, p)| p.same_path(best) && p.matches(&got, trailing))
+            .filter(|&&(_, group)| group == best_group)
+            .map(|&(i, _)| &self.patterns[i])
+            .filter(|(_, p)| p.matches(&got, trailing))
             .map(|(i, p)| (&self.routes[*i], p))
             .find(|(r, _)| matches!(&r.key, WireKey::Rest(m, _) if m.allows(method)))
             .map_or(RestMatch::WrongMethod, |(r, p)| {

@@ -154,6 +154,11 @@ impl Pattern {
             })
     }
 
+    /// How many segments it has.
+    pub(super) fn len(&self) -> usize {
+        self.segs.len()
+    }
+
     /// Whether two patterns name the same paths' shape (the rows of one path).
     pub(super) fn same_path(&self, other: &Pattern) -> bool {
         self.segs == other.segs

@@ -1,6 +1,6 @@
-//! The real binary with `log_format = "json"`: every line of a whole run parses as JSON, each
-//! request has one line with every field, and no line carries a password, a token or a
-//! password hash used in the run — in any dialect.
+//! The real binary with `log_format = "json"` and its own events at every level: every line of
+//! a whole run parses as JSON, each request has one line with every field, and no line carries
+//! a password, a token or a password hash used in the run — in any dialect.
 
 use crate::support::binary::Binary;
 use crate::support::Conn;
@@ -35,7 +35,9 @@ async fn post(conn: &mut Conn, path: &str, headers: &[(&str, &str)], body: Value
 async fn json_lines_parse_carry_every_field_and_no_secret_of_any_dialect() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let server = Binary::start(&db, "log_format = \"json\"\nlog = \"info\"\n").await;
+    // Every level of the server's own events: no secret at any level.
+    let config = "log_format = \"json\"\nlog = \"info,switchboard=trace\"\n";
+    let server = Binary::start(&db, config).await;
     let mut conn = server.connect().await;
     let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
     let phone = "13000000091";

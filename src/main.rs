@@ -267,35 +267,14 @@ fn serve(config: Config) -> Result<ExitCode, String> {
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         tracing::info!(%addr, db = %db.display(), "switchboard listening");
-        server::run(listener, std::sync::Arc::new(app), shutdown_signal())
-            .await
-            .map_err(|e| e.to_string())?;
+        server::run(
+            listener,
+            std::sync::Arc::new(app),
+            server::shutdown_signal(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// `config check`: everything `serve` checks before it opens the database (the file, the
-/// environment, the settings together, the log filter, the argon2 cost), then the effective
-/// settings with secrets masked.
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }

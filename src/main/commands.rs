@@ -46,7 +46,9 @@ pub fn back_up(db: &Path, out: &Path, force: bool) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `switchboard config check`: loads a configuration as `serve` would and prints it masked.
+/// `switchboard config check`: everything `serve` checks before it opens the database (the
+/// file, the environment, the settings together, the log filter, the argon2 cost), then the
+/// effective settings with secrets masked.
 pub fn config_check(file: Option<&Path>) -> Result<ExitCode, String> {
     let config = Config::load(file)?;
     let _: tracing_subscriber::filter::Targets = config

@@ -73,7 +73,14 @@ pub fn record(args: RecordArgs) -> Result<ExitCode, String> {
     run(&args.proxy.log, async move {
         let listener = bind(&listen).await?;
         tracing::info!(listen = %listen, %upstream, out = %options.out.display(), "recording");
-        let report = record::run(listener, upstream, settings, options, signal()).await?;
+        let report = record::run(
+            listener,
+            upstream,
+            settings,
+            options,
+            crate::server::shutdown_signal(),
+        )
+        .await?;
         tracing::info!(%report, "recording stopped");
         println!("{report}");
         Ok(ExitCode::SUCCESS)
@@ -153,7 +160,7 @@ pub fn shadow(args: ShadowArgs) -> Result<ExitCode, String> {
             settings,
             options,
             counters.clone(),
-            signal(),
+            crate::server::shutdown_signal(),
         )
         .await?;
         println!("{}", counters.summary());
@@ -192,26 +199,4 @@ async fn bind(addr: &str) -> Result<tokio::net::TcpListener, String> {
     tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }

@@ -139,6 +139,28 @@ pub async fn run(
     Ok(())
 }
 
+/// Resolves on SIGINT or SIGTERM: what `serve` and the migration proxies stop on.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
 /// Housekeeping every [`answers::WATCH_EVERY`]: asks the store whether another process has
 /// committed (the command line against the live file), so that cached answers do not outlive
 /// such a write, when the answer cache is on; and returns freed memory to the system once the

@@ -311,6 +311,9 @@ fn throughput(
     if only.is_none() {
         r.answers = scaling::answer_sizes(ctx, prepared, server.addr)?;
         r.connections = scaling::connections(ctx, prepared, &targets)?;
+        // What a box keeps once the load has passed: the idle RSS.
+        std::thread::sleep(SETTLE);
+        r.idle_after_load(&proc::memory(server.id())?);
     }
     base.stop()?;
     server.stop()

@@ -84,6 +84,12 @@ impl Report {
         self.push(label, mib(m.hwm as f64), "", None);
     }
 
+    pub fn idle_after_load(&mut self, m: &Memory) {
+        let met = m.rss as f64 <= 8.0 * KIB_PER_MIB;
+        let label = "idle RSS after every load on this server (throughput, answer sizes, connections; VmRSS)";
+        self.push(label, rss(m), "≤ 8 MiB", Some(met));
+    }
+
     pub fn startup(&mut self, millis: f64, m: &Memory) {
         let label = format!("start-up, spawn → first /healthz 200 (median of {STARTS})");
         let met = millis <= 20.0;

@@ -61,23 +61,9 @@ pub async fn serve(
         .keep_alive(true);
     let mut conn_ids = 0u64;
     tokio::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => p.expect("semaphore never closed"),
-            _ = &mut shutdown => break,
-        };
-        let (stream, remote) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
+    while let Some((stream, remote, permit)) =
+        crate::server::next_connection(&listener, &slots, shutdown.as_mut()).await
+    {
         conn_ids += 1;
         let conn = conn_ids;
         let forwarder = forwarder.clone();

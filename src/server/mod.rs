@@ -43,8 +43,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Serves `listener` (and runs code delivery) until `shutdown` resolves, then stops accepting,
 /// lets in-flight requests finish (up to the configured grace), stops code delivery (the POSTs
@@ -81,23 +81,9 @@ pub async fn run(
         _ => None,
     };
     tokio::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => p.expect("semaphore never closed"),
-            _ = &mut shutdown => break,
-        };
-        let (stream, remote) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
+    while let Some((stream, remote, permit)) =
+        next_connection(&listener, &slots, shutdown.as_mut()).await
+    {
         let edge = edge.clone();
         let pace = Pace::default();
         let open = Open::counted(&edge.metrics.connections);
@@ -137,6 +123,36 @@ pub async fn run(
     let store = app.ctx.store.clone();
     let _ = tokio::task::spawn_blocking(move || store.close()).await;
     Ok(())
+}
+
+/// The next connection once a slot of `slots` is free (`TCP_NODELAY` set), with the slot it
+/// holds; `None` once `shutdown` resolves. A failed accept is logged and retried. Shared by
+/// `serve` and the migration proxies.
+pub async fn next_connection<F: Future<Output = ()>>(
+    listener: &TcpListener,
+    slots: &Arc<Semaphore>,
+    mut shutdown: std::pin::Pin<&mut F>,
+) -> Option<(TcpStream, SocketAddr, OwnedSemaphorePermit)> {
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => p.expect("semaphore never closed"),
+            _ = shutdown.as_mut() => return None,
+        };
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = shutdown.as_mut() => return None,
+        };
+        match accepted {
+            Ok((stream, remote)) => {
+                let _ = stream.set_nodelay(true);
+                return Some((stream, remote, permit));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM: what `serve` and the migration proxies stop on.

@@ -111,6 +111,14 @@ impl Answers {
         (now < *valid_until).then(|| reply.clone())
     }
 
+    /// Drops every entry and the tables' memory: the server forgets its answers when it goes
+    /// idle (see `server::memory`), so a box between bursts does not keep a burst's answers.
+    pub fn forget(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner = Generation::default();
+        }
+    }
+
     /// Keeps `reply` for `key`, computed from reads that began at `generation`. An older
     /// generation's entries are dropped first; a full cache starts over.
     pub fn put(
@@ -208,6 +216,19 @@ mod tests {
             b = b.header(*n, *v);
         }
         b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn a_forgotten_answer_is_computed_again() {
+        let a = Answers::new(1 << 20);
+        let p = parts("/", &[]);
+        a.put((&p, b"{}"), &reply("x"), 7, 100);
+        assert!(a.early(&p, b"{}", 7, || 1).is_some());
+        a.forget();
+        assert!(a.early(&p, b"{}", 7, || 1).is_none());
+        assert_eq!(a.inner.lock().unwrap().bytes, 0);
+        a.put((&p, b"{}"), &reply("y"), 7, 100);
+        assert_eq!(a.early(&p, b"{}", 7, || 1).unwrap().body, "y");
     }
 
     #[test]

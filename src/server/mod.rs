@@ -73,7 +73,7 @@ pub async fn run(
             config.hashing_concurrency.max(1) + config.hash_queue,
         )),
     });
-    let housekeeping = housekeeping(&app, edge.answers.enabled());
+    let housekeeping = housekeeping(edge.clone());
     let backups = backups::Schedule::start(&config);
     let delivery = app.delivery.start(app.ctx.store.clone());
     let metrics_listener = match (&config.metrics_addr, config.metrics) {
@@ -179,10 +179,11 @@ pub async fn shutdown_signal() {
 
 /// Housekeeping every [`answers::WATCH_EVERY`]: asks the store whether another process has
 /// committed (the command line against the live file), so that cached answers do not outlive
-/// such a write, when the answer cache is on; and returns freed memory to the system once the
-/// server has gone a whole tick without a request after serving some ([`memory::trim`]).
-fn housekeeping(app: &App, watch_outside: bool) -> tokio::task::JoinHandle<()> {
-    let store = app.ctx.store.clone();
+/// such a write, when the answer cache is on; and once the server has gone a whole tick
+/// without a request after serving some, forgets its cached answers, empties SQLite's page
+/// caches and returns freed memory to the system ([`memory::trim`]).
+fn housekeeping(edge: Arc<Edge>) -> tokio::task::JoinHandle<()> {
+    let watch_outside = edge.answers.enabled();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(answers::WATCH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -195,9 +196,12 @@ fn housekeeping(app: &App, watch_outside: bool) -> tokio::task::JoinHandle<()> {
             if !watch_outside && !trim {
                 continue;
             }
-            let store = store.clone();
+            let edge = edge.clone();
             let work = tokio::task::spawn_blocking(move || {
+                let store = &edge.app.ctx.store;
                 if trim {
+                    edge.answers.forget();
+                    store.release_memory();
                     memory::trim();
                 }
                 match watch_outside {

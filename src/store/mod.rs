@@ -242,6 +242,21 @@ impl Store {
         Ok(())
     }
 
+    /// Hands back what SQLite holds in memory beyond its open statements (each idle
+    /// connection's page cache, the writer's included); called when the server goes idle.
+    /// Connections busy with a command keep theirs.
+    pub fn release_memory(&self) {
+        let mut idle = Vec::new();
+        while let Some(conn) = self.pool.try_get() {
+            let _ = conn.execute_batch("PRAGMA shrink_memory;");
+            idle.push(conn); // held, so the next `try_get` returns another one
+        }
+        drop(idle);
+        let _ = self
+            .writer
+            .read(|conn| Ok(conn.execute_batch("PRAGMA shrink_memory;")?));
+    }
+
     /// Runs `f` on a pooled connection (reads see one consistent snapshot per statement).
     pub fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
         if deferred::active() {

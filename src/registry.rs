@@ -13,8 +13,8 @@ pub use rest::{MethodRule, Methods, Slash};
 
 use crate::command::CommandKind;
 use rest::Pattern;
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// The registry text compiled into the binary.
@@ -125,10 +125,12 @@ struct RawRegistry {
 #[derive(Debug)]
 pub struct Registry {
     routes: Vec<Route>,
-    /// Wire key → row; a REST row once per method it answers.
-    index: HashMap<WireKey, usize>,
+    /// Wire key → row; a REST row once per method it answers. Looked up on every request,
+    /// built once at start-up from the registry file (no client inserts into it): FxHash,
+    /// not SipHash.
+    index: FxHashMap<WireKey, usize>,
     /// POST paths that serve `type`/`subtype` bodies, with the rows each accepts.
-    typed_paths: HashMap<String, Vec<usize>>,
+    typed_paths: FxHashMap<String, Vec<usize>>,
     /// The REST rows' path patterns, split once at load: (route index, pattern).
     patterns: Vec<(usize, Pattern)>,
     /// `patterns` by segment count, with each one's path group (the first pattern of the same
@@ -181,8 +183,8 @@ impl Registry {
         let raw: RawRegistry =
             toml::from_str(text).map_err(|e| format!("opcodes.toml is malformed: {e}"))?;
         let mut routes = Vec::with_capacity(raw.route.len());
-        let mut index = HashMap::new();
-        let mut typed_paths: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut index = FxHashMap::default();
+        let mut typed_paths: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         for (n, row) in raw.route.into_iter().enumerate() {
             if row.also_at.is_some() && row.type_.is_none() {
                 return Err(format!(

@@ -139,6 +139,22 @@ pub async fn load(
     connections: usize,
     secs: f64,
 ) -> Res<crate::drive::Run> {
+    load_at(shape, success, addr, connections, secs, None).await
+}
+
+/// Like [`load`], but at `rate` requests/s in all (when given) instead of back to back: each
+/// connection sends on a fixed timetable, and a request sent late because the previous answer
+/// came late counts its latency from when the timetable said to send it (as `wrk2` does), so
+/// a server that falls behind is not flattered by the requests it delayed.
+pub async fn load_at(
+    shape: &Shape,
+    success: Option<&'static [u8]>,
+    addr: SocketAddr,
+    connections: usize,
+    secs: f64,
+    rate: Option<f64>,
+) -> Res<crate::drive::Run> {
+    let every = rate.map(|r| Duration::from_secs_f64(connections as f64 / r));
     let from = Instant::now() + WARMUP;
     let until = from + Duration::from_secs_f64(secs);
     let tasks: Vec<_> = (0..connections)
@@ -147,6 +163,7 @@ pub async fn load(
                 addr,
                 shape: shape.clone(),
                 success,
+                every,
             };
             tokio::spawn(job.run(from, until))
         })
@@ -170,6 +187,8 @@ struct Job {
     addr: SocketAddr,
     shape: Shape,
     success: Option<&'static [u8]>,
+    /// The timetable's step, when paced.
+    every: Option<Duration>,
 }
 
 impl Job {
@@ -177,8 +196,26 @@ impl Job {
     async fn run(self, from: Instant, until: Instant) -> Res<Tally> {
         let mut sender = connect(self.addr).await?;
         let mut tally = Tally::default();
+        // Connections start spread over one step, not all at once.
+        let mut due = Instant::now()
+            + self.every.map_or(Duration::ZERO, |e| {
+                e.mul_f64(rand::thread_rng().gen::<f64>())
+            });
         while Instant::now() < until {
-            let start = Instant::now();
+            let start = match self.every {
+                Some(every) => {
+                    // Behind the timetable (the last answer came late): the wait counts. On
+                    // time: the timer's own lateness (up to a millisecond) does not.
+                    let behind = Instant::now() >= due;
+                    if !behind {
+                        tokio::time::sleep_until(due.into()).await;
+                    }
+                    let start = if behind { due } else { Instant::now() };
+                    due += every;
+                    start
+                }
+                None => Instant::now(),
+            };
             let (status, answer) = send(&mut sender, self.shape.request()?).await?;
             let now = Instant::now();
             if now < from || now > until {
@@ -228,6 +265,7 @@ pub async fn login_probe(addr: SocketAddr, logins: usize, secs: f64, jwt: &str) 
                 addr,
                 shape: login.clone(),
                 success: Some(b"\"status\":0"),
+                every: None,
             };
             tokio::spawn(job.run(from, until))
         })

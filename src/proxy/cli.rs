@@ -3,6 +3,7 @@
 
 use super::shadow::{self, Counters, Rules};
 use super::{record, Settings, Upstream};
+use crate::server::metrics::{self, Collected};
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -121,6 +122,10 @@ pub struct ShadowArgs {
     /// Seconds between summary lines in the log (and the diff file).
     #[arg(long, default_value_t = 60)]
     pub summary_secs: u64,
+    /// Serve `GET /metrics` (the comparison counts by dialect, command and verdict) on this
+    /// address of its own; every path of `--listen` belongs to the primary.
+    #[arg(long)]
+    pub metrics_addr: Option<String>,
 }
 
 /// Runs `switchboard shadow` until SIGINT or SIGTERM.
@@ -149,11 +154,24 @@ pub fn shadow(args: ShadowArgs) -> Result<ExitCode, String> {
         summary_every: Duration::from_secs(args.summary_secs.max(1)),
     };
     let listen = args.proxy.listen.clone();
+    let metrics_addr = args.metrics_addr;
     run(&args.proxy.log, async move {
         let listener = bind(&listen).await?;
         tracing::info!(listen = %listen, %primary, shadow = %options.shadow,
             rules = options.rules.rules.len(), mirror_writes = options.mirror_writes, "shadowing");
         let counters = std::sync::Arc::new(Counters::default());
+        let metrics = match &metrics_addr {
+            Some(addr) => {
+                let exported = shadow::counters::Exported(counters.clone());
+                let collected = Collected::new(vec![Box::new(exported)]);
+                tracing::info!(metrics = %addr, "serving /metrics");
+                Some(metrics::serve(
+                    bind(addr).await?,
+                    std::sync::Arc::new(collected),
+                ))
+            }
+            None => None,
+        };
         shadow::run(
             listener,
             primary,
@@ -163,6 +181,9 @@ pub fn shadow(args: ShadowArgs) -> Result<ExitCode, String> {
             crate::server::shutdown_signal(),
         )
         .await?;
+        if let Some(task) = metrics {
+            task.abort();
+        }
         println!("{}", counters.summary());
         Ok(ExitCode::SUCCESS)
     })

@@ -155,18 +155,50 @@ impl Metrics {
         let ran = Ran { dialect, command };
         self.latency.get_or_create(&ran).observe(seconds);
     }
+}
 
-    /// The scrape: every metric in the Prometheus text format. Reads the store: call it on a
-    /// blocking thread.
-    pub fn encode(&self) -> String {
-        let mut out = String::with_capacity(16 * 1024);
-        if let Err(e) =
-            prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
-        {
-            tracing::warn!(error = %e, "metrics could not be encoded");
-        }
-        out
+/// What a `/metrics` answer shows.
+pub trait Exposition: Send + Sync + 'static {
+    /// Every metric in the Prometheus text format. May read the store: call it on a blocking
+    /// thread.
+    fn encode(&self) -> String;
+}
+
+impl Exposition for Metrics {
+    fn encode(&self) -> String {
+        text(&self.registry)
     }
+}
+
+/// A registry of some collectors and this process's figures: the `/metrics` of a process
+/// that is not the server (the shadow proxy's comparison counts).
+pub struct Collected(Registry);
+
+impl Collected {
+    /// `collectors`, then the `process_*` figures.
+    pub fn new(collectors: Vec<Box<dyn Collector>>) -> Collected {
+        let mut registry = Registry::default();
+        for c in collectors {
+            registry.register_collector(c);
+        }
+        registry.register_collector(Box::new(Process));
+        Collected(registry)
+    }
+}
+
+impl Exposition for Collected {
+    fn encode(&self) -> String {
+        text(&self.0)
+    }
+}
+
+/// `registry` in the Prometheus text format.
+fn text(registry: &Registry) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    if let Err(e) = prometheus_client::encoding::prometheus_text::encode(&mut out, registry) {
+        tracing::warn!(error = %e, "metrics could not be encoded");
+    }
+    out
 }
 
 /// Outbox rows by state, counted when scraped.
@@ -249,7 +281,7 @@ impl Collector for Process {
 }
 
 /// Answers a scrape, encoding on a blocking thread (it reads the store).
-pub async fn scrape(metrics: Arc<Metrics>) -> Reply {
+pub async fn scrape<E: Exposition>(metrics: Arc<E>) -> Reply {
     let text = tokio::task::spawn_blocking(move || metrics.encode()).await;
     Reply {
         code: None,
@@ -263,7 +295,7 @@ pub async fn scrape(metrics: Arc<Metrics>) -> Reply {
 }
 
 /// Serves `GET /metrics` (404 for anything else) on a listener of its own (`metrics_addr`).
-pub fn serve(listener: TcpListener, metrics: Arc<Metrics>) -> tokio::task::JoinHandle<()> {
+pub fn serve<E: Exposition>(listener: TcpListener, metrics: Arc<E>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {

@@ -8,7 +8,7 @@ mod apply;
 mod backups;
 mod body;
 pub mod memory;
-mod metrics;
+pub mod metrics;
 mod pace;
 pub mod peer;
 mod process;
@@ -290,14 +290,19 @@ async fn handle(
     SERVED.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = req.into_parts();
     let id = request_log::request_id(&parts.headers);
-    let forwarded: Vec<&str> = parts
-        .headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
     let trusted = &edge.app.ctx.config.trusted_proxies;
-    let client = peer::client(trusted, peer.ip(), &forwarded);
+    let client = match trusted.is_empty() {
+        true => peer.ip().to_canonical(),
+        false => {
+            let forwarded: Vec<&str> = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            peer::client(trusted, peer.ip(), &forwarded)
+        }
+    };
     let reply = routes::route(&edge, &parts, Unread::new(body), client).await;
     if reply.detail.as_deref() == Some(LANE_FULL) {
         pace.hold();

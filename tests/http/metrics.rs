@@ -94,36 +94,7 @@ async fn promtool_accepts_the_scrape() {
     let app = Server::start().await;
     app.json("POST", "/", &[], json!({"op": 9999})).await;
     let (text, _) = scrape(&app).await;
-    let required = std::env::var("SWITCHBOARD_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-    let child = std::process::Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
-        Err(e) if !required => {
-            eprintln!("promtool not installed ({e}): check skipped (Debian package prometheus)");
-            return;
-        }
-        Err(e) => panic!("promtool is required here (SWITCHBOARD_REQUIRE_TOOLS=1): {e}"),
-    };
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let said =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "promtool refused the scrape: {said}\n{text}"
-    );
-    assert!(said.trim().is_empty(), "promtool has remarks: {said}");
+    crate::support::checks::promtool_accepts(&text);
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! Checks and makers of wire values that several dialects share: key order, UUIDs, `intime`
-//! stamps, JWTs.
+//! stamps, JWTs; and `promtool`'s check of a metrics scrape.
 
 use serde_json::Value;
 
@@ -106,4 +106,39 @@ pub fn strs<'v>(list: &'v Value, key: &str) -> Vec<&'v str> {
                 .unwrap_or_else(|| panic!("no string {key} in {item}"))
         })
         .collect()
+}
+
+/// `promtool check metrics` finds no error and no lint remark in `text` (skipped when
+/// promtool is missing, unless `SWITCHBOARD_REQUIRE_TOOLS=1`: CI installs it).
+pub fn promtool_accepts(text: &str) {
+    let required = std::env::var("SWITCHBOARD_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    let child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if !required => {
+            eprintln!("promtool not installed ({e}): check skipped (Debian package prometheus)");
+            return;
+        }
+        Err(e) => panic!("promtool is required here (SWITCHBOARD_REQUIRE_TOOLS=1): {e}"),
+    };
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "promtool refused the scrape: {said}\n{text}"
+    );
+    assert!(said.trim().is_empty(), "promtool has remarks: {said}");
 }

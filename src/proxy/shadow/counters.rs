@@ -1,9 +1,12 @@
 //! Counts of compared exchanges by dialect, command and verdict — what the log's summary line
-//! shows, and what `/metrics` can serve: [`Counters::rows`] answers them as
-//! (dialect, command, verdict, count) rows.
+//! shows, and what the shadow's `/metrics` serves ([`Exported`]:
+//! `switchboard_shadow_exchanges_total{dialect,command,verdict}`).
 
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The verdicts, in the order summaries show them.
 pub const VERDICTS: [&str; 6] = [
@@ -54,6 +57,32 @@ impl Counters {
     }
 }
 
+/// The counts as a Prometheus counter family, read when scraped.
+#[derive(Debug)]
+pub struct Exported(pub Arc<Counters>);
+
+impl Collector for Exported {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let counter = ConstCounter::new(0u64);
+        let mut family = encoder.encode_descriptor(
+            "switchboard_shadow_exchanges",
+            "Exchanges mirrored to the shadow, by dialect, command and verdict (match, \
+             expected, differ, failed, skipped, dropped)",
+            None,
+            counter.metric_type(),
+        )?;
+        for (dialect, command, verdict, n) in self.0.rows() {
+            let labels = [
+                ("dialect", dialect.as_str()),
+                ("command", command.as_str()),
+                ("verdict", verdict),
+            ];
+            ConstCounter::new(n).encode(family.encode_family(&labels)?)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +97,32 @@ mod tests {
         assert_eq!(rows[0], ("opcode".into(), "login".into(), "match", 2));
         assert_eq!(rows[1], ("rooms".into(), "list_rooms".into(), "differ", 1));
         assert!(c.summary().starts_with("2 match, 0 expected, 1 differ"));
+    }
+
+    #[test]
+    fn counts_are_exported_as_one_counter_family() {
+        use crate::server::metrics::{Collected, Exposition};
+        let c = Arc::new(Counters::default());
+        c.add("opcode", "login", "match");
+        c.add("opcode", "login", "match");
+        c.add("all", "all", "dropped");
+        let text = Collected::new(vec![Box::new(Exported(c))]).encode();
+        assert!(
+            text.contains("# TYPE switchboard_shadow_exchanges_total counter"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"switchboard_shadow_exchanges_total{dialect="opcode",command="login",verdict="match"} 2"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"switchboard_shadow_exchanges_total{dialect="all",command="all",verdict="dropped"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains("process_resident_memory_bytes"), "{text}");
     }
 }

@@ -1,6 +1,7 @@
 //! A recorded answer as a fixture step's `response` — status, content type, and the body
 //! with each value that cannot repeat captured at its first appearance (`{{name:kind}}`) and
-//! expected as captured after it (`{{name}}`) — and the sessions written to their files.
+//! expected as captured after it (`{{name}}`) — and the sessions written to their files, then
+//! retired from memory once idle.
 
 use super::book::{Book, Capture};
 use crate::proxy::volatile;
@@ -152,6 +153,29 @@ impl Book {
         }
     }
 
+    /// Drops from memory every session written and idle for `idle`: its steps, and the
+    /// accounts, tokens and values that tied requests to it. Its file stays as written; a
+    /// later request of the same account starts a session of its own, and one using a token
+    /// the retired session captured is written `.incomplete` (its login is in the older
+    /// file). So a day of recording holds only the sessions still active, not the day.
+    pub fn retire_idle(&mut self, idle: std::time::Duration) {
+        let mut retired = Vec::new();
+        for (i, s) in self.sessions.iter_mut().enumerate() {
+            let idle_long = s.last_seen.is_some_and(|t| t.elapsed() >= idle);
+            if !s.gone && !s.retired && !s.dirty && s.file.is_some() && idle_long {
+                s.steps = Vec::new();
+                s.retired = true;
+                retired.push(i);
+            }
+        }
+        if retired.is_empty() {
+            return;
+        }
+        self.values.retain(|_, c| !retired.contains(&c.session));
+        self.keys.retain(|_, s| !retired.contains(s));
+        tracing::debug!(sessions = retired.len(), "idle recorded sessions retired");
+    }
+
     /// The counts so far, with the files as written.
     pub fn report(&self) -> super::Report {
         let live = self.sessions.iter().filter(|s| !s.gone && s.file.is_some());
@@ -168,5 +192,63 @@ impl Book {
             incomplete,
             ..self.report.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A PhoneBooks exchange on connection `conn`: `request` answered with `answer`.
+    fn exchange(id: u64, conn: u64, request: Value, answer: Value) -> Exchange {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            "application/json".parse().unwrap(),
+        );
+        Exchange {
+            id,
+            conn,
+            client: std::net::Ipv4Addr::LOCALHOST.into(),
+            at: std::time::SystemTime::now(),
+            method: http::Method::POST,
+            uri: "/".parse().unwrap(),
+            request_headers: headers.clone(),
+            request_body: request.to_string().into(),
+            status: 200,
+            response_headers: headers,
+            response_body: answer.to_string().into(),
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn an_idle_written_session_leaves_memory_and_its_file_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Arc::new(crate::app::registry().unwrap());
+        let mut book = Book::new(dir.path().to_path_buf(), registry, false);
+        let login = json!({"op": 1003, "phone": "13000000501", "password": "123456"});
+        let token = json!({"ret": 0, "msg": "ok", "token": {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.abcdefgh"}});
+        book.add(exchange(1, 1, login.clone(), token));
+        // Not written yet: nothing is retired, however long it has been idle.
+        book.retire_idle(Duration::ZERO);
+        assert!(!book.sessions[0].retired);
+        book.flush(true);
+        book.retire_idle(Duration::from_secs(600));
+        assert!(!book.sessions[0].retired, "idle for less than the limit");
+        book.retire_idle(Duration::ZERO);
+        assert!(book.sessions[0].retired);
+        assert!(book.sessions[0].steps.is_empty());
+        assert!(book.values.is_empty() && book.keys.is_empty());
+        // The same account again: a session (and a file) of its own, the first one kept.
+        let again = json!({"ret": 0, "msg": "ok", "token": {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.ijklmnop"}});
+        book.add(exchange(2, 2, login, again));
+        book.flush(true);
+        assert_eq!(book.sessions.len(), 2);
+        assert_eq!(book.report().files, 2);
+        let files = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(files, 2);
     }
 }

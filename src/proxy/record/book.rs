@@ -41,7 +41,7 @@ pub(super) struct Capture {
 
 /// What ties an exchange to a session besides the values it uses.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
+pub(super) enum Key {
     Account(String),
     Token(String),
     Conn(u64),
@@ -68,6 +68,10 @@ pub(super) struct Session {
     pub(super) written: Option<std::time::Instant>,
     /// Merged into another session.
     pub(super) gone: bool,
+    /// When its last step came.
+    pub(super) last_seen: Option<std::time::Instant>,
+    /// Finished: written, then dropped from memory (see `Book::retire_idle`).
+    pub(super) retired: bool,
 }
 
 /// The recording's state, owned by the writer thread.
@@ -75,7 +79,7 @@ pub struct Book {
     pub(super) out: PathBuf,
     registry: Arc<Registry>,
     pub(super) sessions: Vec<Session>,
-    keys: HashMap<Key, usize>,
+    pub(super) keys: HashMap<Key, usize>,
     pub(super) values: HashMap<String, Capture>,
     names: u64,
     /// Recent HelpAged (phone, rand) pairs, oldest first.
@@ -246,6 +250,7 @@ impl Book {
             session.steps.push((ex.id, sub as u32, s));
         }
         session.dirty = true;
+        session.last_seen = Some(std::time::Instant::now());
     }
 
     /// The steps a proof needs before its request (outbox, md5), and the substitution of

@@ -10,7 +10,9 @@
 //! queue, and one that finds it full is dropped and counted (a warning at the first drop
 //! and at each doubling). The writer thread decodes each exchange with the server's own
 //! decoders, adds it to its session ([`book`]) and rewrites the changed sessions' files once
-//! a second (a session of over 500 steps every 30 s) and at exit.
+//! a second (a session of over 500 steps every 30 s) and at exit; a session idle for ten
+//! minutes is retired from memory once written, so a day's recording holds only the sessions
+//! still active.
 
 mod answer;
 mod book;
@@ -31,6 +33,12 @@ use tokio::net::TcpListener;
 
 /// How often changed sessions are written.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// A written session without a new exchange for this long is finished and leaves memory
+/// ([`Book::retire_idle`]): longer than the originals' clients stay quiet between two
+/// requests of one session (their tokens live for hours, but a session that is idle for ten
+/// minutes is a user who put the phone away).
+const RETIRE_AFTER: Duration = Duration::from_secs(600);
 
 /// What `record` is told besides where to listen and forward.
 #[derive(Debug, Clone)]
@@ -139,6 +147,7 @@ fn write(rx: Receiver<Exchange>, mut book: Book) -> Report {
         }
         if flushed.elapsed() >= FLUSH_EVERY {
             book.flush(false);
+            book.retire_idle(RETIRE_AFTER);
             flushed = Instant::now();
         }
     }

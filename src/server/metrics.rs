@@ -26,15 +26,15 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use rustc_hash::FxHashMap;
+use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
 
 /// The `Content-Type` of a scrape's answer.
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// Labels of the request counter.
-#[derive(Clone, Debug, PartialEq, Eq, EncodeLabelSet)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Answered {
     dialect: &'static str,
     command: &'static str,
@@ -43,36 +43,15 @@ struct Answered {
 }
 
 /// Labels of the latency histogram.
-#[derive(Clone, Debug, PartialEq, Eq, EncodeLabelSet)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Ran {
     dialect: &'static str,
     command: &'static str,
 }
 
-// Every request looks its labels up in the families' maps (SipHash). Hashing the strings'
-// lengths and end bytes instead of every byte agrees with `Eq` (equal labels, equal hashes)
-// and tells this small, fixed set of names apart well enough; it took the two lookups from
-// about 1 030 instructions per request to 650 (callgrind, unknown op under wrk).
-impl Hash for Answered {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        let outcome = shape(self.outcome) & 0xff;
-        h.write_u64(shape(self.dialect) ^ shape(self.command) << 24 ^ outcome << 48);
-        h.write_u16(self.status);
-    }
-}
-
-impl Hash for Ran {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        h.write_u64(shape(self.dialect) ^ shape(self.command) << 24);
-    }
-}
-
-/// A cheap digest of a label value: its length, first and last bytes.
-fn shape(s: &str) -> u64 {
-    let b = s.as_bytes();
-    let (first, last) = (b.first().copied(), b.last().copied());
-    b.len() as u64 | u64::from(first.unwrap_or(0)) << 8 | u64::from(last.unwrap_or(0)) << 16
-}
+/// A request's labels by address: dialect and command (names the registry and the dialects
+/// hold for the life of the process), status, refused.
+type Seen = (usize, usize, u16, bool);
 
 /// A latency histogram: 50 µs to ~6.5 s.
 fn latency() -> Histogram {
@@ -89,6 +68,12 @@ pub struct Metrics {
     latency: Family<Ran, Histogram, fn() -> Histogram>,
     /// Connections being served.
     pub connections: Gauge,
+    /// The counter and histogram of every label set seen so far (shared with the families):
+    /// each request finds both with one FxHash lookup of four words instead of two SipHash
+    /// lookups of its label strings (~650 instructions per request under callgrind, unknown
+    /// op under `wrk`). With it, the registry's FxHash index and PhoneBooks' plain-message
+    /// fast path, that request went from 18 810 to 17 405 instructions.
+    handles: RwLock<FxHashMap<Seen, (Counter, Histogram)>>,
 }
 
 impl Metrics {
@@ -131,6 +116,7 @@ impl Metrics {
             requests,
             latency,
             connections,
+            handles: RwLock::default(),
         }
     }
 
@@ -140,20 +126,36 @@ impl Metrics {
             reply.dialect.unwrap_or("none"),
             reply.command.unwrap_or("none"),
         );
-        let outcome = if reply.detail.is_some() {
-            "refused"
-        } else {
-            "ok"
-        };
+        let refused = reply.detail.is_some();
+        let seen = (
+            dialect.as_ptr() as usize,
+            command.as_ptr() as usize,
+            reply.status,
+            refused,
+        );
+        if let Ok(handles) = self.handles.read() {
+            if let Some((count, latency)) = handles.get(&seen) {
+                count.inc();
+                latency.observe(seconds);
+                return;
+            }
+        }
         let answered = Answered {
             dialect,
             command,
             status: reply.status,
-            outcome,
+            outcome: if refused { "refused" } else { "ok" },
         };
-        self.requests.get_or_create(&answered).inc();
-        let ran = Ran { dialect, command };
-        self.latency.get_or_create(&ran).observe(seconds);
+        let count = self.requests.get_or_create(&answered).clone();
+        let latency = self
+            .latency
+            .get_or_create(&Ran { dialect, command })
+            .clone();
+        count.inc();
+        latency.observe(seconds);
+        if let Ok(mut handles) = self.handles.write() {
+            handles.insert(seen, (count, latency));
+        }
     }
 }
 

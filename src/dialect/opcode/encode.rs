@@ -48,6 +48,15 @@ fn reply(status: u16, body: Vec<u8>) -> Reply {
 /// A failure's body, `{"ret":-1,"msg":…}`, serialised from a struct: no JSON tree to build
 /// and drop for the most common answer to bad input.
 fn failed(msg: &str) -> Vec<u8> {
+    // A message of plain printable ASCII (every one but a few that quote the client) needs no
+    // escaping: its bytes are written as they are, exactly what the serialiser would write,
+    // for ~100 instructions instead of ~600 (callgrind, unknown op).
+    if msg
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        return [br#"{"ret":-1,"msg":""#, msg.as_bytes(), br#""}"#].concat();
+    }
     #[derive(serde::Serialize)]
     struct Failed<'a> {
         ret: i8,
@@ -305,4 +314,36 @@ struct ListedMail<'a> {
     mail: &'a str,
     intime: &'a str,
     mid: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_message_is_written_as_the_serialiser_writes_it() {
+        #[derive(serde::Serialize)]
+        struct Failed<'a> {
+            ret: i8,
+            msg: &'a str,
+        }
+        let messages = [
+            "no method",
+            "phone or password error",
+            "invalid op: unknown field",
+            "",
+            "quote \" and \\ backslash",
+            "tab\there",
+            "非 ASCII",
+            "del \u{7f}",
+        ];
+        for msg in messages {
+            let slow = to_ascii_json(&Failed { ret: -1, msg });
+            assert_eq!(
+                String::from_utf8(failed(msg)).unwrap(),
+                String::from_utf8(slow).unwrap(),
+                "{msg:?}"
+            );
+        }
+    }
 }

@@ -70,17 +70,22 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// A JSON answer with `status`.
-    pub fn json(status: u16, value: &Value) -> Reply {
+    /// An answer of `status`, `content_type` and `body`, nothing noted for the log yet.
+    pub fn new(status: u16, content_type: Option<&'static str>, body: impl Into<Bytes>) -> Reply {
         Reply {
+            status,
+            content_type,
+            body: body.into(),
+            detail: None,
             code: None,
             dialect: None,
             command: None,
-            detail: None,
-            status,
-            content_type: Some("application/json"),
-            body: Bytes::from(value.to_string()),
         }
+    }
+
+    /// A JSON answer with `status`.
+    pub fn json(status: u16, value: &Value) -> Reply {
+        Reply::new(status, Some("application/json"), value.to_string())
     }
 
     /// The same answer, noting for the log and metrics the dialect that gave it.

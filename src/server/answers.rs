@@ -199,15 +199,11 @@ mod tests {
     use bytes::Bytes;
 
     fn reply(body: &'static str) -> Reply {
-        Reply {
-            code: None,
-            dialect: None,
-            command: None,
-            status: 200,
-            content_type: Some("application/json"),
-            body: Bytes::from_static(body.as_bytes()),
-            detail: None,
-        }
+        Reply::new(
+            200,
+            Some("application/json"),
+            Bytes::from_static(body.as_bytes()),
+        )
     }
 
     fn parts(uri: &str, headers: &[(&str, &str)]) -> http::request::Parts {

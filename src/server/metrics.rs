@@ -284,15 +284,9 @@ impl Collector for Process {
 
 /// Answers a scrape, encoding on a blocking thread (it reads the store).
 pub async fn scrape<E: Exposition>(metrics: Arc<E>) -> Reply {
-    let text = tokio::task::spawn_blocking(move || metrics.encode()).await;
-    Reply {
-        code: None,
-        dialect: None,
-        command: None,
-        detail: text.is_err().then(|| "the scrape failed".to_string()),
-        status: if text.is_ok() { 200 } else { 500 },
-        content_type: Some(CONTENT_TYPE),
-        body: text.unwrap_or_default().into(),
+    match tokio::task::spawn_blocking(move || metrics.encode()).await {
+        Ok(text) => Reply::new(200, Some(CONTENT_TYPE), text),
+        Err(_) => Reply::new(500, Some(CONTENT_TYPE), "").because("the scrape failed"),
     }
 }
 

@@ -38,15 +38,11 @@ pub(super) async fn route(
         (&Method::GET, "/metrics") if edge.metrics_here => {
             super::metrics::scrape(edge.metrics.clone()).await
         }
-        (&Method::GET, "/api/ping") => Reply {
-            code: None,
-            dialect: None,
-            command: None,
-            detail: None,
-            status: 200,
-            content_type: Some("text/html; charset=utf-8"),
-            body: Bytes::from_static(b"<h1>Pong</h1>"),
-        },
+        (&Method::GET, "/api/ping") => Reply::new(
+            200,
+            Some("text/html; charset=utf-8"),
+            Bytes::from_static(b"<h1>Pong</h1>"),
+        ),
         (_, "/" | "/phonebooks") => rpc(edge, parts, body, client).await,
         (&Method::OPTIONS, _) if rooms::owns(path) => rooms::preflight().from(Dialect::Rooms),
         (&Method::POST, _) if app.registry.is_typed_path(path) => {

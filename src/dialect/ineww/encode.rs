@@ -79,12 +79,7 @@ fn envelope(code: &str, data: &Value) -> Reply {
     if status == 204 {
         return Reply {
             code: code.parse().ok(),
-            dialect: None,
-            command: None,
-            detail: None,
-            status,
-            content_type: None,
-            body: Bytes::new(),
+            ..Reply::new(status, None, Bytes::new())
         };
     }
     let mut out = Vec::with_capacity(256);
@@ -94,12 +89,7 @@ fn envelope(code: &str, data: &Value) -> Reply {
     let _ = serde::Serialize::serialize(&json!({"code": code, "data": data}), &mut ser);
     Reply {
         code: code.parse().ok(),
-        dialect: None,
-        command: None,
-        detail: None,
-        status,
-        content_type: Some(CONTENT_TYPE),
-        body: out.into(),
+        ..Reply::new(status, Some(CONTENT_TYPE), out)
     }
 }
 

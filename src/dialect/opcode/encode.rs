@@ -34,15 +34,7 @@ fn answer(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
 }
 
 fn reply(status: u16, body: Vec<u8>) -> Reply {
-    Reply {
-        code: None,
-        dialect: None,
-        command: None,
-        detail: None,
-        status,
-        content_type: Some("application/json"),
-        body: body.into(),
-    }
+    Reply::new(status, Some("application/json"), body)
 }
 
 /// A failure's body, `{"ret":-1,"msg":…}`, serialised from a struct: no JSON tree to build

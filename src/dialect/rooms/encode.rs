@@ -81,26 +81,11 @@ fn success(kind: Option<CommandKind>, presented: Option<&str>, outcome: Outcome)
                 .coded(status.into())
                 .coded(status.into())
         }
-        Outcome::Rooms(page) => Reply {
-            code: None,
-            dialect: None,
-            command: None,
-            detail: None,
-            status: 200,
-            content_type: Some("application/json"),
-            body: serde_json::to_vec(&PageBody::from(&page))
-                .unwrap_or_default()
-                .into(),
-        },
-        Outcome::Done if kind == Some(DeleteRoom) => Reply {
-            code: None,
-            dialect: None,
-            command: None,
-            detail: None,
-            status: 204,
-            content_type: None,
-            body: Bytes::new(),
-        },
+        Outcome::Rooms(page) => {
+            let body = serde_json::to_vec(&PageBody::from(&page)).unwrap_or_default();
+            Reply::new(200, Some("application/json"), body)
+        }
+        Outcome::Done if kind == Some(DeleteRoom) => Reply::new(204, None, Bytes::new()),
         Outcome::CodeSent { .. } => done("验证码已发送"),
         Outcome::Done if kind == Some(Logout) => done("注销成功"),
         Outcome::Done => done("成功"),

@@ -80,15 +80,7 @@ pub fn owns(path: &str) -> bool {
 
 /// The answer to an `OPTIONS` preflight: 204, no body (the server adds [`CORS`]).
 pub fn preflight() -> Reply {
-    Reply {
-        code: None,
-        dialect: None,
-        command: None,
-        detail: None,
-        status: 204,
-        content_type: None,
-        body: Bytes::new(),
-    }
+    Reply::new(204, None, Bytes::new())
 }
 
 /// The envelope of a failure found before a route was decoded (unknown path, wrong method,

@@ -45,17 +45,7 @@ fn answer(echo: Echo, result: Result<Outcome, Error>) -> Reply {
         Outcome::Image {
             bytes,
             content_type,
-        } => {
-            return Reply {
-                code: None,
-                dialect: None,
-                command: None,
-                detail: None,
-                status: 200,
-                content_type: Some(content_type),
-                body: bytes,
-            }
-        }
+        } => return Reply::new(200, Some(content_type), bytes),
         Outcome::Done | Outcome::Registered { .. } => json!({}),
         Outcome::Captcha { png, rand } => json!({
             "imgdata": BASE64.encode(png),
@@ -100,15 +90,7 @@ fn answer(echo: Echo, result: Result<Outcome, Error>) -> Reply {
 
 fn envelope(echo: Echo, http: u16, id: i64, status: i64, message: &str, data: Value) -> Reply {
     let body = json!({"id": id, "status": status, "message": message, "data": data});
-    Reply {
-        code: Some(status),
-        dialect: None,
-        command: None,
-        detail: None,
-        status: http,
-        content_type: Some(echo.opts.content_type),
-        body: to_ascii_json(&body).into(),
-    }
+    Reply::new(http, Some(echo.opts.content_type), to_ascii_json(&body)).coded(status)
 }
 
 /// "Successful" or "successful", as the original answered each endpoint.

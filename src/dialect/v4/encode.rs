@@ -80,13 +80,13 @@ pub fn encode(ep: Option<Endpoint>, result: Result<Outcome, Error>) -> Reply {
         json!({"code": code, "data": data, "msg": msg})
     };
     Reply {
-        code: Some(code),
-        dialect: None,
-        command: None,
         detail,
-        status: http_status(code),
-        content_type: Some("application/json"),
-        body: to_ascii_json(&body).into(),
+        code: Some(code),
+        ..Reply::new(
+            http_status(code),
+            Some("application/json"),
+            to_ascii_json(&body),
+        )
     }
 }
 

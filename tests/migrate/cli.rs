@@ -13,40 +13,21 @@ async fn record_then_replay_from_the_command_line() {
     let mut legacy = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("recorded");
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let record = Command::new(BIN)
-        .args([
-            "record",
-            "--listen",
-            &addr.to_string(),
+    let (record, addr) = proxy(
+        "record",
+        &[
             "--upstream",
             legacy.base_url(),
-        ])
-        .arg("--out")
-        .arg(&out)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn switchboard record");
-    let ready = async {
-        while tokio::net::TcpStream::connect(addr).await.is_err() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), ready)
-        .await
-        .expect("record listens");
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        Stdio::piped(),
+    )
+    .await;
     front::aim(&mut legacy, addr);
     traffic::phonebooks(&legacy, "13000000401").await;
     traffic::v4(&legacy, "13000000402").await;
-    let term = Command::new("kill")
-        .args(["-TERM", &record.id().to_string()])
-        .status();
-    assert!(term.unwrap().success());
-    let done = tokio::task::spawn_blocking(move || record.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
+    let done = stop(record).await;
     assert!(done.status.success(), "{done:?}");
     let said = String::from_utf8_lossy(&done.stdout);
     assert!(
@@ -63,16 +44,21 @@ async fn record_then_replay_from_the_command_line() {
     assert!(said.contains("2 passed, 0 failed"), "{said}");
 }
 
-/// Starts `switchboard shadow` with `args` on a free port; answers its address once it listens.
-async fn shadow(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
+/// Starts `switchboard <command> --listen ADDR <args>` on a free port (its standard output
+/// to `stdout`); answers the child and the address once it listens.
+async fn proxy(
+    command: &str,
+    args: &[&str],
+    stdout: Stdio,
+) -> (std::process::Child, std::net::SocketAddr) {
     let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let child = Command::new(BIN)
-        .args(["shadow", "--listen", &addr.to_string()])
+        .args([command, "--listen", &addr.to_string()])
         .args(args)
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::null())
         .spawn()
-        .expect("spawn switchboard shadow");
+        .unwrap_or_else(|e| panic!("spawn switchboard {command}: {e}"));
     let ready = async {
         while tokio::net::TcpStream::connect(addr).await.is_err() {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -80,8 +66,20 @@ async fn shadow(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
     };
     tokio::time::timeout(Duration::from_secs(30), ready)
         .await
-        .expect("shadow listens");
+        .unwrap_or_else(|_| panic!("switchboard {command} listens"));
     (child, addr)
+}
+
+/// Stops a proxy as an operator does (SIGTERM) and answers what it printed.
+async fn stop(child: std::process::Child) -> std::process::Output {
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(term.unwrap().success());
+    tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// `GET /metrics` of `addr`: the text.
@@ -109,14 +107,18 @@ async fn shadow_serves_its_counts_on_its_own_metrics_address() {
     let mut primary = Server::start().await;
     let other = Server::start().await;
     let metrics = format!("127.0.0.1:{}", free_port());
-    let (child, addr) = shadow(&[
-        "--primary",
-        primary.base_url(),
-        "--shadow",
-        other.base_url(),
-        "--metrics-addr",
-        &metrics,
-    ])
+    let (child, addr) = proxy(
+        "shadow",
+        &[
+            "--primary",
+            primary.base_url(),
+            "--shadow",
+            other.base_url(),
+            "--metrics-addr",
+            &metrics,
+        ],
+        Stdio::null(),
+    )
     .await;
     front::aim(&mut primary, addr);
     for _ in 0..3 {
@@ -139,10 +141,7 @@ async fn shadow_serves_its_counts_on_its_own_metrics_address() {
     // `/metrics` on the listening address belongs to the primary, not to the proxy.
     let r = primary.get("/metrics").await;
     assert!(!r.text().contains("switchboard_shadow_exchanges"), "{r:?}");
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = tokio::task::spawn_blocking(move || child.wait_with_output()).await;
+    stop(child).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -152,16 +151,20 @@ async fn a_dead_shadow_is_backed_off_and_every_exchange_still_counted() {
     let diffs = dir.path().join("diffs.jsonl");
     let metrics = format!("127.0.0.1:{}", free_port());
     let dead = front::dead_url();
-    let (child, addr) = shadow(&[
-        "--primary",
-        primary.base_url(),
-        "--shadow",
-        &dead,
-        "--metrics-addr",
-        &metrics,
-        "--out",
-        diffs.to_str().unwrap(),
-    ])
+    let (child, addr) = proxy(
+        "shadow",
+        &[
+            "--primary",
+            primary.base_url(),
+            "--shadow",
+            &dead,
+            "--metrics-addr",
+            &metrics,
+            "--out",
+            diffs.to_str().unwrap(),
+        ],
+        Stdio::null(),
+    )
     .await;
     front::aim(&mut primary, addr);
     for _ in 0..50 {
@@ -177,10 +180,7 @@ async fn a_dead_shadow_is_backed_off_and_every_exchange_still_counted() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(count(&text, "v4", "phone_exists", "failed"), 50, "{text}");
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = tokio::task::spawn_blocking(move || child.wait_with_output()).await;
+    stop(child).await;
     // Only the exchanges actually tried have a line of their own: within the backoff's
     // first 200 ms, 50 back-to-back reads are mostly not sent to the dead side at all.
     let written = std::fs::read_to_string(&diffs).unwrap();

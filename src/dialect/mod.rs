@@ -9,6 +9,8 @@ pub mod rooms;
 pub mod typed;
 pub mod v4;
 
+pub mod routing;
+
 mod body;
 mod fields;
 mod form;

@@ -1,6 +1,6 @@
-//! Which dialect and command a proxied request is, read by the same registry and decoders the
-//! server routes with (the order of `server::route`, copied: `server/` is not imported), and
-//! the 502 answer in that dialect's envelope when the upstream is gone.
+//! Which dialect and command a proxied request is, read by the same registry, routing
+//! ([`routing`], shared with the server's routes) and decoders the server uses, and the 502
+//! answer in that dialect's envelope when the upstream is gone.
 //!
 //! ```text
 //! POST / | /phonebooks   body {"op":…} → opcode; {"type","subtype"} → typed
@@ -10,7 +10,8 @@
 //! ```
 
 use crate::command::{Credential, Lane, Request};
-use crate::dialect::{ineww, opcode, rooms, typed, v4, Reply, Step, Wire};
+use crate::dialect::routing::{self, Entry};
+use crate::dialect::{typed, Reply, Step, Wire};
 use crate::error::Error;
 use crate::registry::{Dialect, Registry, RestMatch, Route};
 use http::Method;
@@ -71,7 +72,7 @@ impl Decoded<'_> {
     }
 }
 
-/// Decodes a request as the server would route it.
+/// Decodes a request as the server would route it ([`routing`]).
 pub fn decode<'r>(registry: &'r Registry, wire: &Wire<'_>, body: &[u8]) -> Decoded<'r> {
     let opts = typed::Options::new(false);
     let path = wire.path;
@@ -87,34 +88,25 @@ pub fn decode<'r>(registry: &'r Registry, wire: &Wire<'_>, body: &[u8]) -> Decod
         params: Vec::new(),
         step: Some(step),
     };
-    match (wire.method, path) {
-        (&Method::GET, "/healthz") => none(None),
-        (&Method::GET, "/api/ping") => none(Some(Dialect::Typed)),
-        (_, "/" | "/phonebooks") => {
+    match routing::entry(registry, wire.method, path) {
+        Entry::Health => none(None),
+        Entry::Ping => none(Some(Dialect::Typed)),
+        Entry::Rpc => {
             if wire.method != Method::POST {
                 return none(Some(Dialect::Opcode));
             }
             let Ok(json) = serde_json::from_slice::<Value>(body) else {
                 return none(Some(Dialect::Opcode));
             };
-            match typed_pair(&json) {
-                Some((t, s)) if json.get("op").is_none() => {
-                    let route = registry.typed(None, t, s);
-                    let step = typed::handle(registry, wire, Some(&json), opts);
-                    with(Dialect::Typed, route, step)
-                }
-                _ => {
-                    let route = op_of(&json).and_then(|op| registry.op(op));
-                    with(
-                        Dialect::Opcode,
-                        route,
-                        opcode::handle(registry, wire, &json),
-                    )
-                }
-            }
+            let (step, dialect) = routing::rpc(registry, wire, &json, opts);
+            let route = match dialect {
+                Dialect::Typed => typed_pair(&json).and_then(|(t, s)| registry.typed(None, t, s)),
+                _ => op_of(&json).and_then(|op| registry.op(op)),
+            };
+            with(dialect, route, step)
         }
-        (&Method::OPTIONS, _) if rooms::owns(path) => none(Some(Dialect::Rooms)),
-        (&Method::POST, _) if registry.is_typed_path(path) => {
+        Entry::Preflight => none(Some(Dialect::Rooms)),
+        Entry::TypedPost => {
             let json = serde_json::from_slice::<Value>(body).ok();
             let route = json
                 .as_ref()
@@ -123,7 +115,9 @@ pub fn decode<'r>(registry: &'r Registry, wire: &Wire<'_>, body: &[u8]) -> Decod
             let step = typed::handle(registry, wire, json.as_ref(), opts);
             with(Dialect::Typed, route, step)
         }
-        _ => rest(registry, wire, body, opts),
+        // A proxy serves no metrics of its own on the forwarded address: `/metrics` is the
+        // upstream's, a REST path like any other.
+        Entry::Metrics | Entry::Rest => rest(registry, wire, body, opts),
     }
 }
 
@@ -136,41 +130,18 @@ fn rest<'r>(
     let path = wire.path;
     match registry.rest(wire.method.as_str(), path) {
         RestMatch::Found(route, params) => {
-            let step = match route.dialect {
-                Dialect::Typed => typed::handle_get(route, wire, &params, opts),
-                Dialect::Ineww => ineww::handle(route, wire, &params, body),
-                Dialect::V4 => v4::handle(route, wire, &params, body),
-                Dialect::Rooms => rooms::handle(route, wire, &params, body),
-                Dialect::Opcode => {
-                    return Decoded {
-                        dialect: None,
-                        route: None,
-                        params,
-                        step: None,
-                    }
-                }
-            };
+            let step = routing::rest(route, wire, &params, body, opts);
             Decoded {
-                dialect: Some(route.dialect),
-                route: Some(route),
+                dialect: step.is_some().then_some(route.dialect),
+                route: step.is_some().then_some(route),
                 params,
-                step: Some(step),
+                step,
             }
         }
         found => {
-            let dialect = if ineww::owns(path) {
-                Some(Dialect::Ineww)
-            } else if v4::owns(path) {
-                Some(Dialect::V4)
-            } else if rooms::owns(path) {
-                Some(Dialect::Rooms)
-            } else if matches!(found, RestMatch::WrongMethod) || registry.is_typed_path(path) {
-                Some(Dialect::Typed)
-            } else {
-                None
-            };
+            let wrong_method = matches!(found, RestMatch::WrongMethod);
             Decoded {
-                dialect,
+                dialect: routing::unmatched(registry, path, wrong_method).map(|(d, _)| d),
                 route: None,
                 params: Vec::new(),
                 step: None,
@@ -203,26 +174,14 @@ pub fn refusal(decoded: Decoded<'_>, e: Error) -> Reply {
         return encoder(Err(e));
     }
     // A request the decoder refused still gets the dialect's answer to `e`, not its refusal.
-    match decoded.dialect {
-        Some(Dialect::Opcode) => opcode::encode(decoded.route.map(|r| r.command), Err(e)),
-        Some(Dialect::Typed) => typed::reject(e, typed::Options::new(false)),
-        Some(Dialect::Ineww) => ineww::reject(e),
-        Some(Dialect::Rooms) => rooms::reject(e),
-        Some(Dialect::V4) => v4::reject(decoded.route, e),
-        None => {
-            let status = if matches!(e, Error::TooLarge) {
-                413
-            } else {
-                502
-            };
-            let text = if status == 413 {
-                "too large"
-            } else {
-                "bad gateway"
-            };
-            Reply::json(status, &serde_json::json!({"error": text})).because(e)
-        }
+    if let Some(dialect) = decoded.dialect {
+        return routing::reject(dialect, decoded.route, e, typed::Options::new(false));
     }
+    let (status, text) = match e {
+        Error::TooLarge => (413, "too large"),
+        _ => (502, "bad gateway"),
+    };
+    Reply::json(status, &serde_json::json!({"error": text})).because(e)
 }
 
 #[cfg(test)]

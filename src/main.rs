@@ -231,8 +231,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-/// `switchboard backup`: the copy, a progress line on stderr when it is a terminal, then a
-/// one-line summary on stdout.
+/// The server's runtime: worker threads, and at most `blocking_threads` for SQLite and
+/// password hashing.
 fn runtime(config: &Config) -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -291,18 +291,10 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let id = request_log::request_id(&parts.headers);
     let trusted = &edge.app.ctx.config.trusted_proxies;
-    let client = match trusted.is_empty() {
-        true => peer.ip().to_canonical(),
-        false => {
-            let forwarded: Vec<&str> = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect();
-            peer::client(trusted, peer.ip(), &forwarded)
-        }
-    };
+    let client = peer::client(trusted, peer.ip(), || {
+        let forwarded = parts.headers.get_all("x-forwarded-for").iter();
+        forwarded.filter_map(|v| v.to_str().ok())
+    });
     let reply = routes::route(&edge, &parts, Unread::new(body), client).await;
     if reply.detail.as_deref() == Some(LANE_FULL) {
         pace.hold();

@@ -13,14 +13,17 @@ fn trusts(trusted: &[IpNet], ip: IpAddr) -> bool {
 }
 
 /// The client address of a request that arrived from `peer` with `forwarded_for` (the
-/// `X-Forwarded-For` values, in order), given the `trusted` proxies.
-pub fn client(trusted: &[IpNet], peer: IpAddr, forwarded_for: &[&str]) -> IpAddr {
+/// `X-Forwarded-For` values, in order — read only when `peer` is trusted), given the
+/// `trusted` proxies.
+pub fn client<'a, I>(trusted: &[IpNet], peer: IpAddr, forwarded_for: impl FnOnce() -> I) -> IpAddr
+where
+    I: DoubleEndedIterator<Item = &'a str>,
+{
     let peer = peer.to_canonical();
     if !trusts(trusted, peer) {
         return peer;
     }
-    let hops = forwarded_for
-        .iter()
+    let hops = forwarded_for()
         .flat_map(|v| v.split(','))
         .map(str::trim)
         .filter(|h| !h.is_empty());
@@ -105,7 +108,8 @@ mod tests {
             ),
         ];
         for (name, trusted, peer, forwarded, want) in cases {
-            assert_eq!(client(trusted, ip(peer), forwarded), ip(want), "{name}");
+            let hops = || forwarded.iter().copied();
+            assert_eq!(client(trusted, ip(peer), hops), ip(want), "{name}");
         }
     }
 }

@@ -92,6 +92,19 @@ async fn scrape(addr: &str) -> String {
     String::from_utf8_lossy(&r.body).into_owned()
 }
 
+/// Scrapes `addr` until `done` holds of the text (at most about 2 s); answers the last text.
+async fn scrape_until(addr: &str, done: impl Fn(&str) -> bool) -> String {
+    let mut text = scrape(addr).await;
+    for _ in 0..100 {
+        if done(&text) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        text = scrape(addr).await;
+    }
+    text
+}
+
 /// The count of `switchboard_shadow_exchanges_total` with exactly these labels, 0 when absent.
 fn count(text: &str, dialect: &str, command: &str, verdict: &str) -> u64 {
     let series = format!(
@@ -126,14 +139,7 @@ async fn shadow_serves_its_counts_on_its_own_metrics_address() {
         assert_eq!(r.status, 200, "{r:?}");
     }
     // The mirror runs behind the answers: wait until all three are compared.
-    let mut text = String::new();
-    for _ in 0..100 {
-        text = scrape(&metrics).await;
-        if count(&text, "v4", "phone_exists", "match") == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let text = scrape_until(&metrics, |t| count(t, "v4", "phone_exists", "match") == 3).await;
     assert_eq!(count(&text, "v4", "phone_exists", "match"), 3, "{text}");
     assert_eq!(count(&text, "v4", "phone_exists", "differ"), 0, "{text}");
     assert!(text.contains("process_resident_memory_bytes"), "{text}");
@@ -171,14 +177,7 @@ async fn a_dead_shadow_is_backed_off_and_every_exchange_still_counted() {
         let r = primary.get("/api/v4.0/isregister/13000000412").await;
         assert_eq!(r.status, 200, "{r:?}");
     }
-    let mut text = String::new();
-    for _ in 0..100 {
-        text = scrape(&metrics).await;
-        if count(&text, "v4", "phone_exists", "failed") == 50 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let text = scrape_until(&metrics, |t| count(t, "v4", "phone_exists", "failed") == 50).await;
     assert_eq!(count(&text, "v4", "phone_exists", "failed"), 50, "{text}");
     stop(child).await;
     // Only the exchanges actually tried have a line of their own: within the backoff's

@@ -7,7 +7,7 @@ use crate::ctx::{Clock, Ctx, RandomIds, SkippingClock, SystemClock};
 use crate::delivery::Delivery;
 use crate::dialect;
 use crate::registry::{Registry, REGISTRY_TOML};
-use crate::store::{outbox, settings, Store};
+use crate::store::{outbox, settings, PgSettings, Store};
 use std::sync::Arc;
 
 /// Everything the server shares between connections.
@@ -29,8 +29,7 @@ impl App {
     /// [`App::open`] with another time source (in-process replays skip time with one).
     pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<App, String> {
         let registry = registry()?;
-        let store = Store::open(&config.db, config.pool_size)
-            .map_err(|e| format!("cannot open database {}: {e}", config.db.display()))?;
+        let store = open_store(&config)?;
         let secret = match &config.jwt_secret {
             Some(s) => s.as_bytes().to_vec(),
             None => stored_secret(&store)?,
@@ -51,6 +50,26 @@ impl App {
             delivery,
         })
     }
+}
+
+/// The store the configuration names: PostgreSQL when `database_url` is set, else the SQLite
+/// file `db`.
+pub fn open_store(config: &Config) -> Result<Store, String> {
+    let Some(url) = &config.database_url else {
+        return Store::open(&config.db, config.pool_size)
+            .map_err(|e| format!("cannot open database {}: {e}", config.db.display()));
+    };
+    let ms = std::time::Duration::from_millis;
+    let settings = PgSettings {
+        url: url.expose().to_owned(),
+        pool_size: config.pool_size,
+        connect_timeout: ms(config.pg_connect_timeout_ms),
+        pool_wait: ms(config.pg_pool_wait_ms),
+        statement_timeout: ms(config.pg_statement_timeout_ms),
+        write_attempts: config.pg_write_attempts,
+    };
+    // The driver's errors never hold the password; the URL is not repeated here.
+    Store::connect(&settings).map_err(|e| format!("cannot open the PostgreSQL database: {e}"))
 }
 
 /// The registry compiled into the binary, every row checked against the decoder of its
@@ -79,8 +98,11 @@ pub struct StoreOutbox(pub Store);
 
 impl crate::fixtures::OutboxSource for StoreOutbox {
     fn latest_code(&self, phone: &str) -> Option<String> {
-        self.0
-            .read(|c| outbox::list(c, Some(phone)))
+        // The runner asks from an async task; the store blocks (PostgreSQL's client refuses
+        // to run on a runtime's thread at all), so the read runs on a thread of its own.
+        let read = || self.0.read(|c| outbox::list(c, Some(phone)));
+        std::thread::scope(|s| s.spawn(read).join())
+            .ok()?
             .ok()
             .and_then(|v| v.last().map(|e| e.code.clone()))
     }

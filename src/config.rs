@@ -25,8 +25,24 @@ pub enum LogFormat {
 pub struct Config {
     /// Address to listen on.
     pub addr: String,
-    /// SQLite database file, created on first start.
+    /// SQLite database file, created on first start (unused with `database_url`).
     pub db: PathBuf,
+    /// A PostgreSQL database to run on instead of the SQLite file, as a libpq URL
+    /// (`postgres://user:password@host:5432/switchboard`): several nodes may share it
+    /// (docs/deployment.md). Unset, the SQLite file `db` is the database. A secret: shown
+    /// masked.
+    pub database_url: Option<Secret>,
+    /// PostgreSQL only: how long opening a connection may take, in milliseconds.
+    pub pg_connect_timeout_ms: u64,
+    /// PostgreSQL only: longest a statement may run, in milliseconds (`statement_timeout`;
+    /// also how long a silent network is waited for). A command past it gets its dialect's
+    /// store-failure answer.
+    pub pg_statement_timeout_ms: u64,
+    /// PostgreSQL only: how long a command waits for a pooled connection, in milliseconds.
+    pub pg_pool_wait_ms: u64,
+    /// PostgreSQL only: how many times a write that conflicted with another node's write
+    /// (a serialization failure) is run in all before its store-failure answer.
+    pub pg_write_attempts: u32,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub body_limit: usize,
     /// Memory for request bodies across all connections, in bytes. Each body is charged twice
@@ -47,7 +63,7 @@ pub struct Config {
     pub request_timeout_ms: u64,
     /// How long shutdown waits for in-flight requests, in milliseconds.
     pub shutdown_grace_ms: u64,
-    /// Pooled SQLite connections.
+    /// Pooled database connections (SQLite's readers, or PostgreSQL connections of this node).
     pub pool_size: u32,
     /// Threads for blocking work (SQLite, password hashing).
     pub blocking_threads: usize,
@@ -142,6 +158,11 @@ impl Default for Config {
         Config {
             addr: "127.0.0.1:8080".into(),
             db: PathBuf::from("switchboard.db"),
+            database_url: None,
+            pg_connect_timeout_ms: 5_000,
+            pg_statement_timeout_ms: 5_000,
+            pg_pool_wait_ms: 2_000,
+            pg_write_attempts: 10,
             body_limit: 8 * 1024 * 1024,
             body_memory: 32 * 1024 * 1024,
             answer_cache_bytes: 4 * 1024 * 1024,
@@ -315,6 +336,7 @@ impl Serialize for Secret {
 /// Settings without a default whose environment value is taken as text as it is (a secret of
 /// digits stays a string).
 const OPTIONAL_TEXT_KEYS: &[&str] = &[
+    "database_url",
     "code_webhook_url",
     "code_webhook_secret",
     "code_webhook_ca_file",

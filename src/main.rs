@@ -35,6 +35,9 @@ enum Cmd {
         /// Database file (default ./switchboard.db).
         #[arg(long)]
         db: Option<PathBuf>,
+        /// PostgreSQL database to run on instead of the file (docs/deployment.md).
+        #[arg(long, value_name = "postgres://…")]
+        database_url: Option<String>,
         /// TOML configuration file (see config.example.toml).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -150,13 +153,21 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Cmd::Serve { addr, db, config } => {
+        Cmd::Serve {
+            addr,
+            db,
+            database_url,
+            config,
+        } => {
             let mut config = Config::load(config.as_deref())?;
             if let Some(a) = addr {
                 config.addr = a;
             }
             if let Some(d) = db {
                 config.db = d;
+            }
+            if let Some(url) = database_url {
+                config.database_url = Some(switchboard::config::Secret(url));
             }
             serve(config)
         }
@@ -259,14 +270,17 @@ fn serve(config: Config) -> Result<ExitCode, String> {
     let rt = runtime(&config)?;
     rt.block_on(async move {
         let addr = config.addr.clone();
-        let db = config.db.clone();
+        let db = match config.database_url {
+            Some(_) => "PostgreSQL (database_url)".to_owned(),
+            None => config.db.display().to_string(),
+        };
         let app = tokio::task::spawn_blocking(move || App::open(config))
             .await
             .map_err(|e| e.to_string())??;
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        tracing::info!(%addr, db = %db.display(), "switchboard listening");
+        tracing::info!(%addr, %db, "switchboard listening");
         server::run(
             listener,
             std::sync::Arc::new(app),

@@ -102,6 +102,7 @@ mod example_tests {
         let defaults = toml::Table::try_from(Config::default()).unwrap();
         assert_eq!(example, defaults);
         let optional = [
+            "database_url",
             "jwt_secret",
             "code_webhook_url",
             "code_webhook_secret",

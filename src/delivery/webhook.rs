@@ -50,7 +50,7 @@ impl Webhook {
         }
         let roots = match &config.code_webhook_ca_file {
             Some(path) => RootCerts::from(public_roots().chain(ca_file(path)?)),
-            None => RootCerts::WebPki,
+            None => RootCerts::from(public_roots()),
         };
         let timeout = Duration::from_millis(config.code_webhook_timeout_ms);
         let agent = ureq::Agent::config_builder()
@@ -110,7 +110,7 @@ impl Webhook {
     }
 }
 
-/// Mozilla's roots (the ones ureq uses by default), as certificates to add to.
+/// Mozilla's roots, as certificates (to add to, with `code_webhook_ca_file`).
 fn public_roots() -> impl Iterator<Item = Certificate<'static>> {
     webpki_root_certs::TLS_SERVER_ROOT_CERTS
         .iter()

@@ -50,7 +50,7 @@ impl Register {
         self,
         ctx: &Ctx,
         purpose: CodePurpose,
-        then: impl FnOnce(&Tx, i64) -> Result<T>,
+        mut then: impl FnMut(&Tx, i64) -> Result<T>,
     ) -> Result<(Uuid, i64, T)> {
         let now = ctx.now_secs();
         let purpose = purpose.as_str();
@@ -123,7 +123,7 @@ impl RegisterByName {
     pub fn create<T>(
         self,
         ctx: &Ctx,
-        then: impl FnOnce(&Tx, i64) -> Result<T>,
+        mut then: impl FnMut(&Tx, i64) -> Result<T>,
     ) -> Result<(i64, T)> {
         let phone = self.phone.as_ref().map(Phone::as_str);
         crate::domain::check_username(&self.username, phone)?;

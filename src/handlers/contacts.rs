@@ -79,12 +79,12 @@ impl UpdateContact {
         ctx.store.write(|tx| {
             let mut contact =
                 store::get(tx, caller.account_pk, &uid)?.ok_or(Error::NotFound("contact"))?;
-            if let Some(name) = self.name {
+            if let Some(name) = self.name.clone() {
                 store::rename(tx, &uid, &name)?;
                 contact.name = name;
             }
-            contact.phones = write_items(ctx, tx, &uid, &intime, self.phones)?;
-            contact.mails = write_items(ctx, tx, &uid, &intime, self.mails)?;
+            contact.phones = write_items(ctx, tx, &uid, &intime, self.phones.clone())?;
+            contact.mails = write_items(ctx, tx, &uid, &intime, self.mails.clone())?;
             Ok(Outcome::ContactUpdated(contact))
         })
     }
@@ -127,28 +127,34 @@ impl EditContactItem {
             if !store::owns(tx, caller.account_pk, &self.uid)? {
                 return Err(Error::NotFound("contact"));
             }
-            match (self.kind, self.action) {
+            match (self.kind, self.action.clone()) {
                 (ItemKind::Phone, ItemAction::Add(phone)) => {
-                    let phone = add_item(tx, &self.uid, new_id, phone, intime)?;
+                    let phone = add_item(tx, &self.uid, new_id.clone(), phone, intime.clone())?;
                     Ok(Outcome::PhoneAdded {
-                        uid: self.uid,
+                        uid: self.uid.clone(),
                         phone,
                     })
                 }
                 (ItemKind::Mail, ItemAction::Add(mail)) => {
-                    let mail = add_item(tx, &self.uid, new_id, mail, intime)?;
+                    let mail = add_item(tx, &self.uid, new_id.clone(), mail, intime.clone())?;
                     Ok(Outcome::MailAdded {
-                        uid: self.uid,
+                        uid: self.uid.clone(),
                         mail,
                     })
                 }
                 (ItemKind::Phone, ItemAction::Remove(pid)) => {
                     remove_item::<ContactPhone>(tx, &self.uid, &pid)?;
-                    Ok(Outcome::PhoneRemoved { uid: self.uid, pid })
+                    Ok(Outcome::PhoneRemoved {
+                        uid: self.uid.clone(),
+                        pid,
+                    })
                 }
                 (ItemKind::Mail, ItemAction::Remove(mid)) => {
                     remove_item::<ContactMail>(tx, &self.uid, &mid)?;
-                    Ok(Outcome::MailRemoved { uid: self.uid, mid })
+                    Ok(Outcome::MailRemoved {
+                        uid: self.uid.clone(),
+                        mid,
+                    })
                 }
             }
         })

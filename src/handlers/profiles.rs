@@ -84,7 +84,7 @@ impl UpdateMember {
         }
         let now = ctx.now_secs();
         ctx.store.write(|tx| {
-            if let Some(name) = self.name {
+            if let Some(name) = self.name.clone() {
                 let patch = ProfilePatch {
                     name: Patch::Set(name),
                     ..ProfilePatch::default()

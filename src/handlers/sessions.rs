@@ -35,9 +35,16 @@ impl Login {
             LoginKey::Phone => accounts::by_phone(c, &self.login),
         })?;
         let account = guard::check_password(ctx, found, &self.password, peer)?;
-        let session = ctx
-            .store
-            .write(|tx| open(ctx, tx, account, &self.policy, self.enduring, &self.extras))?;
+        let session = ctx.store.write(|tx| {
+            open(
+                ctx,
+                tx,
+                account.clone(),
+                &self.policy,
+                self.enduring,
+                &self.extras,
+            )
+        })?;
         Ok(Outcome::Session(Box::new(session)))
     }
 }
@@ -49,7 +56,7 @@ impl PhoneLogin {
         let account = lookup::account_by_phone(ctx, phone, Error::UnknownAccount)?;
         let purpose = CodePurpose::Login.as_str();
         let session = codes::redeem(ctx, phone, purpose, &self.code, |tx| {
-            open(ctx, tx, account, &self.policy, false, &self.extras)
+            open(ctx, tx, account.clone(), &self.policy, false, &self.extras)
         })?;
         Ok(Outcome::Session(Box::new(session)))
     }

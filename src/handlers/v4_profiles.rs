@@ -154,7 +154,7 @@ mod tests {
     }
 
     /// A count the store answers, e.g. `count(&ctx, accounts::count)`.
-    fn count(ctx: &Ctx, what: impl FnOnce(&Tx) -> Result<i64>) -> i64 {
+    fn count(ctx: &Ctx, what: impl Fn(&Tx) -> Result<i64>) -> i64 {
         ctx.store.read(what).unwrap()
     }
 

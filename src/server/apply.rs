@@ -75,11 +75,12 @@ async fn run(
     let lane = request.command.lane();
     let cache = (lane == Lane::ShortRead && edge.answers.enabled())
         .then(|| (source, ctx.store.generation()));
-    if lane == Lane::ShortWrite {
-        let answered = edge.write_lane.run(*request, client).await;
+    if let (Lane::ShortWrite, Some(write_lane)) = (lane, &edge.write_lane) {
+        let answered = write_lane.run(*request, client).await;
         return respond(edge, name, answered, encoder, cache);
     }
-    if lane == Lane::ShortRead {
+    // Inline only where a read is local (SQLite): PostgreSQL's reads are network round trips.
+    if lane == Lane::ShortRead && !ctx.store.is_shared() {
         let attempt = (*request).clone();
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             store::without_waiting(|| handlers::execute(ctx, attempt, Some(client)))

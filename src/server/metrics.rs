@@ -98,17 +98,19 @@ impl Metrics {
             "Connections being served",
             connections.clone(),
         );
-        let writes = store.write_metrics();
-        registry.register(
-            "switchboard_store_write_batch_size",
-            "Commands committed together by one COMMIT",
-            writes.batch_size,
-        );
-        registry.register(
-            "switchboard_store_commit_duration_seconds",
-            "Duration of each COMMIT, its fsync included",
-            writes.commit_seconds,
-        );
+        // SQLite's group commit only: on PostgreSQL each command commits by itself.
+        if let Some(writes) = store.write_metrics() {
+            registry.register(
+                "switchboard_store_write_batch_size",
+                "Commands committed together by one COMMIT",
+                writes.batch_size,
+            );
+            registry.register(
+                "switchboard_store_commit_duration_seconds",
+                "Duration of each COMMIT, its fsync included",
+                writes.commit_seconds,
+            );
+        }
         registry.register_collector(Box::new(Outbox(store.clone())));
         registry.register_collector(Box::new(Process));
         Metrics {

@@ -62,13 +62,23 @@ pub async fn run(
     http.keep_alive(true).half_close(true);
     let watchdog = Watchdog::start(Duration::from_millis(config.header_timeout_ms));
     let metrics = Arc::new(Metrics::new(&app.ctx.store));
+    let shared = app.ctx.store.is_shared();
     let edge = Arc::new(Edge {
-        write_lane: WriteLane::start(app.ctx.clone())?,
+        // One database shared by several nodes (PostgreSQL): nothing kept in this process may
+        // answer for it — no answer cache — and every write commits by itself, on the
+        // blocking pool (PostgreSQL groups concurrent commits), instead of in the lane's batch.
+        write_lane: match shared {
+            true => None,
+            false => Some(WriteLane::start(app.ctx.clone())?),
+        },
         metrics_here: config.metrics && config.metrics_addr.is_none(),
         metrics: metrics.clone(),
         app: app.clone(),
         budget: Budget::new(config.body_memory),
-        answers: Answers::new(config.answer_cache_bytes),
+        answers: Answers::new(match shared {
+            true => 0,
+            false => config.answer_cache_bytes,
+        }),
         password_lane: Arc::new(Semaphore::new(
             config.hashing_concurrency.max(1) + config.hash_queue,
         )),
@@ -181,9 +191,11 @@ pub async fn shutdown_signal() {
 /// committed (the command line against the live file), so that cached answers do not outlive
 /// such a write, when the answer cache is on; and once the server has gone a whole tick
 /// without a request after serving some, forgets its cached answers, empties SQLite's page
-/// caches and returns freed memory to the system ([`memory::trim`]).
+/// caches and returns freed memory to the system ([`memory::trim`]). On a shared database
+/// (PostgreSQL) it checks the database is there instead, for `/healthz`.
 fn housekeeping(edge: Arc<Edge>) -> tokio::task::JoinHandle<()> {
-    let watch_outside = edge.answers.enabled();
+    let shared = edge.app.ctx.store.is_shared();
+    let watch_outside = edge.answers.enabled() || shared;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(answers::WATCH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -204,9 +216,13 @@ fn housekeeping(edge: Arc<Edge>) -> tokio::task::JoinHandle<()> {
                     store.release_memory();
                     memory::trim();
                 }
-                match watch_outside {
-                    true => store.notice_outside_writes(),
-                    false => Ok(()),
+                match (watch_outside, shared) {
+                    (true, false) => store.notice_outside_writes(),
+                    (true, true) => {
+                        store.check();
+                        Ok(())
+                    }
+                    (false, _) => Ok(()),
                 }
             });
             if let Ok(Err(e)) = work.await {
@@ -229,7 +245,7 @@ struct Edge {
     /// Answers of short reads, kept while the store does not change.
     answers: Answers,
     /// The thread that runs short writes in the writer's batch.
-    write_lane: WriteLane,
+    write_lane: Option<WriteLane>,
     /// Requests, latency, connections, the store and the process, for `/metrics`.
     metrics: Arc<Metrics>,
     /// Whether `GET /metrics` is served on this listener (on by default; off when metrics are

@@ -34,7 +34,12 @@ pub(super) async fn route(
 ) -> Reply {
     let app = &edge.app;
     match routing::entry(&app.registry, &parts.method, parts.uri.path()) {
-        Entry::Health => Reply::json(200, &serde_json::json!({"status": "ok"})),
+        // A node whose database is gone says so, so that a load balancer sends elsewhere.
+        Entry::Health => match app.ctx.store.is_up() {
+            true => Reply::json(200, &serde_json::json!({"status": "ok"})),
+            false => Reply::json(503, &serde_json::json!({"status": "unavailable"}))
+                .because("the database did not answer"),
+        },
         Entry::Metrics if edge.metrics_here => super::metrics::scrape(edge.metrics.clone()).await,
         Entry::Ping => Reply::new(
             200,

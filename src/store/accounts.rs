@@ -1,9 +1,9 @@
 //! Accounts: one table for every dialect.
 
+use super::sql::{params, Param, Row, Tx};
 use super::{optional_row, taken_as, value};
 use crate::domain::Account;
 use crate::error::Error;
-use rusqlite::{params, Connection, Row, ToSql};
 use uuid::Uuid;
 
 /// An account SELECT: the columns [`from_row`] reads, then `$tail` (a literal), so each
@@ -45,7 +45,7 @@ pub struct NewAccount<'a> {
     pub created_at: i64,
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<(Account, String)> {
+fn from_row(r: &Row<'_>) -> Result<(Account, String), Error> {
     let uid: String = r.get(1)?;
     Ok((
         Account {
@@ -82,9 +82,8 @@ pub struct NewNamedAccount<'a> {
 }
 
 /// The domain error of a UNIQUE violation on `accounts`: which key was taken.
-fn taken(e: rusqlite::Error) -> Error {
-    let username = matches!(&e, rusqlite::Error::SqliteFailure(_, Some(m))
-        if m.contains("accounts.username"));
+fn taken(e: Error) -> Error {
+    let username = super::sql::is_unique_on(&e, "accounts", "username");
     taken_as(match username {
         true => Error::AlreadyDone("username already taken"),
         false => Error::PhoneTaken,
@@ -93,10 +92,10 @@ fn taken(e: rusqlite::Error) -> Error {
 
 /// Inserts an account by login name; a taken username gives [`Error::AlreadyDone`], a taken
 /// phone [`Error::PhoneTaken`].
-pub fn insert_named(conn: &Connection, a: &NewNamedAccount<'_>) -> Result<i64, Error> {
-    conn.execute(
+pub fn insert_named(conn: &Tx<'_>, a: &NewNamedAccount<'_>) -> Result<i64, Error> {
+    conn.one(
         "INSERT INTO accounts (uid, username, nickname, phone, email, password_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING pk",
         params![
             a.uid.hyphenated().to_string(),
             a.username,
@@ -106,29 +105,25 @@ pub fn insert_named(conn: &Connection, a: &NewNamedAccount<'_>) -> Result<i64, E
             a.password_hash,
             a.created_at
         ],
+        |r| r.get(0),
     )
-    .map_err(taken)?;
-    Ok(conn.last_insert_rowid())
+    .map_err(taken)
 }
 
 /// The account `sql` (one of this module's lookups by a unique column) selects with `key`,
 /// with its password hash.
-fn by_key(
-    conn: &Connection,
-    sql: &str,
-    key: impl ToSql,
-) -> Result<Option<(Account, String)>, Error> {
-    optional_row(conn, sql, [key], from_row)
+fn by_key(conn: &Tx<'_>, sql: &str, key: impl Param) -> Result<Option<(Account, String)>, Error> {
+    optional_row(conn, sql, params![key], from_row)
 }
 
 /// The account with this login name, with its password hash.
-pub fn by_username(conn: &Connection, username: &str) -> Result<Option<(Account, String)>, Error> {
+pub fn by_username(conn: &Tx<'_>, username: &str) -> Result<Option<(Account, String)>, Error> {
     by_key(conn, BY_USERNAME, username)
 }
 
 /// The account a rooms login key names: the account with that username, else the one with
 /// that phone.
-pub fn by_login_key(conn: &Connection, key: &str) -> Result<Option<(Account, String)>, Error> {
+pub fn by_login_key(conn: &Tx<'_>, key: &str) -> Result<Option<(Account, String)>, Error> {
     match by_username(conn, key)? {
         Some(found) => Ok(Some(found)),
         None => by_phone(conn, key),
@@ -136,7 +131,7 @@ pub fn by_login_key(conn: &Connection, key: &str) -> Result<Option<(Account, Str
 }
 
 /// Sets an account's login name; one another account has gives [`Error::AlreadyDone`].
-pub fn set_username(conn: &Connection, pk: i64, username: &str) -> Result<(), Error> {
+pub fn set_username(conn: &Tx<'_>, pk: i64, username: &str) -> Result<(), Error> {
     conn.execute(
         "UPDATE accounts SET username = ?2 WHERE pk = ?1",
         params![pk, username],
@@ -146,10 +141,10 @@ pub fn set_username(conn: &Connection, pk: i64, username: &str) -> Result<(), Er
 }
 
 /// Inserts an account; a phone that already has one gives [`Error::PhoneTaken`].
-pub fn insert(conn: &Connection, a: &NewAccount<'_>) -> Result<i64, Error> {
-    conn.execute(
+pub fn insert(conn: &Tx<'_>, a: &NewAccount<'_>) -> Result<i64, Error> {
+    conn.one(
         "INSERT INTO accounts (uid, phone, email, name, password_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING pk",
         params![
             a.uid.hyphenated().to_string(),
             a.phone,
@@ -158,34 +153,34 @@ pub fn insert(conn: &Connection, a: &NewAccount<'_>) -> Result<i64, Error> {
             a.password_hash,
             a.created_at
         ],
+        |r| r.get(0),
     )
-    .map_err(taken_as(Error::PhoneTaken))?;
-    Ok(conn.last_insert_rowid())
+    .map_err(taken_as(Error::PhoneTaken))
 }
 
 /// The account with this login phone, with its password hash.
-pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<(Account, String)>, Error> {
+pub fn by_phone(conn: &Tx<'_>, phone: &str) -> Result<Option<(Account, String)>, Error> {
     by_key(conn, BY_PHONE, phone)
 }
 
 /// The account with this integer id, with its password hash.
-pub fn by_pk_with_hash(conn: &Connection, pk: i64) -> Result<Option<(Account, String)>, Error> {
+pub fn by_pk_with_hash(conn: &Tx<'_>, pk: i64) -> Result<Option<(Account, String)>, Error> {
     by_key(conn, BY_PK, pk)
 }
 
 /// The account with this integer id.
-pub fn by_pk(conn: &Connection, pk: i64) -> Result<Option<Account>, Error> {
+pub fn by_pk(conn: &Tx<'_>, pk: i64) -> Result<Option<Account>, Error> {
     Ok(by_key(conn, BY_PK, pk)?.map(|(a, _)| a))
 }
 
 /// The account with this UUID.
-pub fn by_uid(conn: &Connection, uid: &Uuid) -> Result<Option<Account>, Error> {
+pub fn by_uid(conn: &Tx<'_>, uid: &Uuid) -> Result<Option<Account>, Error> {
     Ok(by_key(conn, BY_UID, uid.hyphenated().to_string())?.map(|(a, _)| a))
 }
 
 /// Moves an account to a new login phone; a phone that already has an account gives
 /// [`Error::PhoneTaken`].
-pub fn set_phone(conn: &Connection, pk: i64, phone: &str) -> Result<(), Error> {
+pub fn set_phone(conn: &Tx<'_>, pk: i64, phone: &str) -> Result<(), Error> {
     conn.execute(
         "UPDATE accounts SET phone = ?2 WHERE pk = ?1",
         params![pk, phone],
@@ -195,7 +190,7 @@ pub fn set_phone(conn: &Connection, pk: i64, phone: &str) -> Result<(), Error> {
 }
 
 /// Replaces the password hash of an account.
-pub fn set_password(conn: &Connection, pk: i64, hash: &str) -> Result<(), Error> {
+pub fn set_password(conn: &Tx<'_>, pk: i64, hash: &str) -> Result<(), Error> {
     conn.execute(
         "UPDATE accounts SET password_hash = ?2 WHERE pk = ?1",
         params![pk, hash],
@@ -204,7 +199,7 @@ pub fn set_password(conn: &Connection, pk: i64, hash: &str) -> Result<(), Error>
 }
 
 /// Sets the level of the account with this phone; false when there is none.
-pub fn set_level(conn: &Connection, phone: &str, level: i64) -> Result<bool, Error> {
+pub fn set_level(conn: &Tx<'_>, phone: &str, level: i64) -> Result<bool, Error> {
     let n = conn.execute(
         "UPDATE accounts SET level = ?2 WHERE phone = ?1",
         params![phone, level],
@@ -214,7 +209,7 @@ pub fn set_level(conn: &Connection, phone: &str, level: i64) -> Result<bool, Err
 
 /// Applies a profile patch to an account.
 pub fn update_profile(
-    conn: &Connection,
+    conn: &Tx<'_>,
     pk: i64,
     patch: &crate::domain::ProfilePatch,
 ) -> Result<(), Error> {
@@ -245,21 +240,16 @@ pub fn update_profile(
 }
 
 /// Every account, by phone.
-pub fn all(conn: &Connection) -> Result<Vec<Account>, Error> {
-    let rows = conn
-        .prepare_cached(ALL)?
-        .query_map([], from_row)?
-        .map(|r| r.map(|(a, _)| a))
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+pub fn all(conn: &Tx<'_>) -> Result<Vec<Account>, Error> {
+    conn.rows(ALL, params![], |r| Ok(from_row(r)?.0))
 }
 
 /// How many accounts there are.
-pub fn count(conn: &Connection) -> Result<i64, Error> {
-    value(conn, "SELECT COUNT(*) FROM accounts", [])
+pub fn count(conn: &Tx<'_>) -> Result<i64, Error> {
+    value(conn, "SELECT COUNT(*) FROM accounts", params![])
 }
 
 /// Deletes an account with everything it owns; false when there was none.
-pub fn delete(conn: &Connection, pk: i64) -> Result<bool, Error> {
-    Ok(conn.execute("DELETE FROM accounts WHERE pk = ?1", [pk])? == 1)
+pub fn delete(conn: &Tx<'_>, pk: i64) -> Result<bool, Error> {
+    Ok(conn.execute("DELETE FROM accounts WHERE pk = ?1", params![pk])? == 1)
 }

@@ -7,8 +7,8 @@
 //! that many rows per new one.
 
 use super::optional_row;
+use super::sql::{params, Tx};
 use crate::error::Error;
-use rusqlite::{params, Connection};
 
 pub use super::outbox::{list as outbox, OutboxEntry};
 
@@ -54,24 +54,22 @@ pub(crate) const PRUNE_CODES: &str = "DELETE FROM codes WHERE id IN
      (SELECT id FROM codes WHERE expires_at < ?1 LIMIT ?2)";
 
 /// When the newest code for this phone (any purpose) was created.
-pub fn last_created(conn: &Connection, phone: &str) -> Result<Option<i64>, Error> {
-    Ok(optional_row(conn, LAST_CREATED, [phone], |r| r.get(0))?.flatten())
+pub fn last_created(conn: &Tx<'_>, phone: &str) -> Result<Option<i64>, Error> {
+    Ok(optional_row(conn, LAST_CREATED, params![phone], |r| r.get(0))?.flatten())
 }
 
 /// Stores a new code digest, retiring older unused codes for the same phone and purpose and
 /// deleting a few codes past their retention.
 pub fn insert(
-    conn: &Connection,
+    conn: &Tx<'_>,
     phone: &str,
     purpose: &str,
     code_hash: &[u8; 32],
     now: i64,
     expires_at: i64,
 ) -> Result<(), Error> {
-    conn.prepare_cached(RETIRE)?
-        .execute(params![phone, purpose])?;
-    conn.prepare_cached(PRUNE_CODES)?
-        .execute(params![now - CODE_RETENTION_SECS, PRUNE_BATCH])?;
+    conn.execute(RETIRE, params![phone, purpose])?;
+    conn.execute(PRUNE_CODES, params![now - CODE_RETENTION_SECS, PRUNE_BATCH])?;
     conn.execute(
         "INSERT INTO codes (phone, purpose, code_hash, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -81,33 +79,29 @@ pub fn insert(
 }
 
 /// The newest unused code for a phone and purpose.
-pub fn latest_unused(
-    conn: &Connection,
-    phone: &str,
-    purpose: &str,
-) -> Result<Option<CodeRow>, Error> {
+pub fn latest_unused(conn: &Tx<'_>, phone: &str, purpose: &str) -> Result<Option<CodeRow>, Error> {
     optional_row(conn, LATEST_UNUSED, params![phone, purpose], |r| {
         columns! { r, CodeRow { id, code_hash, expires_at, attempts } }
     })
 }
 
 /// Whether an unused, unexpired, not exhausted code has this digest (any phone).
-pub fn live_digest(conn: &Connection, digest: &[u8; 32], now: i64) -> Result<bool, Error> {
+pub fn live_digest(conn: &Tx<'_>, digest: &[u8; 32], now: i64) -> Result<bool, Error> {
     Ok(optional_row(conn, LIVE_DIGEST, params![&digest[..], now], |_| Ok(()))?.is_some())
 }
 
 /// Counts one wrong try against a code.
-pub fn add_attempt(conn: &Connection, id: i64) -> Result<(), Error> {
+pub fn add_attempt(conn: &Tx<'_>, id: i64) -> Result<(), Error> {
     conn.execute(
         "UPDATE codes SET attempts = attempts + 1 WHERE id = ?1",
-        [id],
+        params![id],
     )?;
     Ok(())
 }
 
 /// Uses a code up.
-pub fn mark_used(conn: &Connection, id: i64) -> Result<(), Error> {
-    conn.execute("UPDATE codes SET used = 1 WHERE id = ?1", [id])?;
+pub fn mark_used(conn: &Tx<'_>, id: i64) -> Result<(), Error> {
+    conn.execute("UPDATE codes SET used = 1 WHERE id = ?1", params![id])?;
     Ok(())
 }
 
@@ -117,9 +111,7 @@ mod tests {
     use crate::store::testing::store_with_account;
 
     fn rows(store: &crate::store::Store, sql: &str) -> i64 {
-        store
-            .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-            .unwrap()
+        store.read(|c| c.one(sql, params![], |r| r.get(0))).unwrap()
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! PhoneBooks contacts with their phones and mails. Every query is scoped to an owner.
 
+use super::sql::{params, Engine, Tx};
 use super::{optional_row, value};
 use crate::domain::{Contact, ContactMail, ContactPhone};
 use crate::error::Error;
-use rusqlite::{params, Connection};
 use std::collections::HashMap;
 
 /// [`count`]'s statement.
@@ -22,16 +22,16 @@ pub(crate) const ITEMS_OF_CONTACT: &str =
     "SELECT {id}, {value}, intime FROM {table} WHERE contact_uid = ?1 ORDER BY {id}";
 
 /// How many contacts the owner's book holds.
-pub fn count(conn: &Connection, owner_pk: i64) -> Result<i64, Error> {
-    value(conn, COUNT, [owner_pk])
+pub fn count(conn: &Tx<'_>, owner_pk: i64) -> Result<i64, Error> {
+    value(conn, COUNT, params![owner_pk])
 }
 
 /// Inserts a contact with its phones and mails.
-pub fn insert(conn: &Connection, owner_pk: i64, c: &Contact) -> Result<(), Error> {
-    conn.prepare_cached(
+pub fn insert(conn: &Tx<'_>, owner_pk: i64, c: &Contact) -> Result<(), Error> {
+    conn.execute(
         "INSERT INTO contacts (uid, owner_pk, name, intime) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![c.uid, owner_pk, c.name, c.intime])?;
+        params![c.uid, owner_pk, c.name, c.intime],
+    )?;
     for p in &c.phones {
         insert_item(conn, &c.uid, p)?;
     }
@@ -96,17 +96,19 @@ pub(crate) fn sql<T: Item>(template: &str) -> String {
 }
 
 /// Adds a phone or mail to a contact.
-pub fn insert_item<T: Item>(conn: &Connection, contact_uid: &str, item: &T) -> Result<(), Error> {
+pub fn insert_item<T: Item>(conn: &Tx<'_>, contact_uid: &str, item: &T) -> Result<(), Error> {
     let [id, value, intime] = item.parts();
-    conn.prepare_cached(&sql::<T>(
-        "INSERT INTO {table} ({id}, contact_uid, {value}, intime) VALUES (?1, ?2, ?3, ?4)",
-    ))?
-    .execute(params![id, contact_uid, value, intime])?;
+    conn.execute(
+        &sql::<T>(
+            "INSERT INTO {table} ({id}, contact_uid, {value}, intime) VALUES (?1, ?2, ?3, ?4)",
+        ),
+        params![id, contact_uid, value, intime],
+    )?;
     Ok(())
 }
 
 /// Whether the owner has a contact with this uid.
-pub fn owns(conn: &Connection, owner_pk: i64, uid: &str) -> Result<bool, Error> {
+pub fn owns(conn: &Tx<'_>, owner_pk: i64, uid: &str) -> Result<bool, Error> {
     Ok(optional_row(
         conn,
         "SELECT 1 FROM contacts WHERE uid = ?1 AND owner_pk = ?2",
@@ -117,7 +119,7 @@ pub fn owns(conn: &Connection, owner_pk: i64, uid: &str) -> Result<bool, Error> 
 }
 
 /// Renames a contact.
-pub fn rename(conn: &Connection, uid: &str, name: &str) -> Result<(), Error> {
+pub fn rename(conn: &Tx<'_>, uid: &str, name: &str) -> Result<(), Error> {
     conn.execute(
         "UPDATE contacts SET name = ?2 WHERE uid = ?1",
         params![uid, name],
@@ -126,7 +128,7 @@ pub fn rename(conn: &Connection, uid: &str, name: &str) -> Result<(), Error> {
 }
 
 /// Rewrites one phone or mail of a contact; false when the contact has none with its id.
-pub fn update_item<T: Item>(conn: &Connection, contact_uid: &str, item: &T) -> Result<bool, Error> {
+pub fn update_item<T: Item>(conn: &Tx<'_>, contact_uid: &str, item: &T) -> Result<bool, Error> {
     let [id, value, intime] = item.parts();
     let n = conn.execute(
         &sql::<T>(
@@ -138,7 +140,7 @@ pub fn update_item<T: Item>(conn: &Connection, contact_uid: &str, item: &T) -> R
 }
 
 /// Removes one phone or mail of a contact; false when the contact has none with this id.
-pub fn delete_item<T: Item>(conn: &Connection, contact_uid: &str, id: &str) -> Result<bool, Error> {
+pub fn delete_item<T: Item>(conn: &Tx<'_>, contact_uid: &str, id: &str) -> Result<bool, Error> {
     let n = conn.execute(
         &sql::<T>("DELETE FROM {table} WHERE {id} = ?1 AND contact_uid = ?2"),
         params![id, contact_uid],
@@ -147,7 +149,7 @@ pub fn delete_item<T: Item>(conn: &Connection, contact_uid: &str, id: &str) -> R
 }
 
 /// Deletes an owner's contact with its phones and mails; false when the owner has none such.
-pub fn delete(conn: &Connection, owner_pk: i64, uid: &str) -> Result<bool, Error> {
+pub fn delete(conn: &Tx<'_>, owner_pk: i64, uid: &str) -> Result<bool, Error> {
     let n = conn.execute(
         "DELETE FROM contacts WHERE uid = ?1 AND owner_pk = ?2",
         params![uid, owner_pk],
@@ -156,19 +158,16 @@ pub fn delete(conn: &Connection, owner_pk: i64, uid: &str) -> Result<bool, Error
 }
 
 /// Every contact of the owner, ordered by uid, phones by pid and mails by mid.
-pub fn list(conn: &Connection, owner_pk: i64) -> Result<Vec<Contact>, Error> {
-    let mut contacts: Vec<Contact> = conn
-        .prepare_cached(LIST)?
-        .query_map([owner_pk], |r| {
-            Ok(Contact {
-                uid: r.get(0)?,
-                name: r.get(1)?,
-                intime: r.get(2)?,
-                phones: Vec::new(),
-                mails: Vec::new(),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+pub fn list(conn: &Tx<'_>, owner_pk: i64) -> Result<Vec<Contact>, Error> {
+    let mut contacts: Vec<Contact> = conn.rows(LIST, params![owner_pk], |r| {
+        Ok(Contact {
+            uid: r.get(0)?,
+            name: r.get(1)?,
+            intime: r.get(2)?,
+            phones: Vec::new(),
+            mails: Vec::new(),
+        })
+    })?;
     let at: HashMap<String, usize> = contacts
         .iter()
         .enumerate()
@@ -182,26 +181,24 @@ pub fn list(conn: &Connection, owner_pk: i64) -> Result<Vec<Contact>, Error> {
 /// Adds each item of this kind in the owner's book to its contact (`at`: contact uid → index
 /// in `contacts`), in id order.
 fn attach_items<T: Item>(
-    conn: &Connection,
+    conn: &Tx<'_>,
     owner_pk: i64,
     contacts: &mut [Contact],
     at: &HashMap<String, usize>,
 ) -> Result<(), Error> {
-    let mut items = conn.prepare_cached(&sql::<T>(ITEMS_OF_OWNER))?;
-    let mut rows = items.query([owner_pk])?;
-    while let Some(r) = rows.next()? {
+    conn.each(&sql::<T>(ITEMS_OF_OWNER), params![owner_pk], |r| {
         let owner: String = r.get(0)?;
         if let Some(&i) = at.get(&owner) {
             T::of(&mut contacts[i]).push(T::new(r.get(1)?, r.get(2)?, r.get(3)?));
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// One contact of the owner, with its phones and mails.
-pub fn get(conn: &Connection, owner_pk: i64, uid: &str) -> Result<Option<Contact>, Error> {
+pub fn get(conn: &Tx<'_>, owner_pk: i64, uid: &str) -> Result<Option<Contact>, Error> {
     let head = optional_row(conn, GET, params![uid, owner_pk], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        Ok((r.get::<String>(0)?, r.get::<String>(1)?))
     })?;
     let Some((name, intime)) = head else {
         return Ok(None);
@@ -216,29 +213,40 @@ pub fn get(conn: &Connection, owner_pk: i64, uid: &str) -> Result<Option<Contact
 }
 
 /// A contact's items of one kind, in id order.
-fn items<T: Item>(conn: &Connection, contact_uid: &str) -> Result<Vec<T>, Error> {
-    let items = conn
-        .prepare_cached(&sql::<T>(ITEMS_OF_CONTACT))?
-        .query_map([contact_uid], |r| {
-            Ok(T::new(r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<_, _>>()?;
+fn items<T: Item>(conn: &Tx<'_>, contact_uid: &str) -> Result<Vec<T>, Error> {
+    let items = conn.rows(&sql::<T>(ITEMS_OF_CONTACT), params![contact_uid], |r| {
+        Ok(T::new(r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
     Ok(items)
 }
 
 /// Uids of the owner's contacts whose name, phone or mail contains `q` (case-insensitive).
-pub fn search(conn: &Connection, owner_pk: i64, q: &str) -> Result<Vec<String>, Error> {
-    let uids = conn
-        .prepare_cached(
-            "SELECT c.uid FROM contacts c WHERE c.owner_pk = ?1 AND (
-                 instr(lower(c.name), lower(?2)) > 0
-              OR EXISTS (SELECT 1 FROM contact_phones p
-                         WHERE p.contact_uid = c.uid AND instr(p.phone, ?2) > 0)
-              OR EXISTS (SELECT 1 FROM contact_mails m
-                         WHERE m.contact_uid = c.uid AND instr(lower(m.mail), lower(?2)) > 0))
-             ORDER BY c.uid",
-        )?
-        .query_map(params![owner_pk, q], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(uids)
+pub fn search(conn: &Tx<'_>, owner_pk: i64, q: &str) -> Result<Vec<String>, Error> {
+    let sql = match conn.engine() {
+        Engine::Sqlite => SEARCH,
+        Engine::Postgres => SEARCH_PG,
+    };
+    conn.rows(sql, params![owner_pk, q], |r| r.get(0))
 }
+
+/// [`search`]'s statement: `lower` folds ASCII letters only, and `instr` finds a substring.
+const SEARCH: &str = "SELECT c.uid FROM contacts c WHERE c.owner_pk = ?1 AND (
+       instr(lower(c.name), lower(?2)) > 0
+    OR EXISTS (SELECT 1 FROM contact_phones p
+               WHERE p.contact_uid = c.uid AND instr(p.phone, ?2) > 0)
+    OR EXISTS (SELECT 1 FROM contact_mails m
+               WHERE m.contact_uid = c.uid AND instr(lower(m.mail), lower(?2)) > 0))
+    ORDER BY c.uid";
+
+/// [`SEARCH`] on PostgreSQL, whose `lower` also folds non-ASCII letters (`É`): SQLite's ASCII
+/// folding is spelt out with `translate`, and `strpos` is `instr`.
+const SEARCH_PG: &str = "SELECT c.uid FROM contacts c WHERE c.owner_pk = ?1 AND (
+       strpos(translate(c.name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),
+              translate(?2, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) > 0
+    OR EXISTS (SELECT 1 FROM contact_phones p
+               WHERE p.contact_uid = c.uid AND strpos(p.phone, ?2) > 0)
+    OR EXISTS (SELECT 1 FROM contact_mails m
+               WHERE m.contact_uid = c.uid
+                 AND strpos(translate(m.mail, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),
+                            translate(?2, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) > 0))
+    ORDER BY c.uid";

@@ -67,16 +67,9 @@ mod tests {
         let batch = batch.expect("the write joined a batch");
         // Another connection still sees the last committed state.
         let elsewhere = std::thread::scope(|t| {
-            t.spawn(|| s.pool.get().unwrap().query_row("SELECT 1", [], |_| Ok(())))
+            t.spawn(|| s.read(|c| settings::get(c, "k")).unwrap())
                 .join()
                 .unwrap()
-                .unwrap();
-            t.spawn(|| {
-                let c = s.pool.get().unwrap();
-                settings::get(&c, "k").unwrap()
-            })
-            .join()
-            .unwrap()
         });
         assert_eq!(elsewhere, None);
         s.commit_deferred();
@@ -116,8 +109,12 @@ mod tests {
             t.spawn(|| s.write(|tx| settings::put(tx, "b", b"2")).unwrap());
         });
         s.committed(batch.unwrap()).unwrap();
-        let other = s.pool.get().unwrap();
-        assert_eq!(settings::get(&other, "a").unwrap(), Some(b"1".to_vec()));
+        let other = std::thread::scope(|t| {
+            t.spawn(|| s.read(|c| settings::get(c, "a")).unwrap())
+                .join()
+                .unwrap()
+        });
+        assert_eq!(other, Some(b"1".to_vec()));
     }
 
     #[test]

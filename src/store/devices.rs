@@ -1,14 +1,14 @@
 //! HelpAged devices, their bindings to accounts, and the fall notices they upload.
 
 use super::optional_row;
+use super::sql::{params, Row, Tx};
 use crate::domain::{Device, Notice, ReadFilter};
 use crate::error::Error;
-use rusqlite::{params, Connection, Row};
 
 /// Inserts a device with its id and the id's digest; false when the owner already has a
 /// device of that name.
 pub fn insert(
-    conn: &Connection,
+    conn: &Tx<'_>,
     device_id: &str,
     token_hash: &[u8; 32],
     name: &str,
@@ -22,29 +22,33 @@ pub fn insert(
 /// tests of what version 6 does with such a device; answers its pk.
 #[cfg(test)]
 pub fn insert_without_id(
-    conn: &Connection,
+    conn: &Tx<'_>,
     hash: &[u8; 32],
     name: &str,
     owner: i64,
 ) -> Result<i64, Error> {
     insert_row(conn, None, hash, name, owner, 0)?;
-    Ok(conn.last_insert_rowid())
+    super::value(
+        conn,
+        "SELECT pk FROM devices WHERE token_hash = ?1",
+        params![&hash[..]],
+    )
 }
 
 /// Inserts a device row unless its owner has one of that name; answers the rows inserted.
 fn insert_row(
-    conn: &Connection,
+    conn: &Tx<'_>,
     device_id: Option<&str>,
     token_hash: &[u8; 32],
     name: &str,
     owner_pk: i64,
     now: i64,
 ) -> Result<usize, Error> {
-    Ok(conn.execute(
-        "INSERT OR IGNORE INTO devices (token_hash, device_id, name, owner_pk, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+    conn.execute(
+        "INSERT INTO devices (token_hash, device_id, name, owner_pk, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
         params![&token_hash[..], device_id, name, owner_pk, now],
-    )?)
+    )
 }
 
 /// A device found by its token digest.
@@ -62,15 +66,15 @@ pub struct DeviceRow {
 pub(crate) const BY_TOKEN: &str = "SELECT pk, name, device_id FROM devices WHERE token_hash = ?1";
 
 /// The device with this token digest.
-pub fn by_token(conn: &Connection, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error> {
-    optional_row(conn, BY_TOKEN, [&token_hash[..]], |r| {
+pub fn by_token(conn: &Tx<'_>, token_hash: &[u8; 32]) -> Result<Option<DeviceRow>, Error> {
+    optional_row(conn, BY_TOKEN, params![&token_hash[..]], |r| {
         columns! { r, DeviceRow { pk, name, device_id } }
     })
 }
 
 /// Keeps the id of a device added before ids were kept, now that it was presented (and
 /// matched its digest). A device that has one keeps it.
-pub fn remember_id(conn: &Connection, device_pk: i64, device_id: &str) -> Result<(), Error> {
+pub fn remember_id(conn: &Tx<'_>, device_pk: i64, device_id: &str) -> Result<(), Error> {
     conn.execute(
         "UPDATE devices SET device_id = ?2 WHERE pk = ?1 AND device_id IS NULL",
         params![device_pk, device_id],
@@ -79,9 +83,10 @@ pub fn remember_id(conn: &Connection, device_pk: i64, device_id: &str) -> Result
 }
 
 /// Binds a device to an account; false when already bound.
-pub fn bind(conn: &Connection, device_pk: i64, account_pk: i64, now: i64) -> Result<bool, Error> {
+pub fn bind(conn: &Tx<'_>, device_pk: i64, account_pk: i64, now: i64) -> Result<bool, Error> {
     let n = conn.execute(
-        "INSERT OR IGNORE INTO device_bindings (device_pk, account_pk, bound_at) VALUES (?1, ?2, ?3)",
+        "INSERT INTO device_bindings (device_pk, account_pk, bound_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
         params![device_pk, account_pk, now],
     )?;
     Ok(n == 1)
@@ -98,20 +103,19 @@ pub struct BoundRow {
     pub bound_at: i64,
 }
 
-fn bound_row(r: &Row<'_>) -> rusqlite::Result<BoundRow> {
+fn bound_row(r: &Row<'_>) -> Result<BoundRow, Error> {
     columns! { r, BoundRow { device_id, name, bound_at } }
 }
 
 /// The devices bound to an account, in binding order.
-pub fn bound(conn: &Connection, account_pk: i64) -> Result<Vec<BoundRow>, Error> {
-    let rows = conn
-        .prepare_cached(
-            "SELECT d.device_id, d.name, b.bound_at
+pub fn bound(conn: &Tx<'_>, account_pk: i64) -> Result<Vec<BoundRow>, Error> {
+    let rows = conn.rows(
+        "SELECT d.device_id, d.name, b.bound_at
              FROM device_bindings b JOIN devices d ON d.pk = b.device_pk
              WHERE b.account_pk = ?1 ORDER BY b.bound_at, d.pk",
-        )?
-        .query_map([account_pk], bound_row)?
-        .collect::<Result<_, _>>()?;
+        params![account_pk],
+        bound_row,
+    )?;
     Ok(rows)
 }
 
@@ -119,7 +123,7 @@ pub fn bound(conn: &Connection, account_pk: i64) -> Result<Vec<BoundRow>, Error>
 /// `token_hash` and whose name is `name`, each when given. Another account's device, bound or
 /// not to this one, is never found.
 pub fn bound_device(
-    conn: &Connection,
+    conn: &Tx<'_>,
     account_pk: i64,
     token_hash: Option<&[u8; 32]>,
     name: Option<&str>,
@@ -137,14 +141,13 @@ pub fn bound_device(
 }
 
 /// Phones of every account bound to a device (fall-alert recipients).
-pub fn bound_phones(conn: &Connection, device_pk: i64) -> Result<Vec<String>, Error> {
-    let rows = conn
-        .prepare_cached(
-            "SELECT a.phone FROM device_bindings b JOIN accounts a ON a.pk = b.account_pk
+pub fn bound_phones(conn: &Tx<'_>, device_pk: i64) -> Result<Vec<String>, Error> {
+    let rows = conn.rows(
+        "SELECT a.phone FROM device_bindings b JOIN accounts a ON a.pk = b.account_pk
              WHERE b.device_pk = ?1 ORDER BY a.pk",
-        )?
-        .query_map([device_pk], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+        params![device_pk],
+        |r| r.get(0),
+    )?;
     Ok(rows)
 }
 
@@ -164,7 +167,7 @@ pub struct NewNotice<'a> {
 
 /// Stores a notice from a device.
 pub fn insert_notice(
-    conn: &Connection,
+    conn: &Tx<'_>,
     device_pk: i64,
     n: &NewNotice<'_>,
     now: i64,
@@ -180,7 +183,7 @@ pub fn insert_notice(
 /// A notice row with its unix creation time.
 pub type NoticeRow = (Notice, i64);
 
-fn notice_row(r: &Row<'_>, with_picture: bool) -> rusqlite::Result<NoticeRow> {
+fn notice_row(r: &Row<'_>, with_picture: bool) -> Result<NoticeRow, Error> {
     Ok((
         Notice {
             event_id: r.get(0)?,
@@ -196,7 +199,7 @@ fn notice_row(r: &Row<'_>, with_picture: bool) -> rusqlite::Result<NoticeRow> {
 
 /// Notices of the devices bound to an account, oldest first.
 pub fn notices(
-    conn: &Connection,
+    conn: &Tx<'_>,
     account_pk: i64,
     filter: ReadFilter,
 ) -> Result<Vec<NoticeRow>, Error> {
@@ -205,23 +208,22 @@ pub fn notices(
         ReadFilter::Read => 1,
         ReadFilter::All => 2,
     };
-    let rows = conn
-        .prepare_cached(
-            "SELECT n.event_id, n.content, d.name, n.pic_name, n.created_at FROM notices n
+    let rows = conn.rows(
+        "SELECT n.event_id, n.content, d.name, n.pic_name, n.created_at FROM notices n
              JOIN devices d ON d.pk = n.device_pk
              JOIN device_bindings b ON b.device_pk = n.device_pk AND b.account_pk = ?1
              WHERE ?2 = 2 OR (EXISTS (SELECT 1 FROM notice_reads r
                                        WHERE r.notice_pk = n.pk AND r.account_pk = ?1)) = (?2 = 1)
              ORDER BY n.created_at, n.pk",
-        )?
-        .query_map(params![account_pk, read], |r| notice_row(r, false))?
-        .collect::<Result<_, _>>()?;
+        params![account_pk, read],
+        |r| notice_row(r, false),
+    )?;
     Ok(rows)
 }
 
 /// One notice of a device bound to the account, with its picture and row id.
 pub fn notice(
-    conn: &Connection,
+    conn: &Tx<'_>,
     account_pk: i64,
     event_id: &str,
 ) -> Result<Option<(i64, NoticeRow)>, Error> {
@@ -237,14 +239,10 @@ pub fn notice(
 }
 
 /// Marks a notice read by an account; false when it already was.
-pub fn mark_read(
-    conn: &Connection,
-    notice_pk: i64,
-    account_pk: i64,
-    now: i64,
-) -> Result<bool, Error> {
+pub fn mark_read(conn: &Tx<'_>, notice_pk: i64, account_pk: i64, now: i64) -> Result<bool, Error> {
     let n = conn.execute(
-        "INSERT OR IGNORE INTO notice_reads (notice_pk, account_pk, read_at) VALUES (?1, ?2, ?3)",
+        "INSERT INTO notice_reads (notice_pk, account_pk, read_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
         params![notice_pk, account_pk, now],
     )?;
     Ok(n == 1)
@@ -269,7 +267,7 @@ mod tests {
     /// binds the first's, later.
     fn two_accounts() -> (Store, i64, i64, tempfile::TempDir) {
         let (store, dir) = testing::store();
-        let account = |tx: &Connection, n, phone| testing::account(tx, Uuid::from_u128(n), phone);
+        let account = |tx: &Tx<'_>, n, phone| testing::account(tx, Uuid::from_u128(n), phone);
         let (a, b) = store
             .write(|tx| {
                 let a = account(tx, 1, "13750687001")?;

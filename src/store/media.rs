@@ -1,8 +1,8 @@
 //! Image captchas (as digests) and portraits.
 
 use super::optional_row;
+use super::sql::{params, Tx};
 use crate::error::Error;
-use rusqlite::{params, Connection};
 
 /// [`put_captcha`]'s purge of expired captchas (index `image_captchas_expires`).
 pub(crate) const PURGE_CAPTCHAS: &str = "DELETE FROM image_captchas WHERE expires_at <= ?1";
@@ -12,30 +12,29 @@ pub(crate) const TAKE_CAPTCHA: &str =
 
 /// Stores an image-captcha digest, dropping expired ones.
 pub fn put_captcha(
-    conn: &Connection,
+    conn: &Tx<'_>,
     digest: &[u8; 32],
     now: i64,
     expires_at: i64,
 ) -> Result<(), Error> {
-    conn.prepare_cached(PURGE_CAPTCHAS)?.execute([now])?;
+    conn.execute(PURGE_CAPTCHAS, params![now])?;
     conn.execute(
-        "INSERT OR REPLACE INTO image_captchas (digest, expires_at) VALUES (?1, ?2)",
+        "INSERT INTO image_captchas (digest, expires_at) VALUES (?1, ?2)
+         ON CONFLICT (digest) DO UPDATE SET expires_at = excluded.expires_at",
         params![&digest[..], expires_at],
     )?;
     Ok(())
 }
 
 /// Uses up a live image-captcha digest; false when there is none.
-pub fn take_captcha(conn: &Connection, digest: &[u8; 32], now: i64) -> Result<bool, Error> {
-    let n = conn
-        .prepare_cached(TAKE_CAPTCHA)?
-        .execute(params![&digest[..], now])?;
+pub fn take_captcha(conn: &Tx<'_>, digest: &[u8; 32], now: i64) -> Result<bool, Error> {
+    let n = conn.execute(TAKE_CAPTCHA, params![&digest[..], now])?;
     Ok(n == 1)
 }
 
 /// Stores (replacing) an account's portrait.
 pub fn put_portrait(
-    conn: &Connection,
+    conn: &Tx<'_>,
     account_pk: i64,
     content_type: &str,
     image: &[u8],
@@ -51,15 +50,12 @@ pub fn put_portrait(
 }
 
 /// The portrait of the account with this phone: (content type, bytes).
-pub fn portrait_by_phone(
-    conn: &Connection,
-    phone: &str,
-) -> Result<Option<(String, Vec<u8>)>, Error> {
+pub fn portrait_by_phone(conn: &Tx<'_>, phone: &str) -> Result<Option<(String, Vec<u8>)>, Error> {
     optional_row(
         conn,
         "SELECT p.content_type, p.image FROM portraits p
          JOIN accounts a ON a.pk = p.account_pk WHERE a.phone = ?1",
-        [phone],
+        params![phone],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
 }

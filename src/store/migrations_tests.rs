@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::store::outbox::{self, State};
+use crate::store::sql::params;
 use crate::store::{accounts, devices, rooms, Store};
 
 /// A store opened (so migrated) over a database made by `schema_v3.sql` and then `sql`
@@ -40,11 +41,7 @@ const V7_ROOMS: &str = "
 #[test]
 fn a_version_7_database_gets_its_active_room_count_and_the_new_indexes() {
     let (store, _dir) = upgraded_from_v7(V7_ROOMS).unwrap();
-    let one = |sql: &str| -> i64 {
-        store
-            .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-            .unwrap()
-    };
+    let one = |sql: &str| -> i64 { store.read(|c| c.one(sql, params![], |r| r.get(0))).unwrap() };
     assert_eq!(one("PRAGMA user_version"), SCHEMA_VERSION);
     assert_eq!(store.read(rooms::count_active).unwrap(), 2);
     let indexes = "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name IN
@@ -74,11 +71,7 @@ fn a_version_8_outbox_keeps_its_rows_as_kept_gets_its_delivery_columns_and_sends
     .unwrap();
     drop(old);
     let store = Store::open(&path, 1).unwrap();
-    let one = |sql: &str| -> i64 {
-        store
-            .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-            .unwrap()
-    };
+    let one = |sql: &str| -> i64 { store.read(|c| c.one(sql, params![], |r| r.get(0))).unwrap() };
     assert_eq!(one("PRAGMA user_version"), SCHEMA_VERSION);
     let rows = store.read(|c| outbox::list(c, None)).unwrap();
     let seen: Vec<_> = rows
@@ -99,7 +92,7 @@ fn a_version_8_outbox_keeps_its_rows_as_kept_gets_its_delivery_columns_and_sends
     // AUTOINCREMENT: the delivery ids of deleted rows are never handed out again.
     store
         .write(|tx| {
-            tx.execute("DELETE FROM outbox", [])?;
+            tx.execute("DELETE FROM outbox", params![])?;
             let msg = outbox::Message {
                 phone: "13000000003",
                 code: "333333",
@@ -143,7 +136,7 @@ fn a_new_database_gets_the_schema_version() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db"), 2).unwrap();
     let v: i64 = store
-        .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+        .read(|c| c.one("PRAGMA user_version", params![], |r| r.get(0)))
         .unwrap();
     assert_eq!(v, SCHEMA_VERSION);
 }
@@ -171,11 +164,7 @@ fn a_version_3_database_keeps_its_accounts_contacts_and_tokens_when_phone_become
          INSERT INTO tokens (account_pk, kind, token_hash, created_at, last_used_at)
              VALUES (7, 'jwt', x'01', 1, 1);",
     );
-    let count = |sql: &str| -> i64 {
-        store
-            .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-            .unwrap()
-    };
+    let count = |sql: &str| -> i64 { store.read(|c| c.one(sql, params![], |r| r.get(0))).unwrap() };
     assert_eq!(count("PRAGMA user_version"), SCHEMA_VERSION);
     let account = store.read(|c| accounts::by_pk(c, 7)).unwrap().unwrap();
     assert_eq!(account.username.as_deref(), Some("seven"));
@@ -186,7 +175,7 @@ fn a_version_3_database_keeps_its_accounts_contacts_and_tokens_when_phone_become
     assert_eq!(count("SELECT COUNT(*) FROM tokens WHERE account_pk = 7"), 1);
     let broken: Vec<String> = store
         .read(|c| {
-            let mut st = c.prepare("PRAGMA foreign_key_check")?;
+            let mut st = c.as_sqlite().unwrap().prepare("PRAGMA foreign_key_check")?;
             let rows = st.query_map([], |r| r.get::<_, String>(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
@@ -199,7 +188,7 @@ fn a_version_3_database_keeps_its_accounts_contacts_and_tokens_when_phone_become
             tx.execute(
                 "INSERT INTO accounts (uid, phone, password_hash, created_at)
                  VALUES ('u-8', NULL, 'h', 0)",
-                [],
+                params![],
             )?;
             accounts::delete(tx, 7)
         })
@@ -243,7 +232,7 @@ fn a_database_from_before_the_device_tables_gets_them_with_device_id() {
             tx.execute(
                 "INSERT INTO devices (token_hash, device_id, name, created_at)
                  VALUES (?1, 'ab', 'camera1', 1)",
-                [&[7u8; 32][..]],
+                params![&[7u8; 32][..]],
             )?;
             Ok(())
         })

@@ -72,10 +72,13 @@ pub mod migrations;
 pub mod outbox;
 #[cfg(test)]
 mod plans;
+pub mod postgres;
 pub mod profiles;
 pub mod rooms;
 pub mod seed;
 pub mod settings;
+pub mod sql;
+mod sqlite;
 mod syncer;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -87,19 +90,17 @@ pub mod writer;
 
 pub use deferred::deferring;
 pub use migrations::{SCHEMA, SCHEMA_VERSION};
+pub use postgres::PgSettings;
+pub use sql::{Engine, Tx};
 pub use waiting::without_waiting;
 
 use crate::error::{Error, StoreError};
-use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::Connection;
+use postgres::PgStore;
+use sql::{Column, Param, Row};
+use sqlite::SqliteStore;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-/// An open connection inside a read or a write transaction, as [`Store::read`] and
-/// [`Store::write`] hand it to their closures. Handlers name this, never the SQL driver.
-pub type Tx = rusqlite::Connection;
-
-// The driver's errors stop here: above the store they are the driver-neutral
+// The drivers' errors stop here: above the store they are the driver-neutral
 // `Error::Store(StoreError)`. The few constraint violations a handler must tell apart become
 // domain errors in the table modules, before this conversion.
 impl From<rusqlite::Error> for StoreError {
@@ -126,208 +127,189 @@ impl From<r2d2::Error> for Error {
     }
 }
 
-/// The one row `sql` selects with `params` (a cached statement), mapped by `map`; `None` when
-/// it selects none.
+/// The one row `sql` selects with `params`, mapped by `map`; `None` when it selects none.
 fn optional_row<T>(
-    conn: &Tx,
+    conn: &Tx<'_>,
     sql: &str,
-    params: impl rusqlite::Params,
-    map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    params: &[&dyn Param],
+    map: impl FnOnce(&Row<'_>) -> Result<T, Error>,
 ) -> Result<Option<T>, Error> {
-    use rusqlite::OptionalExtension;
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row(params, map)
-        .optional()?)
+    conn.first(sql, params, map)
 }
 
 /// The first column of the one row `sql` selects with `params` (a count, a maximum, a test).
-fn value<T: rusqlite::types::FromSql>(
-    conn: &Tx,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> Result<T, Error> {
-    Ok(conn.prepare_cached(sql)?.query_row(params, |r| r.get(0))?)
+fn value<T: Column>(conn: &Tx<'_>, sql: &str, params: &[&dyn Param]) -> Result<T, Error> {
+    conn.first(sql, params, |r| r.get(0))?
+        .ok_or_else(|| Error::Store(StoreError::Other(format!("no row from {sql}"))))
 }
 
-/// Converts a driver error into `taken` when it is a constraint violation (a unique key
-/// someone already holds), into a store failure otherwise.
-fn taken_as(taken: Error) -> impl FnOnce(rusqlite::Error) -> Error {
-    move |e| match &e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            taken
-        }
-        _ => e.into(),
+/// Converts a store error into `taken` when it is a constraint violation (a unique key
+/// someone already holds), leaves it as it is otherwise.
+fn taken_as(taken: Error) -> impl FnOnce(Error) -> Error {
+    move |e| match sql::is_constraint(&e) {
+        true => taken,
+        false => e,
     }
 }
 
-/// `PRAGMA data_version` of `conn`: it changes when another connection commits.
-fn data_version(conn: &Connection) -> Result<i64, StoreError> {
-    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
-}
-
-/// Set on every connection: durability of every acknowledged commit, foreign keys, a wait
-/// instead of an error when another process holds the write lock, and a page cache of 512 KiB
-/// (SQLite's default, 2 MiB, held per connection — six of them — kept 1.7 MiB more resident on
-/// an idle server after the benchmark's preparation; reads mostly come from the answer cache,
-/// and the OS keeps the file's pages anyway).
-const PRAGMAS: &str = "PRAGMA foreign_keys = ON;
-     PRAGMA synchronous = FULL;
-     PRAGMA busy_timeout = 5000;
-     PRAGMA cache_size = -512;";
-
-/// Set on the writer's connection only: the journal of each command's SAVEPOINT (the
-/// original of every page the command changes, kept so that a failing command can roll back
-/// alone) lives in memory, not in a temporary file. In a file it cost 18 `pwrite` calls per
-/// op 1005 (one contact): measured with `strace -c` under `wrk`, 213 108 writes for 11 901
-/// requests. It holds at most a batch's changed pages and is dropped at each COMMIT.
-const WRITER_PRAGMAS: &str = "PRAGMA temp_store = MEMORY;";
-
-/// Cheap-to-clone handle to the database.
+/// Cheap-to-clone handle to the database: the SQLite file, or PostgreSQL when the server is
+/// given a `database_url`. The engine is chosen once, when the store opens; every call below
+/// means the same on both (see the operation set above).
 #[derive(Clone)]
 pub struct Store {
-    /// Pooled connections, each set up with WAL, foreign keys and a busy timeout.
-    pool: r2d2::Pool<SqliteConnectionManager>,
-    /// The one writing connection, batching concurrent commands into shared commits.
-    writer: Arc<writer::Writer>,
-    /// A connection that only watches `PRAGMA data_version`, and the last value it read: it
-    /// changes when another connection — another process's included — commits.
-    watch: Arc<Mutex<(Connection, i64)>>,
+    engine: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed) and migrates the SQLite database at `path`.
     pub fn open(path: &Path, pool_size: u32) -> Result<Store, StoreError> {
-        let mut conn = Connection::open(path)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL;")?;
-        migrations::migrate(&mut conn)?;
-        conn.execute_batch(PRAGMAS)?;
-        conn.execute_batch(WRITER_PRAGMAS)?;
-        let manager = SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(PRAGMAS));
-        let pool = r2d2::Pool::builder()
-            .max_size(pool_size.max(1))
-            .min_idle(Some(1))
-            .build(manager)?;
-        let watcher = Connection::open(path)?;
-        let version = data_version(&watcher)?;
         Ok(Store {
-            pool,
-            writer: Arc::new(writer::Writer::new(conn)),
-            watch: Arc::new(Mutex::new((watcher, version))),
+            engine: Backend::Sqlite(SqliteStore::open(path, pool_size)?),
         })
+    }
+
+    /// Connects to PostgreSQL, brings its schema to this binary's version, opens the pool.
+    pub fn connect(settings: &PgSettings) -> Result<Store, StoreError> {
+        Ok(Store {
+            engine: Backend::Postgres(PgStore::open(settings)?),
+        })
+    }
+
+    /// Which engine this store runs on.
+    pub fn engine(&self) -> Engine {
+        match self.engine {
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Whether several processes may write the database, so that nothing a process keeps in
+    /// memory may be trusted past a request (the answer cache, the write lane).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.engine, Backend::Postgres(_))
     }
 
     /// The store's generation: it moves on at every COMMIT of this process (before the
     /// writers in it are answered) and when [`Store::notice_outside_writes`] sees another
     /// process's. An answer computed from reads that began at generation `g` is current while
-    /// the generation is still `g` (the answer cache's rule).
+    /// the generation is still `g` (the answer cache's rule). Always 0 on PostgreSQL, where
+    /// nothing is cached.
     pub fn generation(&self) -> u64 {
-        self.writer.generation()
+        match &self.engine {
+            Backend::Sqlite(s) => s.generation(),
+            Backend::Postgres(_) => 0,
+        }
     }
 
     /// Moves the generation on if another process (the command line against the live file)
     /// has committed since the last call. The server calls it a few times a second.
     pub fn notice_outside_writes(&self) -> Result<(), StoreError> {
-        let mut watch = self
-            .watch
-            .lock()
-            .map_err(|_| StoreError::Other("watch poisoned".into()))?;
-        let version = data_version(&watch.0)?;
-        if version != watch.1 {
-            watch.1 = version;
-            self.writer.changed();
+        match &self.engine {
+            Backend::Sqlite(s) => s.notice_outside_writes(),
+            Backend::Postgres(_) => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Asks the database whether it is there (PostgreSQL; a file always is) and remembers the
+    /// answer for [`Store::is_up`]. The server calls it a few times a second, so that a node
+    /// notices its database come back without a request to try it.
+    pub fn check(&self) -> bool {
+        match &self.engine {
+            Backend::Sqlite(_) => true,
+            Backend::Postgres(p) => p.check(),
+        }
+    }
+
+    /// Whether the database answered the last time it was used: always on SQLite (a file);
+    /// on PostgreSQL the last statement's or check's outcome.
+    pub fn is_up(&self) -> bool {
+        match &self.engine {
+            Backend::Sqlite(_) => true,
+            Backend::Postgres(p) => p.is_up(),
+        }
     }
 
     /// Hands back what SQLite holds in memory beyond its open statements (each idle
     /// connection's page cache, the writer's included); called when the server goes idle.
-    /// Connections busy with a command keep theirs.
     pub fn release_memory(&self) {
-        let mut idle = Vec::new();
-        while let Some(conn) = self.pool.try_get() {
-            let _ = conn.execute_batch("PRAGMA shrink_memory;");
-            idle.push(conn); // held, so the next `try_get` returns another one
+        if let Backend::Sqlite(s) = &self.engine {
+            s.release_memory();
         }
-        drop(idle);
-        let _ = self
-            .writer
-            .read(|conn| Ok(conn.execute_batch("PRAGMA shrink_memory;")?));
     }
 
-    /// Runs `f` on a pooled connection (reads see one consistent snapshot per statement).
-    pub fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
-        if deferred::active() {
-            return self.writer.read(f);
-        }
-        let conn = self.connection()?;
-        f(&conn)
-    }
-
-    /// A pooled connection: under [`without_waiting`] only an idle one, else wait for one.
-    fn connection(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>, Error> {
-        if waiting::refused() {
-            self.pool
-                .try_get()
-                .ok_or(Error::Store(StoreError::WouldBlock))
-        } else {
-            Ok(self.pool.get()?)
+    /// Runs `f` on a pooled connection (each statement sees everything committed before it).
+    pub fn read<T>(&self, f: impl Fn(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        match &self.engine {
+            Backend::Sqlite(s) => s.read(f),
+            Backend::Postgres(p) => p.read(f),
         }
     }
 
     /// Runs `f` on a pooled connection inside one read transaction: every statement sees the
     /// same snapshot, so an answer assembled from several queries (a whole book: contacts,
     /// then their phones, then their mails) never mixes states around a concurrent write.
-    pub fn snapshot<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
-        if deferred::active() {
-            // Inside the writer's transaction, which nobody else changes while `f` runs.
-            return self.writer.read(f);
+    pub fn snapshot<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        match &self.engine {
+            Backend::Sqlite(s) => s.snapshot(f),
+            Backend::Postgres(p) => p.snapshot(f),
         }
-        let conn = self.connection()?;
-        // DEFERRED: the snapshot is taken at the first read and held until the end.
-        let tx = conn.unchecked_transaction()?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
     }
 
     /// Runs `f` atomically: when it returns `Ok` its writes are durably committed before this
-    /// returns; when it returns `Err` nothing it wrote remains.
-    pub fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T, Error>) -> Result<T, Error> {
-        if waiting::refused() {
-            return Err(Error::Store(StoreError::WouldBlock));
+    /// returns; when it returns `Err` nothing it wrote remains. On PostgreSQL `f` may run more
+    /// than once (a conflict with another node's write runs it again from the start).
+    pub fn write<T>(&self, f: impl FnMut(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        match &self.engine {
+            Backend::Sqlite(s) => s.write(f),
+            Backend::Postgres(p) => p.write(f),
         }
-        self.writer.write(f)
     }
 
-    /// The writer's batch sizes and COMMIT latency, for `/metrics`.
-    pub fn write_metrics(&self) -> writer::WriteMetrics {
-        self.writer.metrics()
+    /// The writer's batch sizes and COMMIT latency, for `/metrics` (none on PostgreSQL).
+    pub fn write_metrics(&self) -> Option<writer::WriteMetrics> {
+        match &self.engine {
+            Backend::Sqlite(s) => Some(s.write_metrics()),
+            Backend::Postgres(_) => None,
+        }
     }
 
     /// Commits the batch the write lane's deferred writes left open (see [`deferred`]).
     pub fn commit_deferred(&self) {
-        self.writer.commit_open();
+        if let Backend::Sqlite(s) = &self.engine {
+            s.commit_deferred();
+        }
     }
 
     /// Whether batch `batch` (as [`deferring`] answered it) committed, once it has ended: an
     /// error if its COMMIT failed. It may not be on disk yet: answer its commands from
     /// [`Store::when_durable`].
     pub fn committed(&self, batch: u64) -> Result<(), Error> {
-        self.writer.committed(batch)
+        match &self.engine {
+            Backend::Sqlite(s) => s.committed(batch),
+            Backend::Postgres(_) => Ok(()),
+        }
     }
 
     /// Runs `then` once batch `batch`, committed, is on disk (`Err` with why if the flush
     /// failed): every acknowledged write is durable, as with `synchronous = FULL`.
     pub fn when_durable(&self, batch: u64, then: impl FnOnce(Result<(), String>) + Send + 'static) {
-        self.writer.when_durable(batch, Box::new(then))
+        match &self.engine {
+            Backend::Sqlite(s) => s.when_durable(batch, then),
+            Backend::Postgres(_) => then(Ok(())),
+        }
     }
 
     /// Checkpoints the WAL into the main file; called at shutdown.
     pub fn close(&self) {
-        self.writer.checkpoint();
+        if let Backend::Sqlite(s) = &self.engine {
+            s.close();
+        }
     }
 }
 
@@ -341,7 +323,7 @@ mod tests {
         let s = Store::open(&dir.path().join("db"), 2).unwrap();
         let put = |v: &[u8]| s.write(|tx| settings::put(tx, "k", v));
         put(b"1").unwrap();
-        let around_a_write = |c: &Connection, v: &[u8]| {
+        let around_a_write = |c: &Tx<'_>, v: &[u8]| {
             let before = settings::get(c, "k")?;
             put(v)?;
             Ok((before, settings::get(c, "k")?))

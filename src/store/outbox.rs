@@ -14,8 +14,8 @@
 //! Rows are deleted [`OUTBOX_RETENTION_SECS`] after they were queued, up to [`PRUNE_BATCH`] at
 //! each new row, by the `outbox_created` index, except rows still queued, whatever their age.
 
+use super::sql::{params, Row, Tx};
 use crate::error::Error;
-use rusqlite::{params, Connection};
 use serde::Serialize;
 
 /// How long an outbox row is kept after it was queued, in seconds: 7 days, for `switchboard
@@ -147,36 +147,24 @@ pub struct Message<'a> {
 
 /// Appends a message in the caller's transaction — [`State::Queued`] (due at once) when
 /// `deliver`, else [`State::Kept`] — deleting a few rows past their retention.
-pub fn push(conn: &Connection, msg: &Message<'_>, deliver: bool, now: i64) -> Result<(), Error> {
-    conn.prepare_cached(PRUNE)?
-        .execute(params![now - OUTBOX_RETENTION_SECS, PRUNE_BATCH])?;
+pub fn push(conn: &Tx<'_>, msg: &Message<'_>, deliver: bool, now: i64) -> Result<(), Error> {
+    conn.execute(PRUNE, params![now - OUTBOX_RETENTION_SECS, PRUNE_BATCH])?;
     let (state, due) = match deliver {
         true => (State::Queued, Some(0)),
         false => (State::Kept, None),
     };
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO outbox (phone, code, purpose, created_at, state, next_attempt_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        msg.phone,
-        msg.code,
-        msg.purpose,
-        now,
-        state.as_str(),
-        due
-    ])?;
+        params![msg.phone, msg.code, msg.purpose, now, state.as_str(), due],
+    )?;
     Ok(())
 }
 
 /// The outbox in queue order, optionally for one phone. Two statements, not one with
 /// `?1 IS NULL OR phone = ?1`, which no index serves.
-pub fn list(conn: &Connection, phone: Option<&str>) -> Result<Vec<OutboxEntry>, Error> {
-    let mut stmt = conn.prepare_cached(match phone {
-        Some(_) => OF_PHONE,
-        None => ALL,
-    })?;
-    let entry = |r: &rusqlite::Row<'_>| {
+pub fn list(conn: &Tx<'_>, phone: Option<&str>) -> Result<Vec<OutboxEntry>, Error> {
+    let entry = |r: &Row<'_>| {
         let state: String = r.get(5)?;
         Ok(OutboxEntry {
             id: r.get(0)?,
@@ -187,14 +175,13 @@ pub fn list(conn: &Connection, phone: Option<&str>) -> Result<Vec<OutboxEntry>, 
             state: State::parse(&state),
             attempts: r.get(6)?,
             last_error: r.get(7)?,
-            delivered_at: r.get::<_, Option<i64>>(8)?.map(rfc3339),
+            delivered_at: r.get::<Option<i64>>(8)?.map(rfc3339),
         })
     };
-    let rows = match phone {
-        Some(phone) => stmt.query_map([phone], entry)?,
-        None => stmt.query_map([], entry)?,
-    };
-    Ok(rows.collect::<Result<_, _>>()?)
+    match phone {
+        Some(phone) => conn.rows(OF_PHONE, params![phone], entry),
+        None => conn.rows(ALL, params![], entry),
+    }
 }
 
 fn rfc3339(secs: i64) -> String {
@@ -205,44 +192,41 @@ fn rfc3339(secs: i64) -> String {
 
 /// When the earliest queued row is due (unix ms), in flight ones included (at their lease's
 /// end); `None` when nothing is queued.
-pub fn next_due(conn: &Connection) -> Result<Option<i64>, Error> {
-    super::value(conn, NEXT_DUE, [])
+pub fn next_due(conn: &Tx<'_>) -> Result<Option<i64>, Error> {
+    super::value(conn, NEXT_DUE, params![])
 }
 
 /// Takes up to `limit` rows due at `now_ms` for delivery: counts an attempt on each and leases
 /// it until `lease_until_ms`.
 pub fn claim(
-    conn: &Connection,
+    conn: &Tx<'_>,
     now_ms: i64,
     lease_until_ms: i64,
     limit: usize,
 ) -> Result<Vec<Claimed>, Error> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare_cached(CLAIM)?;
-    let rows = stmt.query_map(params![now_ms, lease_until_ms, limit], |r| {
+    let mut rows = conn.rows(CLAIM, params![now_ms, lease_until_ms, limit], |r| {
         columns! { r, Claimed { id, phone, code, purpose, created_at, attempts } }
     })?;
-    let mut rows = rows.collect::<Result<Vec<_>, _>>()?;
     rows.sort_by_key(|c| c.id);
     Ok(rows)
 }
 
 /// Records that the webhook took row `id` at `now` (unix seconds). Answers whether the row was
 /// still queued (a row delivered or failed is never changed again).
-pub fn mark_delivered(conn: &Connection, id: i64, now: i64) -> Result<bool, Error> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE outbox SET state = 'delivered', delivered_at = ?2, next_attempt_at_ms = NULL
+pub fn mark_delivered(conn: &Tx<'_>, id: i64, now: i64) -> Result<bool, Error> {
+    let n = conn.execute(
+        "UPDATE outbox SET state = 'delivered', delivered_at = ?2, next_attempt_at_ms = NULL
              WHERE id = ?1 AND state = 'queued'",
-        )?
-        .execute(params![id, now])?;
+        params![id, now],
+    )?;
     Ok(n == 1)
 }
 
 /// Records a failed attempt on row `id`: due again at `retry_at_ms`, or [`State::Failed`]
 /// when `None`. Answers whether the row was still queued.
 pub fn mark_attempt_failed(
-    conn: &Connection,
+    conn: &Tx<'_>,
     id: i64,
     error: &str,
     retry_at_ms: Option<i64>,
@@ -251,22 +235,21 @@ pub fn mark_attempt_failed(
         Some(_) => State::Queued,
         None => State::Failed,
     };
-    let n = conn
-        .prepare_cached(
-            "UPDATE outbox SET state = ?2, last_error = ?3, next_attempt_at_ms = ?4
+    let n = conn.execute(
+        "UPDATE outbox SET state = ?2, last_error = ?3, next_attempt_at_ms = ?4
              WHERE id = ?1 AND state = 'queued'",
-        )?
-        .execute(params![id, state.as_str(), error, retry_at_ms])?;
+        params![id, state.as_str(), error, retry_at_ms],
+    )?;
     Ok(n == 1)
 }
 
 /// How many rows are in `state` (for metrics; a range of the `outbox_state` index).
-pub fn count(conn: &Connection, state: State) -> Result<i64, Error> {
-    super::value(conn, COUNT, [state.as_str()])
+pub fn count(conn: &Tx<'_>, state: State) -> Result<i64, Error> {
+    super::value(conn, COUNT, params![state.as_str()])
 }
 
 /// How many rows are in each state, in [`State::ALL`]'s order.
-pub fn counts(conn: &Connection) -> Result<Vec<(State, i64)>, Error> {
+pub fn counts(conn: &Tx<'_>) -> Result<Vec<(State, i64)>, Error> {
     State::ALL
         .into_iter()
         .map(|s| Ok((s, count(conn, s)?)))

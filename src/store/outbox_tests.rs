@@ -168,7 +168,7 @@ fn an_id_is_never_reused_after_every_row_was_pruned() {
     push_one(&store, "13000000001", "111111", false, 0);
     push_one(&store, "13000000001", "222222", false, 0);
     store
-        .write(|tx| Ok(tx.execute("DELETE FROM outbox", [])?))
+        .write(|tx| tx.execute("DELETE FROM outbox", params![]))
         .unwrap();
     push_one(&store, "13000000001", "333333", true, 10);
     assert_eq!(states(&store), [(3, State::Queued, 0)]);

@@ -98,7 +98,7 @@ fn no_hot_statement_scans_a_table_that_grows_with_users() {
     let found: Vec<String> = store
         .read(|c| {
             let found = hot().into_iter().flat_map(|(what, sql)| {
-                scans(c, &sql)
+                scans(c.as_sqlite().expect("plans are SQLite's"), &sql)
                     .into_iter()
                     .map(move |line| format!("{what}: {line}"))
             });
@@ -114,12 +114,17 @@ fn the_plan_check_sees_a_scan_when_there_is_one() {
     let old_outbox = "SELECT phone FROM outbox WHERE ?1 IS NULL OR phone = ?1 ORDER BY id";
     let counted = "SELECT COUNT(*) FROM rooms r WHERE r.created_at > ?1";
     let (a, b) = store
-        .read(|c| Ok((scans(c, old_outbox), scans(c, counted))))
+        .read(|c| {
+            Ok((
+                scans(c.as_sqlite().unwrap(), old_outbox),
+                scans(c.as_sqlite().unwrap(), counted),
+            ))
+        })
         .unwrap();
     assert_eq!(a.len(), 1, "{a:?}");
     assert_eq!(b.len(), 1, "{b:?}");
     assert!(store
-        .read(|c| Ok(scans(c, rooms::COUNT_ACTIVE)))
+        .read(|c| Ok(scans(c.as_sqlite().unwrap(), rooms::COUNT_ACTIVE)))
         .unwrap()
         .is_empty());
 }
@@ -130,7 +135,7 @@ fn every_foreign_key_column_leads_an_index_so_deleting_an_account_cascades_by_lo
     let missing: Vec<String> = store
         .read(|c| {
             let one = |sql: &str, p: &str| -> Vec<(String, i64)> {
-                let mut st = c.prepare(sql).unwrap();
+                let mut st = c.as_sqlite().unwrap().prepare(sql).unwrap();
                 let rows = st.query_map([p], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
                 rows.map(Result::unwrap).collect()
             };

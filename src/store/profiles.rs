@@ -2,9 +2,9 @@
 //! first INEWW profile update. An account without a row has [`MemberProfile::default`].
 
 use super::optional_row;
+use super::sql::{params, Tx};
 use crate::domain::{MemberChanges, MemberProfile};
 use crate::error::Error;
-use rusqlite::{params, Connection};
 
 /// [`get`]'s statement (INEWW session and member reads).
 pub(crate) const GET: &str =
@@ -12,8 +12,8 @@ pub(crate) const GET: &str =
      FROM ineww_profiles WHERE account_pk = ?1";
 
 /// The profile fields of an account, when it ever set any.
-pub fn get(conn: &Connection, account_pk: i64) -> Result<Option<MemberProfile>, Error> {
-    optional_row(conn, GET, [account_pk], |r| {
+pub fn get(conn: &Tx<'_>, account_pk: i64) -> Result<Option<MemberProfile>, Error> {
+    optional_row(conn, GET, params![account_pk], |r| {
         columns! { r, MemberProfile {
             gender, signature, avatar, tags, address, company, birthday, balance_cents,
         } }
@@ -22,13 +22,8 @@ pub fn get(conn: &Connection, account_pk: i64) -> Result<Option<MemberProfile>, 
 
 /// Writes the given fields, creating the row with defaults for the others when there is none;
 /// a `None` field keeps its value.
-pub fn update(
-    conn: &Connection,
-    account_pk: i64,
-    c: &MemberChanges,
-    now: i64,
-) -> Result<(), Error> {
-    conn.prepare_cached(
+pub fn update(conn: &Tx<'_>, account_pk: i64, c: &MemberChanges, now: i64) -> Result<(), Error> {
+    conn.execute(
         "INSERT INTO ineww_profiles
              (account_pk, gender, signature, avatar, tags, address, company, birthday, updated_at)
          VALUES (?1, COALESCE(?2, 2), COALESCE(?3, ''), COALESCE(?4, ''), COALESCE(?5, ''),
@@ -42,18 +37,18 @@ pub fn update(
              company = COALESCE(?7, company),
              birthday = COALESCE(?8, birthday),
              updated_at = ?9",
-    )?
-    .execute(params![
-        account_pk,
-        c.gender,
-        c.signature,
-        c.avatar,
-        c.tags,
-        c.address,
-        c.company,
-        c.birthday,
-        now
-    ])?;
+        params![
+            account_pk,
+            c.gender,
+            c.signature,
+            c.avatar,
+            c.tags,
+            c.address,
+            c.company,
+            c.birthday,
+            now
+        ],
+    )?;
     Ok(())
 }
 

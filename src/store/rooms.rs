@@ -1,18 +1,18 @@
 //! The rooms app's tables: an account's rooms-only fields (`rooms_profiles`) and the rooms
 //! (`rooms`). Room numbers (`roomid`) of accounts and of rooms come from one space.
 
+use super::sql::{params, Row, Tx};
 use super::{optional_row, taken_as, value};
 use crate::domain::{Account, Room, RoomsChanges, RoomsProfile, RoomsUser};
 use crate::error::Error;
-use rusqlite::{params, Connection, Row};
 
 /// The rooms-only fields of an account, when it has them.
-pub fn profile(conn: &Connection, account_pk: i64) -> Result<Option<RoomsProfile>, Error> {
+pub fn profile(conn: &Tx<'_>, account_pk: i64) -> Result<Option<RoomsProfile>, Error> {
     optional_row(
         conn,
         "SELECT roomid, sex, age, country, province, city, career, login_type, img
          FROM rooms_profiles WHERE account_pk = ?1",
-        [account_pk],
+        params![account_pk],
         |r| {
             columns! { r, RoomsProfile {
                 roomid, sex, age, country, province, city, career, login_type, img,
@@ -28,7 +28,7 @@ const ROOMID_DRAWS: usize = 8;
 /// document's numbers have 4 digits), or, when `ROOMID_DRAWS` draws all hit taken numbers,
 /// one above the highest in use. Run inside the writing transaction, so no one else takes it
 /// meanwhile.
-pub fn new_roomid(conn: &Connection, draw: &mut dyn FnMut() -> i64) -> Result<i64, Error> {
+pub fn new_roomid(conn: &Tx<'_>, draw: &mut dyn FnMut() -> i64) -> Result<i64, Error> {
     for _ in 0..ROOMID_DRAWS {
         let n = draw();
         if n >= 1000 && !roomid_taken(conn, n)? {
@@ -40,7 +40,7 @@ pub fn new_roomid(conn: &Connection, draw: &mut dyn FnMut() -> i64) -> Result<i6
 
 /// The account's rooms row, made first (with a new room number) when it has none.
 pub fn ensure_profile(
-    conn: &Connection,
+    conn: &Tx<'_>,
     account_pk: i64,
     now: i64,
     draw: &mut dyn FnMut() -> i64,
@@ -65,7 +65,7 @@ pub fn ensure_profile(
 }
 
 /// The rooms view of an account: its rooms row, or the defaults (room number 0).
-pub fn user(conn: &Connection, account: Account) -> Result<RoomsUser, Error> {
+pub fn user(conn: &Tx<'_>, account: Account) -> Result<RoomsUser, Error> {
     let profile = profile(conn, account.pk)?.unwrap_or_default();
     Ok(RoomsUser { account, profile })
 }
@@ -74,7 +74,7 @@ pub fn user(conn: &Connection, account: Account) -> Result<RoomsUser, Error> {
 /// given fields (defaults for the others). A third-party id already linked to an account gives
 /// [`Error::AlreadyDone`].
 pub fn insert_profile(
-    conn: &Connection,
+    conn: &Tx<'_>,
     account_pk: i64,
     roomid: i64,
     login_type: i64,
@@ -82,16 +82,16 @@ pub fn insert_profile(
     c: &RoomsChanges,
     now: i64,
 ) -> Result<(), Error> {
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO rooms_profiles (account_pk, roomid, login_type, snsid, sex, age, country,
                  province, city, career, img, updated_at)
              VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 2), COALESCE(?6, 0), COALESCE(?7, ''),
                  COALESCE(?8, ''), COALESCE(?9, ''), COALESCE(?10, ''), COALESCE(?11, ''), ?12)",
-    )?
-    .execute(params![
-        account_pk, roomid, login_type, snsid, c.sex, c.age, c.country, c.province, c.city,
-        c.career, c.img, now
-    ])
+        params![
+            account_pk, roomid, login_type, snsid, c.sex, c.age, c.country, c.province, c.city,
+            c.career, c.img, now
+        ],
+    )
     .map_err(taken_as(Error::AlreadyDone(
         "this third-party identity already has an account",
     )))?;
@@ -100,27 +100,25 @@ pub fn insert_profile(
 
 /// Writes the given fields of an existing rooms row; a `None` field keeps its value.
 pub fn update_profile(
-    conn: &Connection,
+    conn: &Tx<'_>,
     account_pk: i64,
     c: &RoomsChanges,
     now: i64,
 ) -> Result<(), Error> {
-    conn.prepare_cached(
+    conn.execute(
         "UPDATE rooms_profiles SET
              sex = COALESCE(?2, sex), age = COALESCE(?3, age),
              country = COALESCE(?4, country), province = COALESCE(?5, province),
              city = COALESCE(?6, city), career = COALESCE(?7, career),
              img = COALESCE(?8, img), updated_at = ?9
          WHERE account_pk = ?1",
-    )?
-    .execute(params![
-        account_pk, c.sex, c.age, c.country, c.province, c.city, c.career, c.img, now
-    ])?;
+        params![account_pk, c.sex, c.age, c.country, c.province, c.city, c.career, c.img, now],
+    )?;
     Ok(())
 }
 
 /// The account linked to a third-party identity.
-pub fn by_sns(conn: &Connection, login_type: i64, snsid: &str) -> Result<Option<i64>, Error> {
+pub fn by_sns(conn: &Tx<'_>, login_type: i64, snsid: &str) -> Result<Option<i64>, Error> {
     optional_row(
         conn,
         "SELECT account_pk FROM rooms_profiles WHERE login_type = ?1 AND snsid = ?2",
@@ -130,79 +128,76 @@ pub fn by_sns(conn: &Connection, login_type: i64, snsid: &str) -> Result<Option<
 }
 
 /// Whether an account or a room already has this room number.
-pub fn roomid_taken(conn: &Connection, roomid: i64) -> Result<bool, Error> {
+pub fn roomid_taken(conn: &Tx<'_>, roomid: i64) -> Result<bool, Error> {
     value(
         conn,
         "SELECT EXISTS (SELECT 1 FROM rooms_profiles WHERE roomid = ?1)
              OR EXISTS (SELECT 1 FROM rooms WHERE roomid = ?1)",
-        [roomid],
+        params![roomid],
     )
 }
 
 /// The highest room number in use by an account or a room (0 when none is).
-pub fn max_roomid(conn: &Connection) -> Result<i64, Error> {
-    value(
-        conn,
-        "SELECT MAX(COALESCE((SELECT MAX(roomid) FROM rooms_profiles), 0),
-                    COALESCE((SELECT MAX(roomid) FROM rooms), 0))",
-        [],
-    )
+pub fn max_roomid(conn: &Tx<'_>) -> Result<i64, Error> {
+    let highest = |sql| value::<Option<i64>>(conn, sql, params![]).map(Option::unwrap_or_default);
+    Ok(highest("SELECT MAX(roomid) FROM rooms_profiles")?
+        .max(highest("SELECT MAX(roomid) FROM rooms")?))
 }
 
 /// [`room`]'s statement; its columns are [`room_row`]'s.
 pub(crate) const ROOM: &str =
     "SELECT pk, owner_pk, roomid, room_alias, active FROM rooms WHERE pk = ?1";
 
-fn room_row(r: &Row<'_>) -> rusqlite::Result<Room> {
+fn room_row(r: &Row<'_>) -> Result<Room, Error> {
     columns! { r, Room { pk, owner_pk, roomid, room_alias, active } }
 }
 
-fn alias_taken(e: rusqlite::Error) -> Error {
+fn alias_taken(e: Error) -> Error {
     taken_as(Error::AlreadyDone("room_alias already taken"))(e)
 }
 
 /// Creates a room; a `room_alias` another room has gives [`Error::AlreadyDone`].
 pub fn insert_room(
-    conn: &Connection,
+    conn: &Tx<'_>,
     owner_pk: i64,
     roomid: i64,
     room_alias: &str,
     active: bool,
     now: i64,
 ) -> Result<i64, Error> {
-    conn.prepare_cached(
+    conn.one(
         "INSERT INTO rooms (owner_pk, roomid, room_alias, active, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![owner_pk, roomid, room_alias, active, now])
-    .map_err(alias_taken)?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING pk",
+        params![owner_pk, roomid, room_alias, active, now],
+        |r| r.get(0),
+    )
+    .map_err(alias_taken)
 }
 
 /// One room by pk, open or not.
-pub fn room(conn: &Connection, pk: i64) -> Result<Option<Room>, Error> {
-    optional_row(conn, ROOM, [pk], room_row)
+pub fn room(conn: &Tx<'_>, pk: i64) -> Result<Option<Room>, Error> {
+    optional_row(conn, ROOM, params![pk], room_row)
 }
 
 /// Changes a room's alias and open state; `None` keeps the value.
 pub fn update_room(
-    conn: &Connection,
+    conn: &Tx<'_>,
     pk: i64,
     room_alias: Option<&str>,
     active: Option<bool>,
 ) -> Result<(), Error> {
-    conn.prepare_cached(
+    conn.execute(
         "UPDATE rooms SET room_alias = COALESCE(?2, room_alias), active = COALESCE(?3, active)
          WHERE pk = ?1",
-    )?
-    .execute(params![pk, room_alias, active])
+        params![pk, room_alias, active],
+    )
     .map_err(alias_taken)?;
     Ok(())
 }
 
 /// Deletes a room.
-pub fn delete_room(conn: &Connection, pk: i64) -> Result<(), Error> {
-    conn.execute("DELETE FROM rooms WHERE pk = ?1", [pk])?;
+pub fn delete_room(conn: &Tx<'_>, pk: i64) -> Result<(), Error> {
+    conn.execute("DELETE FROM rooms WHERE pk = ?1", params![pk])?;
     Ok(())
 }
 
@@ -215,22 +210,19 @@ pub(crate) const ACTIVE_PAGE: &str = "SELECT pk, owner_pk, roomid, room_alias, a
      WHERE active = 1 ORDER BY pk LIMIT ?1 OFFSET ?2";
 
 /// How many rooms are open.
-pub fn count_active(conn: &Connection) -> Result<i64, Error> {
-    value(conn, COUNT_ACTIVE, [])
+pub fn count_active(conn: &Tx<'_>) -> Result<i64, Error> {
+    value(conn, COUNT_ACTIVE, params![])
 }
 
 /// Open rooms by pk, `limit` of them after skipping `offset`, and how many are open. A page
 /// that starts past the last open room is empty without being read: OFFSET walks every row it
 /// skips, and `page` has no upper bound (2.9 ms for a far page over 75 000 open rooms).
-pub fn active_page(conn: &Connection, limit: i64, offset: i64) -> Result<(Vec<Room>, i64), Error> {
+pub fn active_page(conn: &Tx<'_>, limit: i64, offset: i64) -> Result<(Vec<Room>, i64), Error> {
     let total = count_active(conn)?;
     if offset >= total {
         return Ok((Vec::new(), total));
     }
-    let rows = conn
-        .prepare_cached(ACTIVE_PAGE)?
-        .query_map(params![limit, offset], room_row)?
-        .collect::<Result<_, _>>()?;
+    let rows = conn.rows(ACTIVE_PAGE, params![limit, offset], room_row)?;
     Ok((rows, total))
 }
 
@@ -306,9 +298,7 @@ mod tests {
             .unwrap();
         let counted = || {
             let sql = "SELECT COUNT(*) FROM rooms WHERE active = 1";
-            let real: i64 = store
-                .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-                .unwrap();
+            let real: i64 = store.read(|c| c.one(sql, params![], |r| r.get(0))).unwrap();
             assert_eq!(store.read(count_active).unwrap(), real);
             real
         };

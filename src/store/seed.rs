@@ -163,13 +163,14 @@ fn insert_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sql::params as sql_params;
     use crate::store::{accounts, contacts};
 
     fn count(store: &Store, table: &str) -> i64 {
         store
             .read(|c| {
                 let sql = format!("SELECT COUNT(*) FROM {table}");
-                Ok(c.query_row(&sql, [], |r| r.get(0))?)
+                c.one(&sql, sql_params![], |r| r.get(0))
             })
             .unwrap()
     }
@@ -198,10 +199,10 @@ mod tests {
         assert_eq!(book, 2);
         let problems: i64 = store
             .read(|c| {
-                Ok(
-                    c.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
-                        r.get(0)
-                    })?,
+                c.one(
+                    "SELECT COUNT(*) FROM pragma_foreign_key_check",
+                    sql_params![],
+                    |r| r.get(0),
                 )
             })
             .unwrap();

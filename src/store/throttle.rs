@@ -3,9 +3,9 @@
 //! change them are `domain::throttle`'s; this module only keeps the states.
 
 use super::optional_row;
+use super::sql::{params, Engine, Tx};
 use crate::domain::{AccountFailures, PeerFailures};
 use crate::error::Error;
-use rusqlite::{params, Connection};
 
 /// [`account`]'s statement (every password check).
 pub(crate) const ACCOUNT: &str =
@@ -16,10 +16,14 @@ pub(crate) const PRUNE_PEERS: &str = "DELETE FROM peer_failures WHERE minute < ?
 /// very expression).
 pub(crate) const PRUNE_ACCOUNTS: &str =
     "DELETE FROM login_failures WHERE MAX(last_failure, locked_until) < ?1";
+/// [`PRUNE_ACCOUNTS`] on PostgreSQL, where the scalar maximum is `GREATEST` (and so is the
+/// index's expression in `schema_pg.sql`).
+const PRUNE_ACCOUNTS_PG: &str =
+    "DELETE FROM login_failures WHERE GREATEST(last_failure, locked_until) < ?1";
 
 /// An account's failures, or none.
-pub fn account(conn: &Connection, account_pk: i64) -> Result<AccountFailures, Error> {
-    let row = optional_row(conn, ACCOUNT, [account_pk], |r| {
+pub fn account(conn: &Tx<'_>, account_pk: i64) -> Result<AccountFailures, Error> {
+    let row = optional_row(conn, ACCOUNT, params![account_pk], |r| {
         Ok(AccountFailures {
             failures: r.get(0)?,
             last_failure: r.get(1)?,
@@ -30,37 +34,33 @@ pub fn account(conn: &Connection, account_pk: i64) -> Result<AccountFailures, Er
 }
 
 /// Stores an account's failures.
-pub fn set_account(conn: &Connection, account_pk: i64, s: &AccountFailures) -> Result<(), Error> {
-    conn.prepare_cached(
+pub fn set_account(conn: &Tx<'_>, account_pk: i64, s: &AccountFailures) -> Result<(), Error> {
+    conn.execute(
         "INSERT INTO login_failures (account_pk, failures, last_failure, locked_until)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(account_pk) DO UPDATE SET failures = excluded.failures,
              last_failure = excluded.last_failure, locked_until = excluded.locked_until",
-    )?
-    .execute(params![
-        account_pk,
-        s.failures,
-        s.last_failure,
-        s.locked_until
-    ])?;
+        params![account_pk, s.failures, s.last_failure, s.locked_until],
+    )?;
     Ok(())
 }
 
 /// Forgets an account's failures (a success, a reset by code, an operator's unlock). Answers
 /// whether there were any.
-pub fn clear_account(conn: &Connection, account_pk: i64) -> Result<bool, Error> {
-    let n = conn
-        .prepare_cached("DELETE FROM login_failures WHERE account_pk = ?1")?
-        .execute([account_pk])?;
+pub fn clear_account(conn: &Tx<'_>, account_pk: i64) -> Result<bool, Error> {
+    let n = conn.execute(
+        "DELETE FROM login_failures WHERE account_pk = ?1",
+        params![account_pk],
+    )?;
     Ok(n > 0)
 }
 
 /// A client address's failures, or none.
-pub fn peer(conn: &Connection, peer: &str) -> Result<PeerFailures, Error> {
+pub fn peer(conn: &Tx<'_>, peer: &str) -> Result<PeerFailures, Error> {
     let row = optional_row(
         conn,
         "SELECT minute, failures FROM peer_failures WHERE peer = ?1",
-        [peer],
+        params![peer],
         |r| {
             Ok(PeerFailures {
                 minute: r.get(0)?,
@@ -73,21 +73,24 @@ pub fn peer(conn: &Connection, peer: &str) -> Result<PeerFailures, Error> {
 
 /// Stores a client address's failures, and drops the rows of minutes before `s.minute - 1`
 /// (nobody reads them again).
-pub fn set_peer(conn: &Connection, peer: &str, s: &PeerFailures) -> Result<(), Error> {
-    conn.prepare_cached(PRUNE_PEERS)?.execute([s.minute - 1])?;
-    conn.prepare_cached(
+pub fn set_peer(conn: &Tx<'_>, peer: &str, s: &PeerFailures) -> Result<(), Error> {
+    conn.execute(PRUNE_PEERS, params![s.minute - 1])?;
+    conn.execute(
         "INSERT INTO peer_failures (peer, minute, failures) VALUES (?1, ?2, ?3)
          ON CONFLICT(peer) DO UPDATE SET minute = excluded.minute, failures = excluded.failures",
-    )?
-    .execute(params![peer, s.minute, s.failures])?;
+        params![peer, s.minute, s.failures],
+    )?;
     Ok(())
 }
 
 /// Drops account rows quiet for longer than `quiet_secs` before `now` (neither failing nor
 /// locked since): their next failure starts the count again anyway.
-pub fn prune_accounts(conn: &Connection, now: i64, quiet_secs: i64) -> Result<(), Error> {
-    conn.prepare_cached(PRUNE_ACCOUNTS)?
-        .execute([now - quiet_secs])?;
+pub fn prune_accounts(conn: &Tx<'_>, now: i64, quiet_secs: i64) -> Result<(), Error> {
+    let sql = match conn.engine() {
+        Engine::Sqlite => PRUNE_ACCOUNTS,
+        Engine::Postgres => PRUNE_ACCOUNTS_PG,
+    };
+    conn.execute(sql, params![now - quiet_secs])?;
     Ok(())
 }
 

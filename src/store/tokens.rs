@@ -1,8 +1,8 @@
 //! Live tokens of every dialect, stored as SHA-256 digests. Deleting a row revokes a token.
 
+use super::sql::{params, Tx};
 use super::{optional_row, value};
 use crate::error::Error;
-use rusqlite::{params, Connection};
 
 /// A token row found by its digest.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ pub(crate) const PRUNE_IDLE: &str =
 /// [`keep_newest`]'s statement (each session opened).
 pub(crate) const KEEP_NEWEST: &str = "DELETE FROM tokens WHERE id IN (
      SELECT id FROM tokens WHERE account_pk = ?1 AND kind = ?2 AND enduring = 0
-     ORDER BY id DESC LIMIT -1 OFFSET ?3)";
+     ORDER BY id DESC LIMIT 9223372036854775807 OFFSET ?3)";
 
 /// [`delete_pair`]'s statement for the refresh row.
 pub(crate) const DELETE_PAIR: &str = "DELETE FROM tokens WHERE id = ?1 + 1 AND kind = ?2
@@ -46,23 +46,23 @@ pub(crate) const DELETE_PAIR: &str = "DELETE FROM tokens WHERE id = ?1 + 1 AND k
 
 /// Stores the digest of a new token; returns its row id.
 pub fn insert(
-    conn: &Connection,
+    conn: &Tx<'_>,
     account_pk: i64,
     kind: &str,
     digest: &[u8; 32],
     now: i64,
     expires_at: Option<i64>,
 ) -> Result<i64, Error> {
-    conn.prepare_cached(
+    conn.one(
         "INSERT INTO tokens (account_pk, kind, token_hash, created_at, expires_at, last_used_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
-    )?
-    .execute(params![account_pk, kind, &digest[..], now, expires_at])?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?4) RETURNING id",
+        params![account_pk, kind, &digest[..], now, expires_at],
+        |r| r.get(0),
+    )
 }
 
 /// The live row of a token of `kind` with this digest.
-pub fn find(conn: &Connection, kind: &str, digest: &[u8; 32]) -> Result<Option<TokenRow>, Error> {
+pub fn find(conn: &Tx<'_>, kind: &str, digest: &[u8; 32]) -> Result<Option<TokenRow>, Error> {
     optional_row(conn, FIND, params![&digest[..], kind], |r| {
         columns! { r, TokenRow {
             id, account_pk, account_uid, expires_at, last_used_at, enduring,
@@ -71,68 +71,67 @@ pub fn find(conn: &Connection, kind: &str, digest: &[u8; 32]) -> Result<Option<T
 }
 
 /// How many token rows are stored, of every kind (expired ones not yet dropped included).
-pub fn count(conn: &Connection) -> Result<i64, Error> {
-    value(conn, "SELECT COUNT(*) FROM tokens", [])
+pub fn count(conn: &Tx<'_>) -> Result<i64, Error> {
+    value(conn, "SELECT COUNT(*) FROM tokens", params![])
 }
 
 /// How many token rows of `kind` are stored (expired ones not yet dropped included).
-pub fn count_of_kind(conn: &Connection, kind: &str) -> Result<i64, Error> {
-    value(conn, "SELECT COUNT(*) FROM tokens WHERE kind = ?1", [kind])
+pub fn count_of_kind(conn: &Tx<'_>, kind: &str) -> Result<i64, Error> {
+    value(
+        conn,
+        "SELECT COUNT(*) FROM tokens WHERE kind = ?1",
+        params![kind],
+    )
 }
 
 /// Revokes one token.
-pub fn delete(conn: &Connection, id: i64) -> Result<(), Error> {
-    conn.execute("DELETE FROM tokens WHERE id = ?1", [id])?;
+pub fn delete(conn: &Tx<'_>, id: i64) -> Result<(), Error> {
+    conn.execute("DELETE FROM tokens WHERE id = ?1", params![id])?;
     Ok(())
 }
 
 /// Revokes every token of an account, of every dialect.
-pub fn delete_all(conn: &Connection, account_pk: i64) -> Result<usize, Error> {
-    Ok(conn.execute("DELETE FROM tokens WHERE account_pk = ?1", [account_pk])?)
+pub fn delete_all(conn: &Tx<'_>, account_pk: i64) -> Result<usize, Error> {
+    conn.execute(
+        "DELETE FROM tokens WHERE account_pk = ?1",
+        params![account_pk],
+    )
 }
 
 /// Drops expired tokens of an account (kept tidy at each login).
-pub fn prune_expired(conn: &Connection, account_pk: i64, now: i64) -> Result<(), Error> {
-    conn.prepare_cached(PRUNE_EXPIRED)?
-        .execute(params![account_pk, now])?;
+pub fn prune_expired(conn: &Tx<'_>, account_pk: i64, now: i64) -> Result<(), Error> {
+    conn.execute(PRUNE_EXPIRED, params![account_pk, now])?;
     Ok(())
 }
 
 /// Marks a token as enduring (no idle expiry, outside the cap).
-pub fn set_enduring(conn: &Connection, id: i64) -> Result<(), Error> {
-    conn.execute("UPDATE tokens SET enduring = 1 WHERE id = ?1", [id])?;
+pub fn set_enduring(conn: &Tx<'_>, id: i64) -> Result<(), Error> {
+    conn.execute("UPDATE tokens SET enduring = 1 WHERE id = ?1", params![id])?;
     Ok(())
 }
 
 /// Records a use of a token now.
-pub fn touch(conn: &Connection, id: i64, now: i64) -> Result<(), Error> {
-    conn.prepare_cached(TOUCH)?.execute(params![id, now])?;
+pub fn touch(conn: &Tx<'_>, id: i64, now: i64) -> Result<(), Error> {
+    conn.execute(TOUCH, params![id, now])?;
     Ok(())
 }
 
 /// Drops an account's non-enduring tokens of `kind` last used before `before`.
-pub fn prune_idle(
-    conn: &Connection,
-    account_pk: i64,
-    kind: &str,
-    before: i64,
-) -> Result<(), Error> {
-    conn.prepare_cached(PRUNE_IDLE)?
-        .execute(params![account_pk, kind, before])?;
+pub fn prune_idle(conn: &Tx<'_>, account_pk: i64, kind: &str, before: i64) -> Result<(), Error> {
+    conn.execute(PRUNE_IDLE, params![account_pk, kind, before])?;
     Ok(())
 }
 
 /// Keeps only the `keep` newest non-enduring tokens of `kind` of an account.
-pub fn keep_newest(conn: &Connection, account_pk: i64, kind: &str, keep: i64) -> Result<(), Error> {
-    conn.prepare_cached(KEEP_NEWEST)?
-        .execute(params![account_pk, kind, keep.max(0)])?;
+pub fn keep_newest(conn: &Tx<'_>, account_pk: i64, kind: &str, keep: i64) -> Result<(), Error> {
+    conn.execute(KEEP_NEWEST, params![account_pk, kind, keep.max(0)])?;
     Ok(())
 }
 
 /// Stores an INEWW pair: the access token's digest, then the refresh token's at the next id,
 /// in the caller's transaction. Returns the access row's id, which names the pair.
 pub fn insert_pair(
-    conn: &Connection,
+    conn: &Tx<'_>,
     account_pk: i64,
     access: (&str, &[u8; 32], i64),
     refresh: (&str, &[u8; 32], i64),
@@ -151,8 +150,7 @@ pub fn insert_pair(
 
 /// Revokes a token and, when the next row is its pair's `refresh_kind` row (same account),
 /// that one too. A token that is not the first of a pair is revoked alone.
-pub fn delete_pair(conn: &Connection, id: i64, refresh_kind: &str) -> Result<(), Error> {
-    conn.prepare_cached(DELETE_PAIR)?
-        .execute(params![id, refresh_kind])?;
+pub fn delete_pair(conn: &Tx<'_>, id: i64, refresh_kind: &str) -> Result<(), Error> {
+    conn.execute(DELETE_PAIR, params![id, refresh_kind])?;
     delete(conn, id)
 }

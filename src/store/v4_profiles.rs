@@ -2,9 +2,9 @@
 //! enterprise (none yet: no endpoint sets one), and the password-reset window a successful
 //! `verify_code` opens. One row per account, created on first use.
 
+use super::sql::{params, Tx};
 use super::{optional_row, value};
 use crate::error::Error;
-use rusqlite::{params, Connection};
 
 /// The v4 fields of an account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,11 +16,11 @@ pub struct V4Row {
 }
 
 /// The v4 fields of an account, when it has a row.
-pub fn get(conn: &Connection, account_pk: i64) -> Result<Option<V4Row>, Error> {
+pub fn get(conn: &Tx<'_>, account_pk: i64) -> Result<Option<V4Row>, Error> {
     optional_row(
         conn,
         "SELECT device_identifier, enterprise_id FROM v4_profiles WHERE account_pk = ?1",
-        [account_pk],
+        params![account_pk],
         |r| {
             columns! { r, V4Row { device_identifier, enterprise_id } }
         },
@@ -28,44 +28,39 @@ pub fn get(conn: &Connection, account_pk: i64) -> Result<Option<V4Row>, Error> {
 }
 
 /// How many accounts have a v4 row.
-pub fn count(conn: &Connection) -> Result<i64, Error> {
-    value(conn, "SELECT COUNT(*) FROM v4_profiles", [])
+pub fn count(conn: &Tx<'_>) -> Result<i64, Error> {
+    value(conn, "SELECT COUNT(*) FROM v4_profiles", params![])
 }
 
 /// Records `device` as the account's last device, creating the row when there is none.
-pub fn set_device(conn: &Connection, account_pk: i64, device: &str, now: i64) -> Result<(), Error> {
-    conn.prepare_cached(
+pub fn set_device(conn: &Tx<'_>, account_pk: i64, device: &str, now: i64) -> Result<(), Error> {
+    conn.execute(
         "INSERT INTO v4_profiles (account_pk, device_identifier, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT(account_pk) DO UPDATE SET device_identifier = ?2, updated_at = ?3",
-    )?
-    .execute(params![account_pk, device, now])?;
+        params![account_pk, device, now],
+    )?;
     Ok(())
 }
 
 /// Opens (or reopens) the password-reset window of an account for `phone` until `until`.
 pub fn open_reset(
-    conn: &Connection,
+    conn: &Tx<'_>,
     account_pk: i64,
     phone: &str,
     until: i64,
     now: i64,
 ) -> Result<(), Error> {
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO v4_profiles (account_pk, reset_phone, reset_until, updated_at)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(account_pk) DO UPDATE SET reset_phone = ?2, reset_until = ?3, updated_at = ?4",
-    )?
-    .execute(params![account_pk, phone, until, now])?;
+        params![account_pk, phone, until, now],
+    )?;
     Ok(())
 }
 
 /// Whether the account's reset window is open for `phone` at `now`.
-pub fn reset_open(
-    conn: &Connection,
-    account_pk: i64,
-    phone: &str,
-    now: i64,
-) -> Result<bool, Error> {
+pub fn reset_open(conn: &Tx<'_>, account_pk: i64, phone: &str, now: i64) -> Result<bool, Error> {
     Ok(optional_row(
         conn,
         "SELECT 1 FROM v4_profiles
@@ -78,18 +73,12 @@ pub fn reset_open(
 
 /// Closes the account's reset window if it is open for `phone` at `now`; answers whether it
 /// was (so that it serves once).
-pub fn take_reset(
-    conn: &Connection,
-    account_pk: i64,
-    phone: &str,
-    now: i64,
-) -> Result<bool, Error> {
-    let changed = conn
-        .prepare_cached(
-            "UPDATE v4_profiles SET reset_phone = NULL, reset_until = NULL, updated_at = ?3
+pub fn take_reset(conn: &Tx<'_>, account_pk: i64, phone: &str, now: i64) -> Result<bool, Error> {
+    let changed = conn.execute(
+        "UPDATE v4_profiles SET reset_phone = NULL, reset_until = NULL, updated_at = ?3
              WHERE account_pk = ?1 AND reset_phone = ?2 AND reset_until > ?3",
-        )?
-        .execute(params![account_pk, phone, now])?;
+        params![account_pk, phone, now],
+    )?;
     Ok(changed == 1)
 }
 

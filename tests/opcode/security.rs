@@ -7,6 +7,7 @@ use crate::support::pb::*;
 use crate::support::{Resp, Server};
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
+use switchboard::store::sql::params;
 
 const A: &str = "13000000001";
 const B: &str = "13000000002";
@@ -375,8 +376,7 @@ async fn a_correctly_signed_token_that_was_never_issued_is_refused() {
 async fn a_token_of_a_deleted_account_is_refused() {
     let (app, _, token) = with_secret().await;
     app.pb().list(&token).await;
-    app.store()
-        .write(|tx| Ok(tx.execute("DELETE FROM accounts WHERE phone = ?1", [A])?))
+    app.on_store(|s| s.write(|tx| tx.execute("DELETE FROM accounts WHERE phone = ?1", params![A])))
         .unwrap();
 
     let msg = refused(&app, &token).await;
@@ -391,11 +391,14 @@ async fn passwords_are_stored_as_argon2id_phc_strings_never_in_clear() {
     app.pb().register(B).await;
 
     let hashes: Vec<String> = app
-        .store()
-        .read(|c| {
-            let mut st = c.prepare("SELECT password_hash FROM accounts ORDER BY pk")?;
-            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        .on_store(|s| {
+            s.read(|c| {
+                c.rows(
+                    "SELECT password_hash FROM accounts ORDER BY pk",
+                    params![],
+                    |r| r.get::<String>(0),
+                )
+            })
         })
         .unwrap();
 
@@ -447,7 +450,7 @@ async fn the_jwt_secret_is_kept_in_the_settings_table_and_survives_a_restart() {
             .unwrap()
             .expect("a jwt_secret row")
     };
-    let before = secret(app.store());
+    let before = app.on_store(secret);
     assert!(
         before.len() >= 32,
         "a generated secret of at least 256 bits"
@@ -463,6 +466,10 @@ async fn the_jwt_secret_is_kept_in_the_settings_table_and_survives_a_restart() {
     let app = app.restart().await;
 
     // Assert
-    assert_eq!(secret(app.store()), before, "the same secret after restart");
+    assert_eq!(
+        app.on_store(secret),
+        before,
+        "the same secret after restart"
+    );
     assert_eq!(app.pb().list(&token).await["rid"], rid.as_str());
 }

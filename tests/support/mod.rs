@@ -13,6 +13,7 @@ pub mod front;
 pub mod ineww;
 pub mod log;
 pub mod pb;
+pub mod postgres;
 pub mod receiver;
 pub mod rooms;
 pub mod sessions;
@@ -97,6 +98,9 @@ impl Builder {
     pub async fn start(self) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut config = Config::for_tests(dir.path().join("switchboard.db"));
+        if let Some(url) = postgres::fresh_database() {
+            config.database_url = Some(switchboard::config::Secret(url));
+        }
         for f in self.config {
             f(&mut config);
         }
@@ -211,6 +215,13 @@ impl Server {
         &self.running.app.ctx.store
     }
 
+    /// Runs `f` on the store from a thread of its own, as the server does from its blocking
+    /// threads: a test's async code must not block its runtime (PostgreSQL's client refuses).
+    pub fn on_store<T: Send>(&self, f: impl FnOnce(&Store) -> T + Send) -> T {
+        let store = self.store();
+        std::thread::scope(|s| s.spawn(|| f(store)).join()).expect("store work panicked")
+    }
+
     /// The database file.
     pub fn db_path(&self) -> &PathBuf {
         &self.settings.config.db
@@ -306,8 +317,7 @@ impl Server {
 
     /// Every outbox entry for `phone`, oldest first.
     pub fn outbox(&self, phone: &str) -> Vec<codes::OutboxEntry> {
-        self.store()
-            .read(|c| codes::outbox(c, Some(phone)))
+        self.on_store(|s| s.read(|c| codes::outbox(c, Some(phone))))
             .expect("outbox read")
     }
 
@@ -322,9 +332,8 @@ impl Server {
     }
 
     /// A single integer from a query on the store.
-    pub fn count(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> i64 {
-        self.store()
-            .read(|c| Ok(c.query_row(sql, params, |r| r.get(0))?))
+    pub fn count(&self, sql: &str, params: &[&dyn switchboard::store::sql::Param]) -> i64 {
+        self.on_store(|s| s.read(|c| c.one(sql, params, |r| r.get(0))))
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
@@ -335,8 +344,7 @@ impl Server {
 
     /// The account row of `phone`, if any.
     pub fn account(&self, phone: &str) -> Option<switchboard::domain::Account> {
-        self.store()
-            .read(|c| accounts::by_phone(c, phone))
+        self.on_store(|s| s.read(|c| accounts::by_phone(c, phone)))
             .expect("account read")
             .map(|(a, _)| a)
     }
@@ -344,8 +352,7 @@ impl Server {
     /// Sets an account's level in the store (what `switchboard user set-level` does).
     pub fn set_level(&self, phone: &str, level: i64) {
         let done = self
-            .store()
-            .write(|tx| accounts::set_level(tx, phone, level))
+            .on_store(|s| s.write(|tx| accounts::set_level(tx, phone, level)))
             .expect("set_level");
         assert!(done, "no account {phone}");
     }
@@ -361,12 +368,13 @@ impl Server {
     /// Sets the expiry of every token of `kind` to a second ago (by the system clock).
     pub fn expire_tokens(&self, kind: &str) {
         let past = SystemClock.now().timestamp() - 1;
-        self.store()
-            .write(|tx| {
+        self.on_store(|s| {
+            s.write(|tx| {
                 let sql = "UPDATE tokens SET expires_at = ?1 WHERE kind = ?2";
-                Ok(tx.execute(sql, rusqlite::params![past, kind])?)
+                tx.execute(sql, switchboard::store::sql::params![past, kind])
             })
-            .expect("expire tokens");
+        })
+        .expect("expire tokens");
     }
 }
 

@@ -207,8 +207,7 @@ impl PhoneBooks<'_> {
     pub fn contact_count(&self, phone: &str) -> i64 {
         let pk = self.account_pk(phone);
         self.0
-            .store()
-            .read(|c| switchboard::store::contacts::count(c, pk))
+            .on_store(|s| s.read(|c| switchboard::store::contacts::count(c, pk)))
             .expect("store read")
     }
 }

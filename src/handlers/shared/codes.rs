@@ -89,7 +89,7 @@ pub fn redeem<T>(
     phone: &str,
     purpose: &str,
     code: &str,
-    then: impl FnOnce(&Tx) -> Result<T>,
+    mut then: impl FnMut(&Tx) -> Result<T>,
 ) -> Result<T> {
     let now = ctx.now_secs();
     ctx.store

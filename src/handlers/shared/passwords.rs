@@ -19,7 +19,7 @@ pub fn replace_password<T>(
     old: &str,
     new: &Password,
     peer: Option<IpAddr>,
-    then: impl FnOnce(&Tx, &Account) -> Result<T>,
+    mut then: impl FnMut(&Tx, &Account) -> Result<T>,
 ) -> Result<(Account, T)> {
     let account = guard::check_password(ctx, found, old, peer)?;
     let hash = ctx.passwords.hash(new.expose())?;

@@ -1,0 +1,256 @@
+//! The PostgreSQL engine, for several Switchboard nodes on one database
+//! (docs/deployment.md): a pool of connections (r2d2) used from the blocking threads, as the
+//! SQLite engine's pool is, running the same SQL ([`super::sql`]).
+//!
+//! Why the synchronous `postgres` client and not `tokio-postgres` on the server's runtime:
+//! every handler already runs on a blocking thread with its store calls in one closure, so a
+//! blocking client slots in behind the same [`super::Store`] calls with no handler changed.
+//! The pool's manager is ours rather than `r2d2_postgres`'s so that each connection keeps its
+//! prepared statements ([`conn::PgConn`]): without them every statement costs a second
+//! round trip to prepare it.
+//!
+//! Transactions, and why at these levels:
+//! - a write runs in one `SERIALIZABLE` transaction: commands read, decide, then write (is the
+//!   phone free? was a code sent this minute? how many tokens does the account hold?), and on
+//!   one file the single writer made that safe; across nodes only serializable isolation
+//!   keeps it so without a lock per rule. PostgreSQL aborts one of two transactions that
+//!   would not have been serial; the store runs it again from the start, up to
+//!   `write_attempts` times, after a short random pause. A command therefore sees either all
+//!   of another node's command or none of it.
+//! - a snapshot (a whole book read by several statements) runs in one `REPEATABLE READ READ
+//!   ONLY` transaction: one state for all its statements.
+//! - a plain read runs its statements each in its own transaction (autocommit, `READ
+//!   COMMITTED`): each sees everything committed before it began, on any node.
+//!
+//! Nothing is cached in a node: no answer cache (the server turns it off with this engine), no
+//! generation (it stays 0), no write lane (every write commits itself; PostgreSQL groups
+//! concurrent commits on its own). A COMMIT returns once PostgreSQL has flushed it
+//! (`synchronous_commit` as the server has it, `on` by default), so an acknowledged write
+//! survives the node's `kill -9`.
+
+mod conn;
+mod migrate;
+
+pub use conn::PgConn;
+pub(crate) use conn::{column, violated};
+
+use super::sql::Tx;
+use super::waiting;
+use crate::error::{Error, StoreError};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How to reach PostgreSQL and how patiently.
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    /// `postgres://user:password@host:port/database?…` (libpq's URL or key=value form).
+    pub url: String,
+    /// Most pooled connections of this node.
+    pub pool_size: u32,
+    /// How long opening a connection may take.
+    pub connect_timeout: Duration,
+    /// How long a request waits for a pooled connection before its store-failure answer.
+    pub pool_wait: Duration,
+    /// Longest a statement may run (PostgreSQL's `statement_timeout`), also the bound on a
+    /// silent network (`tcp_user_timeout`).
+    pub statement_timeout: Duration,
+    /// How many times a write that conflicted with another node's is run in all.
+    pub write_attempts: u32,
+}
+
+/// Opens connections for the pool, each set up with the statement timeout.
+#[derive(Debug)]
+struct Manager {
+    config: postgres::Config,
+    setup: String,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<PgConn, postgres::Error> {
+        let mut client = self.config.connect(postgres::NoTls)?;
+        client.batch_execute(&self.setup)?;
+        Ok(PgConn::new(client))
+    }
+
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
+        conn.client().simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.client().is_closed()
+    }
+}
+
+/// The PostgreSQL engine's handle (cheap to clone).
+#[derive(Clone)]
+pub struct PgStore {
+    pool: r2d2::Pool<Manager>,
+    write_attempts: u32,
+    /// Whether the last use of the database worked (for `/healthz`).
+    up: Arc<AtomicBool>,
+}
+
+impl PgStore {
+    /// Connects, brings the schema to the binary's version (one node at a time, under an
+    /// advisory lock), and opens the pool.
+    pub fn open(settings: &PgSettings) -> Result<PgStore, StoreError> {
+        let mut config = postgres::Config::from_str(&settings.url)
+            .map_err(|e| StoreError::Other(format!("database_url: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(settings.connect_timeout);
+        }
+        config
+            .application_name("switchboard")
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30))
+            .tcp_user_timeout(settings.statement_timeout + Duration::from_secs(5));
+        let setup = format!(
+            "SET statement_timeout = {ms}; SET idle_in_transaction_session_timeout = {ms};",
+            ms = settings.statement_timeout.as_millis().max(1)
+        );
+        let manager = Manager { config, setup };
+        let mut first = r2d2::ManageConnection::connect(&manager).map_err(engine)?;
+        migrate::migrate(first.client())?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.pool_size.max(1))
+            .min_idle(Some(0))
+            .connection_timeout(settings.pool_wait)
+            .test_on_check_out(false)
+            .build_unchecked(manager);
+        Ok(PgStore {
+            pool,
+            write_attempts: settings.write_attempts.max(1),
+            up: Arc::new(AtomicBool::new(true)),
+        })
+    }
+
+    /// A pooled connection (none under [`super::without_waiting`]: every statement here is a
+    /// network round trip, never run on an async worker).
+    fn connection(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
+        if waiting::refused() {
+            return Err(Error::Store(StoreError::WouldBlock));
+        }
+        self.pool
+            .get()
+            .map_err(|e| self.noted(Error::Store(StoreError::Pool(Box::new(e)))))
+    }
+
+    /// Notes whether `e` says the database is unreachable, and hands it back.
+    fn noted(&self, e: Error) -> Error {
+        if matches!(e, Error::Store(StoreError::Pool(_))) || conn::is_closed(&e) {
+            self.up.store(false, Ordering::Relaxed);
+        }
+        e
+    }
+
+    /// Whether the database answered the last time it was used (or checked).
+    pub fn is_up(&self) -> bool {
+        self.up.load(Ordering::Relaxed)
+    }
+
+    /// Asks the database whether it is there, and remembers the answer for [`PgStore::is_up`].
+    pub fn check(&self) -> bool {
+        let up = self
+            .pool
+            .get()
+            .ok()
+            .is_some_and(|mut c| c.client().simple_query("").is_ok());
+        self.up.store(up, Ordering::Relaxed);
+        up
+    }
+
+    /// Runs `f`, its statements each in their own transaction. A read that found its pooled
+    /// connection dead (the database restarted) runs once more on a new one.
+    pub fn read<T>(&self, f: impl Fn(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        let mut conn = self.connection()?;
+        match f(&Tx::postgres(&mut conn)) {
+            Err(e) if conn::is_closed(&e) => {
+                drop(conn);
+                let mut conn = self.connection()?;
+                self.seen(f(&Tx::postgres(&mut conn)))
+            }
+            other => self.seen(other),
+        }
+    }
+
+    /// Runs `f` in one `REPEATABLE READ READ ONLY` transaction.
+    pub fn snapshot<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        let mut conn = self.connection()?;
+        let tx = Tx::postgres(&mut conn);
+        self.seen(tx.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))?;
+        let out = f(&tx);
+        let end = match out {
+            Ok(_) => tx.batch("COMMIT"),
+            Err(_) => tx.batch("ROLLBACK"),
+        };
+        self.seen(end)?;
+        out
+    }
+
+    /// Runs `f` in one `SERIALIZABLE` transaction, again from the start when PostgreSQL
+    /// aborted it for a conflict with another transaction (see the module doc).
+    pub fn write<T>(&self, mut f: impl FnMut(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        let mut attempt = 1;
+        loop {
+            let mut conn = self.connection()?;
+            let tx = Tx::postgres(&mut conn);
+            if let Err(e) = tx.batch("BEGIN ISOLATION LEVEL SERIALIZABLE") {
+                // Nothing was sent but BEGIN: a dead pooled connection is retried.
+                drop(conn);
+                if conn::is_closed(&e) && attempt < self.write_attempts {
+                    attempt += 1;
+                    continue;
+                }
+                return Err(self.noted(e));
+            }
+            let ran = f(&tx).and_then(|out| tx.batch("COMMIT").map(|()| out));
+            match ran {
+                Ok(out) => {
+                    self.up.store(true, Ordering::Relaxed);
+                    return Ok(out);
+                }
+                Err(e) => {
+                    // After a failed COMMIT the transaction is already over: ROLLBACK only warns.
+                    let _ = tx.batch("ROLLBACK");
+                    if conn::is_conflict(&e) && attempt < self.write_attempts {
+                        drop(conn);
+                        pause(attempt);
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(self.noted(e));
+                }
+            }
+        }
+    }
+
+    /// Notes what `r` says of the database and hands it back.
+    fn seen<T>(&self, r: Result<T, Error>) -> Result<T, Error> {
+        match r {
+            Ok(v) => {
+                self.up.store(true, Ordering::Relaxed);
+                Ok(v)
+            }
+            Err(e) => Err(self.noted(e)),
+        }
+    }
+}
+
+/// A short random pause before attempt `attempt + 1`, so that two conflicting nodes do not
+/// meet again at once: up to 1, 2, 4 … 32 ms.
+fn pause(attempt: u32) {
+    use rand::Rng;
+    let most = 1u64 << attempt.min(5);
+    let micros = rand::thread_rng().gen_range(0..most * 1000);
+    std::thread::sleep(Duration::from_micros(micros));
+}
+
+fn engine(e: postgres::Error) -> StoreError {
+    StoreError::Engine(Box::new(e))
+}

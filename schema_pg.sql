@@ -1,10 +1,10 @@
 -- Switchboard's whole PostgreSQL (14+) schema: the PostgreSQL twin of schema.sql (SQLite).
 -- The two files must change together: same tables, columns (same order), constraints and index
 -- names, since the store runs the same SQL statements against both engines.
--- This file is applied on every start, inside the migration transaction, under an advisory lock:
--- every statement is idempotent (IF NOT EXISTS, CREATE OR REPLACE). Upgrades run their ALTER
--- steps (src/store/migrations.rs MIGRATIONS) first, then re-apply this file, which adds new
--- tables and indexes. The version lives in schema_version (below), not in PRAGMA user_version.
+-- This file creates a new database (src/store/postgres/migrate.rs), inside one transaction under
+-- an advisory lock, so that two nodes starting at once create it once; every statement is also
+-- idempotent (IF NOT EXISTS, CREATE OR REPLACE). A later schema version adds its ALTER steps to
+-- migrate.rs. The version lives in schema_version (below), not in PRAGMA user_version.
 -- A PostgreSQL database is created at the current version: the "(version N)" notes below are the
 -- history shared with schema.sql, and the SQLite table rebuilds they mention never happen here.
 --
@@ -19,6 +19,10 @@
 CREATE TABLE IF NOT EXISTS schema_version (
     version BIGINT NOT NULL
 );
+
+-- SQLite's instr(haystack, needle): the 1-based position of needle, 0 when absent.
+CREATE OR REPLACE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT strpos(haystack, needle) $$;
 
 -- One account for every dialect. `uid` is the account's UUID (PhoneBooks shows it dashed,
 -- INEWW and v4.0 as 32 hex digits); `pk` is the integer id rooms shows; HelpAged shows the phone.

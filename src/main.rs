@@ -61,9 +61,8 @@ enum Cmd {
     /// Print the outbox as JSON lines: each code or fall alert with its delivery state
     /// (kept, queued, delivered, failed), attempts and last error.
     Outbox {
-        /// Database file.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Database,
         /// Only messages for this phone.
         #[arg(long)]
         phone: Option<String>,
@@ -105,13 +104,41 @@ enum Cmd {
     },
 }
 
+/// The database an operator's command works on: a SQLite file, or PostgreSQL.
+#[derive(clap::Args)]
+struct Database {
+    /// Database file.
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// PostgreSQL database instead of a file (also from SWITCHBOARD_DATABASE_URL).
+    #[arg(long, env = "SWITCHBOARD_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+impl Database {
+    /// Opens it with one connection: `--db` when given, else the PostgreSQL URL.
+    fn open(self) -> Result<Store, String> {
+        let mut config = Config {
+            pool_size: 1,
+            ..Config::default()
+        };
+        match (self.db, self.database_url) {
+            (Some(db), _) => config.db = db,
+            (None, Some(url)) => {
+                config.database_url = Some(switchboard::config::Secret(url));
+            }
+            (None, None) => return Err("give --db FILE or --database-url URL".into()),
+        }
+        app::open_store(&config)
+    }
+}
+
 #[derive(Subcommand)]
 enum UserCmd {
     /// Set an account's level (how the first administrator is made).
     SetLevel {
-        /// Database file.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Database,
         /// The account's phone.
         #[arg(long)]
         phone: String,
@@ -121,9 +148,8 @@ enum UserCmd {
     },
     /// Lift an account's login lock and forget its failed password checks.
     Unlock {
-        /// Database file.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Database,
         /// The account's phone.
         #[arg(long)]
         phone: String,
@@ -184,7 +210,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             commands::back_up(&db, &out, force)
         }
         Cmd::Outbox { db, phone } => {
-            let store = Store::open(&db, 1).map_err(|e| e.to_string())?;
+            let store = db.open()?;
             let entries = store
                 .read(|c| outbox::list(c, phone.as_deref()))
                 .map_err(|e| e.to_string())?;
@@ -196,7 +222,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Cmd::User {
             command: UserCmd::SetLevel { db, phone, level },
         } => {
-            let store = Store::open(&db, 1).map_err(|e| e.to_string())?;
+            let store = db.open()?;
             let found = store
                 .write(|tx| accounts::set_level(tx, &phone, level))
                 .map_err(|e| e.to_string())?;
@@ -209,7 +235,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Cmd::User {
             command: UserCmd::Unlock { db, phone },
         } => {
-            let store = Store::open(&db, 1).map_err(|e| e.to_string())?;
+            let store = db.open()?;
             let had = store
                 .write(|tx| match accounts::by_phone(tx, &phone)? {
                     Some((account, _)) => throttle::clear_account(tx, account.pk).map(Some),

@@ -132,8 +132,8 @@ pub fn bound_device(
         conn,
         "SELECT d.device_id, d.name, b.bound_at
          FROM device_bindings b JOIN devices d ON d.pk = b.device_pk
-         WHERE b.account_pk = ?1 AND (?2 IS NULL OR d.token_hash = ?2)
-               AND (?3 IS NULL OR d.name = ?3)
+         WHERE b.account_pk = ?1 AND (d.token_hash = ?2 OR ?2 IS NULL)
+               AND (d.name = ?3 OR ?3 IS NULL)
          ORDER BY b.bound_at, d.pk LIMIT 1",
         params![account_pk, token_hash.map(|h| &h[..]), name],
         bound_row,

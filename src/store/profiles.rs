@@ -29,13 +29,13 @@ pub fn update(conn: &Tx<'_>, account_pk: i64, c: &MemberChanges, now: i64) -> Re
          VALUES (?1, COALESCE(?2, 2), COALESCE(?3, ''), COALESCE(?4, ''), COALESCE(?5, ''),
                  COALESCE(?6, ''), COALESCE(?7, ''), ?8, ?9)
          ON CONFLICT(account_pk) DO UPDATE SET
-             gender = COALESCE(?2, gender),
-             signature = COALESCE(?3, signature),
-             avatar = COALESCE(?4, avatar),
-             tags = COALESCE(?5, tags),
-             address = COALESCE(?6, address),
-             company = COALESCE(?7, company),
-             birthday = COALESCE(?8, birthday),
+             gender = COALESCE(?2, ineww_profiles.gender),
+             signature = COALESCE(?3, ineww_profiles.signature),
+             avatar = COALESCE(?4, ineww_profiles.avatar),
+             tags = COALESCE(?5, ineww_profiles.tags),
+             address = COALESCE(?6, ineww_profiles.address),
+             company = COALESCE(?7, ineww_profiles.company),
+             birthday = COALESCE(?8, ineww_profiles.birthday),
              updated_at = ?9",
         params![
             account_pk,

@@ -137,6 +137,9 @@ impl Load {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_under_a_write_load_holds_every_write_acknowledged_before_it_began() {
+    if crate::support::postgres::sqlite_only("the online backup of the database file") {
+        return;
+    }
     // Arrange: a database of many pages, clients writing over HTTP without pause
     let s = Server::builder()
         .database(|db| {
@@ -323,6 +326,9 @@ fn backup_names(dir: &Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scheduled_backups_appear_and_only_the_newest_backup_keep_remain() {
+    if crate::support::postgres::sqlite_only("the scheduled backup of the database file") {
+        return;
+    }
     // Arrange: a backup directory holding files of the operator's. `Config::check`, which
     // refuses less than a minute, runs where a configuration is loaded; the in-process server
     // takes this one as it is.

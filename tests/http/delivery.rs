@@ -154,8 +154,8 @@ async fn a_receiver_that_is_down_leaves_the_row_failed_after_the_last_attempt() 
 
     // `switchboard outbox` shows the same.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["outbox", "--db"])
-        .arg(s.db_path())
+        .arg("outbox")
+        .args(s.database_args())
         .args(["--phone", PHONE])
         .output()
         .expect("run switchboard outbox");

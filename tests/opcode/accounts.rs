@@ -425,8 +425,8 @@ async fn a_queued_reset_code_is_printed_by_switchboard_outbox() {
 
     // Act: the CLI reads the live database
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["outbox", "--db"])
-        .arg(app.db_path())
+        .arg("outbox")
+        .args(app.database_args())
         .args(["--phone", PHONE])
         .output()
         .expect("run switchboard outbox");

@@ -227,6 +227,15 @@ impl Server {
         &self.settings.config.db
     }
 
+    /// The command line's arguments naming this server's database: `--db FILE`, or
+    /// `--database-url URL` on PostgreSQL.
+    pub fn database_args(&self) -> [String; 2] {
+        match &self.settings.config.database_url {
+            Some(url) => ["--database-url".into(), url.expose().to_owned()],
+            None => ["--db".into(), self.db_path().display().to_string()],
+        }
+    }
+
     /// Now on the server's clock, in unix seconds.
     pub fn clock_secs(&self) -> i64 {
         self.settings.clock.now().timestamp()

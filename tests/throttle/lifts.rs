@@ -40,8 +40,13 @@ async fn switchboard(args: Vec<String>) -> Output {
 
 /// `switchboard user unlock --db <the server's database> --phone PHONE`.
 async fn unlock(s: &Server) -> Output {
-    let db = s.db_path().display().to_string();
-    let args = ["user", "unlock", "--db", &db, "--phone", PHONE];
+    unlock_phone(s, PHONE).await
+}
+
+/// `switchboard user unlock --db <the server's database> --phone <phone>`.
+async fn unlock_phone(s: &Server, phone: &str) -> Output {
+    let [flag, db] = s.database_args();
+    let args = ["user", "unlock", &flag, &db, "--phone", phone];
     switchboard(args.map(str::to_string).to_vec()).await
 }
 
@@ -76,9 +81,7 @@ async fn switchboard_user_unlock_of_an_account_without_failures_or_of_no_account
 
     // Act
     let nothing = unlock(&s).await;
-    let db = s.db_path().display().to_string();
-    let args = ["user", "unlock", "--db", &db, "--phone", "13999999999"];
-    let nobody = switchboard(args.map(str::to_string).to_vec()).await;
+    let nobody = unlock_phone(&s, "13999999999").await;
 
     // Assert
     assert!(nothing.status.success(), "{nothing:?}");

@@ -162,7 +162,7 @@ impl Default for Config {
             pg_connect_timeout_ms: 5_000,
             pg_statement_timeout_ms: 5_000,
             pg_pool_wait_ms: 2_000,
-            pg_write_attempts: 10,
+            pg_write_attempts: 20,
             body_limit: 8 * 1024 * 1024,
             body_memory: 32 * 1024 * 1024,
             answer_cache_bytes: 4 * 1024 * 1024,

@@ -2,6 +2,7 @@
 //! HTTP edge over a real in-process server, the fixture replay, the README and docs checks, and
 //! the operator's side (`config check`, the systemd unit).
 
+mod cluster;
 mod fixtures;
 mod http;
 mod ineww;

@@ -130,6 +130,10 @@ pub fn keep_newest(conn: &Tx<'_>, account_pk: i64, kind: &str, keep: i64) -> Res
 
 /// Stores an INEWW pair: the access token's digest, then the refresh token's at the next id,
 /// in the caller's transaction. Returns the access row's id, which names the pair.
+///
+/// The refresh row's id is given, not drawn: on SQLite the one writer's access row took the
+/// highest id, so the next is free; on PostgreSQL ids are drawn by twos (`schema_pg.sql`), so
+/// no other row ever takes it, whatever other transactions draw meanwhile.
 pub fn insert_pair(
     conn: &Tx<'_>,
     account_pk: i64,
@@ -138,13 +142,12 @@ pub fn insert_pair(
     now: i64,
 ) -> Result<i64, Error> {
     let id = insert(conn, account_pk, access.0, access.1, now, Some(access.2))?;
-    let next = insert(conn, account_pk, refresh.0, refresh.1, now, Some(refresh.2))?;
-    if next != id + 1 {
-        // One writer, two inserts back to back: only a reused token digest could cause this.
-        return Err(Error::Store(crate::error::StoreError::Other(
-            "token pair rows are not adjacent".into(),
-        )));
-    }
+    let (kind, digest, expires_at) = refresh;
+    conn.execute(
+        "INSERT INTO tokens (id, account_pk, kind, token_hash, created_at, expires_at, last_used_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+        params![id + 1, account_pk, kind, &digest[..], now, expires_at],
+    )?;
     Ok(id)
 }
 

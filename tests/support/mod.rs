@@ -54,6 +54,8 @@ pub struct Builder {
     ids: Option<Arc<dyn Ids>>,
     /// Writes the database file before the server opens it.
     prepare: Option<Prepare>,
+    /// The database of another server to run on (a second node), instead of a fresh one.
+    shared: Option<switchboard::config::Secret>,
 }
 
 impl Builder {
@@ -94,13 +96,21 @@ impl Builder {
         self
     }
 
+    /// Runs on `other`'s PostgreSQL database, as a second node of one deployment.
+    pub fn sharing(mut self, other: &Server) -> Builder {
+        let url = other.settings.config.database_url.clone();
+        self.shared = Some(url.expect("a second node shares a PostgreSQL database"));
+        self
+    }
+
     /// Starts the server over a fresh temporary directory.
     pub async fn start(self) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut config = Config::for_tests(dir.path().join("switchboard.db"));
-        if let Some(url) = postgres::fresh_database() {
-            config.database_url = Some(switchboard::config::Secret(url));
-        }
+        config.database_url = match self.shared {
+            Some(url) => Some(url),
+            None => postgres::fresh_database().map(switchboard::config::Secret),
+        };
         for f in self.config {
             f(&mut config);
         }

@@ -219,6 +219,7 @@ impl PgStore {
                     // After a failed COMMIT the transaction is already over: ROLLBACK only warns.
                     let _ = tx.batch("ROLLBACK");
                     if conn::is_conflict(&e) && attempt < self.write_attempts {
+                        tracing::debug!(attempt, "a write conflicted with another; run again");
                         drop(conn);
                         pause(attempt);
                         attempt += 1;

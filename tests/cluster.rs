@@ -1,11 +1,12 @@
 //! Several nodes on one PostgreSQL database (docs/deployment.md): what was safe because one
 //! process owned the SQLite file stays safe across processes. Two in-process servers share a
-//! database; requests go to either. Only the suite's PostgreSQL pass runs these (on SQLite
-//! they say they were skipped).
+//! database; requests go to either. And a node whose database goes away answers, says so on
+//! `/healthz`, and comes back by itself. Only the suite's PostgreSQL pass runs these (on
+//! SQLite they say they were skipped).
 
 use crate::support::ineww::{assert_401004, user, PASSWORD};
 use crate::support::pb::PbResp;
-use crate::support::postgres::on_postgres;
+use crate::support::postgres::{on_postgres, Cuttable};
 use crate::support::{Conn, Server};
 use serde_json::json;
 use std::sync::Arc;
@@ -178,4 +179,75 @@ async fn a_contact_added_through_one_node_is_in_the_book_the_other_node_lists() 
     let book = a.pb().list(&token).await;
     let listed = book["users"].as_array().expect("users");
     assert!(listed.iter().any(|c| c["uid"] == uid.as_str()), "{book}");
+}
+
+#[tokio::test]
+async fn a_node_whose_database_goes_away_answers_each_dialects_failure_and_recovers_by_itself() {
+    // Arrange: a node reaching its database through a forwarder that can be cut, an account
+    // with a session in each dialect
+    if !on_postgres() {
+        eprintln!("skipped: needs PostgreSQL (SWITCHBOARD_TEST_DATABASE_URL)");
+        return;
+    }
+    let url = crate::support::postgres::fresh_database().expect("a database");
+    let link = Cuttable::to(&url).await;
+    let through = link.url(&url);
+    let s = Server::builder()
+        .config(move |c| c.database_url = Some(switchboard::config::Secret(through)))
+        .start()
+        .await;
+    let (_, jwt) = s.pb().account("13700000034").await;
+    let helpaged_token = s.typed().account("13700000035").await;
+    let ineww = s.ineww().register("18511521094").await;
+    assert_eq!(s.get("/healthz").await.status, 200);
+
+    // Act: the database goes away
+    link.cut();
+    let started = std::time::Instant::now();
+    let book = s.pb().post_auth(json!({"op": 1009}), &jwt).await.json();
+    let me = s.ineww().me(&ineww.headers()).await;
+    let helpaged = s.typed().info(&helpaged_token).await;
+    let rooms = s.get("/rooms/?page=1").await;
+    let v4 = s.v4().login("13700000034", "123456", "device-1").await;
+    let health = s.get("/healthz").await;
+    let took = started.elapsed();
+
+    // Assert: every dialect's store-failure answer, quickly; the node says it is unwell
+    assert_eq!(book["ret"], -1, "{book}");
+    assert_eq!(book["msg"], "internal error, nothing was changed", "{book}");
+    assert_eq!((me.status, me.code()), (500, "500001".into()), "{me:?}");
+    assert_eq!(
+        (&helpaged["status"], &helpaged["message"]),
+        (&json!(-200), &json!("Failure to operate database")),
+        "{helpaged}"
+    );
+    assert_eq!(rooms.status, 500, "{rooms:?}");
+    assert_eq!(
+        rooms.json(),
+        json!({"status": "FAIL", "code": "500", "msg": "internal error, nothing was changed"})
+    );
+    assert_eq!(v4.status, 500, "{v4:?}");
+    assert_eq!(
+        v4.json(),
+        json!({"code": 500, "data": "", "msg": "服务器内部错误, 未做任何修改"})
+    );
+    assert_eq!(health.status, 503, "{health:?}");
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "answered in {took:?}"
+    );
+
+    // And: back by itself once the database is, without a restart
+    link.restore();
+    let mut healthy = false;
+    for _ in 0..50 {
+        if s.get("/healthz").await.status == 200 {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "/healthz back to 200 within 5 s");
+    assert_eq!(s.pb().list_ret(&jwt).await, 0);
+    assert_eq!(s.ineww().me(&ineww.headers()).await.status, 200);
 }

@@ -69,3 +69,93 @@ fn with_database(url: &str, name: &str) -> String {
         .unwrap_or(base.len());
     format!("{}/{name}{query}", &base[..authority_end])
 }
+
+/// A TCP forwarder to the test's PostgreSQL that can be cut (every open connection dropped,
+/// every new one closed at once) and restored: the database "going away" under a server.
+pub struct Cuttable {
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+    accept: tokio::task::AbortHandle,
+}
+
+impl Cuttable {
+    /// Forwards to the server of `url`, from a thread and runtime of its own (the test's
+    /// runtime may be blocked waiting for the store, whose connections go through here).
+    pub async fn to(url: &str) -> Cuttable {
+        let target = authority(url).to_owned();
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        std_listener.set_nonblocking(true).expect("nonblocking");
+        let addr = std_listener.local_addr().expect("address");
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (c, o) = (cut.clone(), open.clone());
+        let (started, handle) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("the forwarder's runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
+                let accept = tokio::spawn(async move {
+                    while let Ok((mut client, _)) = listener.accept().await {
+                        if c.load(Ordering::SeqCst) {
+                            continue; // dropped: closed at once
+                        }
+                        let target = target.clone();
+                        let task = tokio::spawn(async move {
+                            if let Ok(mut server) = tokio::net::TcpStream::connect(&target).await {
+                                let _ =
+                                    tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                            }
+                        });
+                        o.lock().expect("open list").push(task.abort_handle());
+                    }
+                });
+                let _ = started.send(accept.abort_handle());
+                let _ = accept.await;
+            });
+        });
+        let accept = handle.recv().expect("the forwarder started");
+        Cuttable {
+            addr,
+            cut,
+            open,
+            accept,
+        }
+    }
+
+    /// `url` going through this forwarder.
+    pub fn url(&self, url: &str) -> String {
+        url.replacen(authority(url), &self.addr.to_string(), 1)
+    }
+
+    /// Drops every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for task in self.open.lock().expect("open list").drain(..) {
+            task.abort();
+        }
+    }
+
+    /// Forwards again.
+    pub fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Cuttable {
+    fn drop(&mut self) {
+        self.accept.abort();
+        self.cut();
+    }
+}
+
+/// The `host:port` of a `postgres://[user[:password]@]host:port/…` URL.
+fn authority(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    rest.split(['/', '?']).next().unwrap_or(rest)
+}

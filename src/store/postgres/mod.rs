@@ -42,6 +42,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The longest a request waits for a connection while the database is known to be away.
+const WHILE_DOWN: Duration = Duration::from_millis(50);
+
 /// How to reach PostgreSQL and how patiently.
 #[derive(Debug, Clone)]
 pub struct PgSettings {
@@ -131,14 +134,18 @@ impl PgStore {
     }
 
     /// A pooled connection (none under [`super::without_waiting`]: every statement here is a
-    /// network round trip, never run on an async worker).
+    /// network round trip, never run on an async worker). While the database is known to be
+    /// away, a request waits at most [`WHILE_DOWN`] for one instead of `pool_wait`: it gets its
+    /// failure answer at once, and the server's check brings the pool back.
     fn connection(&self) -> Result<r2d2::PooledConnection<Manager>, Error> {
         if waiting::refused() {
             return Err(Error::Store(StoreError::WouldBlock));
         }
-        self.pool
-            .get()
-            .map_err(|e| self.noted(Error::Store(StoreError::Pool(Box::new(e)))))
+        let got = match self.is_up() {
+            true => self.pool.get(),
+            false => self.pool.get_timeout(WHILE_DOWN),
+        };
+        got.map_err(|e| self.noted(Error::Store(StoreError::Pool(Box::new(e)))))
     }
 
     /// Notes whether `e` says the database is unreachable, and hands it back.

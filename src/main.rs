@@ -58,6 +58,16 @@ enum Cmd {
         #[arg(long)]
         force: bool,
     },
+    /// Copy a SQLite database into an empty PostgreSQL one (every table, ids kept, in one
+    /// transaction), then count each table on both sides (docs/deployment.md).
+    MigrateStore {
+        /// The SQLite database file.
+        #[arg(long, value_name = "PATH.db")]
+        from: PathBuf,
+        /// The PostgreSQL database, empty (its schema is created when missing).
+        #[arg(long, value_name = "postgres://…")]
+        to: String,
+    },
     /// Print the outbox as JSON lines: each code or fall alert with its delivery state
     /// (kept, queued, delivered, failed), attempts and last error.
     Outbox {
@@ -209,6 +219,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             commands::back_up(&db, &out, force)
         }
+        Cmd::MigrateStore { from, to } => commands::migrate_store(&from, to),
         Cmd::Outbox { db, phone } => {
             let store = db.open()?;
             let entries = store

@@ -1,5 +1,6 @@
 //! The command line's one-shot commands that need more than a line in `run`: a backup with
-//! its progress, a configuration check, and replaying fixtures.
+//! its progress, a copy from SQLite to PostgreSQL with its, a configuration check, and
+//! replaying fixtures.
 
 use super::runtime;
 use std::io::{IsTerminal as _, Write as _};
@@ -9,8 +10,50 @@ use switchboard::app::{App, StoreOutbox};
 use switchboard::config::Config;
 use switchboard::ctx::SkippingClock;
 use switchboard::store::backup::{self, BackupError};
+use switchboard::store::copy;
 use switchboard::store::Store;
 use switchboard::{fixtures, server};
+
+/// `switchboard migrate-store`: copies the SQLite file `from` into the PostgreSQL database
+/// `to`, with progress on a terminal, and prints each table's count on both sides.
+pub fn migrate_store(from: &Path, to: String) -> Result<ExitCode, String> {
+    let started = std::time::Instant::now();
+    let defaults = Config::default();
+    let settings = switchboard::store::PgSettings {
+        url: to,
+        pool_size: 1,
+        connect_timeout: std::time::Duration::from_millis(defaults.pg_connect_timeout_ms),
+        pool_wait: std::time::Duration::from_millis(defaults.pg_pool_wait_ms),
+        statement_timeout: std::time::Duration::from_millis(defaults.pg_statement_timeout_ms),
+        write_attempts: 1,
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let mut last = std::time::Instant::now();
+    let counted = copy::sqlite_to_postgres(from, &settings, &mut |table, done, total| {
+        let finished = done == total;
+        if terminal && (finished || last.elapsed().as_millis() >= 100) {
+            last = std::time::Instant::now();
+            eprint!("\r\x1b[2Kcopying {table}: {done}/{total} rows");
+            if finished {
+                eprintln!();
+            }
+            let _ = std::io::stderr().flush();
+        }
+    })
+    .map_err(|e| format!("migrate-store: {e}"))?;
+    println!("{:<16} {:>12} {:>12}", "table", "sqlite", "postgresql");
+    for c in &counted {
+        println!("{:<16} {:>12} {:>12}", c.table, c.sqlite, c.postgres);
+    }
+    let rows: i64 = counted.iter().map(|c| c.postgres).sum();
+    println!(
+        "copied {} into PostgreSQL: {} tables, {rows} rows, every count equal, {} ms",
+        from.display(),
+        counted.len(),
+        started.elapsed().as_millis()
+    );
+    Ok(ExitCode::SUCCESS)
+}
 
 /// `switchboard backup`: copies `db` to `out`, with progress on a terminal.
 pub fn back_up(db: &Path, out: &Path, force: bool) -> Result<ExitCode, String> {

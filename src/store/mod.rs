@@ -65,6 +65,7 @@ pub mod accounts;
 pub mod backup;
 pub mod codes;
 pub mod contacts;
+pub mod copy;
 mod deferred;
 pub mod devices;
 pub mod media;

@@ -56,6 +56,8 @@ pub struct Builder {
     prepare: Option<Prepare>,
     /// The database of another server to run on (a second node), instead of a fresh one.
     shared: Option<switchboard::config::Secret>,
+    /// On the SQLite file even on a PostgreSQL run.
+    sqlite: bool,
 }
 
 impl Builder {
@@ -96,6 +98,17 @@ impl Builder {
         self
     }
 
+    /// Runs on a SQLite file, even on a PostgreSQL run (a database to migrate from).
+    pub fn sqlite(mut self) -> Builder {
+        self.sqlite = true;
+        self
+    }
+
+    /// Runs on the PostgreSQL database `url`.
+    pub fn on(self, url: String) -> Builder {
+        self.config(move |c| c.database_url = Some(switchboard::config::Secret(url)))
+    }
+
     /// Runs on `other`'s PostgreSQL database, as a second node of one deployment.
     pub fn sharing(mut self, other: &Server) -> Builder {
         let url = other.settings.config.database_url.clone();
@@ -107,9 +120,10 @@ impl Builder {
     pub async fn start(self) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut config = Config::for_tests(dir.path().join("switchboard.db"));
-        config.database_url = match self.shared {
-            Some(url) => Some(url),
-            None => postgres::fresh_database().map(switchboard::config::Secret),
+        config.database_url = match (self.shared, self.sqlite) {
+            (Some(url), _) => Some(url),
+            (None, true) => None,
+            (None, false) => postgres::fresh_database().map(switchboard::config::Secret),
         };
         for f in self.config {
             f(&mut config);
@@ -205,6 +219,13 @@ impl Server {
     /// Stops the server gracefully and waits for it (its scheduled backups included).
     pub async fn stop(self) {
         self.running.stop().await;
+    }
+
+    /// Stops the server gracefully; answers its directory, which holds the database file
+    /// until dropped.
+    pub async fn stop_keeping_files(self) -> TempDir {
+        self.running.stop().await;
+        self.dir
     }
 
     /// Stops the server gracefully and starts it again on the same database, clock and ids,

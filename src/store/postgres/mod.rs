@@ -102,21 +102,10 @@ impl PgStore {
     /// Connects, brings the schema to the binary's version (one node at a time, under an
     /// advisory lock), and opens the pool.
     pub fn open(settings: &PgSettings) -> Result<PgStore, StoreError> {
-        let mut config = postgres::Config::from_str(&settings.url)
-            .map_err(|e| StoreError::Other(format!("database_url: {e}")))?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(settings.connect_timeout);
-        }
-        config
-            .application_name("switchboard")
-            .keepalives(true)
-            .keepalives_idle(Duration::from_secs(30))
-            .tcp_user_timeout(settings.statement_timeout + Duration::from_secs(5));
-        let setup = format!(
-            "SET statement_timeout = {ms}; SET idle_in_transaction_session_timeout = {ms};",
-            ms = settings.statement_timeout.as_millis().max(1)
-        );
-        let manager = Manager { config, setup };
+        let manager = Manager {
+            config: config(settings)?,
+            setup: setup(settings),
+        };
         let mut first = r2d2::ManageConnection::connect(&manager).map_err(engine)?;
         migrate::migrate(first.client())?;
         drop(first);
@@ -248,6 +237,37 @@ impl PgStore {
             Err(e) => Err(self.noted(e)),
         }
     }
+}
+
+/// The driver's settings for `settings`: its URL, with the connect timeout (unless the URL
+/// has one), keepalives, and a bound on a silent network.
+fn config(settings: &PgSettings) -> Result<postgres::Config, StoreError> {
+    let mut config = postgres::Config::from_str(&settings.url)
+        .map_err(|e| StoreError::Other(format!("database_url: {e}")))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(settings.connect_timeout);
+    }
+    config
+        .application_name("switchboard")
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .tcp_user_timeout(settings.statement_timeout + Duration::from_secs(5));
+    Ok(config)
+}
+
+/// What every new connection runs first: the statement timeout, also for a transaction left
+/// idle.
+fn setup(settings: &PgSettings) -> String {
+    format!(
+        "SET statement_timeout = {ms}; SET idle_in_transaction_session_timeout = {ms};",
+        ms = settings.statement_timeout.as_millis().max(1)
+    )
+}
+
+/// A connection of its own (not pooled), set up as the pool's are: for the store's copy.
+/// No statement timeout: a copy of a large database runs long statements.
+pub(crate) fn client(settings: &PgSettings) -> Result<postgres::Client, StoreError> {
+    config(settings)?.connect(postgres::NoTls).map_err(engine)
 }
 
 /// A short random pause before attempt `attempt + 1`, so that two conflicting nodes do not

@@ -258,6 +258,12 @@ impl Config {
         if self.backup_keep == 0 {
             return Err("backup_keep must be at least 1".into());
         }
+        if self.database_url.is_some() && self.backup_dir.is_some() {
+            return Err("backup_dir copies the SQLite file; with database_url, back up \
+                        PostgreSQL with its own tools (pg_dump, pg_basebackup; \
+                        docs/deployment.md)"
+                .into());
+        }
         self.check_webhook()
     }
 

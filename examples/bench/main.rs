@@ -48,6 +48,8 @@
 //! `BENCH_ONLY=ad` runs only the main scenarios with those letters and the login phase, and
 //! skips the scaling phases of steps 6 and 8, the chart and README (for profiling).
 //! `BENCH_ONLY=proxy` runs only the proxies' overhead phase ([`proxy`]) after preparation.
+//! `BENCH_ONLY=postgres` (with `BENCH_DATABASE_URL`) runs only the PostgreSQL mode
+//! ([`postgres`]): one node and two nodes on one PostgreSQL, written to README's own section.
 //!
 //! The machine may be shared and noisy, so throughput is reported as a ratio of medians to the
 //! baseline of the same run. `BENCH_SECS` (default 3) and `BENCH_REPS` (default 3) shorten or
@@ -183,6 +185,9 @@ fn run() -> Res<()> {
         settings: &settings,
         wrk,
     };
+    if settings.only.as_deref() == Some("postgres") {
+        return postgres::phase(&ctx, &exe, dir.path());
+    }
     let prepared = prepare(&rt, &sb, &mut report)?;
     if settings.only.as_deref() == Some("proxy") {
         return proxy::phase(&rt, &sb, &exe, dir.path(), &prepared, settings.secs);
@@ -338,6 +343,7 @@ fn loadavg() -> String {
 }
 
 mod baseline;
+mod postgres;
 mod chart;
 mod client;
 mod drive;

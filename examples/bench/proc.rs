@@ -77,14 +77,22 @@ impl Switchboard {
 
     /// Spawns `switchboard serve` and waits for `GET /healthz` to answer 200.
     pub fn start(&self) -> Res<Server> {
+        self.serve(&["--db".as_ref(), self.db.as_os_str()])
+    }
+
+    /// [`Switchboard::start`] on the PostgreSQL database `url` instead of the file.
+    pub fn start_on(&self, url: &str) -> Res<Server> {
+        self.serve(&["--database-url".as_ref(), url.as_ref()])
+    }
+
+    fn serve(&self, database: &[&std::ffi::OsStr]) -> Res<Server> {
         let addr = free_addr()?;
         let began = Instant::now();
         let child = Command::new(&self.exe)
             .arg("serve")
             .arg("--addr")
             .arg(addr.to_string())
-            .arg("--db")
-            .arg(&self.db)
+            .args(database)
             .arg("--config")
             .arg(&self.config)
             .stdin(Stdio::null())

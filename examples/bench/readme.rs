@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 const BEGIN: &str = "<!-- bench:begin -->";
 const END: &str = "<!-- bench:end -->";
+/// README's markers around the PostgreSQL mode's section ([`crate::postgres`]).
+pub const PG_BEGIN: &str = "<!-- bench:postgres:begin -->";
+pub const PG_END: &str = "<!-- bench:postgres:end -->";
 
 /// The machine and the run's conditions.
 pub struct Conditions {
@@ -17,7 +20,7 @@ pub struct Conditions {
     pub wrk: Option<String>,
 }
 
-fn cpu_model() -> String {
+pub fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -28,7 +31,7 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
-fn today() -> String {
+pub fn today() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -106,15 +109,20 @@ pub fn out_dir() -> PathBuf {
 
 /// Replaces README's section between the bench markers with `section`.
 pub fn write_readme(section: &str) -> Res<()> {
+    write_between(BEGIN, END, section)
+}
+
+/// Replaces what README.md holds between `begin` and `end` with `section`.
+pub fn write_between(begin: &str, end: &str, section: &str) -> Res<()> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(&path)?;
-    let (Some(b), Some(e)) = (readme.find(BEGIN), readme.find(END)) else {
-        return Err("README.md has no bench markers".into());
+    let (Some(b), Some(e)) = (readme.find(begin), readme.find(end)) else {
+        return Err(format!("README.md has no {begin} … {end} markers").into());
     };
     if e < b {
-        return Err("README.md's bench markers are out of order".into());
+        return Err(format!("README.md's {begin} markers are out of order").into());
     }
-    let head = &readme[..b + BEGIN.len()];
+    let head = &readme[..b + begin.len()];
     let new = format!("{head}\n{}{}", section.trim_start(), &readme[e..]);
     std::fs::write(&path, new)?;
     Ok(())

@@ -41,6 +41,16 @@ impl Wrk {
         })
     }
 
+    /// The same wrk, writing its scripts into `dir` (created): for runs at once.
+    pub fn in_dir(&self, dir: &Path) -> Res<Wrk> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Wrk {
+            exe: self.exe.clone(),
+            dir: dir.to_path_buf(),
+            version: self.version.clone(),
+        })
+    }
+
     /// `connections` connections sending `sc`'s request to `addr` for `secs` (whole seconds,
     /// at least 1).
     pub fn run(&self, sc: &Scenario, addr: SocketAddr, connections: usize, secs: f64) -> Res<Run> {

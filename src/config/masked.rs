@@ -131,6 +131,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_database_url_with_its_password_is_masked() {
+        let c = Config {
+            database_url: Some(crate::config::Secret(
+                "postgres://sb:hunter2-pg@db:5432/sb".into(),
+            )),
+            ..Config::default()
+        };
+        let text = c.masked_toml().unwrap();
+        assert!(!text.contains("hunter2-pg"), "{text}");
+        assert!(text.contains(&format!("database_url = \"{MASK}\"")), "{text}");
+        assert!(!format!("{c:?}").contains("hunter2-pg"));
+    }
+
+    #[test]
     fn a_configured_jwt_secret_is_masked_and_the_rest_shown() {
         let c = Config {
             jwt_secret: Some("hunter2-jwt".into()),

@@ -86,6 +86,22 @@ fn a_webhook_secret_of_digits_from_the_environment_stays_text() {
 }
 
 #[test]
+fn scheduled_backups_of_the_file_are_refused_with_postgresql() {
+    let c = Config {
+        database_url: Some(Secret("postgres://db/sb".into())),
+        backup_dir: Some("/var/backups/switchboard".into()),
+        ..Config::default()
+    };
+    let refused = c.check().unwrap_err();
+    assert!(refused.contains("pg_dump"), "{refused}");
+    let without = Config {
+        backup_dir: None,
+        ..c
+    };
+    assert_eq!(without.check(), Ok(()));
+}
+
+#[test]
 fn an_unknown_file_key_is_refused() {
     let t: toml::Table = "no_such_key = 1".parse().unwrap();
     assert!(toml::Value::Table(t).try_into::<Config>().is_err());

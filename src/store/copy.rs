@@ -7,8 +7,8 @@
 //! The identity sequences are moved past the copied ids afterwards; `counters` is not copied
 //! but kept by `schema_pg.sql`'s triggers as the rooms arrive, and compared like a table.
 
-use super::postgres::PgSettings;
-use super::sql::Value;
+use super::postgres::{store_error, PgSettings};
+use super::sql::{params, Param, Tx, Value};
 use super::Store;
 use crate::error::StoreError;
 use std::path::Path;
@@ -75,22 +75,37 @@ pub fn sqlite_to_postgres(
     progress: &mut dyn FnMut(&str, u64, u64),
 ) -> Result<Vec<Counted>, StoreError> {
     if !from.exists() {
-        return Err(StoreError::Other(format!(
-            "{} does not exist",
-            from.display()
-        )));
+        return Err(StoreError::Other(format!("{} does not exist", from.display())));
     }
     drop(Store::open(from, 1)?); // brought to this binary's schema version
-    Store::connect(to)?; // the schema, created if new
-    let mut source = rusqlite::Connection::open(from)?;
-    let read = source.transaction()?;
-    let mut target = super::postgres::client(to)?;
-    let mut tx = target.transaction().map_err(pg)?;
+    drop(Store::connect(to)?); // the schema, created if new
+    let source = rusqlite::Connection::open(from)?;
+    source.execute_batch("BEGIN")?; // one moment of the file, whatever a server writes
+    let read = Tx::sqlite(&source);
+    let mut conn = super::postgres::connection(to)?;
+    let write = Tx::postgres(&mut conn);
+    write.batch("BEGIN").map_err(store_error)?;
+    let copied = copy_all(&read, &write, progress);
+    match copied {
+        Ok(counted) => {
+            write.batch("COMMIT").map_err(store_error)?;
+            Ok(counted)
+        }
+        Err(e) => {
+            let _ = write.batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// Every table's rows, the sequences, and the counts compared; the caller commits.
+fn copy_all(
+    read: &Tx<'_>,
+    write: &Tx<'_>,
+    progress: &mut dyn FnMut(&str, u64, u64),
+) -> Result<Vec<Counted>, StoreError> {
     for table in TABLES {
-        let held: i64 = tx
-            .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])
-            .map_err(pg)?
-            .get(0);
+        let held = count(write, table)?;
         if held > 0 && !DERIVED.contains(table) {
             return Err(StoreError::Other(format!(
                 "the PostgreSQL database is not empty ({table} holds {held} rows): \
@@ -99,98 +114,82 @@ pub fn sqlite_to_postgres(
         }
     }
     for table in TABLES.iter().filter(|t| !DERIVED.contains(t)) {
-        copy_table(&read, &mut tx, table, progress)?;
+        copy_table(read, write, table, progress)?;
     }
     for (table, column) in IDENTITIES {
-        tx.execute(
-            &format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', '{column}'),
-                               COALESCE(MAX({column}), 0) + 1, false) FROM {table}"
-            ),
-            &[],
-        )
-        .map_err(pg)?;
+        let next = format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', '{column}'),
+                           COALESCE(MAX({column}), 0) + 1, false) FROM {table}"
+        );
+        write.one(&next, params![], |_| Ok(())).map_err(store_error)?;
     }
     let mut counted = Vec::new();
     for table in TABLES {
-        let sqlite: i64 =
-            read.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
-        let postgres: i64 = tx
-            .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])
-            .map_err(pg)?
-            .get(0);
+        let (sqlite, postgres) = (count(read, table)?, count(write, table)?);
+        if sqlite != postgres {
+            return Err(StoreError::Other(format!(
+                "{table} has {sqlite} rows in the file but {postgres} in PostgreSQL: \
+                 nothing was committed"
+            )));
+        }
         counted.push(Counted {
             table,
             sqlite,
             postgres,
         });
     }
-    let (active_sqlite, active_pg) = (
-        read.query_row(
-            "SELECT value FROM counters WHERE name = 'active_rooms'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )?,
-        tx.query_one(
-            "SELECT value FROM counters WHERE name = 'active_rooms'",
-            &[],
-        )
-        .map_err(pg)?
-        .get::<_, i64>(0),
-    );
-    if let Some(c) = counted.iter().find(|c| c.sqlite != c.postgres) {
+    let open = "SELECT value FROM counters WHERE name = 'active_rooms'";
+    let open_rooms = |tx: &Tx<'_>| tx.one(open, params![], |r| r.get::<i64>(0)).map_err(store_error);
+    let (in_file, in_postgres) = (open_rooms(read)?, open_rooms(write)?);
+    if in_file != in_postgres {
         return Err(StoreError::Other(format!(
-            "{} has {} rows in the file but {} in PostgreSQL: nothing was committed",
-            c.table, c.sqlite, c.postgres
+            "{in_file} open rooms in the file but {in_postgres} in PostgreSQL: nothing was committed"
         )));
     }
-    if active_sqlite != active_pg {
-        return Err(StoreError::Other(format!(
-            "{active_sqlite} open rooms in the file but {active_pg} in PostgreSQL: nothing was committed"
-        )));
-    }
-    tx.commit().map_err(pg)?;
-    read.finish()?;
     Ok(counted)
 }
 
-/// Copies one table's rows, in rowid order, a batch of rows per statement.
+/// How many rows `table` holds.
+fn count(tx: &Tx<'_>, table: &str) -> Result<i64, StoreError> {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    tx.one(&sql, params![], |r| r.get(0)).map_err(store_error)
+}
+
+/// Copies one table's rows, a batch of rows per INSERT.
 fn copy_table(
-    read: &rusqlite::Transaction<'_>,
-    tx: &mut postgres::Transaction<'_>,
+    read: &Tx<'_>,
+    write: &Tx<'_>,
     table: &str,
     progress: &mut dyn FnMut(&str, u64, u64),
 ) -> Result<(), StoreError> {
     let columns: Vec<String> = read
-        .prepare(&format!(
-            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
-        ))?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let total: i64 = read.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
-    let total = u64::try_from(total).unwrap_or_default();
+        .rows(
+            &format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
+            params![],
+            |r| r.get(0),
+        )
+        .map_err(store_error)?;
+    let total = u64::try_from(count(read, table)?).unwrap_or_default();
     let list = columns.join(", ");
-    let mut select = read.prepare(&format!("SELECT {list} FROM {table}"))?;
-    let mut rows = select.query([])?;
-    let mut batch: Vec<Vec<OwnedValue>> = Vec::with_capacity(BATCH);
+    let mut batch: Vec<OwnedValue> = Vec::with_capacity(BATCH * columns.len());
     let mut done = 0u64;
     progress(table, 0, total);
-    while let Some(row) = rows.next()? {
-        let mut values = Vec::with_capacity(columns.len());
+    read.each(&format!("SELECT {list} FROM {table}"), params![], |row| {
         for i in 0..columns.len() {
-            values.push(OwnedValue::from(row.get_ref(i)?));
+            batch.push(OwnedValue::from(row.value(i)?));
         }
-        batch.push(values);
-        if batch.len() == BATCH {
-            insert(tx, table, &list, columns.len(), &batch)?;
-            done += batch.len() as u64;
+        if batch.len() == BATCH * columns.len() {
+            insert(write, table, &list, columns.len(), &batch)?;
+            done += BATCH as u64;
             batch.clear();
             progress(table, done, total);
         }
-    }
+        Ok(())
+    })
+    .map_err(store_error)?;
     if !batch.is_empty() {
-        insert(tx, table, &list, columns.len(), &batch)?;
-        done += batch.len() as u64;
+        insert(write, table, &list, columns.len(), &batch).map_err(store_error)?;
+        done += (batch.len() / columns.len()) as u64;
     }
     progress(table, done, total);
     Ok(())
@@ -211,23 +210,19 @@ enum OwnedValue {
     Blob(Vec<u8>),
 }
 
-impl From<rusqlite::types::ValueRef<'_>> for OwnedValue {
-    fn from(v: rusqlite::types::ValueRef<'_>) -> OwnedValue {
-        use rusqlite::types::ValueRef;
+impl From<Value<'_>> for OwnedValue {
+    fn from(v: Value<'_>) -> OwnedValue {
         match v {
-            ValueRef::Null => OwnedValue::Null,
-            ValueRef::Integer(i) => OwnedValue::Int(i),
-            ValueRef::Real(f) => OwnedValue::Real(f),
-            ValueRef::Text(t) => match std::str::from_utf8(t) {
-                Ok(s) => OwnedValue::Text(s.to_owned()),
-                Err(_) => OwnedValue::Blob(t.to_vec()),
-            },
-            ValueRef::Blob(b) => OwnedValue::Blob(b.to_vec()),
+            Value::Null => OwnedValue::Null,
+            Value::Int(i) => OwnedValue::Int(i),
+            Value::Real(f) => OwnedValue::Real(f),
+            Value::Text(s) => OwnedValue::Text(s.to_owned()),
+            Value::Blob(b) => OwnedValue::Blob(b.to_vec()),
         }
     }
 }
 
-impl OwnedValue {
+impl Param for OwnedValue {
     fn value(&self) -> Value<'_> {
         match self {
             OwnedValue::Null => Value::Null,
@@ -239,36 +234,25 @@ impl OwnedValue {
     }
 }
 
-/// `INSERT INTO table (list) VALUES (…), (…)` for `rows`, ids as they were.
+/// `INSERT INTO table (list) VALUES (…), (…)` for `values` (rows of `width`), ids as they were.
 fn insert(
-    tx: &mut postgres::Transaction<'_>,
+    write: &Tx<'_>,
     table: &str,
     list: &str,
     width: usize,
-    rows: &[Vec<OwnedValue>],
-) -> Result<(), StoreError> {
+    values: &[OwnedValue],
+) -> Result<(), crate::error::Error> {
+    let rows = values.len() / width;
     let mut sql = format!("INSERT INTO {table} ({list}) OVERRIDING SYSTEM VALUE VALUES ");
-    let mut n = 0;
-    for (r, _) in rows.iter().enumerate() {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
         for c in 0..width {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            sql.push_str(&format!("${n}"));
+            let n = r * width + c + 1;
+            sql.push_str(&if c == 0 { format!("?{n}") } else { format!(", ?{n}") });
         }
         sql.push(')');
     }
-    let values: Vec<Value<'_>> = rows.iter().flatten().map(OwnedValue::value).collect();
-    let params: Vec<&(dyn postgres::types::ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-    tx.execute(&sql, &params).map_err(pg)?;
+    let params: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
+    write.execute(&sql, &params)?;
     Ok(())
-}
-
-fn pg(e: postgres::Error) -> StoreError {
-    StoreError::Engine(Box::new(e))
 }

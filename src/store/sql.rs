@@ -204,11 +204,15 @@ pub enum Row<'r> {
 impl Row<'_> {
     /// Column `idx` (from 0) as a `T`.
     pub fn get<T: Column>(&self, idx: usize) -> Result<T, Error> {
-        let value = match self {
+        T::from_value(self.value(idx)?).map_err(|why| column_error(idx, why))
+    }
+
+    /// Column `idx` (from 0) as it is stored.
+    pub fn value(&self, idx: usize) -> Result<Value<'_>, Error> {
+        Ok(match self {
             Row::Sqlite(r) => sqlite_value(r.get_ref(idx)?),
             Row::Postgres(r) => super::postgres::column(r, idx)?,
-        };
-        T::from_value(value).map_err(|why| column_error(idx, why))
+        })
     }
 }
 

@@ -4,9 +4,10 @@
 //! Several nodes may start at once: each takes the same transaction-scoped advisory lock
 //! first, so the second waits for the first's COMMIT and then finds the version current.
 
-use crate::error::StoreError;
+use super::PgConn;
+use crate::error::{Error, StoreError};
+use crate::store::sql::{params, Tx};
 use crate::store::SCHEMA_VERSION;
-use postgres::Client;
 
 /// The whole PostgreSQL schema, applied to a new database.
 pub const SCHEMA_PG: &str = include_str!("../../../schema_pg.sql");
@@ -17,23 +18,32 @@ const MIGRATION_LOCK: i64 = 0x7362_6f61_7264;
 
 /// Brings the database to [`SCHEMA_VERSION`] in one transaction under [`MIGRATION_LOCK`];
 /// refuses a database whose version is newer than this binary's.
-pub(super) fn migrate(client: &mut Client) -> Result<(), StoreError> {
-    let mut tx = client.transaction().map_err(engine)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-        .map_err(engine)?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
-        .map_err(engine)?;
+pub(super) fn migrate(conn: &mut PgConn) -> Result<(), StoreError> {
+    let tx = Tx::postgres(conn);
+    tx.batch("BEGIN").map_err(store)?;
+    let done = steps(&tx).and_then(|()| tx.batch("COMMIT").map_err(store));
+    if done.is_err() {
+        let _ = tx.batch("ROLLBACK");
+    }
+    done
+}
+
+fn steps(tx: &Tx<'_>) -> Result<(), StoreError> {
+    tx.one("SELECT pg_advisory_xact_lock(?1)", params![MIGRATION_LOCK], |_| Ok(()))
+        .map_err(store)?;
+    tx.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+        .map_err(store)?;
     let version: i64 = tx
-        .query_opt("SELECT version FROM schema_version", &[])
-        .map_err(engine)?
-        .map_or(0, |r| r.get(0));
+        .first("SELECT version FROM schema_version", params![], |r| r.get(0))
+        .map_err(store)?
+        .unwrap_or(0);
     if version > SCHEMA_VERSION {
         return Err(StoreError::Other(format!(
             "database schema version {version} is newer than this binary's {SCHEMA_VERSION}"
         )));
     }
     if version == SCHEMA_VERSION {
-        return tx.commit().map_err(engine);
+        return Ok(());
     }
     if version != 0 {
         // No PostgreSQL database predates version 9; later versions add their steps here.
@@ -41,17 +51,21 @@ pub(super) fn migrate(client: &mut Client) -> Result<(), StoreError> {
             "no upgrade from PostgreSQL schema version {version}"
         )));
     }
-    tx.batch_execute(SCHEMA_PG).map_err(engine)?;
-    tx.execute("DELETE FROM schema_version", &[])
-        .map_err(engine)?;
+    tx.batch(SCHEMA_PG).map_err(store)?;
+    tx.execute("DELETE FROM schema_version", params![])
+        .map_err(store)?;
     tx.execute(
-        "INSERT INTO schema_version (version) VALUES ($1)",
-        &[&SCHEMA_VERSION],
+        "INSERT INTO schema_version (version) VALUES (?1)",
+        params![SCHEMA_VERSION],
     )
-    .map_err(engine)?;
-    tx.commit().map_err(engine)
+    .map_err(store)?;
+    Ok(())
 }
 
-fn engine(e: postgres::Error) -> StoreError {
-    StoreError::Engine(Box::new(e))
+/// A store error as it is, anything else (none is expected here) as its text.
+pub(crate) fn store(e: Error) -> StoreError {
+    match e {
+        Error::Store(e) => e,
+        other => StoreError::Other(other.to_string()),
+    }
 }

@@ -31,6 +31,8 @@
 mod conn;
 mod migrate;
 
+pub(crate) use migrate::store as store_error;
+
 pub use conn::PgConn;
 pub(crate) use conn::{column, violated};
 
@@ -107,7 +109,7 @@ impl PgStore {
             setup: setup(settings),
         };
         let mut first = r2d2::ManageConnection::connect(&manager).map_err(engine)?;
-        migrate::migrate(first.client())?;
+        migrate::migrate(&mut first)?;
         drop(first);
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size.max(1))
@@ -266,8 +268,9 @@ fn setup(settings: &PgSettings) -> String {
 
 /// A connection of its own (not pooled), set up as the pool's are: for the store's copy.
 /// No statement timeout: a copy of a large database runs long statements.
-pub(crate) fn client(settings: &PgSettings) -> Result<postgres::Client, StoreError> {
-    config(settings)?.connect(postgres::NoTls).map_err(engine)
+pub(crate) fn connection(settings: &PgSettings) -> Result<PgConn, StoreError> {
+    let client = config(settings)?.connect(postgres::NoTls).map_err(engine)?;
+    Ok(PgConn::new(client))
 }
 
 /// A short random pause before attempt `attempt + 1`, so that two conflicting nodes do not

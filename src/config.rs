@@ -259,10 +259,12 @@ impl Config {
             return Err("backup_keep must be at least 1".into());
         }
         if self.database_url.is_some() && self.backup_dir.is_some() {
-            return Err("backup_dir copies the SQLite file; with database_url, back up \
+            return Err(
+                "backup_dir copies the SQLite file; with database_url, back up \
                         PostgreSQL with its own tools (pg_dump, pg_basebackup; \
                         docs/deployment.md)"
-                .into());
+                    .into(),
+            );
         }
         self.check_webhook()
     }

@@ -343,10 +343,10 @@ fn loadavg() -> String {
 }
 
 mod baseline;
-mod postgres;
 mod chart;
 mod client;
 mod drive;
+mod postgres;
 mod prepare;
 mod proc;
 mod proxy;

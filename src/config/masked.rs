@@ -140,7 +140,10 @@ mod tests {
         };
         let text = c.masked_toml().unwrap();
         assert!(!text.contains("hunter2-pg"), "{text}");
-        assert!(text.contains(&format!("database_url = \"{MASK}\"")), "{text}");
+        assert!(
+            text.contains(&format!("database_url = \"{MASK}\"")),
+            "{text}"
+        );
         assert!(!format!("{c:?}").contains("hunter2-pg"));
     }
 

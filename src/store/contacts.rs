@@ -15,6 +15,17 @@ pub(crate) const LIST: &str =
 pub(crate) const ITEMS_OF_OWNER: &str =
     "SELECT i.contact_uid, i.{id}, i.{value}, i.intime FROM {table} i
      JOIN contacts c ON c.uid = i.contact_uid WHERE c.owner_pk = ?1 ORDER BY i.{id}";
+/// [`ITEMS_OF_OWNER`] on PostgreSQL: the items of each of the owner's contacts looked up by
+/// contact (the `OFFSET 0` keeps the subquery from being folded into a join the planner may
+/// turn into a scan of every item). The plain join, prepared once and planned generically,
+/// scanned all 36 000 phones of the bench's database (one account with 18 000 contacts beside
+/// accounts with 10): 4.7 ms a book instead of 0.03 ms (`EXPLAIN ANALYZE EXECUTE`), which
+/// left PostgreSQL spending 1.5 cores on 1 900 books a second.
+pub(crate) const ITEMS_OF_OWNER_PG: &str =
+    "SELECT i.contact_uid, i.{id}, i.{value}, i.intime FROM contacts c,
+     LATERAL (SELECT contact_uid, {id}, {value}, intime FROM {table}
+              WHERE contact_uid = c.uid OFFSET 0) i
+     WHERE c.owner_pk = ?1 ORDER BY i.{id}";
 /// [`get`]'s statement for the contact.
 pub(crate) const GET: &str = "SELECT name, intime FROM contacts WHERE uid = ?1 AND owner_pk = ?2";
 /// [`get`]'s template for the items of one contact ([`sql`] fills it in).
@@ -186,7 +197,11 @@ fn attach_items<T: Item>(
     contacts: &mut [Contact],
     at: &HashMap<String, usize>,
 ) -> Result<(), Error> {
-    conn.each(&sql::<T>(ITEMS_OF_OWNER), params![owner_pk], |r| {
+    let template = match conn.engine() {
+        Engine::Sqlite => ITEMS_OF_OWNER,
+        Engine::Postgres => ITEMS_OF_OWNER_PG,
+    };
+    conn.each(&sql::<T>(template), params![owner_pk], |r| {
         let owner: String = r.get(0)?;
         if let Some(&i) = at.get(&owner) {
             T::of(&mut contacts[i]).push(T::new(r.get(1)?, r.get(2)?, r.get(3)?));

@@ -75,7 +75,10 @@ pub fn sqlite_to_postgres(
     progress: &mut dyn FnMut(&str, u64, u64),
 ) -> Result<Vec<Counted>, StoreError> {
     if !from.exists() {
-        return Err(StoreError::Other(format!("{} does not exist", from.display())));
+        return Err(StoreError::Other(format!(
+            "{} does not exist",
+            from.display()
+        )));
     }
     drop(Store::open(from, 1)?); // brought to this binary's schema version
     drop(Store::connect(to)?); // the schema, created if new
@@ -121,7 +124,9 @@ fn copy_all(
             "SELECT setval(pg_get_serial_sequence('{table}', '{column}'),
                            COALESCE(MAX({column}), 0) + 1, false) FROM {table}"
         );
-        write.one(&next, params![], |_| Ok(())).map_err(store_error)?;
+        write
+            .one(&next, params![], |_| Ok(()))
+            .map_err(store_error)?;
     }
     let mut counted = Vec::new();
     for table in TABLES {
@@ -139,7 +144,10 @@ fn copy_all(
         });
     }
     let open = "SELECT value FROM counters WHERE name = 'active_rooms'";
-    let open_rooms = |tx: &Tx<'_>| tx.one(open, params![], |r| r.get::<i64>(0)).map_err(store_error);
+    let open_rooms = |tx: &Tx<'_>| {
+        tx.one(open, params![], |r| r.get::<i64>(0))
+            .map_err(store_error)
+    };
     let (in_file, in_postgres) = (open_rooms(read)?, open_rooms(write)?);
     if in_file != in_postgres {
         return Err(StoreError::Other(format!(
@@ -248,7 +256,11 @@ fn insert(
         sql.push_str(if r == 0 { "(" } else { ", (" });
         for c in 0..width {
             let n = r * width + c + 1;
-            sql.push_str(&if c == 0 { format!("?{n}") } else { format!(", ?{n}") });
+            sql.push_str(&if c == 0 {
+                format!("?{n}")
+            } else {
+                format!(", ?{n}")
+            });
         }
         sql.push(')');
     }

@@ -29,12 +29,18 @@ pub(super) fn migrate(conn: &mut PgConn) -> Result<(), StoreError> {
 }
 
 fn steps(tx: &Tx<'_>) -> Result<(), StoreError> {
-    tx.one("SELECT pg_advisory_xact_lock(?1)", params![MIGRATION_LOCK], |_| Ok(()))
-        .map_err(store)?;
+    tx.one(
+        "SELECT pg_advisory_xact_lock(?1)",
+        params![MIGRATION_LOCK],
+        |_| Ok(()),
+    )
+    .map_err(store)?;
     tx.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
         .map_err(store)?;
     let version: i64 = tx
-        .first("SELECT version FROM schema_version", params![], |r| r.get(0))
+        .first("SELECT version FROM schema_version", params![], |r| {
+            r.get(0)
+        })
         .map_err(store)?
         .unwrap_or(0);
     if version > SCHEMA_VERSION {

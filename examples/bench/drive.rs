@@ -39,7 +39,8 @@ pub struct Median {
 }
 
 impl Median {
-    fn of(runs: &[Run]) -> Median {
+    /// The medians of `runs` (failures summed).
+    pub fn of(runs: &[Run]) -> Median {
         let mut rates: Vec<f64> = runs.iter().map(|r| r.rate).collect();
         let mut p99s: Vec<f64> = runs.iter().map(|r| r.p99_ms).collect();
         Median {

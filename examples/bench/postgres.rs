@@ -4,7 +4,7 @@
 //! bare baseline of the same run. Two nodes get half the connections each, driven at once; their
 //! rates add up. Written to README between its own markers (docs/deployment.md reads it).
 
-use crate::drive::{Ctx, Run};
+use crate::drive::{Ctx, Median, Run};
 use crate::scenario::{self, Scenario};
 use crate::{median, prepare, proc, readme, Res, CONNECTIONS};
 use std::path::Path;
@@ -18,9 +18,9 @@ pub struct Measured {
 /// One scenario's medians, and where the CPU went during its runs.
 pub struct Row {
     pub label: &'static str,
-    pub baseline: Run,
-    pub one: Run,
-    pub two: Run,
+    pub baseline: Median,
+    pub one: Median,
+    pub two: Median,
     /// Shares of the machine's CPU while one node, then two nodes, were driven.
     pub one_cpu: Cpu,
     pub two_cpu: Cpu,
@@ -121,7 +121,7 @@ pub fn phase(ctx: &Ctx, exe: &Path, dir: &Path) -> Res<()> {
                 t / b
             );
         }
-        let [baseline, one, two] = runs.map(|r| median_run(&r));
+        let [baseline, one, two] = runs.map(|r| Median::of(&r));
         rows.push(Row {
             label: sc.label,
             baseline,
@@ -202,16 +202,6 @@ fn median_cpu(shares: &[Cpu]) -> Cpu {
     Cpu {
         postgres: median(&mut pg),
         nodes: median(&mut sb),
-    }
-}
-
-fn median_run(runs: &[Run]) -> Run {
-    let mut rates: Vec<f64> = runs.iter().map(|r| r.rate).collect();
-    let mut p99s: Vec<f64> = runs.iter().map(|r| r.p99_ms).collect();
-    Run {
-        rate: median(&mut rates),
-        p99_ms: median(&mut p99s),
-        failed: runs.iter().map(|r| r.failed).sum(),
     }
 }
 

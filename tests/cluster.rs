@@ -336,3 +336,39 @@ async fn a_sqlite_database_filled_through_every_dialect_is_migrated_and_served_i
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
     drop(keep);
 }
+
+#[tokio::test]
+async fn five_wrong_passwords_spread_over_two_nodes_lock_the_account_on_both() {
+    use crate::throttle::{assert_throttled, Dialect, PHONE, RIGHT, WRONG};
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    a.pb().register(PHONE).await;
+
+    for i in 0..5 {
+        let node = [&a, &b][i % 2];
+        let r = Dialect::PhoneBooks.login(node, PHONE, WRONG, None).await;
+        assert!(!Dialect::PhoneBooks.accepted(&r), "{r:?}");
+    }
+
+    for node in [&a, &b] {
+        let r = Dialect::PhoneBooks.login(node, PHONE, RIGHT, None).await;
+        assert_throttled(Dialect::PhoneBooks, &r);
+    }
+}
+
+#[tokio::test]
+async fn a_code_used_on_one_node_is_refused_by_the_other() {
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    a.pb().register("13700000036").await;
+    let code = a.pb().reset_code("13700000036").await;
+
+    let first = a.pb().reset("13700000036", &code, "new-password-1").await;
+    let again = b.pb().reset("13700000036", &code, "new-password-2").await;
+
+    assert_eq!(first.json()["ret"], 0, "{first:?}");
+    assert_ne!(again.json()["ret"], 0, "a used code is refused: {again:?}");
+    let (_, _) = b.pb().login("13700000036", "new-password-1").await;
+}

@@ -1,7 +1,7 @@
 //! The request log: one line per request, a refused request's line carries why, and no line
 //! carries a password or a token.
 
-use crate::support::log::{captured, lines_with};
+use crate::support::log::{captured, line_with, lines_with};
 use crate::support::Server;
 use serde_json::json;
 
@@ -112,7 +112,7 @@ async fn a_commands_line_names_its_dialect_command_and_code() {
         )
         .await;
     assert_eq!(r.json()["ret"], 0);
-    let line = &lines_with(&log, &id)[0];
+    let line = &line_with(&log, &id).await;
     assert!(line.contains("command=\"register\""), "{line}");
     assert!(line.contains("code=0"), "{line}");
     assert!(!line.contains("detail="), "a success has no detail: {line}");
@@ -122,7 +122,7 @@ async fn a_commands_line_names_its_dialect_command_and_code() {
         .send("GET", "/ineww/session", &[("X-Request-Id", &id)], b"")
         .await;
     assert_eq!(r.status, 401);
-    let line = &lines_with(&log, &id)[0];
+    let line = &line_with(&log, &id).await;
     assert!(line.contains("dialect=\"ineww\""), "{line}");
     assert!(line.contains("command=\"profile\""), "{line}");
     assert!(line.contains("code=401001"), "{line}");

@@ -46,3 +46,21 @@ pub fn lines_with(log: &Mutex<Vec<u8>>, needle: &str) -> Vec<String> {
         .filter(|l| l.contains(needle))
         .collect()
 }
+
+/// The first captured line that contains `needle`, waiting up to 2 s for it: a request's line
+/// is written when its connection task gets its turn again, which may be after the client
+/// has read the answer.
+pub async fn line_with(log: &Mutex<Vec<u8>>, needle: &str) -> String {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        if let Some(line) = lines_with(log, needle).into_iter().next() {
+            return line;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no line with {needle} in {:?}",
+            lines(log)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+}

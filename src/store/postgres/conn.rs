@@ -205,14 +205,16 @@ pub(crate) fn is_conflict(e: &Error) -> bool {
         })
 }
 
-/// Whether `e` left its connection unusable (the server went away, the socket broke).
+/// Whether `e` is the connection failing (the server went away, the socket broke), not a
+/// statement: a type the code got wrong, or the database refusing a change, is not.
 pub(crate) fn is_closed(e: &Error) -> bool {
+    use std::error::Error as _;
     let Error::Store(StoreError::Engine(cause)) = e else {
         return false;
     };
     cause
         .downcast_ref::<postgres::Error>()
-        .is_some_and(|e| e.is_closed() || e.as_db_error().is_none() && e.code().is_none())
+        .is_some_and(|e| e.is_closed() || e.source().is_some_and(|s| s.is::<std::io::Error>()))
 }
 
 impl ToSql for Value<'_> {

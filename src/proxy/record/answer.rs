@@ -75,11 +75,14 @@ impl Book {
                 let (Some(kind), Some(text)) = (volatile::kind(key, v), volatile::text(v)) else {
                     return v.clone();
                 };
-                // A long value (token, UUID, time) is unique: expected as captured wherever it
-                // shows again. A short one (rooms' pk "3") may mean another thing next time:
-                // captured afresh, and the newest capture is what a request's "3" stands for.
+                // A long text (token, UUID) is unique: expected as captured wherever it shows
+                // again. A short one (rooms' pk "3") may mean another thing next time: captured
+                // afresh, and the newest capture is what a request's "3" stands for. A number
+                // (an expiry time) is never expected equal to an earlier one: two expiries equal
+                // when recorded may fall a second apart when replayed.
                 let long = text.len() >= 8;
-                if let Some(cap) = self.values.get(&text).filter(|c| long && c.value == *v) {
+                let same = |c: &&Capture| long && v.is_string() && c.value == *v;
+                if let Some(cap) = self.values.get(&text).filter(same) {
                     if cap.session != session {
                         shown.push(cap.session);
                     }

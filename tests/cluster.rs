@@ -30,26 +30,9 @@ async fn thirty_two_registrations_of_one_phone_over_two_nodes_make_exactly_one_a
         return;
     };
     const PHONE: &str = "13700000032";
-    let n = 32;
-    let barrier = Arc::new(Barrier::new(n));
-    let mut tasks = Vec::new();
-    for i in 0..n {
-        let barrier = barrier.clone();
-        let addr = if i % 2 == 0 { a.addr } else { b.addr };
-        tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::open(addr).await.expect("connect");
-            barrier.wait().await;
-            conn.post(&json!({"op": 1001, "phone": PHONE, "password": format!("password-{i}")}))
-                .await
-                .expect("an answer")
-        }));
-    }
 
     // Act
-    let mut answers = Vec::new();
-    for t in tasks {
-        answers.push(t.await.expect("task"));
-    }
+    let answers = pb::register_at_once(&[a.addr, b.addr], PHONE, 32).await;
 
     // Assert: one winner, everyone else told the phone is taken (never a store failure)
     let mut winners = 0;

@@ -7,7 +7,6 @@ use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use switchboard::config::Config;
-use tokio::sync::Barrier;
 
 const PHONE: &str = "13000000001";
 
@@ -16,25 +15,9 @@ async fn thirty_two_concurrent_registrations_of_one_phone_make_exactly_one_accou
     // Arrange: 32 connections, released together
     let app = Server::start().await;
     let n = 32;
-    let barrier = Arc::new(Barrier::new(n));
-    let mut tasks = Vec::new();
-    for i in 0..n {
-        let barrier = barrier.clone();
-        let addr = app.addr;
-        tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::open(addr).await.expect("connect");
-            barrier.wait().await;
-            conn.post(&json!({"op": 1001, "phone": PHONE, "password": format!("password-{i}")}))
-                .await
-                .expect("an answer")
-        }));
-    }
 
     // Act
-    let mut answers = Vec::new();
-    for t in tasks {
-        answers.push(t.await.expect("task"));
-    }
+    let answers = register_at_once(&[app.addr], PHONE, n).await;
 
     // Assert
     let mut winners = Vec::new();

@@ -257,3 +257,26 @@ impl super::Conn {
             .await
     }
 }
+
+/// `n` PhoneBooks registrations (op 1001) of `phone`, each on a connection of its own to the
+/// next of `nodes` in turn, released together; the answers in order (registration `i` used
+/// the password `password-{i}`).
+pub async fn register_at_once(nodes: &[std::net::SocketAddr], phone: &str, n: usize) -> Vec<Resp> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let (barrier, addr, phone) = (barrier.clone(), nodes[i % nodes.len()], phone.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut conn = super::Conn::open(addr).await.expect("connect");
+            barrier.wait().await;
+            conn.post(&json!({"op": 1001, "phone": phone, "password": format!("password-{i}")}))
+                .await
+                .expect("an answer")
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.expect("task"));
+    }
+    answers
+}

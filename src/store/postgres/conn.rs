@@ -190,19 +190,21 @@ pub(crate) fn violated(cause: &(dyn std::error::Error + Send + Sync + 'static)) 
         .then(|| db.constraint().unwrap_or(db.message()).to_owned())
 }
 
+/// The PostgreSQL client's error behind `e`, if that is what it is.
+fn driver_error(e: &Error) -> Option<&postgres::Error> {
+    match e {
+        Error::Store(StoreError::Engine(cause)) => cause.downcast_ref::<postgres::Error>(),
+        _ => None,
+    }
+}
+
 /// Whether `e` is PostgreSQL giving up a transaction that conflicted with another (a
 /// serialization failure or a deadlock): running it again from the start is safe.
 pub(crate) fn is_conflict(e: &Error) -> bool {
     use postgres::error::SqlState;
-    let Error::Store(StoreError::Engine(cause)) = e else {
-        return false;
-    };
-    cause
-        .downcast_ref::<postgres::Error>()
-        .and_then(|e| e.code())
-        .is_some_and(|c| {
-            *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
-        })
+    driver_error(e).and_then(|e| e.code()).is_some_and(|c| {
+        *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
+    })
 }
 
 /// Whether `e` is the connection failing (the server went away, the socket broke), not a

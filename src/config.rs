@@ -40,8 +40,9 @@ pub struct Config {
     pub pg_statement_timeout_ms: u64,
     /// PostgreSQL only: how long a command waits for a pooled connection, in milliseconds.
     pub pg_pool_wait_ms: u64,
-    /// PostgreSQL only: how many times a write that conflicted with another node's write
-    /// (a serialization failure) is run in all before its store-failure answer.
+    /// PostgreSQL only: how many times a command is run in all before its store-failure
+    /// answer when it conflicted with another node's write (a serialization failure) or lost
+    /// its connection before committing (the database restarted).
     pub pg_write_attempts: u32,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub body_limit: usize,

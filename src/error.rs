@@ -101,11 +101,12 @@ pub enum Error {
 /// keeping their message and causes for the log.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database engine reported an error.
-    #[error(transparent)]
+    /// The database engine reported an error (shown with its causes: a driver's own message
+    /// is often only "db error", the reason is in its source).
+    #[error("{}", Chain(&**.0))]
     Engine(Cause),
     /// No pooled connection could be had.
-    #[error(transparent)]
+    #[error("{}", Chain(&**.0))]
     Pool(Cause),
     /// The operation would have to wait (no idle pooled connection, or a write) while the
     /// thread runs under [`crate::store::without_waiting`]; the caller runs the command again
@@ -119,6 +120,27 @@ pub enum StoreError {
 
 /// The driver's own error behind a [`StoreError`], for its message and causes only.
 pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// An error and each of its causes, `first: second: …`, skipping a cause whose text its
+/// error already shows.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.0.to_string();
+        f.write_str(&shown)?;
+        let mut next = self.0.source();
+        while let Some(cause) = next {
+            let text = cause.to_string();
+            if !shown.contains(&text) {
+                write!(f, ": {text}")?;
+            }
+            shown = text;
+            next = cause.source();
+        }
+        Ok(())
+    }
+}
 
 impl Error {
     /// Shorthand for [`Error::WrongType`].
@@ -140,3 +162,30 @@ impl Error {
 
 /// Result with the domain [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("db error")]
+    struct Driver(#[source] Reason);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("FATAL: terminating connection due to administrator command")]
+    struct Reason;
+
+    #[test]
+    fn a_store_error_shows_the_reason_behind_the_drivers_message() {
+        let e = StoreError::Engine(Box::new(Driver(Reason)));
+        assert_eq!(
+            e.to_string(),
+            "db error: FATAL: terminating connection due to administrator command"
+        );
+        let plain = StoreError::Pool(Box::new(Reason));
+        assert_eq!(
+            plain.to_string(),
+            "FATAL: terminating connection due to administrator command"
+        );
+    }
+}

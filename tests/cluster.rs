@@ -355,3 +355,95 @@ async fn a_code_used_on_one_node_is_refused_by_the_other() {
     assert_ne!(again.json()["ret"], 0, "a used code is refused: {again:?}");
     let (_, _) = b.pb().login("13700000036", "new-password-1").await;
 }
+
+#[tokio::test]
+async fn connections_ended_under_load_as_a_database_restart_ends_them_are_not_seen_by_clients() {
+    // Arrange: two nodes; eight clients, each with an account, alternately add a contact on
+    // one node and list the book on the other
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    const CLIENTS: usize = 8;
+    const ROUNDS: usize = 25;
+    let mut tokens = Vec::new();
+    for i in 0..CLIENTS {
+        tokens.push(a.pb().account(&format!("1370000010{i}")).await.1);
+    }
+    let nodes = [a.addr, b.addr];
+    let mut clients = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let auth = format!("JWT {token}");
+        clients.push(tokio::spawn(async move {
+            let mut conns = [
+                Conn::open(nodes[i % 2]).await.expect("connect"),
+                Conn::open(nodes[(i + 1) % 2]).await.expect("connect"),
+            ];
+            let headers = [("authorization", auth.as_str())];
+            let (mut acknowledged, mut unsure) = (0usize, 0usize);
+            for round in 0..ROUNDS {
+                let add = json!({"op": 1005, "users": [{"name": format!("c{round}")}]});
+                let r = conns[0]
+                    .request("POST", "/phonebooks", &headers, add.to_string().as_bytes())
+                    .await
+                    .expect("every add is answered");
+                match r.json()["ret"].as_i64() {
+                    Some(0) => acknowledged += 1,
+                    // Only when the connection ended while COMMIT was in flight (not run again:
+                    // it may have committed).
+                    _ => {
+                        assert_eq!(r.failure(200), "internal error, nothing was changed");
+                        unsure += 1;
+                    }
+                }
+                let list = br#"{"op":1009}"#;
+                let r = conns[1]
+                    .request("POST", "/phonebooks", &headers, list)
+                    .await
+                    .expect("every list is answered");
+                let book = r.ok_json();
+                let listed = book["users"].as_array().expect("users").len();
+                assert!(
+                    (acknowledged..=acknowledged + unsure).contains(&listed),
+                    "after {acknowledged} acknowledged adds ({unsure} unsure) the other node lists {listed}"
+                );
+            }
+            (acknowledged, unsure)
+        }));
+    }
+
+    // Act: every connection of both nodes to the database is ended, again and again
+    let mut ended = 0;
+    for _ in 0..8 {
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        ended += a.count(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        );
+    }
+
+    // Assert: every read answered with the book, every add acknowledged (or, rarely, unsure),
+    // every acknowledged add kept
+    let mut total = (0, 0);
+    for (i, c) in clients.into_iter().enumerate() {
+        let (acknowledged, unsure) = c.await.expect("client");
+        let kept = b.count(
+            "SELECT COUNT(*) FROM contacts c JOIN accounts a ON a.pk = c.owner_pk
+             WHERE a.phone = ?1",
+            &[&format!("1370000010{i}")],
+        );
+        let kept = usize::try_from(kept).expect("a count");
+        assert!(
+            (acknowledged..=acknowledged + unsure).contains(&kept),
+            "{kept} kept of {acknowledged} (+{unsure})"
+        );
+        total = (total.0 + acknowledged, total.1 + unsure);
+    }
+    assert!(ended > 0, "connections were ended");
+    assert!(total.1 <= total.0 / 10, "mostly acknowledged: {total:?}");
+    assert_eq!(a.get("/healthz").await.status, 200);
+    eprintln!(
+        "ended {ended} connections; adds acknowledged {}, unsure {}",
+        total.0, total.1
+    );
+}

@@ -207,16 +207,25 @@ pub(crate) fn is_conflict(e: &Error) -> bool {
     })
 }
 
-/// Whether `e` is the connection failing (the server went away, the socket broke), not a
-/// statement: a type the code got wrong, or the database refusing a change, is not.
+/// Whether `e` is the connection failing (the server went away or is shutting down, the
+/// socket broke), not a statement: a type the code got wrong, or the database refusing a
+/// change, is not. A restart ends every connection with `57P01` (or `57P02` after a crash)
+/// before closing it.
 pub(crate) fn is_closed(e: &Error) -> bool {
+    use postgres::error::SqlState;
     use std::error::Error as _;
     let Error::Store(StoreError::Engine(cause)) = e else {
         return false;
     };
-    cause
-        .downcast_ref::<postgres::Error>()
-        .is_some_and(|e| e.is_closed() || e.source().is_some_and(|s| s.is::<std::io::Error>()))
+    let Some(e) = cause.downcast_ref::<postgres::Error>() else {
+        return false;
+    };
+    let shutting_down = e.code().is_some_and(|c| {
+        *c == SqlState::ADMIN_SHUTDOWN
+            || *c == SqlState::CRASH_SHUTDOWN
+            || *c == SqlState::CANNOT_CONNECT_NOW
+    });
+    shutting_down || e.is_closed() || e.source().is_some_and(|s| s.is::<std::io::Error>())
 }
 
 impl ToSql for Value<'_> {

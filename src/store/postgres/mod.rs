@@ -61,7 +61,8 @@ pub struct PgSettings {
     /// Longest a statement may run (PostgreSQL's `statement_timeout`), also the bound on a
     /// silent network (`tcp_user_timeout`).
     pub statement_timeout: Duration,
-    /// How many times a write that conflicted with another node's is run in all.
+    /// How many times a command is run in all when it conflicted with another node's write or
+    /// lost its connection before committing.
     pub write_attempts: u32,
 }
 
@@ -164,24 +165,32 @@ impl PgStore {
     }
 
     /// Runs `f`, its statements each in their own transaction. A read that found its pooled
-    /// connection dead (the database restarted) runs once more on a new one.
+    /// connection dead (the database restarted: every idle connection in the pool may be)
+    /// runs again on another, up to `write_attempts` times in all.
     pub fn read<T>(&self, f: impl Fn(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
-        let mut conn = self.connection()?;
-        match f(&Tx::postgres(&mut conn)) {
-            Err(e) if conn::is_closed(&e) => {
-                drop(conn);
-                let mut conn = self.connection()?;
-                self.seen(f(&Tx::postgres(&mut conn)))
+        let mut attempt = 1;
+        loop {
+            let mut conn = self.connection()?;
+            match f(&Tx::postgres(&mut conn)) {
+                Err(e) if conn::is_closed(&e) && attempt < self.write_attempts => attempt += 1,
+                other => return self.seen(other),
             }
-            other => self.seen(other),
         }
     }
 
-    /// Runs `f` in one `REPEATABLE READ READ ONLY` transaction.
+    /// Runs `f` in one `REPEATABLE READ READ ONLY` transaction (begun again on another
+    /// connection while the pooled ones prove dead).
     pub fn snapshot<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
-        let mut conn = self.connection()?;
+        let mut attempt = 1;
+        let mut conn = loop {
+            let mut conn = self.connection()?;
+            match Tx::postgres(&mut conn).batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+                Ok(()) => break conn,
+                Err(e) if conn::is_closed(&e) && attempt < self.write_attempts => attempt += 1,
+                Err(e) => return Err(self.noted(e)),
+            }
+        };
         let tx = Tx::postgres(&mut conn);
-        self.seen(tx.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))?;
         let out = f(&tx);
         let end = match out {
             Ok(_) => tx.batch("COMMIT"),
@@ -207,7 +216,18 @@ impl PgStore {
                 }
                 return Err(self.noted(e));
             }
-            let ran = f(&tx).and_then(|out| tx.batch("COMMIT").map(|()| out));
+            let ran = match f(&tx) {
+                // The connection died before COMMIT was sent (the database restarted under
+                // it): nothing was committed, so the command runs again on a new connection.
+                Err(e) if conn::is_closed(&e) && attempt < self.write_attempts => {
+                    tracing::debug!(attempt, error = %e, "a write lost its connection; run again");
+                    drop(conn);
+                    attempt += 1;
+                    continue;
+                }
+                // A COMMIT whose answer is lost is not run again: it may have committed.
+                ran => ran.and_then(|out| tx.batch("COMMIT").map(|()| out)),
+            };
             match ran {
                 Ok(out) => {
                     self.up.store(true, Ordering::Relaxed);

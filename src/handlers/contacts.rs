@@ -204,7 +204,7 @@ impl ListContacts {
 impl GetContacts {
     /// Fetches each; any unknown uid fails the request.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
-        let contacts = ctx.store.read(|c| {
+        let contacts = ctx.store.snapshot(|c| {
             self.uids
                 .iter()
                 .map(|uid| store::get(c, caller.account_pk, uid)?.ok_or(Error::NotFound("contact")))
@@ -220,7 +220,7 @@ impl GetContacts {
 impl SearchContacts {
     /// Searches the caller's book; answers in uid order.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
-        let contacts = ctx.store.read(|c| {
+        let contacts = ctx.store.snapshot(|c| {
             store::search(c, caller.account_pk, &self.q)?
                 .iter()
                 .filter_map(|uid| store::get(c, caller.account_pk, uid).transpose())

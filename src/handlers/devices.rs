@@ -137,7 +137,7 @@ impl UploadNotice {
 impl ListNotices {
     /// Lists them oldest first; an account with no bound device is told so.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
-        let (devices, rows) = ctx.store.read(|c| {
+        let (devices, rows) = ctx.store.snapshot(|c| {
             Ok((
                 store::bound(c, caller.account_pk)?,
                 store::notices(c, caller.account_pk, self.filter)?,

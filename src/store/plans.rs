@@ -32,7 +32,7 @@ fn hot() -> Vec<(&'static str, String)> {
         ("account by uid", accounts::BY_UID),
         ("INEWW profile (INEWW session)", profiles::GET),
         ("contacts count by owner", contacts::COUNT),
-        ("contacts list by owner (op 1009)", contacts::LIST),
+        ("a whole book (op 1009)", contacts::BOOK),
         ("contact get", contacts::GET),
         ("rooms: open count", rooms::COUNT_ACTIVE),
         ("rooms: page", rooms::ACTIVE_PAGE),
@@ -62,13 +62,15 @@ fn hot() -> Vec<(&'static str, String)> {
         ("captcha: take", media::TAKE_CAPTCHA),
     ];
     let mut all: Vec<_> = fixed.iter().map(|&(n, s)| (n, s.to_string())).collect();
-    for (n, template) in [
-        ("contact items by owner (op 1009)", contacts::ITEMS_OF_OWNER),
-        ("contact items of one contact", contacts::ITEMS_OF_CONTACT),
-    ] {
-        all.push((n, contacts::sql::<ContactPhone>(template)));
-        all.push((n, contacts::sql::<ContactMail>(template)));
-    }
+    let one = "contact items of one contact";
+    all.push((
+        one,
+        contacts::sql::<ContactPhone>(contacts::ITEMS_OF_CONTACT),
+    ));
+    all.push((
+        one,
+        contacts::sql::<ContactMail>(contacts::ITEMS_OF_CONTACT),
+    ));
     all
 }
 

@@ -199,6 +199,68 @@ async fn every_read_sees_every_write_acknowledged_before_it_on_any_connection() 
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_book_is_read_whole_never_half_way_through_a_delete() {
+    // Arrange: two writers add a contact of two phones and two mails and delete it again,
+    // over and over; four readers list the book meanwhile
+    let app = Server::start().await;
+    let (_, token) = app.pb().account(PHONE).await;
+    let auth = format!("JWT {token}");
+    let writing = Arc::new(AtomicUsize::new(2));
+    let mut writers = Vec::new();
+    for w in 0..2 {
+        let (writing, auth, addr) = (writing.clone(), auth.clone(), app.addr);
+        writers.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await.expect("connect");
+            for i in 0..40 {
+                let add = json!({"op": 1005, "users": [{"name": format!("w{w}-{i}"),
+                    "phones": [{"phone": "13503768800"}, {"phone": "13503768801"}],
+                    "mails": [{"mail": "1@qq.com"}, {"mail": "2@qq.com"}]}]});
+                let r = send(&mut conn, &auth, &add).await;
+                let uid = r["users"][0]["uid"].clone();
+                let r = send(
+                    &mut conn,
+                    &auth,
+                    &json!({"op": 1007, "users": [{"uid": uid}]}),
+                )
+                .await;
+                assert_eq!(r["ret"], 0, "{r}");
+            }
+            writing.fetch_sub(1, Ordering::SeqCst);
+        }));
+    }
+
+    // Act + Assert: every contact listed comes with both its phones and both its mails
+    let mut readers = Vec::new();
+    for _ in 0..4 {
+        let (writing, auth, addr) = (writing.clone(), auth.clone(), app.addr);
+        readers.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await.expect("connect");
+            let mut contacts_seen = 0;
+            while writing.load(Ordering::SeqCst) > 0 {
+                let r = send(&mut conn, &auth, &json!({"op": 1009})).await;
+                for c in r["users"].as_array().expect("a list") {
+                    let counts = (
+                        c["phones"].as_array().map(Vec::len),
+                        c["mails"].as_array().map(Vec::len),
+                    );
+                    assert_eq!(counts, (Some(2), Some(2)), "a contact read half-way: {c}");
+                    contacts_seen += 1;
+                }
+            }
+            contacts_seen
+        }));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let mut seen = 0;
+    for r in readers {
+        seen += r.await.expect("reader");
+    }
+    assert!(seen > 0, "the readers saw contacts while they existed");
+}
+
 /// One PhoneBooks request with a JWT on a kept-alive connection; the answer's JSON.
 async fn send(conn: &mut Conn, auth: &str, body: &serde_json::Value) -> serde_json::Value {
     let headers = [

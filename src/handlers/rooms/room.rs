@@ -16,7 +16,9 @@ impl ListRooms {
         let size = self.page_size.clamp(1, MAX_PAGE_SIZE);
         let page = self.page.max(1);
         let offset = (page - 1).saturating_mul(size);
-        let (rooms, total) = ctx.store.read(|c| store::active_page(c, size, offset))?;
+        let (rooms, total) = ctx
+            .store
+            .snapshot(|c| store::active_page(c, size, offset))?;
         Ok(Outcome::Rooms(RoomPage {
             rooms,
             total,

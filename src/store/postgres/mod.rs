@@ -17,10 +17,14 @@
 //!   would not have been serial; the store runs it again from the start, up to
 //!   `write_attempts` times, after a short random pause. A command therefore sees either all
 //!   of another node's command or none of it.
-//! - a snapshot (a whole book read by several statements) runs in one `REPEATABLE READ READ
-//!   ONLY` transaction: one state for all its statements.
+//! - a snapshot (an answer read by several statements: contacts by uid or by search, a page
+//!   of rooms with its total, notices with the caller's devices) runs in one `REPEATABLE READ
+//!   READ ONLY` transaction: one state for all its statements.
 //! - a plain read runs its statements each in its own transaction (autocommit, `READ
-//!   COMMITTED`): each sees everything committed before it began, on any node.
+//!   COMMITTED`): each sees everything committed before it began, on any node. Plain reads
+//!   are those of one statement (a token, an account, a whole book: `contacts::BOOK` is one
+//!   statement), and the cheap checks made before a password hash, which the write that
+//!   follows makes again in its own transaction.
 //!
 //! Nothing is cached in a node: no answer cache (the server turns it off with this engine), no
 //! generation (it stays 0), no write lane (every write commits itself; PostgreSQL groups

@@ -4,10 +4,27 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use tracing_subscriber::layer::SubscriberExt as _;
 
+/// Installs, once per test binary, a global subscriber that keeps nothing but wants every
+/// line at INFO. `tracing` decides once per log statement, for the whole process, whether
+/// anyone wants it, and when only one subscriber is installed it asks the thread that first
+/// reaches the statement: a thread with no capture (another test's, a blocking thread) then
+/// switched that statement off for every capture after it (tokio-rs/tracing#3611), and a
+/// capture came back empty now and then when tests ran in parallel. With this one always
+/// installed, the statement stays on and each capture sees its own thread's lines.
+pub fn keep_log_statements_on() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let inert =
+            tracing_subscriber::registry().with(tracing_subscriber::filter::LevelFilter::INFO);
+        let _ = tracing::subscriber::set_global_default(inert);
+    });
+}
+
 /// Captures the lines logged on this thread until the guard drops. A `#[tokio::test]` runs
 /// the server's tasks on the test's own thread, so the capture holds this test's lines only,
 /// whatever the other tests of the binary log at the same time.
 pub fn captured() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    keep_log_statements_on();
     let buf = Arc::new(Mutex::new(Vec::new()));
     let sink = buf.clone();
     let only_ours =

@@ -118,6 +118,7 @@ impl Builder {
 
     /// Starts the server over a fresh temporary directory.
     pub async fn start(self) -> Server {
+        log::keep_log_statements_on();
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut config = Config::for_tests(dir.path().join("switchboard.db"));
         config.database_url = match (self.shared, self.sqlite) {

@@ -71,7 +71,16 @@ impl Wrk {
             let err = String::from_utf8_lossy(&out.stderr);
             return Err(format!("wrk failed ({}): {text}{err}", out.status).into());
         }
-        parse(&text).map_err(|e| format!("{e} in wrk's output:\n{text}").into())
+        let run = parse(&text).map_err(|e| format!("{e} in wrk's output:\n{text}"))?;
+        if run.failed > 0 {
+            // Which kind of failure, for whoever reads the run: wrk counts, never explains.
+            for line in text.lines().map(str::trim) {
+                if line.starts_with("Socket errors:") || line.starts_with("Non-2xx") {
+                    eprintln!("bench: wrk, {} at {addr}: {line}", sc.label);
+                }
+            }
+        }
+        Ok(run)
     }
 }
 

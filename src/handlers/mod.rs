@@ -94,7 +94,6 @@ pub(crate) mod testing {
     use crate::config::Config;
     use crate::ctx::{Ctx, KeepInOutbox, ManualClock, SequentialIds};
     use crate::domain::{Caller, Password, Phone, TokenPolicy};
-    use crate::store::Store;
     use std::sync::Arc;
     use uuid::Uuid;
 
@@ -114,9 +113,8 @@ pub(crate) mod testing {
 
     /// A test context and the clock that drives it; keep the tempdir alive with it.
     pub fn ctx() -> (Ctx, Arc<ManualClock>, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
+        let (store, dir) = crate::store::testing::pooled(2);
         let config = Config::for_tests(dir.path().join("db"));
-        let store = Store::open(&config.db, 2).unwrap();
         let clock = Arc::new(ManualClock::new(
             chrono::DateTime::from_timestamp(1_494_492_617, 0).unwrap(),
         ));

@@ -18,7 +18,7 @@ pub(crate) const PRUNE_ACCOUNTS: &str =
     "DELETE FROM login_failures WHERE MAX(last_failure, locked_until) < ?1";
 /// [`PRUNE_ACCOUNTS`] on PostgreSQL, where the scalar maximum is `GREATEST` (and so is the
 /// index's expression in `schema_pg.sql`).
-const PRUNE_ACCOUNTS_PG: &str =
+pub(crate) const PRUNE_ACCOUNTS_PG: &str =
     "DELETE FROM login_failures WHERE GREATEST(last_failure, locked_until) < ?1";
 
 /// An account's failures, or none.

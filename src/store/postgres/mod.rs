@@ -37,6 +37,8 @@ mod migrate;
 
 pub(crate) use migrate::store as store_error;
 
+#[cfg(test)]
+pub(crate) use conn::numbered;
 pub use conn::PgConn;
 pub(crate) use conn::{column, violated};
 

@@ -92,12 +92,14 @@ enum Cmd {
     /// Replay fixture files against a server; without --target, against an in-process server
     /// on a fresh temporary database.
     Replay {
-        /// Base URL of a running server, e.g. http://127.0.0.1:8080.
+        /// Base URL of a running server, e.g. http://127.0.0.1:8080. Given more than once
+        /// (nodes of one deployment), each fixture's steps go to the nodes in turn.
         #[arg(long)]
-        target: Option<String>,
-        /// With --target: the target's database, for steps that read the outbox.
-        #[arg(long)]
-        db: Option<PathBuf>,
+        target: Vec<String>,
+        /// With --target: the target's database (`--db FILE` or `--database-url URL`), for
+        /// steps that read the outbox.
+        #[command(flatten)]
+        database: Database,
         /// Fixture files or directories.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -126,6 +128,11 @@ struct Database {
 }
 
 impl Database {
+    /// Whether either option was given.
+    fn is_given(&self) -> bool {
+        self.db.is_some() || self.database_url.is_some()
+    }
+
     /// Opens it with one connection: `--db` when given, else the PostgreSQL URL.
     fn open(self) -> Result<Store, String> {
         let mut config = Config {
@@ -269,7 +276,19 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             print!("{}", app::registry()?.markdown());
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Replay { target, db, files } => commands::replay(target, db, files),
+        Cmd::Replay {
+            target,
+            database,
+            files,
+        } => {
+            let outbox = match !target.is_empty() && database.is_given() {
+                // Opened here: PostgreSQL's client may not connect from the runtime replay
+                // then starts.
+                true => Some(database.open()?),
+                false => None,
+            };
+            commands::replay(target, outbox, files)
+        }
         Cmd::Record(args) => proxy::cli::record(args),
         Cmd::Shadow(args) => proxy::cli::shadow(args),
         Cmd::ShadowReport { file } => proxy::cli::shadow_report(&file),

@@ -447,3 +447,36 @@ async fn connections_ended_under_load_as_a_database_restart_ends_them_are_not_se
         total.0, total.1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fixture_replays_green_with_its_steps_alternating_between_two_nodes() {
+    // Arrange: two nodes on one database and one clock that wait steps skip
+    if !on_postgres() {
+        eprintln!("skipped: two nodes need PostgreSQL (SWITCHBOARD_TEST_DATABASE_URL)");
+        return;
+    }
+    let clock = Arc::new(switchboard::ctx::SkippingClock::default());
+    let a = Server::builder().clock(clock.clone()).start().await;
+    let b = Server::builder()
+        .clock(clock.clone())
+        .sharing(&a)
+        .start()
+        .await;
+    let files = switchboard::fixtures::discover(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
+    );
+
+    // Act: register on one node, log in on the other, revoke on the first, be refused on the
+    // second — every documented exchange, each step on the other node than the one before
+    let target = switchboard::fixtures::Target {
+        base_url: a.base_url().to_string(),
+        also: vec![b.base_url().to_string()],
+        outbox: Some(Arc::new(switchboard::app::StoreOutbox(a.store().clone()))),
+        clock: Some(clock),
+    };
+    let (passed, failed) = switchboard::fixtures::replay_files(&files, &target).await;
+
+    // Assert
+    assert_eq!(failed, 0, "{failed} fixture(s) failed (see output above)");
+    assert_eq!(passed, files.len());
+}

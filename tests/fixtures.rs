@@ -14,6 +14,7 @@ use switchboard::fixtures;
 fn target(s: &Server) -> fixtures::Target {
     fixtures::Target {
         base_url: s.base_url().to_string(),
+        also: Vec::new(),
         outbox: None,
         clock: None,
     }

@@ -109,10 +109,11 @@ pub fn config_check(file: Option<&Path>) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `switchboard replay`: runs fixture files against a target or an in-process server.
+/// `switchboard replay`: runs fixture files against a target (its nodes in turn) or an
+/// in-process server.
 pub fn replay(
-    target: Option<String>,
-    db: Option<PathBuf>,
+    targets: Vec<String>,
+    outbox: Option<Store>,
     paths: Vec<PathBuf>,
 ) -> Result<ExitCode, String> {
     let mut files = Vec::new();
@@ -126,17 +127,16 @@ pub fn replay(
     let config = Config::default();
     let rt = runtime(&config)?;
     let (passed, failed) = rt.block_on(async move {
-        match target {
+        let mut targets = targets.into_iter();
+        match targets.next() {
             Some(base_url) => {
-                let outbox = match db {
-                    Some(db) => Some(std::sync::Arc::new(StoreOutbox(
-                        Store::open(&db, 1).map_err(|e| e.to_string())?,
-                    ))
-                        as std::sync::Arc<dyn fixtures::OutboxSource>),
-                    None => None,
-                };
+                let outbox = outbox.map(|store| {
+                    std::sync::Arc::new(StoreOutbox(store))
+                        as std::sync::Arc<dyn fixtures::OutboxSource>
+                });
                 let t = fixtures::Target {
                     base_url,
+                    also: targets.collect(),
                     outbox,
                     clock: None,
                 };
@@ -155,6 +155,7 @@ pub fn replay(
                     .map_err(|e| e.to_string())?;
                 let t = fixtures::Target {
                     base_url: running.base_url.clone(),
+                    also: Vec::new(),
                     outbox: Some(std::sync::Arc::new(StoreOutbox(
                         running.app.ctx.store.clone(),
                     ))),

@@ -48,6 +48,7 @@ async fn replay(dir: &Path) -> (usize, usize) {
     let fresh = Server::builder().clock(clock.clone()).start().await;
     let target = fixtures::Target {
         base_url: fresh.base_url().to_string(),
+        also: Vec::new(),
         outbox: Some(Arc::new(StoreOutbox(fresh.store().clone()))),
         clock: Some(clock),
     };
@@ -111,6 +112,7 @@ async fn a_recorded_answer_changed_by_hand_fails_replay_naming_the_step_and_the_
     let fresh = Server::builder().clock(clock.clone()).start().await;
     let target = fixtures::Target {
         base_url: fresh.base_url().to_string(),
+        also: Vec::new(),
         outbox: Some(Arc::new(StoreOutbox(fresh.store().clone()))),
         clock: Some(clock),
     };

@@ -388,8 +388,8 @@ async fn connections_ended_under_load_as_a_database_restart_ends_them_are_not_se
                     .expect("every add is answered");
                 match r.json()["ret"].as_i64() {
                     Some(0) => acknowledged += 1,
-                    // Only when the connection ended while COMMIT was in flight (not run again:
-                    // it may have committed).
+                    // Only when the connection ended while COMMIT was in flight and the
+                    // database could not say whether it committed.
                     _ => {
                         assert_eq!(r.failure(200), "internal error, nothing was changed");
                         unsure += 1;

@@ -42,13 +42,19 @@ pub(crate) use conn::numbered;
 pub use conn::PgConn;
 pub(crate) use conn::{column, violated};
 
-use super::sql::Tx;
+use super::sql::{params, Tx};
 use super::waiting;
 use crate::error::{Error, StoreError};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// What became of a transaction whose COMMIT's answer was lost.
+enum Fate {
+    Committed,
+    Aborted,
+}
 
 /// The longest a request waits for a connection while the database is known to be away.
 const WHILE_DOWN: Duration = Duration::from_millis(50);
@@ -207,51 +213,86 @@ impl PgStore {
     }
 
     /// Runs `f` in one `SERIALIZABLE` transaction, again from the start when PostgreSQL
-    /// aborted it for a conflict with another transaction (see the module doc).
+    /// aborted it for a conflict with another transaction (see the module doc), or when the
+    /// connection ended before the transaction committed (the database restarted).
+    ///
+    /// A COMMIT whose answer is lost with the connection is looked up by the transaction's id
+    /// on a new connection (`txid_status`): committed, the command's answer stands; aborted,
+    /// it runs again; unknown (the database still away), it fails.
     pub fn write<T>(&self, mut f: impl FnMut(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
         let mut attempt = 1;
         loop {
+            let again = attempt < self.write_attempts;
             let mut conn = self.connection()?;
-            let tx = Tx::postgres(&mut conn);
-            if let Err(e) = tx.batch("BEGIN ISOLATION LEVEL SERIALIZABLE") {
+            let xid = match conn.begin("BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT txid_current()")
+            {
+                Ok(xid) => xid,
                 // Nothing was sent but BEGIN: a dead pooled connection is retried.
-                drop(conn);
-                if conn::is_closed(&e) && attempt < self.write_attempts {
+                Err(e) if conn::is_closed(&e) && again => {
                     attempt += 1;
                     continue;
                 }
-                return Err(self.noted(e));
-            }
-            let ran = match f(&tx) {
-                // The connection died before COMMIT was sent (the database restarted under
-                // it): nothing was committed, so the command runs again on a new connection.
-                Err(e) if conn::is_closed(&e) && attempt < self.write_attempts => {
-                    tracing::debug!(attempt, error = %e, "a write lost its connection; run again");
-                    drop(conn);
-                    attempt += 1;
-                    continue;
-                }
-                // A COMMIT whose answer is lost is not run again: it may have committed.
-                ran => ran.and_then(|out| tx.batch("COMMIT").map(|()| out)),
+                Err(e) => return Err(self.noted(e)),
             };
-            match ran {
-                Ok(out) => {
-                    self.up.store(true, Ordering::Relaxed);
-                    return Ok(out);
-                }
-                Err(e) => {
-                    // After a failed COMMIT the transaction is already over: ROLLBACK only warns.
-                    let _ = tx.batch("ROLLBACK");
-                    if conn::is_conflict(&e) && attempt < self.write_attempts {
-                        tracing::debug!(attempt, "a write conflicted with another; run again");
-                        drop(conn);
-                        pause(attempt);
-                        attempt += 1;
-                        continue;
+            let tx = Tx::postgres(&mut conn);
+            let (e, open) = match f(&tx) {
+                Ok(out) => match tx.batch("COMMIT") {
+                    Ok(()) => {
+                        self.up.store(true, Ordering::Relaxed);
+                        return Ok(out);
                     }
-                    return Err(self.noted(e));
+                    Err(e) if conn::is_closed(&e) => {
+                        drop(conn);
+                        match self.fate(xid) {
+                            Some(Fate::Committed) => {
+                                tracing::info!("a COMMIT's answer was lost, but it committed");
+                                return Ok(out);
+                            }
+                            Some(Fate::Aborted) if again => {
+                                tracing::debug!(attempt, "a COMMIT was lost; run again");
+                                attempt += 1;
+                                continue;
+                            }
+                            _ => return Err(self.noted(e)),
+                        }
+                    }
+                    // A failed COMMIT ends the transaction.
+                    Err(e) => (e, false),
+                },
+                // The connection ended before COMMIT (the database restarted under it):
+                // nothing was committed.
+                Err(e) if conn::is_closed(&e) && again => {
+                    tracing::debug!(attempt, error = %e, "a write lost its connection; run again");
+                    attempt += 1;
+                    continue;
                 }
+                Err(e) => (e, true),
+            };
+            if open {
+                let _ = tx.batch("ROLLBACK");
             }
+            if conn::is_conflict(&e) && again {
+                tracing::debug!(attempt, "a write conflicted with another; run again");
+                drop(conn);
+                pause(attempt);
+                attempt += 1;
+                continue;
+            }
+            return Err(self.noted(e));
+        }
+    }
+
+    /// Whether the transaction `xid` committed, asked on a new connection; `None` when that
+    /// cannot be known (the database is still away, or the transaction is still running).
+    fn fate(&self, xid: i64) -> Option<Fate> {
+        let mut conn = self.connection().ok()?;
+        let status: Option<String> = Tx::postgres(&mut conn)
+            .one("SELECT txid_status(?1)", params![xid], |r| r.get(0))
+            .ok()?;
+        match status.as_deref() {
+            Some("committed") => Some(Fate::Committed),
+            Some("aborted") => Some(Fate::Aborted),
+            _ => None,
         }
     }
 
@@ -311,3 +352,6 @@ fn pause(attempt: u32) {
 fn engine(e: postgres::Error) -> StoreError {
     StoreError::Engine(Box::new(e))
 }
+
+#[cfg(test)]
+mod tests;

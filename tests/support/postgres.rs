@@ -27,9 +27,17 @@ pub fn sqlite_only(what: &str) -> bool {
 }
 
 /// A new, empty database on the test server, as a URL; `None` when the run is on SQLite.
+/// The first call of a run drops the databases earlier runs left (below).
 pub fn fresh_database() -> Option<String> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
+    static TIDY: std::sync::Once = std::sync::Once::new();
     let admin = std::env::var(URL_VAR).ok().filter(|v| !v.is_empty())?;
+    TIDY.call_once(|| {
+        let url = admin.clone();
+        std::thread::spawn(move || drop_leftovers(&url))
+            .join()
+            .expect("leftovers dropped");
+    });
     let name = format!(
         "sbtest_{}_{}",
         std::process::id(),
@@ -54,6 +62,30 @@ pub fn fresh_database() -> Option<String> {
     .join()
     .expect("database created");
     Some(with_database(&admin, &name))
+}
+
+/// Drops the databases of test processes that have ended (`sbtest_PID_N` here, `sbunit_PID_N`
+/// from the unit tests, which `cargo test` runs first): nothing else drops them, and a
+/// developer's server filled up with thousands (24 GB) before this. A live process's
+/// databases are kept. (The PIDs are this machine's, where the tests run.)
+fn drop_leftovers(admin: &str) {
+    let mut client = postgres::Client::connect(admin, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("{URL_VAR}: cannot connect: {e}"));
+    let names = client
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname ~ '^sb(test|unit)_[0-9]+_[0-9]+$'",
+            &[],
+        )
+        .expect("database names");
+    for row in names {
+        let name: String = row.get(0);
+        let pid = name.split('_').nth(1).unwrap_or_default();
+        let ended = !std::path::Path::new("/proc").join(pid).exists();
+        if ended {
+            // A failure here only leaves the database for the next run.
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
 }
 
 /// `url` naming database `name` instead of its own.

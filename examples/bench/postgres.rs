@@ -266,7 +266,34 @@ fn section(m: &Measured, ctx: &Ctx) -> String {
           kernel's own work take the rest. Everything here shares one machine: a second node \
           adds no cores, so two nodes show what the database and the nodes cost together, not \
           what two machines reach.\n";
+    s += &limits(m);
     let failed: u64 = m.rows.iter().map(|r| r.one.failed + r.two.failed).sum();
     s += &format!("\nAnswers that were not the scenario's success: {failed}.\n");
+    s
+}
+
+/// Where the limit is, from the one-node runs: CPU time per request on each side, and so how
+/// many requests a second one core of each serves.
+fn limits(m: &Measured) -> String {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let mut s = String::from(
+        "\nWhere the limit is (one node, CPU time per request = share × cores ÷ rate):\n\n",
+    );
+    for r in &m.rows {
+        if r.one.rate <= 0.0 {
+            continue;
+        }
+        let micros = |share: f64| share * cores / r.one.rate * 1e6;
+        let (pg, node) = (micros(r.one_cpu.postgres), micros(r.one_cpu.nodes));
+        s += &format!(
+            "- {}: PostgreSQL {pg:.0} µs, the node {node:.0} µs a request; one core of \
+             PostgreSQL serves about {:.0} a second, one core of nodes about {:.0}. More nodes \
+             (on machines of their own) add only the second; the database server's cores bound \
+             the whole cluster.\n",
+            r.label,
+            1e6 / pg.max(1.0),
+            1e6 / node.max(1.0),
+        );
+    }
     s
 }

@@ -20,19 +20,25 @@ pub fn store() -> (Store, tempfile::TempDir) {
 /// [`store`] with a pool of `size` connections (`db` in the directory, on SQLite).
 pub fn pooled(size: u32) -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = match std::env::var(URL_VAR).ok().filter(|v| !v.is_empty()) {
-        Some(admin) => Store::connect(&PgSettings {
-            url: fresh_database(&admin),
-            pool_size: size.max(2),
-            connect_timeout: Duration::from_secs(5),
-            pool_wait: Duration::from_secs(5),
-            statement_timeout: Duration::from_secs(5),
-            write_attempts: 20,
-        })
-        .unwrap(),
+    let store = match fresh_postgres(size) {
+        Some(settings) => Store::connect(&settings).unwrap(),
         None => Store::open(&dir.path().join("db"), size).unwrap(),
     };
     (store, dir)
+}
+
+/// Settings for a fresh, empty PostgreSQL database with a pool of `size`, or `None` when the
+/// run is on SQLite.
+pub fn fresh_postgres(size: u32) -> Option<PgSettings> {
+    let admin = std::env::var(URL_VAR).ok().filter(|v| !v.is_empty())?;
+    Some(PgSettings {
+        url: fresh_database(&admin),
+        pool_size: size.max(2),
+        connect_timeout: Duration::from_secs(5),
+        pool_wait: Duration::from_secs(5),
+        statement_timeout: Duration::from_secs(5),
+        write_attempts: 20,
+    })
 }
 
 /// Whether [`store`] gives PostgreSQL stores in this run.

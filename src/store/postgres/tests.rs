@@ -57,3 +57,33 @@ fn a_write_whose_connection_was_ended_before_its_commit_runs_again_on_another() 
     assert_eq!(attempts.get(), 2);
     assert_eq!(n, 1, "only the second attempt's row is there");
 }
+
+#[test]
+fn four_nodes_starting_at_once_on_an_empty_database_apply_the_schema_once() {
+    let Some(settings) = testing::fresh_postgres(1) else {
+        return;
+    };
+    let at_once = std::sync::Barrier::new(4);
+    let opened: Vec<Result<PgStore, _>> = std::thread::scope(|s| {
+        let nodes: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    at_once.wait();
+                    PgStore::open(&settings)
+                })
+            })
+            .collect();
+        nodes.into_iter().map(|n| n.join().unwrap()).collect()
+    });
+
+    let stores: Vec<PgStore> = opened
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|e| panic!("a node did not start: {e}")))
+        .collect();
+    let count = |sql: &str| stores[3].read(|c| c.one(sql, params![], |r| r.get::<i64>(0)));
+    assert_eq!(count("SELECT COUNT(*) FROM schema_version").unwrap(), 1);
+    assert_eq!(
+        count("SELECT version FROM schema_version").unwrap(),
+        crate::store::SCHEMA_VERSION
+    );
+}

@@ -234,11 +234,11 @@ impl SearchContacts {
 }
 
 impl ExportContacts {
-    /// Reads the whole book in one read transaction, listed as 1009 lists it, stamped with
+    /// Reads the whole book (one statement, one state), listed as 1009 lists it, stamped with
     /// the time of the read.
     pub fn apply(self, ctx: &Ctx, caller: &Caller) -> Result<Outcome> {
         let exported_at = ctx.intime();
-        let contacts = ctx.store.snapshot(|c| store::list(c, caller.account_pk))?;
+        let contacts = ctx.store.read(|c| store::list(c, caller.account_pk))?;
         Ok(Outcome::ContactsExport {
             owner: caller.account_uid,
             contacts,

@@ -253,8 +253,8 @@ impl Store {
     }
 
     /// Runs `f` on a pooled connection inside one read transaction: every statement sees the
-    /// same snapshot, so an answer assembled from several queries (a whole book: contacts,
-    /// then their phones, then their mails) never mixes states around a concurrent write.
+    /// same snapshot, so an answer assembled from several queries (contacts by uid, then each
+    /// one's phones and mails) never mixes states around a concurrent write.
     pub fn snapshot<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
         match &self.engine {
             Backend::Sqlite(s) => s.snapshot(f),

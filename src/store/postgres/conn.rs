@@ -73,20 +73,6 @@ impl PgConn {
         self.client().query(&statement, &refs).map_err(engine)
     }
 
-    /// Runs `sql` — a BEGIN and a query of one integer, in one round trip — and answers the
-    /// integer (the transaction's id).
-    #[inline(never)]
-    pub(crate) fn begin(&mut self, sql: &str) -> Result<i64, Error> {
-        let answers = self.client().simple_query(sql).map_err(engine)?;
-        answers
-            .iter()
-            .find_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
-                _ => None,
-            })
-            .ok_or_else(|| Error::Store(StoreError::Other(format!("no integer from {sql}"))))
-    }
-
     /// Runs `sql`, statements without parameters, as one simple query.
     #[inline(never)]
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), Error> {

@@ -183,6 +183,16 @@ impl PgStore {
     /// connection dead (the database restarted: every idle connection in the pool may be)
     /// runs again on another, up to `write_attempts` times in all.
     pub fn read<T>(&self, f: impl Fn(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        let mut out = None;
+        self.read_dyn(&mut |tx| {
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        Ok(out.expect("a read that succeeded ran its closure"))
+    }
+
+    /// [`PgStore::read`] compiled once, not once per caller's closure (the binary's size).
+    fn read_dyn(&self, f: &mut dyn FnMut(&Tx<'_>) -> Result<(), Error>) -> Result<(), Error> {
         let mut attempt = 1;
         loop {
             let mut conn = self.connection()?;
@@ -196,6 +206,17 @@ impl PgStore {
     /// Runs `f` in one `REPEATABLE READ READ ONLY` transaction (begun again on another
     /// connection while the pooled ones prove dead).
     pub fn snapshot<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        let (mut f, mut out) = (Some(f), None);
+        self.snapshot_dyn(&mut |tx| {
+            let f = f.take().expect("a snapshot runs its closure once");
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        Ok(out.expect("a snapshot that succeeded ran its closure"))
+    }
+
+    /// [`PgStore::snapshot`] compiled once (the binary's size); runs `f` once.
+    fn snapshot_dyn(&self, f: &mut dyn FnMut(&Tx<'_>) -> Result<(), Error>) -> Result<(), Error> {
         let mut attempt = 1;
         let mut conn = loop {
             let mut conn = self.connection()?;
@@ -224,6 +245,16 @@ impl PgStore {
     /// command's answer stands; aborted, it runs again; unknown (the database still away), it
     /// fails.
     pub fn write<T>(&self, mut f: impl FnMut(&Tx<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        let mut out = None;
+        self.write_dyn(&mut |tx| {
+            out = Some(f(tx)?);
+            Ok(())
+        })?;
+        Ok(out.expect("a write that succeeded ran its closure"))
+    }
+
+    /// [`PgStore::write`] compiled once, not once per caller's closure (the binary's size).
+    fn write_dyn(&self, f: &mut dyn FnMut(&Tx<'_>) -> Result<(), Error>) -> Result<(), Error> {
         let mut attempt = 1;
         loop {
             let again = attempt < self.write_attempts;

@@ -288,7 +288,7 @@ impl PgStore {
                         };
                         match fate {
                             Some(Fate::Committed) => {
-                                tracing::info!("a COMMIT's answer was lost, but it committed");
+                                tracing::info!("a COMMIT's answer was lost; it had committed (or had nothing to)");
                                 return Ok(out);
                             }
                             Some(Fate::Aborted) if again => {

@@ -14,9 +14,13 @@ use tracing_subscriber::layer::SubscriberExt as _;
 pub fn keep_log_statements_on() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let inert =
+        let global =
             tracing_subscriber::registry().with(tracing_subscriber::filter::LevelFilter::INFO);
-        let _ = tracing::subscriber::set_global_default(inert);
+        // `SWITCHBOARD_TEST_LOG=1`: what servers log outside a capture goes to stderr (to see
+        // why a test's request failed).
+        let shown = std::env::var_os("SWITCHBOARD_TEST_LOG")
+            .map(|_| tracing_subscriber::fmt::layer().with_writer(std::io::stderr));
+        let _ = tracing::subscriber::set_global_default(global.with(shown));
     });
 }
 

@@ -155,9 +155,13 @@ impl PgStore {
         got.map_err(|e| self.noted(Error::Store(StoreError::Pool(Box::new(e)))))
     }
 
-    /// Notes whether `e` says the database is unreachable, and hands it back.
+    /// Notes whether `e` says the database is unreachable — no connection could be had — and
+    /// hands it back. A connection the database ended is not that (a restart or
+    /// `pg_terminate_backend` ends every one while the database is there): marking the store
+    /// down for it made every request wait only [`WHILE_DOWN`] for a connection, and under
+    /// load some of them failed though the database was up.
     fn noted(&self, e: Error) -> Error {
-        if matches!(e, Error::Store(StoreError::Pool(_))) || conn::is_closed(&e) {
+        if matches!(e, Error::Store(StoreError::Pool(_))) {
             self.up.store(false, Ordering::Relaxed);
         }
         e
@@ -169,12 +173,23 @@ impl PgStore {
     }
 
     /// Asks the database whether it is there, and remembers the answer for [`PgStore::is_up`].
+    /// An idle pooled connection the database ended (a restart, `pg_terminate_backend`) is
+    /// not the database being away: it is dropped and the next one asked, as a read does.
+    /// (Asking only the first once marked a working database down under such a restart, and
+    /// for that moment every request waited just [`WHILE_DOWN`] for a connection.)
     pub fn check(&self) -> bool {
-        let up = self
-            .pool
-            .get()
-            .ok()
-            .is_some_and(|mut c| c.client().simple_query("").is_ok());
+        let mut up = false;
+        for _ in 0..self.write_attempts {
+            let Ok(mut conn) = self.pool.get() else {
+                break;
+            };
+            match conn.client().simple_query("").map_err(conn::engine) {
+                Ok(_) => up = true,
+                Err(e) if conn::is_closed(&e) => continue,
+                Err(_) => {}
+            }
+            break;
+        }
         self.up.store(up, Ordering::Relaxed);
         up
     }
@@ -328,15 +343,22 @@ impl PgStore {
     /// Whether the transaction `xid` committed, asked on a new connection; `None` when that
     /// cannot be known (the database is still away, or the transaction is still running).
     fn fate(&self, xid: i64) -> Option<Fate> {
-        let mut conn = self.connection().ok()?;
-        let status: Option<String> = Tx::postgres(&mut conn)
-            .one("SELECT txid_status(?1)", params![xid], |r| r.get(0))
+        // The ended connection's server process may still be finishing: ask a few times.
+        for _ in 0..10 {
+            let mut status: Option<String> = None;
+            self.read_dyn(&mut |tx| {
+                status = tx.one("SELECT txid_status(?1)", params![xid], |r| r.get(0))?;
+                Ok(())
+            })
             .ok()?;
-        match status.as_deref() {
-            Some("committed") => Some(Fate::Committed),
-            Some("aborted") => Some(Fate::Aborted),
-            _ => None,
+            match status.as_deref() {
+                Some("committed") => return Some(Fate::Committed),
+                Some("aborted") => return Some(Fate::Aborted),
+                Some("in progress") => std::thread::sleep(Duration::from_millis(10)),
+                _ => return None,
+            }
         }
+        None
     }
 
     /// Notes what `r` says of the database and hands it back.

@@ -31,6 +31,7 @@ use crate::error::Result;
 use crate::registry::{Dialect, WireKey};
 use bytes::Bytes;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// The commands the decoder of `dialect` for this kind of wire key can build — what the
 /// registry checks each row against at start-up ([`crate::registry::Registry::parse_with`]).
@@ -61,7 +62,7 @@ pub struct Reply {
     /// Why the request was refused, for the request's log line only: the wire carries the
     /// dialect's documented text, the operator reads the detail (which field, which content
     /// type, why a token was refused). Never a password or a token.
-    pub detail: Option<String>,
+    pub detail: Option<Cow<'static, str>>,
     /// The dialect's own status code as the body carries it (`ret`, `status`, `code`), for the
     /// request's log line.
     pub code: Option<i64>,
@@ -103,8 +104,8 @@ impl Reply {
     }
 
     /// The same answer, noting for the log why the request was refused.
-    pub fn because(mut self, detail: impl std::fmt::Display) -> Reply {
-        self.detail = Some(detail.to_string());
+    pub fn because(mut self, detail: impl Into<Cow<'static, str>>) -> Reply {
+        self.detail = Some(detail.into());
         self
     }
 }

@@ -181,7 +181,7 @@ pub fn refusal(decoded: Decoded<'_>, e: Error) -> Reply {
         Error::TooLarge => (413, "too large"),
         _ => (502, "bad gateway"),
     };
-    Reply::json(status, &serde_json::json!({"error": text})).because(e)
+    Reply::json(status, &serde_json::json!({"error": text})).because(e.detail())
 }
 
 #[cfg(test)]

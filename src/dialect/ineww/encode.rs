@@ -43,7 +43,7 @@ pub fn encode(kind: Option<CommandKind>, result: Result<Outcome, Error>) -> Repl
                 tracing::error!(error = %inner, "store failure");
             }
             let (code, data) = failure(&e);
-            envelope(code, &data).because(&e)
+            envelope(code, &data).because(e.detail())
         }
     }
 }

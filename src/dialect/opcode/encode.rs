@@ -28,7 +28,7 @@ fn answer(kind: Option<CommandKind>, result: Result<Outcome>) -> Reply {
             if let Error::Store(inner) = &e {
                 tracing::error!(error = %inner, "store failure");
             }
-            reply(status, failed(&msg)).coded(-1).because(&e)
+            reply(status, failed(&msg)).coded(-1).because(e.detail())
         }
     }
 }

@@ -23,7 +23,7 @@ pub fn encode(
                 tracing::error!(error = %inner, "store failure");
             }
             let (status, msg) = failure(kind, &e);
-            fail(status, &msg).because(&e)
+            fail(status, &msg).because(e.detail())
         }
     }
 }

@@ -38,7 +38,7 @@ fn answer(echo: Echo, result: Result<Outcome, Error>) -> Reply {
             }
             let (http, status, message, hide_id) = failure(echo.kind, &e);
             let id = if hide_id { -1 } else { echo.id };
-            return envelope(echo, http, id, status, message, json!({})).because(&e);
+            return envelope(echo, http, id, status, message, json!({})).because(e.detail());
         }
     };
     let data = match outcome {

@@ -65,13 +65,18 @@ impl Endpoint {
 pub fn encode(ep: Option<Endpoint>, result: Result<Outcome, Error>) -> Reply {
     let (code, data, msg, detail) = match result.map(|outcome| success(ep, outcome)) {
         Ok(Ok((code, data, msg))) => (code, data, msg, None),
-        Ok(Err(detail)) => (500, json!(""), "服务器内部错误".to_string(), Some(detail)),
+        Ok(Err(detail)) => (
+            500,
+            json!(""),
+            "服务器内部错误".to_string(),
+            Some(detail.into()),
+        ),
         Err(e) => {
             if let Error::Store(inner) = &e {
                 tracing::error!(error = %inner, "store failure");
             }
             let (code, msg) = failure(ep, &e);
-            (code, json!(""), msg, Some(e.to_string()))
+            (code, json!(""), msg, Some(e.detail()))
         }
     };
     let body = if ep == Some(Endpoint::SendSms) {

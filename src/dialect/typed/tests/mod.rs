@@ -36,5 +36,5 @@ fn post_as(content_type: Option<&str>, path: &str, query: Option<&str>, body: Va
 fn refusal(s: Step) -> (Value, String) {
     let r = replied(s);
     let detail = r.detail.clone().expect("a refusal carries a detail");
-    (json(&r), detail)
+    (json(&r), detail.into_owned())
 }

@@ -10,7 +10,11 @@ fn refused(step: Step) -> (Value, String, String) {
     assert_eq!(r.status, 200, "{}", text(&r));
     let v = json(&r);
     let msg = v["msg"].as_str().unwrap().to_string();
-    (v["code"].clone(), msg, r.detail.unwrap_or_default())
+    (
+        v["code"].clone(),
+        msg,
+        r.detail.unwrap_or_default().into_owned(),
+    )
 }
 
 #[test]

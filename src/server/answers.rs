@@ -31,6 +31,7 @@ use crate::dialect::Reply;
 use rustc_hash::FxHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -46,7 +47,16 @@ pub struct Answers {
     limit: usize,
     /// The entries and their generation.
     inner: Mutex<Generation>,
+    /// A bit per [`quick`] hash (modulo its size) of every entry: a request whose bit is clear
+    /// is turned away without taking the lock — which the two worker threads otherwise took
+    /// in turn on every request, passing its cache line between cores. Bits are set under
+    /// the lock after an entry is kept and cleared when the entries are dropped; a stale set
+    /// bit only costs the locked look-up, a bit cleared too early only a miss.
+    filter: [AtomicU64; FILTER_WORDS],
 }
+
+/// Words of [`Answers::filter`]: 4 096 bits, a few percent of them set by a few hundred entries.
+const FILTER_WORDS: usize = 64;
 
 /// Entries all computed at one generation.
 #[derive(Default)]
@@ -68,6 +78,7 @@ impl Answers {
         Answers {
             limit,
             inner: Mutex::new(Generation::default()),
+            filter: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 
@@ -92,6 +103,10 @@ impl Answers {
             return None;
         }
         let quick = quick(parts, body);
+        let (word, bit) = filter_bit(quick);
+        if self.filter[word].load(Ordering::Relaxed) & bit == 0 {
+            return None;
+        }
         {
             let inner = self.inner.lock().ok()?;
             if inner.number != generation || !inner.quick.contains(&quick) {
@@ -116,6 +131,7 @@ impl Answers {
     pub fn forget(&self) {
         if let Ok(mut inner) = self.inner.lock() {
             *inner = Generation::default();
+            self.clear_filter();
         }
     }
 
@@ -144,14 +160,33 @@ impl Answers {
                 number: generation,
                 ..Generation::default()
             };
+            self.clear_filter();
         }
         let key_len = key.len();
         inner.bytes += cost;
-        inner.quick.insert(quick(source.0, source.1));
+        let quick = quick(source.0, source.1);
+        inner.quick.insert(quick);
+        let (word, bit) = filter_bit(quick);
+        self.filter[word].fetch_or(bit, Ordering::Relaxed);
         if let Some((_, old)) = inner.entries.insert(key, (valid_until, reply.clone())) {
             inner.bytes -= key_len + old.body.len() + ENTRY_OVERHEAD;
         }
     }
+}
+
+impl Answers {
+    fn clear_filter(&self) {
+        for word in &self.filter {
+            word.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The word and bit of [`Answers::filter`] for a [`quick`] hash.
+fn filter_bit(quick: u64) -> (usize, u64) {
+    // The top bits: FxHash mixes them best.
+    let n = (quick >> (64 - (FILTER_WORDS * 64).trailing_zeros())) as usize;
+    (n / 64, 1 << (n % 64))
 }
 
 /// A fast, non-cryptographic hash of a request's method, target and body (not its headers):

@@ -2,7 +2,8 @@
 //! once, and the connection's next request waits a moment, so a login flood cannot spend the
 //! CPU that honest requests need.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Why a hashing command was refused when the password lane was full (the log's detail).
@@ -14,13 +15,22 @@ pub const LANE_FULL: &str = "password lane full: every hashing slot is taken";
 const LANE_FULL_PACE: Duration = Duration::from_millis(100);
 
 /// One connection's pacing: until when its next request waits.
-#[derive(Clone, Default)]
-pub struct Pace(Arc<std::sync::Mutex<Option<tokio::time::Instant>>>);
+#[derive(Default)]
+pub struct Pace {
+    /// Whether a pause is set: read without the lock by every request.
+    held: AtomicBool,
+    /// Until when.
+    until: Mutex<Option<tokio::time::Instant>>,
+}
 
 impl Pace {
     /// Waits out the pause a refusal set, if any.
     pub async fn wait(&self) {
-        let until = self.0.lock().map(|mut g| g.take()).unwrap_or(None);
+        if !self.held.load(Ordering::Relaxed) {
+            return;
+        }
+        self.held.store(false, Ordering::Relaxed);
+        let until = self.until.lock().map(|mut g| g.take()).unwrap_or(None);
         if let Some(until) = until {
             tokio::time::sleep_until(until).await;
         }
@@ -28,8 +38,9 @@ impl Pace {
 
     /// Pauses the connection's next request.
     pub fn hold(&self) {
-        if let Ok(mut g) = self.0.lock() {
+        if let Ok(mut g) = self.until.lock() {
             *g = Some(tokio::time::Instant::now() + LANE_FULL_PACE);
+            self.held.store(true, Ordering::Relaxed);
         }
     }
 }

@@ -152,3 +152,32 @@ async fn sigterm_lets_in_flight_requests_finish_and_the_process_exits_zero() {
     let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     assert_eq!(wal_len, 0, "the WAL was checkpointed at shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_idle_keep_alive_connections_at_once_without_waiting_out_the_grace() {
+    // Arrange: a long grace and header timeout, two keep-alive connections idle after a request
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("switchboard.db");
+    let config = "log = \"warn\"\nshutdown_grace_ms = 60000\nheader_timeout_ms = 60000\n";
+    let mut server = Binary::start(&db, config).await;
+    let mut idle = Vec::new();
+    for _ in 0..2 {
+        let mut conn = server.connect().await;
+        let r = conn.post(&json!({"op": 9999})).await.unwrap();
+        assert_eq!(r.status, 200);
+        idle.push(conn);
+    }
+
+    // Act
+    let stopped = std::time::Instant::now();
+    server.terminate();
+
+    // Assert: each idle connection is closed and the process exits, long before the grace
+    for conn in &mut idle {
+        assert!(conn.closed().await, "an idle connection was left open");
+    }
+    let status = server.wait_exit().await;
+    assert_eq!(status.code(), Some(0), "exit status {status}");
+    let took = stopped.elapsed();
+    assert!(took < Duration::from_secs(10), "exit took {took:?}");
+}

@@ -9,6 +9,7 @@ mod backups;
 mod body;
 pub mod memory;
 pub mod metrics;
+mod outgoing;
 mod pace;
 pub mod peer;
 mod process;
@@ -27,12 +28,10 @@ use watchdog::Watchdog;
 use write_lane::WriteLane;
 
 use crate::app::App;
-use crate::dialect::{rooms, Reply};
+use crate::dialect::Reply;
 use crate::error::Error;
 use body::{Budget, Loaded, Unread};
-use bytes::Bytes;
-use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::Full;
+use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -59,7 +58,11 @@ pub async fn run(
     let slots = Arc::new(Semaphore::new(max_connections));
     let mut http = http1::Builder::new();
     // No timer for hyper: the header timeout is the watchdog's (see `watchdog`).
-    http.keep_alive(true).half_close(true);
+    http.keep_alive(true)
+        .half_close(true)
+        .writev(false)
+        .max_buf_size(outgoing::WRITE_BUFFER)
+        .max_header_size(outgoing::WRITE_BUFFER);
     let watchdog = Watchdog::start(Duration::from_millis(config.header_timeout_ms));
     let metrics = Arc::new(Metrics::new(&app.ctx.store));
     let shared = app.ctx.store.is_shared();
@@ -330,7 +333,7 @@ struct Conn {
 
 /// One request's whole way: routing, the answer with its `X-Request-Id`, its log line and
 /// its metrics.
-async fn handle(conn: &Conn, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(conn: &Conn, req: Request<Incoming>) -> Response<outgoing::Answer> {
     let (edge, pace, peer) = (&*conn.edge, &conn.pace, conn.peer);
     pace.wait().await;
     let started = Instant::now();
@@ -358,27 +361,5 @@ async fn handle(conn: &Conn, req: Request<Incoming>) -> Response<Full<Bytes>> {
         reply: &reply,
         micros: elapsed.as_micros() as u64,
     });
-    response(reply, parts.uri.path(), id)
-}
-
-/// The HTTP answer of `reply`, carrying the request's id.
-fn response(reply: Reply, path: &str, id: HeaderValue) -> Response<Full<Bytes>> {
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-    let mut resp = Response::new(Full::new(reply.body));
-    *resp.status_mut() = status;
-    let headers = resp.headers_mut();
-    if let Some(ct) = reply.content_type {
-        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    }
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        // What the client still sends is discarded, then the connection closes.
-        headers.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    if rooms::owns(path) {
-        for (name, value) in rooms::CORS {
-            headers.insert(*name, HeaderValue::from_static(value));
-        }
-    }
-    headers.insert(request_log::REQUEST_ID.clone(), id);
-    resp
+    outgoing::response(reply, parts.uri.path(), id)
 }

@@ -156,3 +156,27 @@ async fn bytes_that_are_not_http_get_a_400_and_the_server_stays_healthy() {
     assert_eq!(r.status, 400, "{r:?}");
     app.healthy().await;
 }
+
+#[tokio::test]
+async fn a_head_of_60_kib_is_served_and_one_past_64_kib_is_answered_431() {
+    let app = Server::start().await;
+    let body = br#"{"op":9999}"#;
+    let with_header = |bytes: usize| {
+        let extra = format!(
+            "X-Pad: {}\r\nContent-Length: {}\r\n",
+            "a".repeat(bytes),
+            body.len()
+        );
+        let mut request = head(&extra);
+        request.extend_from_slice(body);
+        request
+    };
+
+    let served = app.raw(&with_header(60 * 1024)).await;
+    let refused = app.raw(&with_header(70 * 1024)).await;
+
+    assert_eq!(served.status, 200, "{served:?}");
+    assert_eq!(served.json()["msg"], "no method");
+    assert_eq!(refused.status, 431, "{refused:?}");
+    app.healthy().await;
+}

@@ -344,7 +344,8 @@ async fn handle(conn: &Conn, req: Request<Incoming>) -> Response<outgoing::Answe
     let id = request_log::request_id(&parts.headers);
     let trusted = &edge.app.ctx.config.trusted_proxies;
     let client = peer::client(trusted, peer.ip(), || {
-        let forwarded = parts.headers.get_all("x-forwarded-for").iter();
+        static FORWARDED_FOR: http::HeaderName = http::HeaderName::from_static("x-forwarded-for");
+        let forwarded = parts.headers.get_all(&FORWARDED_FOR).iter();
         forwarded.filter_map(|v| v.to_str().ok())
     });
     let reply = routes::route(edge, &parts, Unread::new(body), client).await;

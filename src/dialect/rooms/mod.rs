@@ -74,7 +74,8 @@ pub const CORS: &[(&str, &str)] = &[
 
 /// Whether `path` belongs to this dialect (so its failures use this envelope).
 pub fn owns(path: &str) -> bool {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let rest = path.trim_start_matches('/');
+    let first = rest.split_once('/').map_or(rest, |(first, _)| first);
     SEGMENTS.contains(&first)
 }
 

@@ -55,3 +55,26 @@ fn sample(kind: CommandKind) -> (Value, &'static str) {
         other => panic!("unexpected rooms command {}", other.as_str()),
     }
 }
+
+#[test]
+fn the_dialect_owns_paths_by_their_first_segment_only() {
+    for path in [
+        "/users/",
+        "/rooms",
+        "/rooms/?page=1",
+        "//login",
+        "/password/reset",
+    ] {
+        assert!(owns(path), "{path}");
+    }
+    for path in [
+        "/",
+        "",
+        "/api/v4.0/users",
+        "/roomsx",
+        "/ineww/rooms",
+        "/user",
+    ] {
+        assert!(!owns(path), "{path}");
+    }
+}

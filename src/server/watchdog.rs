@@ -11,8 +11,7 @@
 //! request is handled), and one sweeper task counts sweeps, a few per timeout, and looks at
 //! every connection at each. A sweep number is one atomic load where a clock reading (two per
 //! request) cost ~70 instructions each. An expired connection's next read fails, which hyper
-//! answers by closing it; its reader — registered only when a read waits, then the flags
-//! looked at again — is woken so that happens at once. A connection is closed
+//! answers by closing it; its reader is woken so that happens at once. A connection is closed
 //! between 1 and 1¼ timeouts after it began waiting (later if the sweeper runs late).
 //!
 //! The drain ([`Watchdog::drain`]) replaces hyper-util's `GracefulShutdown`, whose watch
@@ -177,27 +176,15 @@ impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let late = || {
+        if self.watch.expired.load(Ordering::Relaxed) {
             let late = "no complete request head within the header timeout";
-            Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, late)))
-        };
-        if self.watch.expired.load(Ordering::Relaxed) {
-            return late();
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, late)));
         }
-        let read = Pin::new(&mut self.io).poll_read(cx, buf);
-        if read.is_ready() {
-            return read;
-        }
-        // Only a reader that waits needs waking (registering costs two read-modify-writes);
-        // an expiry or a drain flagged before the registration is seen by the look after it.
+        // Registered before every read, so a wake-up for an expiry or the drain is never lost
+        // (registering only when a read waits, then looking at the flags again, made a
+        // draining connection that waits for its body wake itself in a loop).
         self.watch.reader.register(cx.waker());
-        if self.watch.expired.load(Ordering::Relaxed) {
-            return late();
-        }
-        if self.watch.draining() {
-            cx.waker().wake_by_ref();
-        }
-        Poll::Pending
+        Pin::new(&mut self.io).poll_read(cx, buf)
     }
 }
 

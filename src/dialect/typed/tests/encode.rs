@@ -48,39 +48,6 @@ const DOCUMENTED: &[&str] = &[
     "event_id has been signed",
 ];
 
-fn every_error() -> Vec<crate::error::Error> {
-    use crate::error::StoreError;
-    vec![
-        Error::BadFrame("the body must be a JSON object".into()),
-        Error::UnknownCommand,
-        Error::MethodNotAllowed,
-        Error::MissingField("data.pass".into()),
-        Error::UnknownField("data.x".into()),
-        Error::wrong_type("data.phone", "a string"),
-        Error::invalid("phone", "must match ^1\\d{10}$"),
-        Error::invalid("mode", "must be 0, 1 or 2"),
-        Error::invalid("base64", "not an image"),
-        Error::TooLarge,
-        Error::MissingToken,
-        Error::BadToken("token not found".into()),
-        Error::TokenExpired,
-        Error::TokenMismatch,
-        Error::PhoneTaken,
-        Error::UnknownAccount,
-        Error::WrongPassword,
-        Error::BadDeviceToken,
-        Error::AlreadyDone("duplicate device"),
-        Error::NotFound("account"),
-        Error::NotFound("device"),
-        Error::NotFound("phone"),
-        Error::Forbidden,
-        Error::BadCode,
-        Error::Throttled,
-        Error::Unavailable,
-        Error::Store(StoreError::Other("disk I/O error".into())),
-    ]
-}
-
 #[test]
 fn every_failure_message_is_a_documented_text_and_the_detail_goes_to_the_log() {
     let reg = reg();
@@ -92,7 +59,7 @@ fn every_failure_message_is_a_documented_text_and_the_detail_goes_to_the_log() {
             .map(|r| Some(r.command)),
     );
     for kind in kinds {
-        for e in every_error() {
+        for e in crate::error::examples() {
             let why = e.to_string();
             let r = encode(echo(7, kind), Err(e));
             let v = json(&r);

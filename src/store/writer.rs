@@ -279,6 +279,9 @@ impl Writer {
     /// Commits the open batch and wakes its waiters.
     fn commit(&self, b: &mut Batch) {
         let started = Instant::now();
+        // Odd while the COMMIT runs: a read that starts now may or may not see it, so what it
+        // answers is not kept (see [`Writer::generation`]).
+        self.generation.fetch_add(1, Ordering::AcqRel);
         let committed = b.conn.execute_batch("COMMIT");
         self.metrics
             .commit_seconds
@@ -298,20 +301,22 @@ impl Writer {
             syncer.committed(b.epoch);
         }
         // After the COMMIT, before anyone in the batch is answered: a read that starts after
-        // an acknowledgement sees the new generation.
-        self.changed();
+        // an acknowledgement sees the new (even again) generation.
+        self.generation.fetch_add(1, Ordering::AcqRel);
         self.committed.notify_all();
     }
 
-    /// The number of COMMITs so far (and of changes noticed from other processes): an answer
-    /// computed while it read `g` is current while it still reads `g`.
+    /// Twice the number of COMMITs so far (and of changes noticed from other processes), plus
+    /// one while a COMMIT runs: an answer computed from reads that began at an even `g` is
+    /// current while it still reads `g`. At an odd `g` two reads may differ (one saw the
+    /// COMMIT, one did not): keeping either could show a client a contact and then lose it.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
     /// Moves the generation on: the database may have changed.
     pub fn changed(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.generation.fetch_add(2, Ordering::AcqRel);
     }
 
     /// The writer's histograms.

@@ -9,6 +9,7 @@ pub mod rooms;
 pub mod typed;
 pub mod v4;
 
+pub mod peek;
 pub mod routing;
 
 mod body;

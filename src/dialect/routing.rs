@@ -10,6 +10,7 @@
 //! unmatched /ineww/… /api/v4.0/… rooms paths, typed paths: that dialect's 404 or 405
 //! ```
 
+use super::peek::{Op, Peek};
 use super::{ineww, opcode, rooms, typed, v4, Reply, Step, Wire};
 use crate::error::Error;
 use crate::registry::{Dialect, Registry, Route};
@@ -49,29 +50,29 @@ pub fn entry(registry: &Registry, method: &Method, path: &str) -> Entry {
 }
 
 /// Which dialect an RPC body is: `type` and `subtype` without `op` → typed, else opcode.
-pub fn rpc_dialect(json: &Value) -> Dialect {
-    let typed =
-        json.get("op").is_none() && json.get("type").is_some() && json.get("subtype").is_some();
-    if typed {
+pub fn rpc_dialect(peek: &Peek) -> Dialect {
+    if peek.op == Op::Absent && peek.has_type && peek.has_subtype {
         Dialect::Typed
     } else {
         Dialect::Opcode
     }
 }
 
-/// The decoded step of an RPC body, and its dialect.
+/// The decoded step of an RPC body (`body`, read as `peek`), and its dialect.
 pub fn rpc(
     registry: &Registry,
     wire: &Wire<'_>,
-    json: &Value,
+    peek: &Peek,
+    body: &[u8],
     opts: typed::Options,
 ) -> (Step, Dialect) {
-    match rpc_dialect(json) {
-        Dialect::Typed => (
-            typed::handle(registry, wire, Some(json), opts),
-            Dialect::Typed,
-        ),
-        _ => (opcode::handle(registry, wire, json), Dialect::Opcode),
+    match rpc_dialect(peek) {
+        Dialect::Typed => {
+            let json = serde_json::from_slice::<Value>(body).ok();
+            let step = typed::handle(registry, wire, json.as_ref(), opts);
+            (step, Dialect::Typed)
+        }
+        _ => (opcode::handle(registry, wire, peek, body), Dialect::Opcode),
     }
 }
 
@@ -134,7 +135,6 @@ pub fn reject(dialect: Dialect, route: Option<&Route>, e: Error, opts: typed::Op
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn method_and_path_pick_the_entry() {
@@ -160,22 +160,21 @@ mod tests {
 
     #[test]
     fn an_rpc_body_is_typed_only_with_type_and_subtype_and_no_op() {
+        let dialect = |body: &str| rpc_dialect(&Peek::of(body.as_bytes()).unwrap());
         assert_eq!(
-            rpc_dialect(&json!({"type": "login", "subtype": "pass"})),
+            dialect(r#"{"type":"login","subtype":"pass"}"#),
             Dialect::Typed
         );
-        assert_eq!(
-            rpc_dialect(&json!({"type": 1, "subtype": 2})),
-            Dialect::Typed
-        );
+        assert_eq!(dialect(r#"{"type":1,"subtype":2}"#), Dialect::Typed);
         let opcode = [
-            json!({"op": 1003, "type": "login", "subtype": "pass"}),
-            json!({"type": "login"}),
-            json!({"op": 9999}),
-            json!([1]),
+            r#"{"op":1003,"type":"login","subtype":"pass"}"#,
+            r#"{"op":null,"type":"login","subtype":"pass"}"#,
+            r#"{"type":"login"}"#,
+            r#"{"op":9999}"#,
+            "[1]",
         ];
         for body in opcode {
-            assert_eq!(rpc_dialect(&body), Dialect::Opcode, "{body}");
+            assert_eq!(dialect(body), Dialect::Opcode, "{body}");
         }
     }
 

@@ -10,6 +10,7 @@
 //! ```
 
 use crate::command::{Credential, Lane, Request};
+use crate::dialect::peek::{Op, Peek};
 use crate::dialect::routing::{self, Entry};
 use crate::dialect::{typed, Reply, Step, Wire};
 use crate::error::Error;
@@ -95,13 +96,18 @@ pub fn decode<'r>(registry: &'r Registry, wire: &Wire<'_>, body: &[u8]) -> Decod
             if wire.method != Method::POST {
                 return none(Some(Dialect::Opcode));
             }
-            let Ok(json) = serde_json::from_slice::<Value>(body) else {
+            let Ok(peek) = Peek::of(body) else {
                 return none(Some(Dialect::Opcode));
             };
-            let (step, dialect) = routing::rpc(registry, wire, &json, opts);
-            let route = match dialect {
-                Dialect::Typed => typed_pair(&json).and_then(|(t, s)| registry.typed(None, t, s)),
-                _ => op_of(&json).and_then(|op| registry.op(op)),
+            let (step, dialect) = routing::rpc(registry, wire, &peek, body, opts);
+            let route = match (dialect, peek.op) {
+                (Dialect::Typed, _) => serde_json::from_slice::<Value>(body)
+                    .ok()
+                    .as_ref()
+                    .and_then(typed_pair)
+                    .and_then(|(t, s)| registry.typed(None, t, s)),
+                (_, Op::Number(op)) => op.and_then(|op| registry.op(op)),
+                _ => None,
             };
             with(dialect, route, step)
         }
@@ -153,15 +159,6 @@ fn rest<'r>(
 /// The `type` and `subtype` of a typed body.
 fn typed_pair(json: &Value) -> Option<(&str, &str)> {
     Some((json.get("type")?.as_str()?, json.get("subtype")?.as_str()?))
-}
-
-/// The `op` of a PhoneBooks body, read as the decoder reads it.
-fn op_of(json: &Value) -> Option<i64> {
-    match json.get("op")? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// The proxy's own answer to a request, in its dialect's envelope: for a dead upstream

@@ -17,6 +17,7 @@ use super::apply::{execute, Source};
 use super::body::Unread;
 use super::Edge;
 use crate::app::App;
+use crate::dialect::peek::Peek;
 use crate::dialect::routing::{self, Entry};
 use crate::dialect::{rooms, typed, Reply, Wire};
 use crate::error::Error;
@@ -152,8 +153,8 @@ async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread, client: Ip
     if let Some(hit) = edge.answered_before(parts, &bytes) {
         return hit;
     }
-    let json: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
+    let peek = match Peek::of(&bytes) {
+        Ok(peek) => peek,
         Err(e) => {
             let why = if bytes.is_empty() {
                 "the body is empty".to_string()
@@ -163,8 +164,7 @@ async fn rpc(edge: &Edge, parts: &http::request::Parts, body: Unread, client: Ip
             return refuse(Error::BadFrame(why));
         }
     };
-    let (step, dialect) = routing::rpc(&app.registry, &wire(parts), &json, opts);
-    drop(json);
+    let (step, dialect) = routing::rpc(&app.registry, &wire(parts), &peek, &bytes, opts);
     let reply = execute(edge, step, client, Source::of(parts, &bytes, dialect)).await;
     reply.from(dialect)
 }

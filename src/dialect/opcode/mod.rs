@@ -12,6 +12,7 @@ mod encode;
 
 pub use encode::encode;
 
+use super::peek::{Op, Peek};
 use super::wire::scheme_token;
 use super::{Fields, Step, Wire};
 use crate::command::{accounts, codes, contacts, sessions};
@@ -25,33 +26,34 @@ use serde_json::Value;
 /// deployment ran), recorded so that logout and password changes revoke them; no cap.
 pub const TOKENS: TokenPolicy = TokenPolicy::jwt("jwt");
 
-/// Decodes a PhoneBooks request, or answers it at once when it cannot be run.
-pub fn handle(registry: &Registry, wire: &Wire<'_>, body: &Value) -> Step {
-    let route = match route(registry, body) {
+/// Decodes a PhoneBooks request (`body`, read as `peek`), or answers it at once when it
+/// cannot be run. The body's JSON tree is built only for an `op` the registry serves.
+pub fn handle(registry: &Registry, wire: &Wire<'_>, peek: &Peek, body: &[u8]) -> Step {
+    let route = match route(registry, peek) {
         Ok(r) => r,
         Err(e) => return Step::Reply(encode(None, Err(e))),
     };
     let kind = route.command;
-    match decode(route, wire, body) {
+    let decoded = match serde_json::from_slice::<Value>(body) {
+        Ok(json) => decode(route, wire, &json),
+        // Not reached: the peek read the same bytes as JSON.
+        Err(e) => Err(Error::BadFrame(format!("the body is not valid JSON ({e})"))),
+    };
+    match decoded {
         Ok(request) => Step::execute(request, move |r| encode(Some(kind), r)),
         Err(e) => Step::Reply(encode(Some(kind), Err(e))),
     }
 }
 
 /// The registry row for the body's `op` (a number, an integral float, or a numeric string).
-fn route<'r>(registry: &'r Registry, body: &Value) -> Result<&'r Route> {
-    let Value::Object(obj) = body else {
+fn route<'r>(registry: &'r Registry, peek: &Peek) -> Result<&'r Route> {
+    if !peek.object {
         return Err(Error::BadFrame("the body must be a JSON object".into()));
-    };
-    let op = match obj.get("op") {
-        None | Some(Value::Null) => return Err(Error::MissingField("op".into())),
-        Some(Value::Number(n)) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
-                .map(|f| f as i64)
-        }),
-        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
-        Some(_) => return Err(Error::wrong_type("op", "a number")),
+    }
+    let op = match peek.op {
+        Op::Absent | Op::Null => return Err(Error::MissingField("op".into())),
+        Op::Number(op) => op,
+        Op::WrongType => return Err(Error::wrong_type("op", "a number")),
     };
     op.and_then(|op| registry.op(op))
         .filter(|r| r.dialect == crate::registry::Dialect::Opcode)

@@ -21,7 +21,8 @@ fn step(body: Value, auth: Option<&str>) -> Step {
         query: None,
         headers: &headers,
     };
-    handle(&reg(), &wire, &body)
+    let bytes = serde_json::to_vec(&body).unwrap();
+    handle(&reg(), &wire, &Peek::of(&bytes).unwrap(), &bytes)
 }
 
 #[test]

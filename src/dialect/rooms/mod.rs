@@ -75,8 +75,9 @@ pub const CORS: &[(&str, &str)] = &[
 /// Whether `path` belongs to this dialect (so its failures use this envelope).
 pub fn owns(path: &str) -> bool {
     let rest = path.trim_start_matches('/');
-    let first = rest.split_once('/').map_or(rest, |(first, _)| first);
-    SEGMENTS.contains(&first)
+    // A byte scan: `split_once`'s searcher cost ~100 instructions on every answer.
+    let end = rest.bytes().position(|b| b == b'/').unwrap_or(rest.len());
+    SEGMENTS.contains(&&rest[..end])
 }
 
 /// The answer to an `OPTIONS` preflight: 204, no body (the server adds [`CORS`]).

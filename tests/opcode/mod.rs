@@ -6,3 +6,4 @@ mod contacts;
 mod export;
 mod registry;
 mod security;
+mod sessions;

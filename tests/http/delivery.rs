@@ -153,18 +153,8 @@ async fn a_receiver_that_is_down_leaves_the_row_failed_after_the_last_attempt() 
     assert!(row.delivered_at.is_none());
 
     // `switchboard outbox` shows the same.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("outbox")
-        .args(s.database_args())
-        .args(["--phone", PHONE])
-        .output()
-        .expect("run switchboard outbox");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = s.cli("outbox", &["--phone", PHONE]);
+    let line: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(line["id"], row.id);
     assert_eq!(line["state"], "failed");
     assert_eq!(line["attempts"], 3);

@@ -217,20 +217,9 @@ async fn a_queued_reset_code_is_printed_by_switchboard_outbox() {
     let code = app.pb().reset_code(PHONE).await;
 
     // Act: the CLI reads the live database
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("outbox")
-        .args(app.database_args())
-        .args(["--phone", PHONE])
-        .output()
-        .expect("run switchboard outbox");
+    let text = app.cli("outbox", &["--phone", PHONE]);
 
     // Assert
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1, "{text}");
     let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();

@@ -268,6 +268,24 @@ impl Server {
         }
     }
 
+    /// Runs `switchboard SUBCOMMAND <this server's database> ARGS…`, asserts it succeeded and
+    /// answers what it printed.
+    #[track_caller]
+    pub fn cli(&self, subcommand: &str, args: &[&str]) -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .arg(subcommand)
+            .args(self.database_args())
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run switchboard {subcommand}: {e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
     /// Now on the server's clock, in unix seconds.
     pub fn clock_secs(&self) -> i64 {
         self.settings.clock.now().timestamp()
